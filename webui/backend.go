@@ -1,0 +1,45 @@
+package webui
+
+import (
+	"context"
+	"errors"
+)
+
+// Errors a Backend wraps so the handlers can answer with the right status.
+var (
+	ErrInvalid   = errors.New("invalid input")  // 400
+	ErrForbidden = errors.New("not allowed")    // 403
+	ErrNotFound  = errors.New("not found")      // 404
+	ErrConflict  = errors.New("conflict")       // 409
+	ErrTooLarge  = errors.New("too large")      // 413
+	ErrNotReady  = errors.New("node not ready") // 503
+)
+
+// Event is one item on a meeting's live event stream.
+type Event struct {
+	Type string `json:"type"` // participant-joined, participant-left, chat-message, media-state-changed, meeting-updated, meeting-ended, signal
+	Data any    `json:"data"`
+}
+
+// Backend is what the local API needs from the node. Every value returned as
+// `any` is JSON-encodable and written to the client as it is. Bodies passed as
+// []byte are the raw request JSON (already size-limited and checked to be
+// valid UTF-8 JSON); the backend decodes them strictly.
+type Backend interface {
+	Node(ctx context.Context) (any, error)
+	CreateMeeting(ctx context.Context, body []byte) (any, error)
+	Meetings(ctx context.Context) (any, error)
+	Meeting(ctx context.Context, id string) (any, error)
+	Join(ctx context.Context, joinURL string) (any, error)
+	Leave(ctx context.Context, id string) error
+	End(ctx context.Context, id string) error
+	SetRole(ctx context.Context, id, peerID, role string) (any, error)
+	Messages(ctx context.Context, id, after string, limit int) (any, error)
+	PostMessage(ctx context.Context, id, text string) (any, error)
+	Participants(ctx context.Context, id string) (any, error)
+	SetMediaState(ctx context.Context, id string, body []byte) (any, error)
+	Media(ctx context.Context, id string) (any, error)
+	Audit(ctx context.Context, id string) (any, error)
+	// Subscribe streams the meeting's live events until ctx ends; the channel is then closed.
+	Subscribe(ctx context.Context, id string) (<-chan Event, error)
+}
