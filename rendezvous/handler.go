@@ -1,0 +1,145 @@
+package rendezvous
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/protocol/identify"
+)
+
+const (
+	// identifyWait bounds the wait for identify before a registration is
+	// stored, so the peerstore holds the addresses the peer announced.
+	identifyWait = 5 * time.Second
+	// errorWriteTimeout bounds the write of a last error before a reset.
+	errorWriteTimeout = 2 * time.Second
+)
+
+// handleStream serves one rendezvous stream: requests and responses in turn
+// until the client closes its side. A malformed or oversized frame gets an
+// error and a reset.
+func (s *Server) handleStream(st network.Stream) {
+	h, ctx, ok := s.startHandler()
+	if !ok {
+		_ = st.Reset()
+		return
+	}
+	defer s.handlers.Done()
+
+	p := st.Conn().RemotePeer()
+	r := bufio.NewReader(st)
+	for {
+		_ = st.SetReadDeadline(time.Now().Add(s.cfg.StreamIdleTimeout))
+		body, err := readFrame(r, maxRequestSize)
+		if errors.Is(err, io.EOF) {
+			_ = st.Close()
+			return
+		}
+		if err != nil {
+			s.reject(st, p, err)
+			return
+		}
+		var resp response
+		if !s.limits.allow(p, time.Now()) {
+			s.log.Debug("request rate limited", "peerId", p.String())
+			resp = errorResponse(ErrRateLimited)
+		} else {
+			req, err := decodeRequest(body, s.cfg.MaxNamespaceLen)
+			switch {
+			case errors.Is(err, ErrMalformed) || errors.Is(err, ErrMessageTooLarge):
+				s.reject(st, p, err)
+				return
+			case err != nil: // well-formed but invalid: answer and go on
+				resp = errorResponse(err)
+			default:
+				resp = s.handle(ctx, h, st.Conn(), req)
+			}
+		}
+		_ = st.SetWriteDeadline(time.Now().Add(s.cfg.StreamIdleTimeout))
+		if err := writeFrame(st, resp); err != nil {
+			s.log.Debug("response write failed", "peerId", p.String(), "err", err)
+			_ = st.Reset()
+			return
+		}
+	}
+}
+
+// reject answers a misbehaving stream with an error and resets it.
+func (s *Server) reject(st network.Stream, p peer.ID, err error) {
+	s.log.Debug("stream rejected", "peerId", p.String(), "err", err)
+	_ = st.SetWriteDeadline(time.Now().Add(errorWriteTimeout))
+	_ = writeFrame(st, errorResponse(err))
+	_ = st.Reset()
+}
+
+func errorResponse(err error) response {
+	return response{V: wireVersion, Status: statusError, Code: errorCode(err), Error: err.Error()}
+}
+
+// handle executes one valid request from the peer on c.
+func (s *Server) handle(ctx context.Context, h host.Host, c network.Conn, req request) response {
+	p := c.RemotePeer()
+	switch req.Type {
+	case typeRegister:
+		ttl := s.grantTTL(req.TTL)
+		waitIdentify(ctx, h, c)
+		if err := s.store.register(req.NS, p, observedAddrs(h, p), ttl); err != nil {
+			return errorResponse(err)
+		}
+		s.log.Debug("peer registered", "peerId", p.String(), "ttl", ttl)
+		return response{V: wireVersion, Status: statusOK, TTL: int64(ttl / time.Second)}
+	case typeUnregister:
+		s.store.unregister(req.NS, p)
+		return response{V: wireVersion, Status: statusOK}
+	case typeDiscover:
+		limit := s.cfg.MaxDiscoverLimit
+		if req.Limit > 0 && req.Limit < limit {
+			limit = req.Limit
+		}
+		bases := relayBases(h, c)
+		found := s.store.discover(req.NS, p, limit)
+		peers := make([]wirePeer, 0, len(found))
+		for _, ai := range found {
+			wp := wirePeer{ID: ai.ID.String()}
+			for _, a := range append(ai.Addrs, circuitAddrs(bases, ai.ID)...) {
+				wp.Addrs = append(wp.Addrs, a.String())
+			}
+			peers = append(peers, wp)
+		}
+		return response{V: wireVersion, Status: statusOK, Peers: peers}
+	default: // decodeRequest admits no other type
+		return errorResponse(ErrMalformed)
+	}
+}
+
+// grantTTL turns a requested TTL in seconds into the granted duration.
+func (s *Server) grantTTL(secs int64) time.Duration {
+	if secs == 0 {
+		return min(s.cfg.DefaultTTL, s.cfg.MaxTTL)
+	}
+	if secs >= int64(s.cfg.MaxTTL/time.Second) {
+		return s.cfg.MaxTTL
+	}
+	return time.Duration(secs) * time.Second
+}
+
+// waitIdentify waits (bounded) until identify with the peer of c is done.
+func waitIdentify(ctx context.Context, h host.Host, c network.Conn) {
+	ider, ok := h.(interface{ IDService() identify.IDService })
+	if !ok {
+		return
+	}
+	t := time.NewTimer(identifyWait)
+	defer t.Stop()
+	select {
+	case <-ider.IDService().IdentifyWait(c):
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
