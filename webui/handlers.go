@@ -1,0 +1,231 @@
+package webui
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+const (
+	defaultMessageLimit = 100
+	maxMessageLimit     = 1000
+	maxIDLen            = 256
+)
+
+// apiFunc handles one API call: it returns the status and the JSON value to
+// answer with (nil with 204), or an error that writeError maps.
+type apiFunc func(w http.ResponseWriter, r *http.Request) (int, any, error)
+
+// api adapts an apiFunc to an http.HandlerFunc.
+func (s *Server) api(f apiFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		status, v, err := f(w, r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if status == http.StatusNoContent {
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(status)
+			return
+		}
+		if err := writeJSON(w, status, v); err != nil {
+			s.log.Error("response not encodable", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+	}
+}
+
+// meetingID returns the {id} path value after a sanity check; the backend
+// decides whether it names a meeting.
+func meetingID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if id == "" || len(id) > maxIDLen || !utf8.ValidString(id) ||
+		strings.IndexFunc(id, func(c rune) bool { return unicode.IsControl(c) || unicode.IsSpace(c) }) >= 0 {
+		return "", errBadRequest("meeting ID is malformed")
+	}
+	return id, nil
+}
+
+// ok200 wraps a backend result as a 200 response.
+func ok200(v any, err error) (int, any, error) {
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, v, nil
+}
+
+func (s *Server) getNode(_ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return ok200(s.backend.Node(r.Context()))
+}
+
+func (s *Server) listMeetings(_ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return ok200(s.backend.Meetings(r.Context()))
+}
+
+func (s *Server) createMeeting(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	body, err := readBody(w, r, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	v, err := s.backend.CreateMeeting(r.Context(), body)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, v, nil
+}
+
+type joinRequest struct {
+	JoinURL string `json:"joinUrl"`
+}
+
+func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	var req joinRequest
+	if err := decodeBody(w, r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if strings.TrimSpace(req.JoinURL) == "" {
+		return 0, nil, errBadRequest("joinUrl is required")
+	}
+	return ok200(s.backend.Join(r.Context(), strings.TrimSpace(req.JoinURL)))
+}
+
+func (s *Server) getMeeting(_ http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return ok200(s.backend.Meeting(r.Context(), id))
+}
+
+func (s *Server) leaveMeeting(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	return s.noBodyAction(w, r, s.backend.Leave)
+}
+
+func (s *Server) endMeeting(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	return s.noBodyAction(w, r, s.backend.End)
+}
+
+// noBodyAction runs an action that takes no input; the body may be empty or {}.
+func (s *Server) noBodyAction(w http.ResponseWriter, r *http.Request,
+	act func(ctx context.Context, id string) error) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var empty struct{}
+	if err := decodeBody(w, r, &empty, true); err != nil {
+		return 0, nil, err
+	}
+	if err := act(r.Context(), id); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+type roleRequest struct {
+	PeerID string `json:"peerId"`
+	Role   string `json:"role"`
+}
+
+func (s *Server) setRole(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var req roleRequest
+	if err := decodeBody(w, r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if req.PeerID == "" || req.Role == "" {
+		return 0, nil, errBadRequest("peerId and role are required")
+	}
+	return ok200(s.backend.SetRole(r.Context(), id, req.PeerID, req.Role))
+}
+
+func (s *Server) setMediaState(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	body, err := readBody(w, r, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	return ok200(s.backend.SetMediaState(r.Context(), id, body))
+}
+
+func (s *Server) listMessages(_ http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	q := r.URL.Query()
+	limit := defaultMessageLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxMessageLimit {
+			return 0, nil, errBadRequest(fmt.Sprintf("limit must be a whole number from 1 to %d", maxMessageLimit))
+		}
+		limit = n
+	}
+	after := q.Get("after")
+	if len(after) > maxIDLen || !utf8.ValidString(after) {
+		return 0, nil, errBadRequest("after is malformed")
+	}
+	return ok200(s.backend.Messages(r.Context(), id, after, limit))
+}
+
+type messageRequest struct {
+	Text string `json:"text"`
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var req messageRequest
+	if err := decodeBody(w, r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		return 0, nil, errBadRequest("text is required")
+	}
+	return ok200(s.backend.PostMessage(r.Context(), id, req.Text))
+}
+
+func (s *Server) listParticipants(_ http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return ok200(s.backend.Participants(r.Context(), id))
+}
+
+func (s *Server) getMedia(_ http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return ok200(s.backend.Media(r.Context(), id))
+}
+
+func (s *Server) getAudit(_ http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return ok200(s.backend.Audit(r.Context(), id))
+}
+
+// slogPrinter lets promhttp log through slog.
+type slogPrinter struct{ log *slog.Logger }
+
+func (p slogPrinter) Println(v ...any) {
+	p.log.Warn("metrics handler error", "detail", fmt.Sprint(v...))
+}

@@ -1,0 +1,87 @@
+package webui
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes builds the mux. Read-only GETs need only the loopback Host (checked
+// in secure); everything that changes state, and the WebSocket, goes
+// through requireAuth.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	auth := s.requireAuth
+
+	// Browser app.
+	mux.HandleFunc("GET /{$}", s.servePage)
+	mux.HandleFunc("GET /m/{id}", s.servePage)
+	mux.Handle("GET /static/", s.staticHandler())
+
+	// API.
+	mux.HandleFunc("GET /api/node", s.api(s.getNode))
+	mux.HandleFunc("GET /api/meetings", s.api(s.listMeetings))
+	mux.HandleFunc("POST /api/meetings", auth(s.api(s.createMeeting)))
+	mux.HandleFunc("POST /api/meetings/join", auth(s.api(s.joinMeeting)))
+	mux.HandleFunc("GET /api/meetings/{id}", s.api(s.getMeeting))
+	mux.HandleFunc("POST /api/meetings/{id}/leave", auth(s.api(s.leaveMeeting)))
+	mux.HandleFunc("POST /api/meetings/{id}/end", auth(s.api(s.endMeeting)))
+	mux.HandleFunc("POST /api/meetings/{id}/role", auth(s.api(s.setRole)))
+	mux.HandleFunc("POST /api/meetings/{id}/state", auth(s.api(s.setMediaState)))
+	mux.HandleFunc("GET /api/meetings/{id}/messages", s.api(s.listMessages))
+	mux.HandleFunc("POST /api/meetings/{id}/messages", auth(s.api(s.postMessage)))
+	mux.HandleFunc("GET /api/meetings/{id}/participants", s.api(s.listParticipants))
+	mux.HandleFunc("GET /api/meetings/{id}/media", s.api(s.getMedia))
+	mux.HandleFunc("GET /api/meetings/{id}/audit", s.api(s.getAudit))
+	mux.HandleFunc("GET /api/meetings/{id}/events", auth(s.serveEvents))
+
+	if s.cfg.Metrics != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{
+			ErrorLog: slogPrinter{s.log},
+		}))
+	}
+	return s.jsonFallback(mux)
+}
+
+// jsonFallback answers unknown routes and wrong methods with a JSON error
+// instead of the mux's plain-text one.
+func (s *Server) jsonFallback(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// Let the mux decide between 404, 405 (with its Allow header) and a redirect.
+		rec := &statusRecorder{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		switch rec.status {
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", rec.header.Get("Allow"))
+			s.writeError(w, r, &apiError{http.StatusMethodNotAllowed, codeMethodNotAllowed,
+				"method " + r.Method + " is not allowed here"})
+		case http.StatusNotFound:
+			s.writeError(w, r, &apiError{http.StatusNotFound, codeNotFound, "no such page or API route"})
+		default:
+			mux.ServeHTTP(w, r)
+		}
+	})
+}
+
+// statusRecorder captures a handler's status and headers and drops its body.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header { return r.header }
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return len(b), nil
+}

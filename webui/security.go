@@ -1,0 +1,128 @@
+package webui
+
+import (
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// tokenCookie is the cookie that carries the API token to the browser app.
+const tokenCookie = "meshmeet_token"
+
+// secure wraps the whole mux: loopback Host check, security headers and the
+// per-client rate limit on every request. Token and Origin checks are per
+// route (see requireAuth), as the read-only GET routes do not need them.
+func (s *Server) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		if !isLoopbackHost(r.Host) {
+			s.writeError(w, r, &apiError{http.StatusForbidden, codeForbidden,
+				"this API only answers requests addressed to 127.0.0.1, localhost or [::1]"})
+			return
+		}
+		if !s.limits.allow(clientIP(r)) {
+			s.writeError(w, r, &apiError{http.StatusTooManyRequests, codeRateLimited,
+				"too many requests; slow down and try again"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireAuth guards state-changing routes and the WebSocket: a present
+// Origin must be this very loopback origin, and the API token is required.
+func (s *Server) requireAuth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && !sameLoopbackOrigin(origin, r.Host) {
+			s.writeError(w, r, &apiError{http.StatusForbidden, codeForbidden,
+				"requests from other web sites are not allowed"})
+			return
+		}
+		if !s.validToken(r) {
+			s.writeError(w, r, &apiError{http.StatusUnauthorized, codeUnauthorized,
+				"missing or wrong API token: send 'Authorization: Bearer <token>' with the token from the node's api-token file, or open the UI from the node's address"})
+			return
+		}
+		next(w, r)
+	}
+}
+
+// validToken reports whether r carries the API token as a bearer token or cookie.
+func (s *Server) validToken(r *http.Request) bool {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		scheme, tok, ok := strings.Cut(auth, " ")
+		return ok && strings.EqualFold(scheme, "Bearer") && s.tokenEqual(strings.TrimSpace(tok))
+	}
+	if c, err := r.Cookie(tokenCookie); err == nil {
+		return s.tokenEqual(c.Value)
+	}
+	return false
+}
+
+func (s *Server) tokenEqual(tok string) bool {
+	return subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.Token)) == 1
+}
+
+// setTokenCookie hands the token to the browser app; scripts cannot read it.
+func (s *Server) setTokenCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     tokenCookie,
+		Value:    s.cfg.Token,
+		Path:     "/",
+		HttpOnly: true,
+		SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// splitHost splits "host[:port]" and strips IPv6 brackets; ok is false when malformed.
+func splitHost(hostport string) (host string, ok bool) {
+	if hostport == "" {
+		return "", false
+	}
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h, true
+	}
+	if strings.HasPrefix(hostport, "[") && strings.HasSuffix(hostport, "]") {
+		return hostport[1 : len(hostport)-1], true
+	}
+	if strings.Contains(hostport, ":") {
+		return "", false
+	}
+	return hostport, true
+}
+
+// isLoopbackHost reports whether a Host header names this machine by a loopback name.
+func isLoopbackHost(hostport string) bool {
+	host, ok := splitHost(hostport)
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(host) {
+	case "127.0.0.1", "localhost", "::1":
+		return true
+	}
+	return false
+}
+
+// sameLoopbackOrigin reports whether origin is http://<host> for the request's loopback Host.
+func sameLoopbackOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Scheme != "http" || u.User != nil || (u.Path != "" && u.Path != "/") ||
+		u.RawQuery != "" || u.Fragment != "" {
+		return false
+	}
+	return isLoopbackHost(u.Host) && strings.EqualFold(u.Host, host)
+}
+
+// clientIP is the rate-limit key: the remote IP without the port.
+func clientIP(r *http.Request) string {
+	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return h
+	}
+	return r.RemoteAddr
+}

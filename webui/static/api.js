@@ -1,0 +1,96 @@
+// Client for the node's local API (DESIGN.md §5). Auth rides on the
+// HttpOnly meshmeet_token cookie the node set when it served this page.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function request(method, path, body) {
+  const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    opts.headers['Content-Type'] = 'application/json';
+    opts.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, opts);
+  } catch (e) {
+    throw new ApiError(0, 'network', 'Cannot reach the node. Is it still running?');
+  }
+  if (res.status === 204) return null;
+  let data = null;
+  try { data = await res.json(); } catch { /* not JSON */ }
+  if (!res.ok) {
+    throw new ApiError(res.status, data?.code || `http_${res.status}`,
+      data?.error || `Request failed (${res.status} ${res.statusText})`);
+  }
+  return data;
+}
+
+const m = (id) => `/api/meetings/${encodeURIComponent(id)}`;
+
+export const api = {
+  node: () => request('GET', '/api/node'),
+  meetings: () => request('GET', '/api/meetings'),
+  meeting: (id) => request('GET', m(id)),
+  create: (meeting) => request('POST', '/api/meetings', meeting),
+  join: (joinUrl) => request('POST', '/api/meetings/join', { joinUrl }),
+  leave: (id) => request('POST', `${m(id)}/leave`),
+  end: (id) => request('POST', `${m(id)}/end`),
+  messages: (id, { after = '', limit = 100 } = {}) => {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (after) q.set('after', after);
+    return request('GET', `${m(id)}/messages?${q}`);
+  },
+  postMessage: (id, text) => request('POST', `${m(id)}/messages`, { text }),
+  participants: (id) => request('GET', `${m(id)}/participants`),
+  setState: (id, state) => request('POST', `${m(id)}/state`, state),
+  setRole: (id, peerId, role) => request('POST', `${m(id)}/role`, { peerId, role }),
+  media: (id) => request('GET', `${m(id)}/media`),
+  audit: (id) => request('GET', `${m(id)}/audit`),
+};
+
+// openEvents connects to the meeting's event WebSocket and reconnects with
+// backoff until close() is called. onEvent gets each {type, data};
+// onStatus gets 'open' | 'closed'. send(obj) sends a client message
+// (media signalling later).
+export function openEvents(id, onEvent, onStatus = () => {}) {
+  const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+  const url = `${proto}://${location.host}${m(id)}/events`;
+  let ws = null;
+  let closed = false;
+  let delay = 500;
+  let timer = null;
+
+  function connect() {
+    ws = new WebSocket(url);
+    ws.onopen = () => { delay = 500; onStatus('open'); };
+    ws.onmessage = (e) => {
+      let ev;
+      try { ev = JSON.parse(e.data); } catch { return; }
+      if (ev && typeof ev.type === 'string') onEvent(ev);
+    };
+    ws.onclose = () => {
+      onStatus('closed');
+      if (closed) return;
+      timer = setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    };
+  }
+  connect();
+
+  return {
+    send(obj) {
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
+    },
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      if (ws) ws.close(1000, 'page closed');
+    },
+  };
+}

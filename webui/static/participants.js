@@ -1,0 +1,43 @@
+// Participants panel: who is here, their role and media state.
+import { h, replace, shortId } from './dom.js';
+import { peerId, displayName, mediaState, isActiveParticipant } from './model.js';
+
+const ICONS = [
+  ['audio', '🎤', 'microphone on', 'microphone off'],
+  ['video', '📷', 'camera on', 'camera off'],
+  ['screenShare', '🖥', 'sharing screen', ''],
+  ['handRaised', '✋', 'hand raised', ''],
+  ['speaking', '🔊', 'speaking', ''],
+];
+
+export function createParticipants() {
+  const listEl = h('ul', { class: 'people' });
+  const title = h('h2', {}, 'Participants');
+  const el = h('section', { class: 'card people-card' }, title, listEl);
+
+  function render(participants, me, onRole) {
+    const active = participants.filter(isActiveParticipant);
+    title.textContent = `Participants (${active.length})`;
+    replace(listEl, active.length === 0 ? h('li', { class: 'muted' }, 'Nobody here yet.') : active.map((p) => {
+      const id = peerId(p);
+      const st = mediaState(p);
+      return h('li', { class: st.speaking ? 'speaking' : '' },
+        h('div', { class: 'who' },
+          h('strong', {}, displayName(p) || 'unnamed'),
+          id === me ? h('span', { class: 'badge' }, 'you') : null,
+          h('span', { class: 'muted small mono', title: id }, shortId(id))),
+        h('div', { class: 'state' },
+          p.role ? h('span', { class: `badge role-${p.role}` }, p.role) : null,
+          ICONS.map(([k, icon, on, off]) => (st[k] || off)
+            ? h('span', { class: st[k] ? 'on' : 'off', title: st[k] ? on : off, 'aria-label': st[k] ? on : off }, icon)
+            : null),
+          onRole && id !== me && p.role !== 'host'
+            ? h('button', {
+              type: 'button', class: 'link small',
+              onclick: () => onRole(id, p.role === 'moderator' ? 'participant' : 'moderator'),
+            }, p.role === 'moderator' ? 'make participant' : 'make moderator')
+            : null));
+    }));
+  }
+  return { el, render };
+}
