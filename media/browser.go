@@ -1,0 +1,172 @@
+package media
+
+import (
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// browserSession is the one PeerConnection between the node and its browser, over
+// loopback. Negotiation is driven by the node only: the node offers, the browser answers.
+// The first offer carries one recvonly transceiver per slot; its "publish" field tells the
+// browser the mid for "mic", "camera" and "screen", and the browser sends on them
+// (direction sendonly, RTCRtpSender.replaceTrack to start and stop without renegotiating).
+// Every remote participant's track is added as a sendonly transceiver, with stream id =
+// the participant's peer ID and track id "<kind>-<source>", and listed in the offer's
+// "tracks" (mid → peerId, kind, source); when it ends the node removes it and offers again.
+type browserSession struct {
+	m   *meeting
+	pc  *webrtc.PeerConnection
+	lp  *loop
+	neg *negotiator
+	in  [numSlots]*webrtc.RTPTransceiver
+
+	mu   sync.Mutex
+	out  map[*sink]*webrtc.RTPTransceiver     // under mu
+	meta map[*webrtc.RTPTransceiver]TrackInfo // under mu
+}
+
+func newBrowserSession(m *meeting) (*browserSession, error) {
+	pc, err := m.e.newPeerConnection()
+	if err != nil {
+		return nil, err
+	}
+	b := &browserSession{m: m, pc: pc, lp: newLoop(m.ctx),
+		out: map[*sink]*webrtc.RTPTransceiver{}, meta: map[*webrtc.RTPTransceiver]TrackInfo{}}
+	for s := range numSlots {
+		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+		if err != nil {
+			_ = pc.Close()
+			return nil, err
+		}
+		b.in[s] = tr
+	}
+	b.neg = &negotiator{pc: pc, send: m.sendBrowser, decorate: b.decorate}
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) { sendCandidate(b.lp, b.neg, c) })
+	pc.OnTrack(b.onTrack)
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		m.e.log.Debug("media browser state", "meetingId", m.id, "state", st.String())
+	})
+	return b, nil
+}
+
+func (b *browserSession) start() {
+	b.m.e.spawn(func() { b.lp.run(0, nil) })
+	b.lp.do(func() { b.logErr(b.neg.offer(false, false)) })
+}
+
+func (b *browserSession) logErr(err error) {
+	if err != nil {
+		b.m.e.log.Warn("media browser signalling failed", "meetingId", b.m.id, "err", err)
+	}
+}
+
+func (b *browserSession) decorate(s *Signal) {
+	s.Publish = map[string]string{}
+	for i, tr := range b.in {
+		s.Publish[slotSource[i]] = tr.Mid()
+	}
+	s.Tracks = map[string]TrackInfo{}
+	b.mu.Lock()
+	for tr, info := range b.meta {
+		s.Tracks[tr.Mid()] = info
+	}
+	b.mu.Unlock()
+}
+
+func (b *browserSession) handle(s *Signal) error {
+	switch s.Type {
+	case TypeAnswer:
+		b.lp.do(func() { b.logErr(b.neg.onAnswer(s.SDP)) })
+	case TypeCandidate:
+		b.lp.do(func() { b.neg.onCandidate(*s.Candidate) })
+	case TypeRestart:
+		b.lp.do(func() { b.logErr(b.neg.offer(true, false)) })
+	default:
+		return ErrProtocol
+	}
+	return nil
+}
+
+// onTrack: the browser started publishing on one of its slots.
+func (b *browserSession) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	s := slot(-1)
+	for i, tr := range b.in {
+		if tr.Receiver() == recv {
+			s = slot(i)
+		}
+	}
+	e := b.m.e
+	if s < 0 || track.Kind() != s.kind() {
+		e.log.Warn("media browser unexpected track", "meetingId", b.m.id)
+		return
+	}
+	f := newForwarder(b.m.self, s, track.Codec().RTPCodecCapability, uint32(track.SSRC()), &e.cfg, b.pc.WriteRTCP)
+	e.spawn(func() { drainRTCP(recv) })
+	e.spawn(func() {
+		f.readLoop(track)
+		b.m.clearLocal(s, f)
+	})
+	b.m.setLocal(s, f)
+}
+
+// addOut sends a remote participant's track to the browser.
+func (b *browserSession) addOut(f *forwarder) {
+	sk, err := newSink(f, f.origin)
+	if err != nil {
+		return
+	}
+	e := b.m.e
+	b.lp.do(func() {
+		tr, err := b.pc.AddTransceiverFromTrack(sk.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			b.logErr(err)
+			return
+		}
+		b.mu.Lock()
+		b.out[sk] = tr
+		b.meta[tr] = TrackInfo{PeerID: f.origin, Kind: f.slot.kind().String(), Source: slotSource[f.slot]}
+		b.mu.Unlock()
+		sk.onClose = func() { e.spawn(func() { b.lp.do(func() { b.removeOut(sk) }) }) }
+		e.spawn(sk.writeLoop)
+		sender := tr.Sender()
+		e.spawn(func() { readRTCPLoop(sender, f.requestKeyframe) })
+		if !f.addSink(sk) {
+			sk.close()
+			return
+		}
+		b.logErr(b.neg.offer(false, false))
+	})
+}
+
+func (b *browserSession) removeOut(sk *sink) {
+	b.mu.Lock()
+	tr := b.out[sk]
+	delete(b.out, sk)
+	delete(b.meta, tr)
+	b.mu.Unlock()
+	if tr == nil {
+		return
+	}
+	if err := b.pc.RemoveTrack(tr.Sender()); err != nil {
+		b.logErr(err)
+		return
+	}
+	b.logErr(b.neg.offer(false, false))
+}
+
+func (b *browserSession) close() {
+	b.lp.cancel()
+	b.mu.Lock()
+	sinks := make([]*sink, 0, len(b.out))
+	for sk := range b.out {
+		sinks = append(sinks, sk)
+	}
+	b.out = map[*sink]*webrtc.RTPTransceiver{}
+	b.meta = map[*webrtc.RTPTransceiver]TrackInfo{}
+	b.mu.Unlock()
+	for _, sk := range sinks {
+		sk.f.removeSink(sk)
+	}
+	_ = b.pc.Close()
+}

@@ -1,0 +1,78 @@
+package media
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Config configures an Engine. The zero value is not useful; start from DefaultConfig.
+type Config struct {
+	// UDPPort is the single UDP port all ICE traffic of the node uses (pion's ICE UDP mux).
+	// 0 picks an ephemeral port; Engine.UDPAddr reports it once Ready.
+	UDPPort int
+	// ListenIP restricts the media socket to one local address ("" = all IPv4 interfaces).
+	ListenIP string
+	// ICEServers are the STUN/TURN servers offered to ICE (from --ice-server).
+	ICEServers []webrtc.ICEServer
+	// IncludeLoopback makes ICE gather loopback host candidates; needed when the browser
+	// talks to its node over 127.0.0.1 and on loopback-only hosts.
+	IncludeLoopback bool
+	// MDNSQuery lets ICE resolve the ".local" host candidates browsers offer (query only;
+	// the node never publishes mDNS names itself).
+	MDNSQuery bool
+	// Signaller carries signalling to peers and to the local browser. Required.
+	Signaller Signaller
+	// Logger receives the engine's logs and pion's. nil means slog.Default().
+	Logger *slog.Logger
+
+	// ICEDisconnectedTimeout, ICEFailedTimeout and ICEKeepalive tune pion's ICE agent.
+	ICEDisconnectedTimeout time.Duration
+	ICEFailedTimeout       time.Duration
+	ICEKeepalive           time.Duration
+	// RestartAfter is how long a node-to-node link may stay disconnected, failed or
+	// unanswered before the offerer restarts ICE (the answerer asks it to).
+	RestartAfter time.Duration
+	// PLIInterval is the minimum gap between two keyframe requests sent upstream for one track.
+	PLIInterval time.Duration
+	// VideoQueue and AudioQueue bound each receiver's packet queue; on overflow video is
+	// dropped up to the next keyframe and audio packets are dropped.
+	VideoQueue int
+	AudioQueue int
+}
+
+// DefaultConfig returns the configuration a node uses unless told otherwise.
+func DefaultConfig() Config {
+	return Config{
+		UDPPort:                0,
+		IncludeLoopback:        true,
+		MDNSQuery:              true,
+		ICEDisconnectedTimeout: 3 * time.Second,
+		ICEFailedTimeout:       8 * time.Second,
+		ICEKeepalive:           time.Second,
+		RestartAfter:           3 * time.Second,
+		PLIInterval:            500 * time.Millisecond,
+		VideoQueue:             256,
+		AudioQueue:             64,
+	}
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.Signaller == nil:
+		return errorf(ErrConfig, "signaller is required")
+	case c.UDPPort < 0 || c.UDPPort > 65535:
+		return errorf(ErrConfig, "udp port %d out of range", c.UDPPort)
+	case c.ICEDisconnectedTimeout <= 0 || c.ICEFailedTimeout <= 0 || c.ICEKeepalive <= 0:
+		return errorf(ErrConfig, "ice timeouts must be positive")
+	case c.RestartAfter <= 0 || c.PLIInterval <= 0:
+		return errorf(ErrConfig, "restartAfter and pliInterval must be positive")
+	case c.VideoQueue <= 0 || c.AudioQueue <= 0:
+		return errorf(ErrConfig, "queues must be positive")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return nil
+}

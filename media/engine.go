@@ -1,0 +1,275 @@
+// Package media is the node's WebRTC (pion) side: the browser↔node session, node↔node
+// links of a meeting (full mesh) and the RTP forwarding between them.
+package media
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Signaller carries signalling out of the engine; the node implements it (peer messages
+// over a libp2p stream, browser messages over the local WebSocket). The engine never
+// dials anything itself. Calls may block briefly; they are made outside engine locks.
+type Signaller interface {
+	SendToPeer(peerID string, msg []byte) error
+	SendToBrowser(meetingID string, msg []byte) error
+}
+
+// Engine is the media side of one node.
+type Engine struct {
+	cfg Config
+	log *slog.Logger
+
+	ready     chan struct{}
+	closed    chan struct{}
+	closeOnce sync.Once
+	done      chan struct{} // closed when Run returns
+
+	// set before ready is closed, read-only afterwards
+	api  *webrtc.API
+	ctx  context.Context
+	addr net.Addr
+
+	mu       sync.Mutex
+	running  bool
+	stopping bool
+	meetings map[string]*meeting
+	wg       sync.WaitGroup
+
+	// connWrap lets tests interpose on the media socket (black-holing a link).
+	connWrap func(net.PacketConn) net.PacketConn
+}
+
+// New checks cfg and returns an engine; it starts nothing.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Engine{
+		cfg: cfg, log: cfg.Logger,
+		ready: make(chan struct{}), closed: make(chan struct{}), done: make(chan struct{}),
+		meetings: map[string]*meeting{},
+	}, nil
+}
+
+// Ready is closed once Run has opened the media socket.
+func (e *Engine) Ready() <-chan struct{} { return e.ready }
+
+// UDPAddr is the media socket's address; nil before Ready.
+func (e *Engine) UDPAddr() net.Addr {
+	select {
+	case <-e.ready:
+		return e.addr
+	default:
+		return nil
+	}
+}
+
+// Run opens the UDP mux and serves until ctx ends or Close is called; then it closes every
+// PeerConnection and waits for all goroutines.
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	if e.running || e.stopping {
+		e.mu.Unlock()
+		return fmt.Errorf("run: %w", ErrClosed)
+	}
+	e.running = true
+	e.mu.Unlock()
+	defer close(e.done)
+
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(e.cfg.ListenIP), Port: e.cfg.UDPPort})
+	if err != nil {
+		return fmt.Errorf("listen media port %d: %w", e.cfg.UDPPort, err)
+	}
+	var pc net.PacketConn = conn
+	if e.connWrap != nil {
+		pc = e.connWrap(conn)
+	}
+	lf := pionLoggerFactory{log: e.log}
+	mux := webrtc.NewICEUDPMux(lf.NewLogger("udpmux"), pc)
+	api, err := newAPI(e.cfg, mux, lf)
+	if err != nil {
+		_ = mux.Close()
+		return fmt.Errorf("media api: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	e.api, e.ctx, e.addr = api, runCtx, conn.LocalAddr()
+	close(e.ready)
+	e.log.Info("media engine listening", "udpAddr", e.addr.String())
+
+	select {
+	case <-ctx.Done():
+	case <-e.closed:
+	}
+	e.mu.Lock()
+	e.stopping = true
+	ms := e.meetings
+	e.meetings = map[string]*meeting{}
+	e.mu.Unlock()
+	cancel()
+	for _, m := range ms {
+		m.close()
+	}
+	e.wg.Wait()
+	_ = mux.Close()
+	return nil
+}
+
+// Close stops Run (if running) and waits for it; safe to call twice.
+func (e *Engine) Close() error {
+	e.closeOnce.Do(func() { close(e.closed) })
+	e.mu.Lock()
+	running := e.running
+	e.stopping = true
+	e.mu.Unlock()
+	if running {
+		<-e.done
+	}
+	return nil
+}
+
+// spawn runs f as a goroutine owned by Run; it refuses once Run is stopping.
+func (e *Engine) spawn(f func()) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopping {
+		return false
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+	return true
+}
+
+func (e *Engine) checkRunning() error {
+	select {
+	case <-e.ready:
+	default:
+		return ErrNotRunning
+	}
+	select {
+	case <-e.closed:
+		return ErrClosed
+	case <-e.ctx.Done():
+		return ErrClosed
+	default:
+		return nil
+	}
+}
+
+// Join starts the media session of meetingID for this node, whose peer ID is self.
+// Joining again is harmless.
+func (e *Engine) Join(meetingID, self string) error {
+	if meetingID == "" || self == "" {
+		return fmt.Errorf("join meeting: %w", ErrConfig)
+	}
+	if err := e.checkRunning(); err != nil {
+		return fmt.Errorf("join meeting %s: %w", meetingID, err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopping {
+		return fmt.Errorf("join meeting %s: %w", meetingID, ErrClosed)
+	}
+	if m := e.meetings[meetingID]; m != nil {
+		if m.self != self {
+			return fmt.Errorf("join meeting %s as %s: %w", meetingID, self, ErrProtocol)
+		}
+		return nil
+	}
+	e.meetings[meetingID] = newMeeting(e, meetingID, self)
+	e.log.Info("media meeting joined", "meetingId", meetingID)
+	return nil
+}
+
+// SetPeers sets the remote nodes currently in the meeting (from presence): a link is
+// opened to each new peer and closed to each removed one.
+func (e *Engine) SetPeers(meetingID string, peers []string) error {
+	e.mu.Lock()
+	m := e.meetings[meetingID]
+	e.mu.Unlock()
+	if m == nil {
+		return fmt.Errorf("set peers of %s: %w", meetingID, ErrUnknownMeeting)
+	}
+	m.setPeers(peers)
+	return nil
+}
+
+// Leave ends the media session of meetingID: every link and the browser session close.
+func (e *Engine) Leave(meetingID string) error {
+	e.mu.Lock()
+	m := e.meetings[meetingID]
+	delete(e.meetings, meetingID)
+	e.mu.Unlock()
+	if m == nil {
+		return fmt.Errorf("leave meeting %s: %w", meetingID, ErrUnknownMeeting)
+	}
+	m.sendBrowser(Signal{Type: TypeBye})
+	m.close()
+	e.log.Info("media meeting left", "meetingId", meetingID)
+	return nil
+}
+
+func (e *Engine) meeting(id string) (*meeting, error) {
+	if err := e.checkRunning(); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := e.meetings[id]
+	if m == nil {
+		return nil, ErrUnknownMeeting
+	}
+	return m, nil
+}
+
+// HandlePeerSignal takes a signalling message from node fromPeer (authenticated by the
+// transport) for meetingID.
+func (e *Engine) HandlePeerSignal(meetingID, fromPeer string, msg []byte) error {
+	s, err := DecodeSignal(msg)
+	if err != nil {
+		return fmt.Errorf("peer signal from %s: %w", fromPeer, err)
+	}
+	if s.MeetingID != meetingID {
+		return fmt.Errorf("peer signal from %s: meeting mismatch: %w", fromPeer, ErrProtocol)
+	}
+	m, err := e.meeting(meetingID)
+	if err != nil {
+		return fmt.Errorf("peer signal from %s for %s: %w", fromPeer, meetingID, err)
+	}
+	if err := m.handlePeer(fromPeer, s); err != nil {
+		return fmt.Errorf("peer signal from %s for %s: %w", fromPeer, meetingID, err)
+	}
+	return nil
+}
+
+// HandleBrowserSignal takes a signalling message from the local browser for meetingID.
+func (e *Engine) HandleBrowserSignal(meetingID string, msg []byte) error {
+	s, err := DecodeSignal(msg)
+	if err != nil {
+		return fmt.Errorf("browser signal: %w", err)
+	}
+	if s.MeetingID != meetingID {
+		return fmt.Errorf("browser signal: meeting mismatch: %w", ErrProtocol)
+	}
+	m, err := e.meeting(meetingID)
+	if err != nil {
+		return fmt.Errorf("browser signal for %s: %w", meetingID, err)
+	}
+	if err := m.handleBrowser(s); err != nil {
+		return fmt.Errorf("browser signal for %s: %w", meetingID, err)
+	}
+	return nil
+}
+
+func (e *Engine) newPeerConnection() (*webrtc.PeerConnection, error) {
+	return e.api.NewPeerConnection(webrtc.Configuration{ICEServers: e.cfg.ICEServers})
+}

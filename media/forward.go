@@ -1,0 +1,340 @@
+package media
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// slot is a fixed media source of a participant. Node-to-node links and the browser's
+// publishing transceivers use one transceiver per slot, in this order.
+type slot int
+
+const (
+	slotMic slot = iota
+	slotCamera
+	slotScreen
+	numSlots
+)
+
+var slotSource = [numSlots]string{"mic", "camera", "screen"}
+
+func (s slot) kind() webrtc.RTPCodecType {
+	if s == slotMic {
+		return webrtc.RTPCodecTypeAudio
+	}
+	return webrtc.RTPCodecTypeVideo
+}
+
+// trackID is the track id the node gives a forwarded track, e.g. "video-camera"; its
+// stream id is the peer ID of the participant it comes from.
+func (s slot) trackID() string { return s.kind().String() + "-" + slotSource[s] }
+
+// forwarder reads one incoming track and fans its packets out to sinks. The read loop is
+// the only producer; each sink has its own bounded queue and writer, so a slow receiver
+// never blocks the others.
+type forwarder struct {
+	origin string // peer ID the media comes from
+	slot   slot
+	codec  webrtc.RTPCodecCapability
+	video  bool
+	ssrc   uint32
+
+	writeRTCP   func([]rtcp.Packet) error // upstream, for keyframe requests
+	pliInterval time.Duration
+	videoQueue  int
+	audioQueue  int
+
+	sinks atomic.Pointer[[]*sink] // copy on write, under mu
+
+	mu       sync.Mutex
+	closed   bool
+	lastPLI  time.Time
+	pliTimer *time.Timer
+
+	packets, bytes, plis atomic.Uint64
+	bitrate              atomic.Uint64
+	winStart             time.Time // read loop only
+	winBytes             uint64
+}
+
+func newForwarder(origin string, s slot, codec webrtc.RTPCodecCapability, ssrc uint32, cfg *Config,
+	writeRTCP func([]rtcp.Packet) error,
+) *forwarder {
+	return &forwarder{
+		origin: origin, slot: s, codec: codec, ssrc: ssrc,
+		video:       codec.MimeType != webrtc.MimeTypeOpus,
+		writeRTCP:   writeRTCP,
+		pliInterval: cfg.PLIInterval,
+		videoQueue:  cfg.VideoQueue,
+		audioQueue:  cfg.AudioQueue,
+	}
+}
+
+// readLoop forwards packets from track until it ends, then closes every sink.
+func (f *forwarder) readLoop(track *webrtc.TrackRemote) {
+	defer f.close()
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := track.Read(buf)
+		if err != nil {
+			return
+		}
+		p := &rtp.Packet{}
+		if p.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		// Header extension IDs are negotiated per PeerConnection: never forward them.
+		p.Extension, p.Extensions = false, nil
+		p.Payload = append([]byte(nil), p.Payload...)
+		f.dispatch(p, f.video && isVP8Keyframe(p.Payload))
+	}
+}
+
+// dispatch hands one packet to every sink; p must not be modified afterwards.
+func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool) {
+	f.packets.Add(1)
+	size := uint64(len(p.Payload) + 12)
+	f.bytes.Add(size)
+	f.winBytes += size
+	if f.packets.Load()%32 == 0 {
+		now := time.Now()
+		if el := now.Sub(f.winStart); el >= time.Second {
+			if !f.winStart.IsZero() {
+				f.bitrate.Store(uint64(float64(f.winBytes*8) / el.Seconds()))
+			}
+			f.winStart, f.winBytes = now, 0
+		}
+	}
+	if sp := f.sinks.Load(); sp != nil {
+		for _, s := range *sp {
+			s.push(p, keyframe)
+		}
+	}
+}
+
+// addSink subscribes a new receiver and asks upstream for a keyframe so its video starts
+// at once. It reports false when the forwarder has already ended.
+func (f *forwarder) addSink(s *sink) bool {
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return false
+	}
+	var next []*sink
+	if sp := f.sinks.Load(); sp != nil {
+		next = append(next, *sp...)
+	}
+	next = append(next, s)
+	f.sinks.Store(&next)
+	f.mu.Unlock()
+	if f.video {
+		f.requestKeyframe()
+	}
+	return true
+}
+
+func (f *forwarder) removeSink(s *sink) {
+	f.mu.Lock()
+	if sp := f.sinks.Load(); sp != nil {
+		next := make([]*sink, 0, len(*sp))
+		for _, o := range *sp {
+			if o != s {
+				next = append(next, o)
+			}
+		}
+		f.sinks.Store(&next)
+	}
+	f.mu.Unlock()
+	s.close()
+}
+
+// requestKeyframe sends a PLI upstream, at most one per pliInterval; a request inside the
+// interval is sent when it ends, so a new receiver is never left waiting for a full GOP.
+func (f *forwarder) requestKeyframe() {
+	if !f.video {
+		return
+	}
+	f.mu.Lock()
+	if f.closed || f.pliTimer != nil {
+		f.mu.Unlock()
+		return
+	}
+	wait := f.pliInterval - time.Since(f.lastPLI)
+	if wait > 0 {
+		f.pliTimer = time.AfterFunc(wait, func() {
+			f.mu.Lock()
+			f.pliTimer = nil
+			f.mu.Unlock()
+			f.requestKeyframe()
+		})
+		f.mu.Unlock()
+		return
+	}
+	f.lastPLI = time.Now()
+	f.mu.Unlock()
+	f.plis.Add(1)
+	_ = f.writeRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: f.ssrc}})
+}
+
+func (f *forwarder) close() {
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return
+	}
+	f.closed = true
+	if f.pliTimer != nil {
+		f.pliTimer.Stop()
+	}
+	sp := f.sinks.Load()
+	f.sinks.Store(nil)
+	f.mu.Unlock()
+	if sp != nil {
+		for _, s := range *sp {
+			s.close()
+		}
+	}
+}
+
+func (f *forwarder) isClosed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.closed
+}
+
+// sink is one receiver of a forwarder: a bounded queue drained by its own writer.
+type sink struct {
+	f       *forwarder
+	track   *webrtc.TrackLocalStaticRTP
+	q       chan *rtp.Packet
+	waitKey bool // producer (forwarder read loop) only
+	done    chan struct{}
+	once    sync.Once
+	onClose func()
+
+	packets, bytes, dropped atomic.Uint64
+}
+
+func newSink(f *forwarder, streamID string) (*sink, error) {
+	track, err := webrtc.NewTrackLocalStaticRTP(f.codec, f.slot.trackID(), streamID)
+	if err != nil {
+		return nil, err
+	}
+	size := f.audioQueue
+	if f.video {
+		size = f.videoQueue
+	}
+	return &sink{f: f, track: track, q: make(chan *rtp.Packet, size), waitKey: f.video, done: make(chan struct{})}, nil
+}
+
+// push never blocks: on overflow, audio drops the packet and video drops everything up
+// to the next keyframe, which it requests.
+func (s *sink) push(p *rtp.Packet, keyframe bool) {
+	if s.waitKey {
+		if !keyframe {
+			s.dropped.Add(1)
+			return
+		}
+		s.waitKey = false
+	}
+	select {
+	case s.q <- p:
+	default:
+		s.dropped.Add(1)
+		if s.f.video {
+			s.waitKey = true
+			s.f.requestKeyframe()
+		}
+	}
+}
+
+// writeLoop drains the queue into the track until the sink closes.
+func (s *sink) writeLoop() {
+	for {
+		select {
+		case p := <-s.q:
+			if s.track.WriteRTP(p) == nil {
+				s.packets.Add(1)
+				s.bytes.Add(uint64(len(p.Payload) + 12))
+			}
+		case <-s.done:
+			return
+		}
+	}
+}
+
+func (s *sink) close() {
+	s.once.Do(func() {
+		close(s.done)
+		if s.onClose != nil {
+			s.onClose()
+		}
+	})
+}
+
+// isVP8Keyframe reports whether payload starts a VP8 keyframe (RFC 7741 §4.2, §4.3).
+func isVP8Keyframe(b []byte) bool {
+	if len(b) < 1 {
+		return false
+	}
+	x, s, pid := b[0]&0x80 != 0, b[0]&0x10 != 0, b[0]&0x07
+	if !s || pid != 0 {
+		return false
+	}
+	i := 1
+	if x {
+		if len(b) < 2 {
+			return false
+		}
+		ext := b[1]
+		i = 2
+		if ext&0x80 != 0 { // PictureID
+			if len(b) <= i {
+				return false
+			}
+			if b[i]&0x80 != 0 {
+				i += 2
+			} else {
+				i++
+			}
+		}
+		if ext&0x40 != 0 { // TL0PICIDX
+			i++
+		}
+		if ext&0x30 != 0 { // TID/KEYIDX
+			i++
+		}
+	}
+	return len(b) > i && b[i]&0x01 == 0
+}
+
+// readRTCPLoop reads a sender's RTCP (which also feeds the NACK responder and reports) and
+// turns keyframe requests from the receiver into requests upstream.
+func readRTCPLoop(sender *webrtc.RTPSender, onKeyframeRequest func()) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			switch p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				onKeyframeRequest()
+			}
+		}
+	}
+}
+
+// drainRTCP reads a receiver's RTCP so its interceptors see sender reports.
+func drainRTCP(r *webrtc.RTPReceiver) {
+	for {
+		if _, _, err := r.ReadRTCP(); err != nil {
+			return
+		}
+	}
+}

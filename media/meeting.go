@@ -1,0 +1,210 @@
+package media
+
+import (
+	"context"
+	"slices"
+)
+
+// meeting is the media session of one meeting: links to the other nodes, the browser
+// session and the tracks the browser publishes. Its maps are guarded by Engine.mu.
+type meeting struct {
+	e        *Engine
+	id, self string
+	ctx      context.Context
+	cancel   context.CancelFunc
+
+	closed  bool
+	links   map[string]*peerLink
+	browser *browserSession
+	local   [numSlots]*forwarder // what the local browser publishes
+}
+
+func newMeeting(e *Engine, id, self string) *meeting {
+	ctx, cancel := context.WithCancel(e.ctx)
+	return &meeting{e: e, id: id, self: self, ctx: ctx, cancel: cancel, links: map[string]*peerLink{}}
+}
+
+func (m *meeting) sendBrowser(s Signal) error {
+	s.MeetingID = m.id
+	return m.e.cfg.Signaller.SendToBrowser(m.id, encodeSignal(s))
+}
+
+func (m *meeting) sendPeer(peer string, s Signal) error {
+	s.MeetingID = m.id
+	return m.e.cfg.Signaller.SendToPeer(peer, encodeSignal(s))
+}
+
+func (m *meeting) setPeers(peers []string) {
+	want := map[string]bool{}
+	for _, p := range peers {
+		if p != "" && p != m.self {
+			want[p] = true
+		}
+	}
+	m.e.mu.Lock()
+	var gone []*peerLink
+	for p, l := range m.links {
+		if !want[p] {
+			gone = append(gone, l)
+			delete(m.links, p)
+		}
+	}
+	var add []string
+	for p := range want {
+		if m.links[p] == nil {
+			add = append(add, p)
+		}
+	}
+	m.e.mu.Unlock()
+	for _, l := range gone {
+		l.close()
+	}
+	slices.Sort(add)
+	for _, p := range add {
+		if _, err := m.link(p, true); err != nil {
+			m.e.log.Warn("media link failed", "meetingId", m.id, "peerId", p, "err", err)
+		}
+	}
+}
+
+// link returns the link to peer, creating it when create is set.
+func (m *meeting) link(peer string, create bool) (*peerLink, error) {
+	m.e.mu.Lock()
+	l, closed := m.links[peer], m.closed
+	m.e.mu.Unlock()
+	if l != nil || !create {
+		return l, nil
+	}
+	if closed {
+		return nil, ErrClosed
+	}
+	l, err := newPeerLink(m, peer)
+	if err != nil {
+		return nil, err
+	}
+	m.e.mu.Lock()
+	if old := m.links[peer]; old != nil || m.closed {
+		m.e.mu.Unlock()
+		l.close()
+		if old == nil {
+			return nil, ErrClosed
+		}
+		return old, nil
+	}
+	m.links[peer] = l
+	local := m.local
+	m.e.mu.Unlock()
+	for s, f := range local {
+		if f != nil {
+			l.attach(slot(s), f)
+		}
+	}
+	l.start()
+	return l, nil
+}
+
+func (m *meeting) handlePeer(from string, s *Signal) error {
+	if from == m.self {
+		return ErrProtocol
+	}
+	offerer := m.self < from
+	create := (s.Type == TypeOffer && !offerer) || (s.Type == TypeRestart && offerer)
+	l, err := m.link(from, create)
+	if err != nil || l == nil {
+		return err
+	}
+	return l.handle(s)
+}
+
+func (m *meeting) handleBrowser(s *Signal) error {
+	switch s.Type {
+	case TypeHello:
+		b, err := newBrowserSession(m)
+		if err != nil {
+			return err
+		}
+		m.e.mu.Lock()
+		old, closed := m.browser, m.closed
+		if !closed {
+			m.browser = b
+		}
+		links := make([]*peerLink, 0, len(m.links))
+		for _, l := range m.links {
+			links = append(links, l)
+		}
+		m.e.mu.Unlock()
+		if old != nil {
+			old.close()
+		}
+		if closed {
+			b.close()
+			return ErrClosed
+		}
+		b.start()
+		for _, l := range links {
+			for _, f := range l.remoteForwarders() {
+				b.addOut(f)
+			}
+		}
+		return nil
+	case TypeAnswer, TypeCandidate, TypeRestart:
+		m.e.mu.Lock()
+		b := m.browser
+		m.e.mu.Unlock()
+		if b == nil {
+			return ErrProtocol
+		}
+		return b.handle(s)
+	default:
+		return ErrProtocol
+	}
+}
+
+// setLocal records a track the browser publishes and sends it on every link.
+func (m *meeting) setLocal(s slot, f *forwarder) {
+	m.e.mu.Lock()
+	m.local[s] = f
+	links := make([]*peerLink, 0, len(m.links))
+	for _, l := range m.links {
+		links = append(links, l)
+	}
+	m.e.mu.Unlock()
+	for _, l := range links {
+		l.attach(s, f)
+	}
+}
+
+func (m *meeting) clearLocal(s slot, f *forwarder) {
+	m.e.mu.Lock()
+	if m.local[s] == f {
+		m.local[s] = nil
+	}
+	m.e.mu.Unlock()
+}
+
+// addRemote sends a track received from another node to the browser.
+func (m *meeting) addRemote(f *forwarder) {
+	m.e.mu.Lock()
+	b := m.browser
+	m.e.mu.Unlock()
+	if b != nil {
+		b.addOut(f)
+	}
+}
+
+func (m *meeting) close() {
+	m.e.mu.Lock()
+	m.closed = true
+	links := m.links
+	m.links = map[string]*peerLink{}
+	b := m.browser
+	m.browser = nil
+	m.e.mu.Unlock()
+	m.cancel()
+	for _, l := range links {
+		l.close()
+	}
+	if b != nil {
+		b.close()
+	}
+}

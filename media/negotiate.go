@@ -1,0 +1,170 @@
+package media
+
+import (
+	"context"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// loop runs the signalling operations of one PeerConnection one at a time; it owns the
+// negotiator and everything marked "loop only".
+type loop struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	ops    chan func()
+}
+
+func newLoop(parent context.Context) *loop {
+	ctx, cancel := context.WithCancel(parent)
+	return &loop{ctx: ctx, cancel: cancel, ops: make(chan func(), 64)}
+}
+
+// do queues op; it gives up when the loop has ended.
+func (l *loop) do(op func()) bool {
+	select {
+	case l.ops <- op:
+		return true
+	case <-l.ctx.Done():
+		return false
+	}
+}
+
+func (l *loop) run(tick time.Duration, onTick func()) {
+	var tc <-chan time.Time
+	if tick > 0 {
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		tc = t.C
+	}
+	for {
+		select {
+		case op := <-l.ops:
+			op()
+		case <-tc:
+			onTick()
+		case <-l.ctx.Done():
+			return
+		}
+	}
+}
+
+// negotiator is the offer/answer state of one PeerConnection, owned by its loop. The side
+// that offers is fixed per connection (the node towards its browser, the smaller peer ID
+// between nodes), so there is no glare; renegotiation requested while an offer is out is
+// done when its answer arrives.
+type negotiator struct {
+	pc       *webrtc.PeerConnection
+	send     func(Signal) error
+	decorate func(*Signal) // adds metadata to offers (browser session)
+
+	pending      bool
+	sentAt       time.Time
+	again        bool
+	restartAgain bool
+	haveRemote   bool
+	cands        []webrtc.ICECandidateInit
+	restarts     int
+}
+
+// offer creates and sends an offer. With force it does so even while one is outstanding
+// (the answer was lost, or ICE must restart).
+func (n *negotiator) offer(restart, force bool) error {
+	if n.pending && !force {
+		n.again = true
+		n.restartAgain = n.restartAgain || restart
+		return nil
+	}
+	restart = restart && n.haveRemote
+	o, err := n.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
+	if err != nil {
+		return err
+	}
+	if err := n.pc.SetLocalDescription(o); err != nil {
+		return err
+	}
+	if restart {
+		n.restarts++
+	}
+	n.pending, n.sentAt = true, time.Now()
+	s := Signal{Type: TypeOffer, SDP: o.SDP}
+	if n.decorate != nil {
+		n.decorate(&s)
+	}
+	return n.send(s)
+}
+
+// resend sends the outstanding offer again, for a peer that asks for one.
+func (n *negotiator) resend() error {
+	ld := n.pc.LocalDescription()
+	if !n.pending || ld == nil {
+		return n.offer(n.haveRemote, true)
+	}
+	s := Signal{Type: TypeOffer, SDP: ld.SDP}
+	if n.decorate != nil {
+		n.decorate(&s)
+	}
+	return n.send(s)
+}
+
+func (n *negotiator) onAnswer(sdp string) error {
+	if !n.pending {
+		return nil // stale answer to an offer we replaced
+	}
+	if err := n.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		return err
+	}
+	n.pending, n.haveRemote = false, true
+	n.flushCandidates()
+	if n.again {
+		restart := n.restartAgain
+		n.again, n.restartAgain = false, false
+		return n.offer(restart, false)
+	}
+	return nil
+}
+
+func (n *negotiator) onOffer(sdp string) error {
+	if err := n.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return err
+	}
+	n.haveRemote = true
+	n.flushCandidates()
+	a, err := n.pc.CreateAnswer(nil)
+	if err != nil {
+		return err
+	}
+	if err := n.pc.SetLocalDescription(a); err != nil {
+		return err
+	}
+	return n.send(Signal{Type: TypeAnswer, SDP: a.SDP})
+}
+
+func (n *negotiator) onCandidate(c webrtc.ICECandidateInit) {
+	if c.Candidate == "" {
+		return // end of candidates
+	}
+	if !n.haveRemote {
+		if len(n.cands) < 64 {
+			n.cands = append(n.cands, c)
+		}
+		return
+	}
+	_ = n.pc.AddICECandidate(c)
+}
+
+func (n *negotiator) flushCandidates() {
+	for _, c := range n.cands {
+		_ = n.pc.AddICECandidate(c)
+	}
+	n.cands = nil
+}
+
+// sendCandidate forwards a local candidate (nil = gathering done, nothing to send).
+func sendCandidate(l *loop, n *negotiator, c *webrtc.ICECandidate) {
+	if c == nil {
+		return
+	}
+	init := c.ToJSON()
+	l.do(func() { _ = n.send(Signal{Type: TypeCandidate, Candidate: &init}) })
+}

@@ -1,0 +1,235 @@
+package media
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// peerLink is the PeerConnection to one other node of a meeting. Both sides create one
+// sendrecv transceiver per slot (mic, camera, screen) in the same order, so a track's slot
+// is known from its transceiver. The peer with the smaller ID offers (no glare); the other
+// asks it to (re)offer with a "restart" message.
+type peerLink struct {
+	m       *meeting
+	peer    string
+	offerer bool
+	pc      *webrtc.PeerConnection
+	slots   [numSlots]*webrtc.RTPTransceiver
+	lp      *loop
+	neg     *negotiator
+
+	// guarded by Engine.mu
+	remote [numSlots]*forwarder
+	out    [numSlots]*sink
+
+	badSince time.Time // loop only
+	restarts atomic.Int64
+}
+
+func newPeerLink(m *meeting, peer string) (*peerLink, error) {
+	pc, err := m.e.newPeerConnection()
+	if err != nil {
+		return nil, err
+	}
+	l := &peerLink{m: m, peer: peer, offerer: m.self < peer, pc: pc, lp: newLoop(m.ctx)}
+	for s := range numSlots {
+		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
+		if err != nil {
+			_ = pc.Close()
+			return nil, err
+		}
+		l.slots[s] = tr
+	}
+	l.neg = &negotiator{pc: pc, send: func(s Signal) error { return m.sendPeer(peer, s) }}
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) { sendCandidate(l.lp, l.neg, c) })
+	pc.OnTrack(l.onTrack)
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		m.e.log.Debug("media link state", "meetingId", m.id, "peerId", peer, "state", st.String())
+	})
+	return l, nil
+}
+
+func (l *peerLink) start() {
+	e := l.m.e
+	tick := max(e.cfg.RestartAfter/4, 50*time.Millisecond)
+	e.spawn(func() { l.lp.run(tick, l.check) })
+	for s, tr := range l.slots {
+		e.spawn(func() { readRTCPLoop(tr.Sender(), func() { l.keyframeRequest(slot(s)) }) })
+	}
+	l.lp.do(func() {
+		var err error
+		if l.offerer {
+			err = l.neg.offer(false, false)
+		} else {
+			err = l.neg.send(Signal{Type: TypeRestart})
+		}
+		l.logErr(err)
+	})
+}
+
+func (l *peerLink) logErr(err error) {
+	if err != nil {
+		l.m.e.log.Warn("media link signalling failed", "meetingId", l.m.id, "peerId", l.peer, "err", err)
+	}
+}
+
+func (l *peerLink) handle(s *Signal) error {
+	switch s.Type {
+	case TypeOffer:
+		if l.offerer {
+			return ErrProtocol
+		}
+		l.lp.do(func() { l.logErr(l.neg.onOffer(s.SDP)) })
+	case TypeAnswer:
+		if !l.offerer {
+			return ErrProtocol
+		}
+		l.lp.do(func() { l.logErr(l.neg.onAnswer(s.SDP)) })
+	case TypeCandidate:
+		l.lp.do(func() { l.neg.onCandidate(*s.Candidate) })
+	case TypeRestart:
+		if !l.offerer {
+			return ErrProtocol
+		}
+		l.lp.do(func() { l.logErr(l.neg.resend()) })
+	default:
+		return ErrProtocol
+	}
+	return nil
+}
+
+// check runs on the loop's ticker: a link that stays disconnected, failed or unanswered
+// for RestartAfter (twice that while still connecting) gets an ICE restart from the
+// offerer, or a restart request from the answerer. No rejoin is needed.
+func (l *peerLink) check() {
+	st := l.pc.ConnectionState()
+	if st == webrtc.PeerConnectionStateConnected || st == webrtc.PeerConnectionStateClosed {
+		l.badSince = time.Time{}
+		return
+	}
+	now := time.Now()
+	if l.badSince.IsZero() {
+		l.badSince = now
+		return
+	}
+	limit := l.m.e.cfg.RestartAfter
+	if st == webrtc.PeerConnectionStateNew || st == webrtc.PeerConnectionStateConnecting {
+		limit *= 2
+	}
+	if now.Sub(l.badSince) < limit {
+		return
+	}
+	l.badSince = now
+	l.m.e.log.Info("media link restarting", "meetingId", l.m.id, "peerId", l.peer, "state", st.String(), "offerer", l.offerer)
+	if !l.offerer {
+		l.logErr(l.neg.send(Signal{Type: TypeRestart}))
+		return
+	}
+	if l.neg.haveRemote {
+		l.restarts.Add(1)
+	}
+	l.logErr(l.neg.offer(true, true))
+}
+
+func (l *peerLink) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	s := slot(-1)
+	for i, tr := range l.slots {
+		if tr.Receiver() == recv {
+			s = slot(i)
+		}
+	}
+	e := l.m.e
+	if s < 0 || track.Kind() != s.kind() {
+		e.log.Warn("media link unexpected track", "meetingId", l.m.id, "peerId", l.peer)
+		return
+	}
+	f := newForwarder(l.peer, s, track.Codec().RTPCodecCapability, uint32(track.SSRC()), &e.cfg, l.pc.WriteRTCP)
+	e.mu.Lock()
+	l.remote[s] = f
+	e.mu.Unlock()
+	e.spawn(func() { drainRTCP(recv) })
+	e.spawn(func() {
+		f.readLoop(track)
+		e.mu.Lock()
+		if l.remote[s] == f {
+			l.remote[s] = nil
+		}
+		e.mu.Unlock()
+	})
+	l.m.addRemote(f)
+}
+
+// attach sends the local forwarder f on slot s of this link.
+func (l *peerLink) attach(s slot, f *forwarder) {
+	e := l.m.e
+	sk, err := newSink(f, l.m.self)
+	if err != nil {
+		e.log.Warn("media sink failed", "err", err)
+		return
+	}
+	sk.onClose = func() { l.detach(s, sk) }
+	e.mu.Lock()
+	old := l.out[s]
+	l.out[s] = sk
+	e.mu.Unlock()
+	if old != nil {
+		old.f.removeSink(old)
+	}
+	if err := l.slots[s].Sender().ReplaceTrack(sk.track); err != nil {
+		e.log.Warn("media replace track failed", "peerId", l.peer, "err", err)
+	}
+	if !e.spawn(sk.writeLoop) || !f.addSink(sk) {
+		sk.close()
+	}
+}
+
+func (l *peerLink) detach(s slot, sk *sink) {
+	e := l.m.e
+	e.mu.Lock()
+	cur := l.out[s] == sk
+	if cur {
+		l.out[s] = nil
+	}
+	e.mu.Unlock()
+	if cur {
+		_ = l.slots[s].Sender().ReplaceTrack(nil)
+	}
+}
+
+func (l *peerLink) keyframeRequest(s slot) {
+	l.m.e.mu.Lock()
+	sk := l.out[s]
+	l.m.e.mu.Unlock()
+	if sk != nil {
+		sk.f.requestKeyframe()
+	}
+}
+
+func (l *peerLink) remoteForwarders() []*forwarder {
+	l.m.e.mu.Lock()
+	defer l.m.e.mu.Unlock()
+	var fs []*forwarder
+	for _, f := range l.remote {
+		if f != nil {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+func (l *peerLink) close() {
+	l.lp.cancel()
+	e := l.m.e
+	e.mu.Lock()
+	out := l.out
+	l.out = [numSlots]*sink{}
+	e.mu.Unlock()
+	for _, sk := range out {
+		if sk != nil {
+			sk.f.removeSink(sk)
+		}
+	}
+	_ = l.pc.Close()
+}

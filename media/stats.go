@@ -1,0 +1,91 @@
+package media
+
+// MeetingStats is the media topology of a meeting as this node sees it (GET /api/meetings/{id}/media).
+type MeetingStats struct {
+	MeetingID      string       `json:"meetingId"`
+	Mode           string       `json:"mode"` // "mesh"
+	Self           string       `json:"self"`
+	Browser        string       `json:"browser"` // browser PeerConnection state, "none" without one
+	Links          []LinkStats  `json:"links"`
+	TracksSent     []TrackStats `json:"tracksSent"`
+	TracksReceived []TrackStats `json:"tracksReceived"`
+}
+
+// LinkStats describes the link to one other node.
+type LinkStats struct {
+	PeerID      string `json:"peerId"`
+	State       string `json:"state"`    // PeerConnection state: new, connecting, connected, disconnected, failed, closed
+	ICEState    string `json:"iceState"` // ICE connection state
+	Offerer     bool   `json:"offerer"`
+	ICERestarts int64  `json:"iceRestarts"`
+}
+
+// TrackStats describes one forwarded track: for tracks sent, PeerID is the node it goes
+// to; for tracks received, the node it comes from.
+type TrackStats struct {
+	PeerID           string `json:"peerId"`
+	Kind             string `json:"kind"`
+	Source           string `json:"source"`
+	Codec            string `json:"codec"`
+	Packets          uint64 `json:"packets"`
+	Bytes            uint64 `json:"bytes"`
+	BitrateBps       uint64 `json:"bitrateBps"`
+	Dropped          uint64 `json:"dropped,omitempty"`
+	KeyframeRequests uint64 `json:"keyframeRequests,omitempty"`
+}
+
+// Stats returns the meeting's *MeetingStats (JSON-encodable), or nil for an unknown meeting.
+func (e *Engine) Stats(meetingID string) any {
+	e.mu.Lock()
+	m := e.meetings[meetingID]
+	if m == nil {
+		e.mu.Unlock()
+		return nil
+	}
+	st := &MeetingStats{MeetingID: m.id, Mode: "mesh", Self: m.self, Browser: "none",
+		Links: []LinkStats{}, TracksSent: []TrackStats{}, TracksReceived: []TrackStats{}}
+	links := make([]*peerLink, 0, len(m.links))
+	for _, l := range m.links {
+		links = append(links, l)
+	}
+	b := m.browser
+	type sent struct {
+		peer string
+		sk   *sink
+	}
+	var sends []sent
+	var recvs []*forwarder
+	for _, l := range links {
+		for _, sk := range l.out {
+			if sk != nil {
+				sends = append(sends, sent{l.peer, sk})
+			}
+		}
+		for _, f := range l.remote {
+			if f != nil {
+				recvs = append(recvs, f)
+			}
+		}
+	}
+	e.mu.Unlock()
+
+	if b != nil {
+		st.Browser = b.pc.ConnectionState().String()
+	}
+	for _, l := range links {
+		st.Links = append(st.Links, LinkStats{PeerID: l.peer, State: l.pc.ConnectionState().String(),
+			ICEState: l.pc.ICEConnectionState().String(), Offerer: l.offerer, ICERestarts: l.restarts.Load()})
+	}
+	for _, s := range sends {
+		f := s.sk.f
+		st.TracksSent = append(st.TracksSent, TrackStats{PeerID: s.peer, Kind: f.slot.kind().String(),
+			Source: slotSource[f.slot], Codec: f.codec.MimeType, Packets: s.sk.packets.Load(),
+			Bytes: s.sk.bytes.Load(), BitrateBps: f.bitrate.Load(), Dropped: s.sk.dropped.Load()})
+	}
+	for _, f := range recvs {
+		st.TracksReceived = append(st.TracksReceived, TrackStats{PeerID: f.origin, Kind: f.slot.kind().String(),
+			Source: slotSource[f.slot], Codec: f.codec.MimeType, Packets: f.packets.Load(),
+			Bytes: f.bytes.Load(), BitrateBps: f.bitrate.Load(), KeyframeRequests: f.plis.Load()})
+	}
+	return st
+}

@@ -1,0 +1,117 @@
+package media
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// WireVersion is the version of the signalling messages below.
+const WireVersion = 1
+
+// MaxSignalSize bounds one signalling message (SDP of a large meeting included).
+const MaxSignalSize = 128 << 10
+
+// Message types. Which side may send which is checked by the handlers:
+//
+//	browser → node: hello, answer, candidate, restart
+//	node → browser: offer, candidate, bye
+//	node ↔ node:    offer, answer, candidate, restart (answerer asks the offerer to (re)offer)
+const (
+	TypeHello     = "hello"
+	TypeOffer     = "offer"
+	TypeAnswer    = "answer"
+	TypeCandidate = "candidate"
+	TypeRestart   = "restart"
+	TypeBye       = "bye"
+)
+
+const (
+	maxIDLen     = 256
+	maxTrackMeta = 256
+)
+
+// TrackInfo tells the browser whose track arrives on a transceiver and what it is.
+type TrackInfo struct {
+	PeerID string `json:"peerId"`
+	Kind   string `json:"kind"`   // "audio" or "video"
+	Source string `json:"source"` // "mic", "camera" or "screen"
+}
+
+// Signal is one signalling message, on the browser WebSocket and on node-to-node streams.
+type Signal struct {
+	V         int                      `json:"v"`
+	Type      string                   `json:"type"`
+	MeetingID string                   `json:"meetingId"`
+	SDP       string                   `json:"sdp,omitempty"`
+	Candidate *webrtc.ICECandidateInit `json:"candidate,omitempty"`
+	// Publish (node → browser offers) maps a source ("mic", "camera", "screen") to the
+	// mid of the transceiver the browser sends it on.
+	Publish map[string]string `json:"publish,omitempty"`
+	// Tracks (node → browser offers) maps the mid of each track the node sends to its origin.
+	Tracks map[string]TrackInfo `json:"tracks,omitempty"`
+}
+
+// DecodeSignal decodes one message strictly: size-limited, no unknown fields, no trailing
+// data, known type, version and the fields that type needs.
+func DecodeSignal(data []byte) (*Signal, error) {
+	if len(data) > MaxSignalSize {
+		return nil, errorf(ErrTooLarge, "%d bytes", len(data))
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var s Signal
+	if err := dec.Decode(&s); err != nil {
+		return nil, errorf(ErrBadMessage, "decode: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errorf(ErrBadMessage, "trailing data")
+	}
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+func (s *Signal) validate() error {
+	if s.V != WireVersion {
+		return errorf(ErrBadMessage, "version %d", s.V)
+	}
+	if s.MeetingID == "" || len(s.MeetingID) > maxIDLen {
+		return errorf(ErrBadMessage, "meetingId")
+	}
+	switch s.Type {
+	case TypeOffer, TypeAnswer:
+		if s.SDP == "" {
+			return errorf(ErrBadMessage, "%s without sdp", s.Type)
+		}
+	case TypeCandidate:
+		if s.Candidate == nil {
+			return errorf(ErrBadMessage, "candidate missing")
+		}
+	case TypeHello, TypeRestart, TypeBye:
+	default:
+		return errorf(ErrBadMessage, "type %q", s.Type)
+	}
+	if len(s.Publish) > 8 || len(s.Tracks) > maxTrackMeta {
+		return errorf(ErrBadMessage, "too many tracks")
+	}
+	for _, t := range s.Tracks {
+		if len(t.PeerID) > maxIDLen || len(t.Kind) > 16 || len(t.Source) > 16 {
+			return errorf(ErrBadMessage, "track info")
+		}
+	}
+	return nil
+}
+
+// encodeSignal marshals a message the engine built itself.
+func encodeSignal(s Signal) []byte {
+	s.V = WireVersion
+	b, err := json.Marshal(s)
+	if err != nil { // only strings and maps of strings: cannot fail
+		panic(err)
+	}
+	return b
+}
