@@ -1,0 +1,373 @@
+package mesh
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/network"
+)
+
+// NodeInfo describes this node.
+type NodeInfo struct {
+	PeerID    string   `json:"peerId"`
+	Name      string   `json:"name"`
+	Addresses []string `json:"addresses"`
+	Peers     []string `json:"peers"`
+}
+
+// Info returns this node's identity, addresses and connected peers.
+func (m *Mesh) Info() (NodeInfo, error) {
+	if err := m.running(); err != nil {
+		return NodeInfo{}, err
+	}
+	info := NodeInfo{PeerID: m.self.String(), Name: m.cfg.Name, Addresses: []string{}, Peers: []string{}}
+	for _, a := range m.host.Addrs() {
+		info.Addresses = append(info.Addresses, a.String()+"/p2p/"+m.self.String())
+	}
+	for _, p := range m.host.Network().Peers() {
+		info.Peers = append(info.Peers, p.String())
+	}
+	slices.Sort(info.Peers)
+	return info, nil
+}
+
+// CreateMeeting makes a new meeting hosted by this node from a create
+// request body; it returns the meeting and its link secret. The host joins
+// like everyone else, with the link.
+func (m *Mesh) CreateMeeting(ctx context.Context, body []byte) (MeetingView, []byte, error) {
+	if err := m.running(); err != nil {
+		return MeetingView{}, nil, err
+	}
+	r, err := DecodeMeetingInput(body)
+	if err != nil {
+		return MeetingView{}, nil, err
+	}
+	nonce := make([]byte, 16)
+	_, _ = rand.Read(nonce)
+	r.Nonce = hex.EncodeToString(nonce)
+	r.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
+	rb, err := json.Marshal(r)
+	if err != nil {
+		return MeetingView{}, nil, err
+	}
+	ev, err := m.newEvent("", TypeGenesis, rb)
+	if err != nil {
+		return MeetingView{}, nil, err
+	}
+	id, secret := ev.ID[:32], newSecret()
+	mt, err := m.openMeeting(id, secret)
+	if err != nil {
+		return MeetingView{}, nil, err
+	}
+	if err := m.publishSigned(ctx, mt, ev); err != nil {
+		return MeetingView{}, nil, err
+	}
+	m.kickDiscovery()
+	return m.view(mt), secret, nil
+}
+
+// Secret returns the link secret of a known meeting, to rebuild its link.
+func (m *Mesh) Secret(id string) ([]byte, error) {
+	mt, err := m.meeting(id)
+	if err != nil {
+		return nil, err
+	}
+	return mt.keys.secret, nil
+}
+
+func (m *Mesh) view(mt *meeting) MeetingView {
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	return mt.viewLocked(m.self)
+}
+
+// Meetings lists every meeting this node knows, newest first.
+func (m *Mesh) Meetings() ([]MeetingView, error) {
+	if err := m.running(); err != nil {
+		return nil, err
+	}
+	out := []MeetingView{}
+	for _, mt := range m.snapshot() {
+		if v := m.view(mt); v.Title != "" {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b MeetingView) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return out, nil
+}
+
+// Meeting returns one meeting with its participants and roles.
+func (m *Mesh) Meeting(id string) (MeetingView, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return MeetingView{}, err
+	}
+	return m.view(mt), nil
+}
+
+// known is a meeting whose record has arrived.
+func (m *Mesh) known(id string) (*meeting, error) {
+	mt, err := m.meeting(id)
+	if err != nil {
+		return nil, err
+	}
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	if mt.st.record == nil {
+		return nil, fmt.Errorf("%w %s: its record has not arrived yet", ErrNotFound, id)
+	}
+	return mt, nil
+}
+
+// Join enters a meeting from its link: it learns the meeting from peers if
+// needed, then announces this node. Joining again is harmless.
+func (m *Mesh) Join(ctx context.Context, link string) (MeetingView, error) {
+	if err := m.running(); err != nil {
+		return MeetingView{}, err
+	}
+	id, secret, err := ParseJoinLink(link)
+	if err != nil {
+		return MeetingView{}, err
+	}
+	if mt, err := m.meeting(id); err == nil && string(mt.keys.secret) != string(secret) {
+		return MeetingView{}, fmt.Errorf("%w: the link's key does not match this meeting", ErrForbidden)
+	}
+	mt, err := m.openMeeting(id, secret)
+	if err != nil {
+		return MeetingView{}, err
+	}
+	if err := m.awaitRecord(ctx, mt); err != nil {
+		return MeetingView{}, err
+	}
+	mt.mu.Lock()
+	me := mt.st.members[m.self]
+	already := me != nil && me.present()
+	mt.mu.Unlock()
+	if !already {
+		body, _ := json.Marshal(joinBody{Name: m.cfg.Name})
+		if _, err := m.publishEvent(ctx, mt, TypeJoin, body); err != nil {
+			return MeetingView{}, fmt.Errorf("join meeting %s: %w", id, err)
+		}
+		m.sendHeartbeat(ctx, mt)
+	}
+	return m.view(mt), nil
+}
+
+// awaitRecord finds peers of the meeting and syncs until its record is here.
+func (m *Mesh) awaitRecord(ctx context.Context, mt *meeting) error {
+	deadline := time.NewTimer(m.cfg.JoinTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for round := 0; ; round++ {
+		mt.mu.Lock()
+		have := mt.st.record != nil
+		mt.mu.Unlock()
+		if have {
+			return nil
+		}
+		if round%20 == 0 {
+			m.kickDiscovery()
+			m.syncAll(mt)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return fmt.Errorf("%w: no participant of meeting %s could be reached; check that another member's node is running", ErrNotFound, mt.id)
+		case <-tick.C:
+		}
+	}
+}
+
+// Leave announces that this node left the meeting.
+func (m *Mesh) Leave(ctx context.Context, id string) error {
+	mt, err := m.known(id)
+	if err != nil {
+		return err
+	}
+	if _, err := m.publishEvent(ctx, mt, TypeLeave, nil); err != nil {
+		return fmt.Errorf("leave meeting %s: %w", id, err)
+	}
+	return nil
+}
+
+// End ends the meeting for everyone; only its host may.
+func (m *Mesh) End(ctx context.Context, id string) error {
+	mt, err := m.known(id)
+	if err != nil {
+		return err
+	}
+	if _, err := m.publishEvent(ctx, mt, TypeEnd, nil); err != nil {
+		return fmt.Errorf("end meeting %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetRole makes a participant a moderator or a plain participant (host only).
+func (m *Mesh) SetRole(ctx context.Context, id, peerID, role string) (MeetingView, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return MeetingView{}, err
+	}
+	if _, err := peer.Decode(peerID); err != nil {
+		return MeetingView{}, fmt.Errorf("%w: peerId is not a peer ID", ErrInvalid)
+	}
+	b := roleBody{Peer: peerID, Role: role}
+	if err := b.validate(); err != nil {
+		return MeetingView{}, err
+	}
+	body, _ := json.Marshal(b)
+	if _, err := m.publishEvent(ctx, mt, TypeRole, body); err != nil {
+		return MeetingView{}, fmt.Errorf("change role in %s: %w", id, err)
+	}
+	return m.view(mt), nil
+}
+
+// PostMessage sends a chat message; it is on disk when this returns.
+func (m *Mesh) PostMessage(ctx context.Context, id, text string) (MessageView, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return MessageView{}, err
+	}
+	if err := validText(text); err != nil {
+		return MessageView{}, err
+	}
+	body, _ := json.Marshal(chatBody{Text: text})
+	ev, err := m.publishEvent(ctx, mt, TypeChat, body)
+	if err != nil {
+		return MessageView{}, err
+	}
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	return mt.messageLocked(ev), nil
+}
+
+// Messages returns chat history in log order, after the message with ID
+// after (all when empty), at most limit of them.
+func (m *Mesh) Messages(id, after string, limit int) ([]MessageView, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return nil, err
+	}
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	out := []MessageView{}
+	started := after == ""
+	for _, ev := range mt.events {
+		if !started {
+			started = ev.ID == after
+			continue
+		}
+		if ev.Type == TypeChat && mt.st.valid[ev.ID] {
+			out = append(out, mt.messageLocked(ev))
+			if len(out) == limit {
+				break
+			}
+		}
+	}
+	if !started {
+		return nil, fmt.Errorf("%w: no message %q in this meeting", ErrInvalid, after)
+	}
+	return out, nil
+}
+
+// Audit returns the meeting's control events in log order.
+func (m *Mesh) Audit(id string) ([]AuditEntry, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return nil, err
+	}
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	out := []AuditEntry{}
+	for _, ev := range mt.events {
+		if ev.Type != TypeChat && mt.st.valid[ev.ID] {
+			out = append(out, auditEntry(ev))
+		}
+	}
+	return out, nil
+}
+
+// Participants lists who is in the meeting now, with media state.
+func (m *Mesh) Participants(id string) ([]ParticipantView, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return nil, err
+	}
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	return mt.liveLocked(m.self), nil
+}
+
+// SetMediaState records this node's media state in a meeting and announces it.
+func (m *Mesh) SetMediaState(ctx context.Context, id string, body []byte) (ParticipantView, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return ParticipantView{}, err
+	}
+	var st MediaState
+	if err := decodeStrict(body, &st); err != nil {
+		return ParticipantView{}, err
+	}
+	mt.mu.Lock()
+	me := mt.st.members[m.self]
+	if me == nil || !me.present() {
+		mt.mu.Unlock()
+		return ParticipantView{}, fmt.Errorf("%w: join the meeting first", ErrConflict)
+	}
+	mt.mu.Unlock()
+	m.mu.Lock()
+	m.media[id] = st
+	m.mu.Unlock()
+	m.sendHeartbeat(ctx, mt)
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	p := mt.participantLocked(m.self, m.self)
+	p.Media = &st
+	mt.publishLocked(Notice{NoticeMediaState, p})
+	return p, nil
+}
+
+// MediaStateOf returns this node's own media state in a meeting.
+func (m *Mesh) MediaStateOf(id string) MediaState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.media[id]
+}
+
+// Subscribe streams a meeting's live notices until ctx ends.
+func (m *Mesh) Subscribe(ctx context.Context, id string) (<-chan Notice, error) {
+	mt, err := m.meeting(id)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan Notice, noticeBufferDepth)
+	mt.mu.Lock()
+	mt.listeners[ch] = struct{}{}
+	mt.mu.Unlock()
+	m.spawn(func(runCtx context.Context) {
+		select {
+		case <-ctx.Done():
+		case <-runCtx.Done():
+		}
+		mt.mu.Lock()
+		if _, ok := mt.listeners[ch]; ok {
+			delete(mt.listeners, ch)
+			close(ch)
+		}
+		mt.mu.Unlock()
+	})
+	return ch, nil
+}
+
+// Connected reports whether p has a live connection to this node.
+func (m *Mesh) Connected(p peer.ID) bool {
+	return m.running() == nil && m.host.Network().Connectedness(p) == network.Connected
+}

@@ -1,0 +1,84 @@
+package mesh
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/connmgr"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Discovery finds peers by opaque namespace; the rendezvous client is one.
+type Discovery interface {
+	Register(ctx context.Context, ns string, ttl time.Duration) error
+	Discover(ctx context.Context, ns string, limit int) ([]peer.AddrInfo, error)
+}
+
+// Config configures a Mesh. Zero durations take the defaults.
+type Config struct {
+	// DataDir holds the Badger history under DataDir/db.
+	DataDir string
+	// PrivKey is the node's identity (see LoadIdentity). Required.
+	PrivKey crypto.PrivKey
+	// ListenAddrs are libp2p multiaddrs (QUIC and TCP by default).
+	ListenAddrs []string
+	// Name is the display name others see beside the peer ID fingerprint.
+	Name string
+	// Peers are multiaddrs (with /p2p/) dialled at start and kept connected.
+	Peers []string
+	// MDNS finds nodes on the local network.
+	MDNS bool
+	// Relays are circuit relays (the rendezvous servers) used when a peer
+	// cannot be dialled directly.
+	Relays []peer.AddrInfo
+	// NewDiscovery builds the rendezvous client once the host exists; nil
+	// means no rendezvous.
+	NewDiscovery func(host.Host) Discovery
+	// Gater filters connections; tests use it to cut partitions.
+	Gater connmgr.ConnectionGater
+
+	DiscoveryInterval time.Duration // rendezvous discover and peer redial period
+	SyncInterval      time.Duration // periodic anti-entropy with a random peer
+	HeartbeatInterval time.Duration // presence heartbeat period
+	PresenceTimeout   time.Duration // silence after which a participant is gone
+	JoinTimeout       time.Duration // how long a join waits for the meeting record
+
+	Logger  *slog.Logger
+	Metrics prometheus.Registerer
+}
+
+// DefaultConfig returns the settings a node runs with unless told otherwise.
+func DefaultConfig() Config {
+	return Config{
+		ListenAddrs:       []string{"/ip4/0.0.0.0/udp/0/quic-v1", "/ip4/0.0.0.0/tcp/0"},
+		MDNS:              true,
+		DiscoveryInterval: 10 * time.Second,
+		SyncInterval:      15 * time.Second,
+		HeartbeatInterval: 2 * time.Second,
+		PresenceTimeout:   6 * time.Second,
+		JoinTimeout:       20 * time.Second,
+	}
+}
+
+func (c *Config) fill() {
+	d := DefaultConfig()
+	if len(c.ListenAddrs) == 0 {
+		c.ListenAddrs = d.ListenAddrs
+	}
+	for _, p := range []struct{ v, def *time.Duration }{
+		{&c.DiscoveryInterval, &d.DiscoveryInterval}, {&c.SyncInterval, &d.SyncInterval},
+		{&c.HeartbeatInterval, &d.HeartbeatInterval}, {&c.PresenceTimeout, &d.PresenceTimeout},
+		{&c.JoinTimeout, &d.JoinTimeout},
+	} {
+		if *p.v <= 0 {
+			*p.v = *p.def
+		}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}

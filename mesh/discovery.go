@@ -1,0 +1,109 @@
+package mesh
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+const (
+	dialTimeout    = 10 * time.Second
+	rendezvousTTL  = 5 * time.Minute
+	discoverLimit  = 100
+	rendezvousCall = 10 * time.Second
+)
+
+// ParsePeers turns multiaddr strings with /p2p/ into dialable peers.
+func ParsePeers(addrs []string) ([]peer.AddrInfo, error) {
+	var out []peer.AddrInfo
+	for _, a := range addrs {
+		pi, err := peer.AddrInfoFromString(a)
+		if err != nil {
+			return nil, fmt.Errorf("%w: peer address %q: %w", ErrInvalid, a, err)
+		}
+		out = append(out, *pi)
+	}
+	return out, nil
+}
+
+// spawn runs f in a goroutine that Run waits for, unless Run is stopping.
+func (m *Mesh) spawn(f func(context.Context)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopping {
+		return
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		f(m.ctx)
+	}()
+}
+
+// connect dials a peer in the background if it is not connected yet.
+func (m *Mesh) connect(pi peer.AddrInfo) {
+	if pi.ID == m.self || m.host.Network().Connectedness(pi.ID) == network.Connected {
+		return
+	}
+	m.spawn(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+		defer cancel()
+		if err := m.host.Connect(ctx, pi); err != nil {
+			m.log.Debug("dial failed", "peer", pi.ID.String(), "err", err)
+		}
+	})
+}
+
+// kickDiscovery asks for a discovery round now (after a join).
+func (m *Mesh) kickDiscovery() {
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (m *Mesh) discoveryLoop(ctx context.Context) {
+	static, _ := ParsePeers(m.cfg.Peers) // validated in New
+	t := time.NewTicker(m.cfg.DiscoveryInterval)
+	defer t.Stop()
+	for {
+		for _, pi := range static {
+			m.connect(pi)
+		}
+		for _, pi := range m.cfg.Relays {
+			m.connect(pi)
+		}
+		if m.disc != nil {
+			for _, mt := range m.snapshot() {
+				m.rendezvous(ctx, mt)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-m.kick:
+		}
+	}
+}
+
+// rendezvous registers this node under the meeting's secret-derived
+// namespace and dials the others registered there.
+func (m *Mesh) rendezvous(ctx context.Context, mt *meeting) {
+	ctx, cancel := context.WithTimeout(ctx, rendezvousCall)
+	defer cancel()
+	if err := m.disc.Register(ctx, mt.keys.ns, rendezvousTTL); err != nil {
+		m.log.Debug("rendezvous register failed", "err", err)
+	}
+	peers, err := m.disc.Discover(ctx, mt.keys.ns, discoverLimit)
+	if err != nil {
+		m.log.Debug("rendezvous discover failed", "err", err)
+		return
+	}
+	for _, pi := range peers {
+		m.connect(pi)
+	}
+}

@@ -1,0 +1,143 @@
+package mesh
+
+import (
+	"encoding/hex"
+	"slices"
+	"sync"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// bucketMillis is the width of one anti-entropy digest bucket.
+const bucketMillis = 60_000
+
+type bucket struct {
+	N int      `json:"n"`
+	X [32]byte `json:"x"`
+}
+
+func bucketOf(hlc uint64) int64 { return int64(hlc>>hlcLogicalBits) / bucketMillis }
+
+// meeting is one meeting this node holds the key of. mu guards everything
+// below it; no network I/O happens while it is held.
+type meeting struct {
+	id     string
+	keys   keys
+	topics map[string]*pubsub.Topic // by topic kind, set once at open
+
+	mu        sync.Mutex
+	events    []*Event // sorted by (HLC, ID)
+	ids       map[string]struct{}
+	st        *state
+	buckets   map[int64]*bucket
+	presence  map[peer.ID]*heartbeat
+	listeners map[chan Notice]struct{}
+	announced map[peer.ID]bool // presence-based online view, for left/joined notices
+}
+
+func newMeeting(id string, k keys) *meeting {
+	return &meeting{
+		id: id, keys: k, topics: map[string]*pubsub.Topic{},
+		ids: map[string]struct{}{}, st: newState(id), buckets: map[int64]*bucket{},
+		presence: map[peer.ID]*heartbeat{}, listeners: map[chan Notice]struct{}{},
+		announced: map[peer.ID]bool{},
+	}
+}
+
+func less(a, b *Event) int {
+	if a.HLC != b.HLC {
+		if a.HLC < b.HLC {
+			return -1
+		}
+		return 1
+	}
+	switch {
+	case a.ID < b.ID:
+		return -1
+	case a.ID > b.ID:
+		return 1
+	}
+	return 0
+}
+
+// unknownLocked filters evs down to those not yet in the log, without duplicates.
+func (m *meeting) unknownLocked(evs []*Event) []*Event {
+	seen := map[string]bool{}
+	var out []*Event
+	for _, ev := range evs {
+		if _, ok := m.ids[ev.ID]; ok || seen[ev.ID] {
+			continue
+		}
+		seen[ev.ID] = true
+		out = append(out, ev)
+	}
+	return out
+}
+
+// addLocked puts already-stored events into the log and folds them in. It
+// returns those of them that are valid once folded.
+func (m *meeting) addLocked(evs []*Event) []*Event {
+	evs = m.unknownLocked(evs)
+	if len(evs) == 0 {
+		return nil
+	}
+	slices.SortFunc(evs, less)
+	inOrder := len(m.events) == 0 || less(m.events[len(m.events)-1], evs[0]) < 0
+	for _, ev := range evs {
+		m.ids[ev.ID] = struct{}{}
+		b := m.buckets[bucketOf(ev.HLC)]
+		if b == nil {
+			b = &bucket{}
+			m.buckets[bucketOf(ev.HLC)] = b
+		}
+		b.N++
+		id, _ := hex.DecodeString(ev.ID)
+		for i := range b.X {
+			b.X[i] ^= id[i]
+		}
+	}
+	if inOrder {
+		m.events = append(m.events, evs...)
+		var valid []*Event
+		for _, ev := range evs {
+			if m.st.apply(ev) {
+				valid = append(valid, ev)
+			}
+		}
+		return valid
+	}
+	// An event from the past (a healed partition, a late sync): fold the
+	// whole log again and report what became valid.
+	before := m.st.valid
+	m.events = append(m.events, evs...)
+	slices.SortFunc(m.events, less)
+	m.st = newState(m.id)
+	var valid []*Event
+	for _, ev := range m.events {
+		if m.st.apply(ev) && !before[ev.ID] {
+			valid = append(valid, ev)
+		}
+	}
+	return valid
+}
+
+// digestLocked copies the bucket digest for anti-entropy.
+func (m *meeting) digestLocked() map[int64]bucket {
+	out := make(map[int64]bucket, len(m.buckets))
+	for k, b := range m.buckets {
+		out[k] = *b
+	}
+	return out
+}
+
+// eventsInLocked returns the events that fall in the given buckets.
+func (m *meeting) eventsInLocked(want map[int64]bool) []*Event {
+	var out []*Event
+	for _, ev := range m.events {
+		if want[bucketOf(ev.HLC)] {
+			out = append(out, ev)
+		}
+	}
+	return out
+}

@@ -1,0 +1,256 @@
+// Package mesh is the peer-to-peer side of a meshmeet node: the libp2p host,
+// discovery, GossipSub topics, the meeting logs in Badger and their
+// anti-entropy sync, and presence.
+package mesh
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+
+	"github.com/libp2p/go-libp2p"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
+	"golang.org/x/time/rate"
+)
+
+// Mesh is one node's membership in the meshmeet network.
+type Mesh struct {
+	cfg     Config
+	log     *slog.Logger
+	clock   *clock
+	self    peer.ID
+	metrics *metrics
+
+	ready chan struct{}
+	done  chan struct{}
+	kick  chan struct{} // asks the discovery loop for a round now
+
+	// Set by Run before ready closes, read-only after.
+	host  host.Host
+	ps    *pubsub.PubSub
+	store *store
+	disc  Discovery
+	ctx   context.Context
+
+	mu       sync.Mutex
+	meetings map[string]*meeting
+	limits   map[peer.ID]*rate.Limiter
+	media    map[string]MediaState // this node's media state per meeting
+	lastSync map[peer.ID]int64
+	cancel   context.CancelFunc
+	stopping bool
+
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// New checks the configuration; it starts nothing.
+func New(cfg Config) (*Mesh, error) {
+	if cfg.PrivKey == nil {
+		return nil, fmt.Errorf("%w: no identity key", ErrInvalid)
+	}
+	if cfg.DataDir == "" {
+		return nil, fmt.Errorf("%w: no data dir", ErrInvalid)
+	}
+	if err := validName(cfg.Name); err != nil {
+		return nil, err
+	}
+	if _, err := ParsePeers(cfg.Peers); err != nil {
+		return nil, err
+	}
+	cfg.fill()
+	self, err := peer.IDFromPrivateKey(cfg.PrivKey)
+	if err != nil {
+		return nil, err
+	}
+	m := &Mesh{
+		cfg: cfg, log: cfg.Logger, clock: newClock(), self: self,
+		ready: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
+		meetings: map[string]*meeting{}, limits: map[peer.ID]*rate.Limiter{},
+		media: map[string]MediaState{}, lastSync: map[peer.ID]int64{},
+	}
+	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)
+	return m, nil
+}
+
+// Self is this node's peer ID.
+func (m *Mesh) Self() peer.ID { return m.self }
+
+// Ready is closed once Run has the host, topics and history up.
+func (m *Mesh) Ready() <-chan struct{} { return m.ready }
+
+// Host is the libp2p host; valid after Ready.
+func (m *Mesh) Host() host.Host { return m.host }
+
+// Run opens the store, starts the host and every loop, and blocks until ctx
+// ends; it then stops everything it started and waits for it.
+func (m *Mesh) Run(ctx context.Context) error {
+	defer close(m.done)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	m.mu.Lock()
+	m.cancel = cancel
+	m.mu.Unlock()
+
+	st, err := openStore(filepath.Join(m.cfg.DataDir, "db"), m.log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	m.store = st
+
+	h, err := m.newHost()
+	if err != nil {
+		return fmt.Errorf("start libp2p host: %w", err)
+	}
+	defer h.Close()
+	m.host, m.ctx = h, ctx
+
+	ps, err := pubsub.NewGossipSub(ctx, h,
+		pubsub.WithMessageSignaturePolicy(pubsub.StrictSign),
+		pubsub.WithMaxMessageSize(maxGossip),
+		pubsub.WithPeerExchange(true),
+	)
+	if err != nil {
+		return fmt.Errorf("start gossipsub: %w", err)
+	}
+	m.ps = ps
+	if m.cfg.NewDiscovery != nil {
+		m.disc = m.cfg.NewDiscovery(h)
+	}
+	h.SetStreamHandler(syncProtocol, m.handleSync)
+	h.Network().Notify(&network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
+		m.onConnected(c.RemotePeer())
+	}})
+
+	if err := m.loadMeetings(); err != nil {
+		return err
+	}
+	if m.cfg.MDNS {
+		svc := mdns.NewMdnsService(h, "meshmeet", mdnsNotifee{m})
+		if err := svc.Start(); err != nil {
+			m.log.Warn("mdns unavailable", "err", err)
+		} else {
+			defer svc.Close()
+		}
+	}
+	m.goLoop(m.discoveryLoop)
+	m.goLoop(m.syncLoop)
+	m.goLoop(m.presenceLoop)
+	close(m.ready)
+	m.log.Info("mesh ready", "peerId", m.self.String(), "addrs", h.Addrs())
+
+	<-ctx.Done()
+	m.mu.Lock()
+	m.stopping = true
+	for _, mt := range m.meetings {
+		mt.mu.Lock()
+		for ch := range mt.listeners {
+			delete(mt.listeners, ch)
+			close(ch)
+		}
+		mt.mu.Unlock()
+	}
+	m.mu.Unlock()
+	m.wg.Wait()
+	return nil
+}
+
+func (m *Mesh) goLoop(f func(context.Context)) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		f(m.ctx)
+	}()
+}
+
+// Close stops Run and waits for it; it is safe to call more than once.
+func (m *Mesh) Close() error {
+	m.closeOnce.Do(func() {
+		m.mu.Lock()
+		cancel := m.cancel
+		m.mu.Unlock()
+		if cancel != nil {
+			cancel()
+			<-m.done
+		}
+	})
+	return nil
+}
+
+func (m *Mesh) newHost() (host.Host, error) {
+	opts := []libp2p.Option{
+		libp2p.Identity(m.cfg.PrivKey),
+		libp2p.ListenAddrStrings(m.cfg.ListenAddrs...),
+		libp2p.EnableRelay(),
+	}
+	if m.cfg.Gater != nil {
+		opts = append(opts, libp2p.ConnectionGater(m.cfg.Gater))
+	}
+	if len(m.cfg.Relays) > 0 {
+		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(m.cfg.Relays), libp2p.EnableHolePunching())
+	}
+	return libp2p.New(opts...)
+}
+
+func (m *Mesh) running() error {
+	select {
+	case <-m.ready:
+		return nil
+	default:
+		return ErrNotReady
+	}
+}
+
+func (m *Mesh) peerCount() float64 {
+	if m.running() != nil {
+		return 0
+	}
+	return float64(len(m.host.Network().Peers()))
+}
+
+func (m *Mesh) meetingCount() float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return float64(len(m.meetings))
+}
+
+func (m *Mesh) meeting(id string) (*meeting, error) {
+	if err := m.running(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mt := m.meetings[id]
+	if mt == nil {
+		return nil, fmt.Errorf("%w %s", ErrNotFound, id)
+	}
+	return mt, nil
+}
+
+// allow applies the per-peer rate limit to inbound gossip and sync.
+func (m *Mesh) allow(p peer.ID) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l := m.limits[p]
+	if l == nil {
+		l = rate.NewLimiter(50, 200)
+		m.limits[p] = l
+	}
+	return l.Allow()
+}
+
+type mdnsNotifee struct{ m *Mesh }
+
+func (n mdnsNotifee) HandlePeerFound(pi peer.AddrInfo) {
+	if pi.ID == n.m.self {
+		return
+	}
+	n.m.connect(pi)
+}

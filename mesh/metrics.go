@@ -1,0 +1,27 @@
+package mesh
+
+import "github.com/prometheus/client_golang/prometheus"
+
+type metrics struct {
+	messagesIn  prometheus.Counter
+	messagesOut prometheus.Counter
+	rejects     *prometheus.CounterVec
+	syncRounds  *prometheus.CounterVec
+	dropped     prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer, peers, meetings func() float64) *metrics {
+	m := &metrics{
+		messagesIn:  prometheus.NewCounter(prometheus.CounterOpts{Name: "meshmeet_messages_in_total", Help: "Log events received from peers and stored."}),
+		messagesOut: prometheus.NewCounter(prometheus.CounterOpts{Name: "meshmeet_messages_out_total", Help: "Log events published by this node."}),
+		rejects:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "meshmeet_gossip_rejects_total", Help: "Gossip messages refused, by reason."}, []string{"reason"}),
+		syncRounds:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "meshmeet_sync_rounds_total", Help: "Anti-entropy rounds, by role and result."}, []string{"role", "result"}),
+		dropped:     prometheus.NewCounter(prometheus.CounterOpts{Name: "meshmeet_notices_dropped_total", Help: "Live notices dropped for slow subscribers."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.messagesIn, m.messagesOut, m.rejects, m.syncRounds, m.dropped,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshmeet_peers", Help: "Connected libp2p peers."}, peers),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshmeet_meetings", Help: "Meetings this node knows."}, meetings))
+	}
+	return m
+}

@@ -1,0 +1,156 @@
+package mesh
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// heartbeat is a participant's periodic "still here" with their media state.
+// Presence is soft state: it is gossiped, never stored.
+type heartbeat struct {
+	V             int        `json:"v"`
+	Meeting       string     `json:"meeting"`
+	Peer          peer.ID    `json:"peer"`
+	Name          string     `json:"name"`
+	Media         MediaState `json:"media"`
+	RelayCapacity int        `json:"relayCapacity"`
+
+	seen time.Time
+}
+
+const maxHeartbeat = 1 << 10
+
+// DecodeHeartbeat parses a heartbeat from untrusted bytes.
+func DecodeHeartbeat(raw []byte) (*heartbeat, error) {
+	if len(raw) > maxHeartbeat {
+		return nil, fmt.Errorf("%w: heartbeat of %d bytes", ErrTooLarge, len(raw))
+	}
+	var hb heartbeat
+	if err := decodeStrict(raw, &hb); err != nil {
+		return nil, err
+	}
+	if hb.V != wireVersion || !meetingIDPattern.MatchString(hb.Meeting) || hb.Peer.Validate() != nil || hb.RelayCapacity < 0 {
+		return nil, fmt.Errorf("%w: heartbeat fields", ErrInvalid)
+	}
+	if err := validName(hb.Name); err != nil {
+		return nil, err
+	}
+	return &hb, nil
+}
+
+func (m *Mesh) presenceValidator(mt *meeting) pubsub.ValidatorEx {
+	name := topicName(mt.keys, kindPresence)
+	return func(_ context.Context, _ peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+		from := msg.GetFrom()
+		if from == m.self {
+			return pubsub.ValidationAccept
+		}
+		if !m.allow(from) {
+			m.metrics.rejects.WithLabelValues("rate").Inc()
+			return pubsub.ValidationIgnore
+		}
+		plain, err := mt.keys.open(msg.Data, name)
+		if err != nil {
+			m.metrics.rejects.WithLabelValues("seal").Inc()
+			return pubsub.ValidationReject
+		}
+		hb, err := DecodeHeartbeat(plain)
+		if err != nil || hb.Peer != from || hb.Meeting != mt.id {
+			m.metrics.rejects.WithLabelValues("presence").Inc()
+			return pubsub.ValidationReject
+		}
+		msg.ValidatorData = hb
+		return pubsub.ValidationAccept
+	}
+}
+
+func (m *Mesh) onHeartbeat(mt *meeting, hb *heartbeat) {
+	hb.seen = time.Now()
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	prev := mt.presence[hb.Peer]
+	mt.presence[hb.Peer] = hb
+	mb := mt.st.members[hb.Peer]
+	if mb == nil || !mb.present() {
+		return
+	}
+	switch {
+	case prev == nil:
+		mt.publishLocked(Notice{NoticeJoined, mt.participantLocked(hb.Peer, m.self)})
+	case prev.Media != hb.Media:
+		mt.publishLocked(Notice{NoticeMediaState, mt.participantLocked(hb.Peer, m.self)})
+	}
+}
+
+func (m *Mesh) presenceLoop(ctx context.Context) {
+	beat := time.NewTicker(m.cfg.HeartbeatInterval)
+	defer beat.Stop()
+	sweep := time.NewTicker(m.cfg.PresenceTimeout / 6)
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-beat.C:
+			for _, mt := range m.snapshot() {
+				m.sendHeartbeat(ctx, mt)
+			}
+		case now := <-sweep.C:
+			for _, mt := range m.snapshot() {
+				m.expire(mt, now)
+			}
+		}
+	}
+}
+
+func (m *Mesh) snapshot() []*meeting {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*meeting, 0, len(m.meetings))
+	for _, mt := range m.meetings {
+		out = append(out, mt)
+	}
+	return out
+}
+
+// expire drops participants not heard from within the presence timeout.
+func (m *Mesh) expire(mt *meeting, now time.Time) {
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	for id, hb := range mt.presence {
+		if now.Sub(hb.seen) < m.cfg.PresenceTimeout {
+			continue
+		}
+		delete(mt.presence, id)
+		if mb := mt.st.members[id]; mb != nil && mb.present() {
+			mt.publishLocked(Notice{NoticeLeft, mt.participantLocked(id, m.self)})
+		}
+	}
+}
+
+// sendHeartbeat announces this node in a meeting it is part of.
+func (m *Mesh) sendHeartbeat(ctx context.Context, mt *meeting) {
+	mt.mu.Lock()
+	mb := mt.st.members[m.self]
+	inMeeting := mb != nil && mb.present()
+	mt.mu.Unlock()
+	if !inMeeting {
+		return
+	}
+	m.mu.Lock()
+	hb := heartbeat{V: wireVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: m.media[mt.id], RelayCapacity: 1}
+	m.mu.Unlock()
+	raw, err := json.Marshal(hb)
+	if err != nil {
+		return
+	}
+	name := topicName(mt.keys, kindPresence)
+	if err := mt.topics[kindPresence].Publish(ctx, mt.keys.sealBytes(raw, name)); err != nil && ctx.Err() == nil {
+		m.log.Debug("heartbeat not sent", "meeting", mt.id, "err", err)
+	}
+}

@@ -1,0 +1,166 @@
+package mesh
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on what people type.
+const (
+	MaxTitle       = 200
+	MaxDescription = 4000
+	MaxText        = 4096 // bytes of one chat message
+	MaxName        = 64
+	MaxDuration    = 24 * 60
+	MaxCapacity    = 1000
+)
+
+// Record is the meeting as its host created it; it rides in the genesis event.
+type Record struct {
+	Title         string     `json:"title"`
+	Description   string     `json:"description"`
+	ScheduledTime *time.Time `json:"scheduledTime,omitempty"`
+	Duration      int        `json:"duration"`
+	Settings      Settings   `json:"settings"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	Nonce         string     `json:"nonce"`
+}
+
+// Settings are the meeting's options from the original design.
+type Settings struct {
+	MaxParticipants int  `json:"maxParticipants"`
+	RequireApproval bool `json:"requireApproval"`
+	EnableRecording bool `json:"enableRecording"`
+	EnableChat      bool `json:"enableChat"`
+}
+
+// MeetingInput is the body of a create request; absent fields take defaults.
+type MeetingInput struct {
+	Title         string         `json:"title"`
+	Description   string         `json:"description"`
+	ScheduledTime *time.Time     `json:"scheduledTime"`
+	Duration      *int           `json:"duration"`
+	Settings      *SettingsInput `json:"settings"`
+}
+
+// SettingsInput mirrors Settings with optional fields.
+type SettingsInput struct {
+	MaxParticipants *int  `json:"maxParticipants"`
+	RequireApproval *bool `json:"requireApproval"`
+	EnableRecording *bool `json:"enableRecording"`
+	EnableChat      *bool `json:"enableChat"`
+}
+
+// DecodeMeetingInput strictly decodes and validates a create request body.
+func DecodeMeetingInput(body []byte) (Record, error) {
+	var in MeetingInput
+	if err := decodeStrict(body, &in); err != nil {
+		return Record{}, err
+	}
+	r := Record{
+		Title:         strings.TrimSpace(in.Title),
+		Description:   in.Description,
+		ScheduledTime: in.ScheduledTime,
+		Duration:      60,
+		Settings:      Settings{MaxParticipants: 50, EnableChat: true},
+	}
+	if in.Duration != nil {
+		r.Duration = *in.Duration
+	}
+	if s := in.Settings; s != nil {
+		set(&r.Settings.MaxParticipants, s.MaxParticipants)
+		set(&r.Settings.RequireApproval, s.RequireApproval)
+		set(&r.Settings.EnableRecording, s.EnableRecording)
+		set(&r.Settings.EnableChat, s.EnableChat)
+	}
+	if r.ScheduledTime != nil {
+		t := r.ScheduledTime.UTC()
+		r.ScheduledTime = &t
+	}
+	return r, r.validateInput()
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func (r Record) validateInput() error {
+	switch {
+	case r.Title == "":
+		return fmt.Errorf("%w: title is required", ErrInvalid)
+	case utf8.RuneCountInString(r.Title) > MaxTitle:
+		return fmt.Errorf("%w: title is longer than %d characters", ErrInvalid, MaxTitle)
+	case utf8.RuneCountInString(r.Description) > MaxDescription:
+		return fmt.Errorf("%w: description is longer than %d characters", ErrInvalid, MaxDescription)
+	case r.Duration < 1 || r.Duration > MaxDuration:
+		return fmt.Errorf("%w: duration must be 1 to %d minutes", ErrInvalid, MaxDuration)
+	case r.Settings.MaxParticipants < 2 || r.Settings.MaxParticipants > MaxCapacity:
+		return fmt.Errorf("%w: maxParticipants must be 2 to %d", ErrInvalid, MaxCapacity)
+	case r.ScheduledTime != nil && (r.ScheduledTime.Year() < 2000 || r.ScheduledTime.Year() > 9999):
+		return fmt.Errorf("%w: scheduledTime is out of range", ErrInvalid)
+	}
+	return nil
+}
+
+func (r Record) validate() error {
+	if err := r.validateInput(); err != nil {
+		return err
+	}
+	if !utf8.ValidString(r.Title+r.Description) || r.Title != strings.TrimSpace(r.Title) {
+		return fmt.Errorf("%w: record text", ErrInvalid)
+	}
+	if len(r.Nonce) != 32 {
+		return fmt.Errorf("%w: record nonce", ErrInvalid)
+	}
+	return nil
+}
+
+type joinBody struct {
+	Name string `json:"name"`
+}
+
+type chatBody struct {
+	Text string `json:"text"`
+}
+
+// Roles a participant can hold.
+const (
+	RoleHost        = "host"
+	RoleModerator   = "moderator"
+	RoleParticipant = "participant"
+)
+
+type roleBody struct {
+	Peer string `json:"peer"`
+	Role string `json:"role"`
+}
+
+func (b roleBody) validate() error {
+	if b.Role != RoleModerator && b.Role != RoleParticipant {
+		return fmt.Errorf("%w: role must be moderator or participant", ErrInvalid)
+	}
+	return nil
+}
+
+func validName(s string) error {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxName {
+		return fmt.Errorf("%w: name must be valid text of at most %d characters", ErrInvalid, MaxName)
+	}
+	return nil
+}
+
+func validText(s string) error {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return fmt.Errorf("%w: message is empty", ErrInvalid)
+	case len(s) > MaxText:
+		return fmt.Errorf("%w: message is longer than %d bytes", ErrTooLarge, MaxText)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%w: message is not valid UTF-8", ErrInvalid)
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package mesh
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Meeting statuses.
+const (
+	StatusScheduled = "scheduled"
+	StatusActive    = "active"
+	StatusEnded     = "ended"
+)
+
+// member is one participant as the log describes them.
+type member struct {
+	Name     string
+	Role     string
+	JoinedAt time.Time
+	LeftAt   *time.Time
+}
+
+func (m *member) present() bool { return m.LeftAt == nil }
+
+// state is a meeting folded from its log in (HLC, ID) order. The same set of
+// events gives the same state on every node; events that break a rule at
+// their place in that order are skipped.
+type state struct {
+	id      string
+	record  *Record
+	host    peer.ID
+	created time.Time
+	status  string
+	endedAt *time.Time
+	members map[peer.ID]*member
+	order   []peer.ID // first-join order
+	valid   map[string]bool
+}
+
+func newState(id string) *state {
+	return &state{id: id, status: StatusScheduled, members: map[peer.ID]*member{}, valid: map[string]bool{}}
+}
+
+func (s *state) presentCount() int {
+	n := 0
+	for _, m := range s.members {
+		if m.present() {
+			n++
+		}
+	}
+	return n
+}
+
+// check says whether ev may come next; it changes nothing.
+func (s *state) check(ev *Event) error {
+	if ev.Type == TypeGenesis {
+		if s.record != nil || ev.ID[:32] != s.id {
+			return fmt.Errorf("%w: genesis does not match meeting", ErrInvalid)
+		}
+		return nil
+	}
+	if s.record == nil {
+		return fmt.Errorf("%w: meeting record not known yet", ErrNotFound)
+	}
+	if ev.Meeting != s.id {
+		return fmt.Errorf("%w: event for another meeting", ErrInvalid)
+	}
+	if s.status == StatusEnded {
+		return fmt.Errorf("%w: the meeting has ended", ErrConflict)
+	}
+	m := s.members[ev.Author]
+	inMeeting := m != nil && m.present()
+	switch ev.Type {
+	case TypeJoin:
+		if !inMeeting && s.presentCount() >= s.record.Settings.MaxParticipants {
+			return fmt.Errorf("%w: the meeting is full (at most %d participants)", ErrConflict, s.record.Settings.MaxParticipants)
+		}
+	case TypeLeave:
+		if !inMeeting {
+			return fmt.Errorf("%w: not in the meeting", ErrConflict)
+		}
+	case TypeChat:
+		if !s.record.Settings.EnableChat {
+			return fmt.Errorf("%w: chat is disabled in this meeting", ErrForbidden)
+		}
+		if !inMeeting {
+			return fmt.Errorf("%w: join the meeting before chatting", ErrForbidden)
+		}
+	case TypeEnd:
+		if ev.Author != s.host {
+			return fmt.Errorf("%w: only the host can end the meeting", ErrForbidden)
+		}
+	case TypeRole:
+		if ev.Author != s.host {
+			return fmt.Errorf("%w: only the host can change roles", ErrForbidden)
+		}
+		var b roleBody
+		_ = json.Unmarshal(ev.Body, &b)
+		target, err := peer.Decode(b.Peer)
+		if err != nil || s.members[target] == nil || target == s.host {
+			return fmt.Errorf("%w: no such participant to change", ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// apply folds ev in if it is valid at this point and reports whether it was.
+func (s *state) apply(ev *Event) bool {
+	if err := s.check(ev); err != nil {
+		return false
+	}
+	s.valid[ev.ID] = true
+	at := hlcTime(ev.HLC)
+	switch ev.Type {
+	case TypeGenesis:
+		var r Record
+		_ = json.Unmarshal(ev.Body, &r)
+		s.record, s.host, s.created = &r, ev.Author, at
+	case TypeJoin:
+		var b joinBody
+		_ = json.Unmarshal(ev.Body, &b)
+		m := s.members[ev.Author]
+		if m == nil {
+			m = &member{Role: RoleParticipant}
+			if ev.Author == s.host {
+				m.Role = RoleHost
+			}
+			s.members[ev.Author] = m
+			s.order = append(s.order, ev.Author)
+		}
+		if !m.present() || m.JoinedAt.IsZero() {
+			m.JoinedAt, m.LeftAt = at, nil
+		}
+		m.Name = b.Name
+		s.status = StatusActive
+	case TypeLeave:
+		s.members[ev.Author].LeftAt = &at
+	case TypeRole:
+		var b roleBody
+		_ = json.Unmarshal(ev.Body, &b)
+		target, _ := peer.Decode(b.Peer)
+		s.members[target].Role = b.Role
+	case TypeEnd:
+		s.status, s.endedAt = StatusEnded, &at
+		for _, m := range s.members {
+			if m.present() {
+				m.LeftAt = &at
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,139 @@
+package mesh
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// store keeps meeting keys and logs in Badger. Keys:
+//
+//	k/<meetingID>                 -> link secret
+//	e/<meetingID>/<hlc><id bytes> -> signed event envelope
+//
+// so iterating e/<meetingID>/ yields the log in (HLC, ID) order.
+type store struct {
+	db *badger.DB
+}
+
+func openStore(dir string, log *slog.Logger) (*store, error) {
+	// Badger's defaults reserve hundreds of MB (64 MB memtables, 256 MB block
+	// cache); a meeting log is small, so keep the footprint near a few MB.
+	opts := badger.DefaultOptions(dir).
+		WithSyncWrites(true).
+		WithLogger(badgerLogger{log}).
+		WithMemTableSize(4 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(4).
+		WithBaseTableSize(2 << 20).
+		WithValueThreshold(64 << 10).
+		WithValueLogFileSize(16 << 20).
+		WithBlockCacheSize(4 << 20).
+		WithIndexCacheSize(2 << 20).
+		WithNumCompactors(2).
+		WithCompactL0OnClose(false)
+	db, err := badger.Open(opts)
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("%w: %s is in use by another meshmeet process", ErrDataDir, dir)
+		}
+		return nil, fmt.Errorf("%w: open %s: %w", ErrDataDir, dir, err)
+	}
+	return &store{db: db}, nil
+}
+
+func (s *store) Close() error { return s.db.Close() }
+
+func eventKey(meetingID string, ev *Event) []byte {
+	id, _ := hex.DecodeString(ev.ID)
+	k := make([]byte, 0, 2+len(meetingID)+1+8+len(id))
+	k = append(k, "e/"...)
+	k = append(k, meetingID...)
+	k = append(k, '/')
+	k = binary.BigEndian.AppendUint64(k, ev.HLC)
+	return append(k, id...)
+}
+
+func (s *store) putSecret(meetingID string, secret []byte) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set([]byte("k/"+meetingID), secret)
+	})
+}
+
+// secrets returns every meeting this node holds a key for.
+func (s *store) secrets() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("k/")})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			out[string(it.Item().Key()[2:])] = v
+		}
+		return nil
+	})
+	return out, err
+}
+
+// putEvents writes events durably; with SyncWrites the batch is on disk when
+// this returns.
+func (s *store) putEvents(meetingID string, evs []*Event) error {
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, ev := range evs {
+		if err := wb.Set(eventKey(meetingID, ev), ev.raw); err != nil {
+			return err
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return err
+	}
+	return s.db.Sync()
+}
+
+// events loads a meeting's log in order. Events were verified before they
+// were stored, but decoding again keeps a corrupted disk from poisoning state.
+func (s *store) events(meetingID string, log *slog.Logger) ([]*Event, error) {
+	var out []*Event
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("e/" + meetingID + "/"), PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			raw, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			ev, err := DecodeEvent(raw)
+			if err != nil {
+				log.Warn("skipping corrupt stored event", "meeting", meetingID, "err", err)
+				continue
+			}
+			out = append(out, ev)
+		}
+		return nil
+	})
+	return out, err
+}
+
+type badgerLogger struct{ log *slog.Logger }
+
+func (l badgerLogger) Errorf(f string, a ...any) {
+	l.log.Error("badger", "msg", strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (l badgerLogger) Warningf(f string, a ...any) {
+	l.log.Warn("badger", "msg", strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (l badgerLogger) Infof(f string, a ...any) {
+	l.log.Debug("badger", "msg", strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (l badgerLogger) Debugf(string, ...any) {}
+
+

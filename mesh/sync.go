@@ -1,0 +1,324 @@
+package mesh
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// Anti-entropy: the initiator names the meeting by its tag and sends its
+// bucket digest; the responder sends its events of every bucket that differs
+// and then the list of those buckets; the initiator answers with its own
+// events of them. Both end with the union. Every frame after the tag is
+// sealed with the meeting key, so a peer without the link learns nothing.
+const (
+	syncProtocol = protocol.ID("/meshmeet/sync/1.0.0")
+	maxFrame     = 4 << 20
+	chunkBytes   = 1 << 20
+	syncTimeout  = 60 * time.Second
+	syncAD       = "meshmeet/sync"
+)
+
+type syncHello struct {
+	Tag string `json:"tag"`
+}
+
+type syncDigest struct {
+	Buckets map[int64]bucket `json:"buckets"`
+}
+
+type syncBatch struct {
+	Events []json.RawMessage `json:"events"`
+	Done   bool              `json:"done,omitempty"`
+	Want   []int64           `json:"want,omitempty"`
+}
+
+func writeFrame(w io.Writer, b []byte) error {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+	if _, err := w.Write(n[:]); err != nil {
+		return err
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+func readFrame(r io.Reader) ([]byte, error) {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return nil, err
+	}
+	size := binary.BigEndian.Uint32(n[:])
+	if size > maxFrame {
+		return nil, fmt.Errorf("%w: sync frame of %d bytes", ErrTooLarge, size)
+	}
+	b := make([]byte, size)
+	_, err := io.ReadFull(r, b)
+	return b, err
+}
+
+func writeSealed(w io.Writer, k keys, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return writeFrame(w, k.sealBytes(b, syncAD))
+}
+
+func readSealed(r io.Reader, k keys, v any) error {
+	b, err := readFrame(r)
+	if err != nil {
+		return err
+	}
+	plain, err := k.open(b, syncAD)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(plain, v)
+}
+
+// sendEvents writes events in frames of about chunkBytes, the last one
+// marked done and carrying want.
+func sendEvents(w io.Writer, k keys, evs []*Event, want []int64) error {
+	batch := syncBatch{Events: []json.RawMessage{}}
+	size := 0
+	for _, ev := range evs {
+		if size+len(ev.raw) > chunkBytes && len(batch.Events) > 0 {
+			if err := writeSealed(w, k, batch); err != nil {
+				return err
+			}
+			batch, size = syncBatch{Events: []json.RawMessage{}}, 0
+		}
+		batch.Events = append(batch.Events, ev.raw)
+		size += len(ev.raw)
+	}
+	batch.Done, batch.Want = true, want
+	return writeSealed(w, k, batch)
+}
+
+// receiveEvents reads batches until done and returns the events that
+// authenticate and belong to mt, and the final batch's want list.
+func (m *Mesh) receiveEvents(r io.Reader, mt *meeting) ([]*Event, []int64, error) {
+	var raws []json.RawMessage
+	for {
+		var b syncBatch
+		if err := readSealed(r, mt.keys, &b); err != nil {
+			return nil, nil, err
+		}
+		raws = append(raws, b.Events...)
+		if b.Done {
+			return m.decodeBatch(mt, raws), b.Want, nil
+		}
+	}
+}
+
+// decodeBatch verifies signatures on all cores; bad events are dropped.
+func (m *Mesh) decodeBatch(mt *meeting, raws []json.RawMessage) []*Event {
+	out := make([]*Event, len(raws))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(raws); i += workers {
+				ev, err := DecodeEvent(raws[i])
+				if err != nil || !belongs(mt, ev) || !m.clock.plausible(ev.HLC) {
+					m.metrics.rejects.WithLabelValues("sync").Inc()
+					continue
+				}
+				out[i] = ev
+			}
+		})
+	}
+	wg.Wait()
+	evs := out[:0]
+	for _, ev := range out {
+		if ev != nil {
+			evs = append(evs, ev)
+		}
+	}
+	return evs
+}
+
+func belongs(mt *meeting, ev *Event) bool {
+	if ev.Type == TypeGenesis {
+		return ev.ID[:32] == mt.id
+	}
+	return ev.Meeting == mt.id
+}
+
+func diffBuckets(mine, theirs map[int64]bucket) []int64 {
+	var want []int64
+	for k, b := range mine {
+		if theirs[k] != b {
+			want = append(want, k)
+		}
+	}
+	for k := range theirs {
+		if _, ok := mine[k]; !ok {
+			want = append(want, k)
+		}
+	}
+	return want
+}
+
+func wantSet(want []int64) map[int64]bool {
+	s := make(map[int64]bool, len(want))
+	for _, k := range want {
+		s[k] = true
+	}
+	return s
+}
+
+// syncWith runs one anti-entropy round for mt with p as the initiator.
+func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error) {
+	defer func() { m.countSync("initiator", err) }()
+	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	s, err := m.host.NewStream(ctx, p, syncProtocol)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	_ = s.SetDeadline(time.Now().Add(syncTimeout))
+	hello, _ := json.Marshal(syncHello{Tag: mt.keys.tag})
+	mt.mu.Lock()
+	digest := mt.digestLocked()
+	mt.mu.Unlock()
+	if err := writeFrame(s, hello); err != nil {
+		return err
+	}
+	if err := writeSealed(s, mt.keys, syncDigest{Buckets: digest}); err != nil {
+		return err
+	}
+	evs, want, err := m.receiveEvents(s, mt)
+	if err != nil {
+		return err
+	}
+	if _, err := m.ingest(mt, evs); err != nil {
+		return err
+	}
+	mt.mu.Lock()
+	mine := mt.eventsInLocked(wantSet(want))
+	mt.mu.Unlock()
+	if err := sendEvents(s, mt.keys, mine, nil); err != nil {
+		return err
+	}
+	return s.CloseWrite()
+}
+
+func (m *Mesh) handleSync(s network.Stream) {
+	var err error
+	defer func() { m.countSync("responder", err) }()
+	defer s.Close()
+	if !m.allow(s.Conn().RemotePeer()) {
+		_ = s.Reset()
+		return
+	}
+	_ = s.SetDeadline(time.Now().Add(syncTimeout))
+	b, err := readFrame(s)
+	if err != nil {
+		_ = s.Reset()
+		return
+	}
+	var hello syncHello
+	if err = decodeStrict(b, &hello); err != nil {
+		_ = s.Reset()
+		return
+	}
+	mt := m.meetingByTag(hello.Tag)
+	if mt == nil {
+		// Not a meeting of ours: say nothing more.
+		_ = s.Reset()
+		return
+	}
+	var theirs syncDigest
+	if err = readSealed(s, mt.keys, &theirs); err != nil {
+		_ = s.Reset()
+		return
+	}
+	mt.mu.Lock()
+	want := diffBuckets(mt.digestLocked(), theirs.Buckets)
+	mine := mt.eventsInLocked(wantSet(want))
+	mt.mu.Unlock()
+	if err = sendEvents(s, mt.keys, mine, want); err != nil {
+		return
+	}
+	evs, _, err := m.receiveEvents(s, mt)
+	if err != nil {
+		return
+	}
+	_, err = m.ingest(mt, evs)
+}
+
+func (m *Mesh) countSync(role string, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.metrics.syncRounds.WithLabelValues(role, result).Inc()
+}
+
+func (m *Mesh) meetingByTag(tag string) *meeting {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, mt := range m.meetings {
+		if mt.keys.tag == tag {
+			return mt
+		}
+	}
+	return nil
+}
+
+// onConnected syncs every meeting with a newly connected peer, so a healed
+// partition or a restarted node catches up at once.
+func (m *Mesh) onConnected(p peer.ID) {
+	now := time.Now().UnixMilli()
+	m.mu.Lock()
+	if now-m.lastSync[p] < 1000 {
+		m.mu.Unlock()
+		return
+	}
+	m.lastSync[p] = now
+	m.mu.Unlock()
+	m.spawn(func(ctx context.Context) {
+		for _, mt := range m.snapshot() {
+			_ = m.syncWith(ctx, p, mt)
+		}
+	})
+}
+
+// syncAll runs a round with every connected peer (on join).
+func (m *Mesh) syncAll(mt *meeting) {
+	for _, p := range m.host.Network().Peers() {
+		m.spawn(func(ctx context.Context) { _ = m.syncWith(ctx, p, mt) })
+	}
+}
+
+func (m *Mesh) syncLoop(ctx context.Context) {
+	t := time.NewTicker(m.cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, mt := range m.snapshot() {
+			peers := mt.topics[kindControl].ListPeers()
+			if len(peers) == 0 {
+				continue
+			}
+			_ = m.syncWith(ctx, peers[rand.IntN(len(peers))], mt)
+		}
+	}
+}

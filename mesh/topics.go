@@ -1,0 +1,231 @@
+package mesh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Topic kinds: one set of topics per meeting.
+const (
+	kindControl  = "control"
+	kindChat     = "chat"
+	kindPresence = "presence"
+	maxGossip    = 64 << 10
+)
+
+func topicName(k keys, kind string) string { return "meshmeet/1/" + k.tag + "/" + kind }
+
+// loadMeetings reopens every meeting whose key is on disk.
+func (m *Mesh) loadMeetings() error {
+	secrets, err := m.store.secrets()
+	if err != nil {
+		return fmt.Errorf("load meetings: %w", err)
+	}
+	for id, secret := range secrets {
+		if _, err := m.openMeeting(id, secret); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openMeeting subscribes to a meeting's topics and loads its log; it returns
+// the existing meeting when already open.
+func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
+	m.mu.Lock()
+	if mt := m.meetings[id]; mt != nil {
+		m.mu.Unlock()
+		return mt, nil
+	}
+	m.mu.Unlock()
+	k, err := deriveKeys(id, secret)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.store.putSecret(id, secret); err != nil {
+		return nil, fmt.Errorf("store meeting key: %w", err)
+	}
+	mt := newMeeting(id, k)
+	evs, err := m.store.events(id, m.log)
+	if err != nil {
+		return nil, fmt.Errorf("load meeting %s: %w", id, err)
+	}
+	for _, ev := range evs {
+		m.clock.Observe(ev.HLC)
+	}
+	mt.addLocked(evs) // not yet shared: no lock needed
+	for _, kind := range []string{kindControl, kindChat, kindPresence} {
+		name := topicName(k, kind)
+		v := m.eventValidator(mt, kind)
+		if kind == kindPresence {
+			v = m.presenceValidator(mt)
+		}
+		if err := m.ps.RegisterTopicValidator(name, v); err != nil {
+			return nil, fmt.Errorf("validator for %s: %w", kind, err)
+		}
+		t, err := m.ps.Join(name)
+		if err != nil {
+			return nil, fmt.Errorf("join topic %s: %w", kind, err)
+		}
+		sub, err := t.Subscribe()
+		if err != nil {
+			return nil, fmt.Errorf("subscribe %s: %w", kind, err)
+		}
+		mt.topics[kind] = t
+		m.goLoop(func(ctx context.Context) { m.readTopic(ctx, mt, kind, sub) })
+	}
+	m.mu.Lock()
+	m.meetings[id] = mt
+	m.mu.Unlock()
+	return mt, nil
+}
+
+// eventValidator authenticates a log event from gossip before GossipSub
+// forwards it: only the author may publish their own events, and control
+// events are checked against the roles this node knows.
+func (m *Mesh) eventValidator(mt *meeting, kind string) pubsub.ValidatorEx {
+	name := topicName(mt.keys, kind)
+	return func(_ context.Context, _ peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+		from := msg.GetFrom()
+		if from == m.self {
+			return pubsub.ValidationAccept
+		}
+		reject := func(reason string) pubsub.ValidationResult {
+			m.metrics.rejects.WithLabelValues(reason).Inc()
+			return pubsub.ValidationReject
+		}
+		if !m.allow(from) {
+			m.metrics.rejects.WithLabelValues("rate").Inc()
+			return pubsub.ValidationIgnore
+		}
+		plain, err := mt.keys.open(msg.Data, name)
+		if err != nil {
+			return reject("seal")
+		}
+		ev, err := DecodeEvent(plain)
+		if err != nil {
+			return reject("decode")
+		}
+		switch {
+		case ev.Author != from:
+			return reject("author")
+		case (ev.Type == TypeChat) != (kind == kindChat):
+			return reject("topic")
+		case ev.Type != TypeGenesis && ev.Meeting != mt.id, ev.Type == TypeGenesis && ev.ID[:32] != mt.id:
+			return reject("meeting")
+		case !m.clock.plausible(ev.HLC):
+			return reject("clock")
+		}
+		mt.mu.Lock()
+		_, known := mt.ids[ev.ID]
+		err = mt.st.check(ev)
+		mt.mu.Unlock()
+		switch {
+		case known:
+			return pubsub.ValidationIgnore
+		case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict) && ev.Type != TypeJoin:
+			// Not decidable yet or a race with end: anti-entropy settles it.
+			return pubsub.ValidationIgnore
+		case errors.Is(err, ErrForbidden) && !(ev.Type == TypeChat && mt.st.record.Settings.EnableChat):
+			return reject("authority")
+		case errors.Is(err, ErrInvalid):
+			return reject("invalid")
+		}
+		// Remaining failures (a chat racing its author's join, a join racing
+		// a full meeting) are stored; the fold decides them in log order.
+		msg.ValidatorData = ev
+		return pubsub.ValidationAccept
+	}
+}
+
+func (m *Mesh) readTopic(ctx context.Context, mt *meeting, kind string, sub *pubsub.Subscription) {
+	defer sub.Cancel()
+	for {
+		msg, err := sub.Next(ctx)
+		if err != nil {
+			return
+		}
+		if msg.GetFrom() == m.self {
+			continue
+		}
+		switch v := msg.ValidatorData.(type) {
+		case *Event:
+			if _, err := m.ingest(mt, []*Event{v}); err != nil {
+				m.log.Error("cannot store event", "meeting", mt.id, "err", err)
+			}
+		case *heartbeat:
+			m.onHeartbeat(mt, v)
+		}
+	}
+}
+
+// ingest stores new events durably, folds them in and notifies subscribers.
+// It returns how many were new.
+func (m *Mesh) ingest(mt *meeting, evs []*Event) (int, error) {
+	mt.mu.Lock()
+	fresh := mt.unknownLocked(evs)
+	mt.mu.Unlock()
+	if len(fresh) == 0 {
+		return 0, nil
+	}
+	if err := m.store.putEvents(mt.id, fresh); err != nil {
+		return 0, err
+	}
+	for _, ev := range fresh {
+		m.clock.Observe(ev.HLC)
+		if ev.Author != m.self {
+			m.metrics.messagesIn.Inc()
+		}
+	}
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	for _, ev := range mt.addLocked(fresh) {
+		if n, ok := mt.noticeLocked(ev, m.self); ok {
+			if d := mt.publishLocked(n); d > 0 {
+				m.metrics.dropped.Add(float64(d))
+			}
+		}
+	}
+	return len(fresh), nil
+}
+
+// publishEvent signs a new event of this node, checks it against the
+// meeting's rules, stores it durably and gossips it.
+func (m *Mesh) publishEvent(ctx context.Context, mt *meeting, typ string, body []byte) (*Event, error) {
+	ev, err := m.newEvent(mt.id, typ, body)
+	if err != nil {
+		return nil, err
+	}
+	return ev, m.publishSigned(ctx, mt, ev)
+}
+
+func (m *Mesh) newEvent(meetingID, typ string, body []byte) (*Event, error) {
+	ev := &Event{Type: typ, Meeting: meetingID, Author: m.self, HLC: m.clock.Now(), Body: body}
+	return ev, signEvent(ev, m.cfg.PrivKey)
+}
+
+func (m *Mesh) publishSigned(ctx context.Context, mt *meeting, ev *Event) error {
+	mt.mu.Lock()
+	err := mt.st.check(ev)
+	mt.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if _, err := m.ingest(mt, []*Event{ev}); err != nil {
+		return fmt.Errorf("store event: %w", err)
+	}
+	m.metrics.messagesOut.Inc()
+	kind := kindControl
+	if ev.Type == TypeChat {
+		kind = kindChat
+	}
+	// The event is durable; if gossip fails now, anti-entropy delivers it.
+	if err := mt.topics[kind].Publish(ctx, mt.keys.sealBytes(ev.raw, topicName(mt.keys, kind))); err != nil {
+		m.log.Warn("gossip publish failed", "meeting", mt.id, "err", err)
+	}
+	return nil
+}
