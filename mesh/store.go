@@ -135,5 +135,3 @@ func (l badgerLogger) Infof(f string, a ...any) {
 	l.log.Debug("badger", "msg", strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
 func (l badgerLogger) Debugf(string, ...any) {}
-
-

@@ -1,0 +1,202 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"meshmeet/mesh"
+	"meshmeet/webui"
+)
+
+// backend adapts the mesh to the local API.
+type backend struct{ n *Node }
+
+var _ webui.Backend = (*backend)(nil)
+
+// apiError keeps the person-readable message and the status class apart.
+type apiError struct {
+	kind error
+	msg  string
+}
+
+func (e apiError) Error() string { return e.msg }
+func (e apiError) Unwrap() error { return e.kind }
+
+var errKinds = []struct{ mesh, api error }{
+	{mesh.ErrTooLarge, webui.ErrTooLarge},
+	{mesh.ErrInvalid, webui.ErrInvalid},
+	{mesh.ErrForbidden, webui.ErrForbidden},
+	{mesh.ErrNotFound, webui.ErrNotFound},
+	{mesh.ErrConflict, webui.ErrConflict},
+	{mesh.ErrNotReady, webui.ErrNotReady},
+}
+
+// apiErr maps a mesh error to the API's error classes.
+func apiErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, k := range errKinds {
+		if errors.Is(err, k.mesh) {
+			msg := strings.Replace(err.Error(), k.mesh.Error()+": ", "", 1)
+			return apiError{kind: k.api, msg: msg}
+		}
+	}
+	return err
+}
+
+// meetingJSON is a meeting with the link to share it.
+type meetingJSON struct {
+	mesh.MeetingView
+	JoinURL string `json:"joinUrl"`
+}
+
+func (b *backend) withLink(v mesh.MeetingView) meetingJSON {
+	out := meetingJSON{MeetingView: v}
+	if secret, err := b.n.mesh.Secret(v.ID); err == nil {
+		out.JoinURL = mesh.FormatJoinLink(b.n.ui.URL(), v.ID, secret)
+	}
+	return out
+}
+
+func (b *backend) Node(context.Context) (any, error) {
+	info, err := b.n.mesh.Info()
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	return struct {
+		mesh.NodeInfo
+		Version string `json:"version"`
+		UI      string `json:"ui"`
+	}{info, b.n.cfg.Version, b.n.ui.URL()}, nil
+}
+
+func (b *backend) CreateMeeting(ctx context.Context, body []byte) (any, error) {
+	v, secret, err := b.n.mesh.CreateMeeting(ctx, body)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	return map[string]any{"meeting": b.withLink(v), "joinUrl": mesh.FormatJoinLink(b.n.ui.URL(), v.ID, secret)}, nil
+}
+
+func (b *backend) Meetings(context.Context) (any, error) {
+	vs, err := b.n.mesh.Meetings()
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	out := make([]meetingJSON, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, b.withLink(v))
+	}
+	return out, nil
+}
+
+func (b *backend) Meeting(_ context.Context, id string) (any, error) {
+	v, err := b.n.mesh.Meeting(id)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	return b.withLink(v), nil
+}
+
+func (b *backend) Join(ctx context.Context, joinURL string) (any, error) {
+	v, err := b.n.mesh.Join(ctx, joinURL)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	return b.withLink(v), nil
+}
+
+func (b *backend) Leave(ctx context.Context, id string) error {
+	return apiErr(b.n.mesh.Leave(ctx, id))
+}
+
+func (b *backend) End(ctx context.Context, id string) error {
+	return apiErr(b.n.mesh.End(ctx, id))
+}
+
+func (b *backend) SetRole(ctx context.Context, id, peerID, role string) (any, error) {
+	v, err := b.n.mesh.SetRole(ctx, id, peerID, role)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	return b.withLink(v), nil
+}
+
+func (b *backend) Messages(_ context.Context, id, after string, limit int) (any, error) {
+	ms, err := b.n.mesh.Messages(id, after, limit)
+	return ms, apiErr(err)
+}
+
+func (b *backend) PostMessage(ctx context.Context, id, text string) (any, error) {
+	m, err := b.n.mesh.PostMessage(ctx, id, text)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	return m, nil
+}
+
+func (b *backend) Participants(_ context.Context, id string) (any, error) {
+	ps, err := b.n.mesh.Participants(id)
+	return ps, apiErr(err)
+}
+
+func (b *backend) SetMediaState(ctx context.Context, id string, body []byte) (any, error) {
+	p, err := b.n.mesh.SetMediaState(ctx, id, body)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	return p, nil
+}
+
+// mediaLink is one node-to-node link as the topology view shows it.
+type mediaLink struct {
+	Peer      string `json:"peer"`
+	Connected bool   `json:"connected"`
+}
+
+func (b *backend) Media(_ context.Context, id string) (any, error) {
+	ps, err := b.n.mesh.Participants(id)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	self := b.n.mesh.Self()
+	links := []mediaLink{}
+	for _, p := range ps {
+		pid, err := peer.Decode(p.PeerID)
+		if err != nil || pid == self {
+			continue
+		}
+		links = append(links, mediaLink{Peer: p.PeerID, Connected: b.n.mesh.Connected(pid)})
+	}
+	return map[string]any{"mode": "mesh", "relay": "", "epoch": 0, "links": links, "tracks": []any{}}, nil
+}
+
+func (b *backend) Audit(_ context.Context, id string) (any, error) {
+	a, err := b.n.mesh.Audit(id)
+	return a, apiErr(err)
+}
+
+func (b *backend) Subscribe(ctx context.Context, id string) (<-chan webui.Event, error) {
+	ch, err := b.n.mesh.Subscribe(ctx, id)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	out := make(chan webui.Event)
+	go func() {
+		defer close(out)
+		for n := range ch {
+			select {
+			case out <- webui.Event{Type: n.Type, Data: n.Data}:
+			case <-ctx.Done():
+				for range ch {
+				}
+				return
+			}
+		}
+	}()
+	return out, nil
+}

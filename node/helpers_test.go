@@ -1,0 +1,152 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"meshmeet/mesh"
+)
+
+// testNode is a real node on 127.0.0.1 with Badger in a temp dir.
+type testNode struct {
+	*Node
+	c   *Client
+	dir string
+}
+
+type nodeOpt func(*Config)
+
+func fastMesh(c *Config) {
+	c.Mesh.ListenAddrs = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
+	c.Mesh.MDNS = false
+	c.Mesh.DiscoveryInterval = 500 * time.Millisecond
+	c.Mesh.SyncInterval = time.Second
+	c.Mesh.HeartbeatInterval = 500 * time.Millisecond
+	c.Mesh.PresenceTimeout = 3 * time.Second
+	c.Mesh.JoinTimeout = 15 * time.Second
+}
+
+func startNode(t testing.TB, name string, dir string, opts ...nodeOpt) *testNode {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.UIAddr, cfg.Name = dir, "127.0.0.1:0", name
+	fastMesh(&cfg)
+	for _, o := range opts {
+		o(&cfg)
+	}
+	n, err := New(cfg)
+	if err != nil {
+		t.Fatalf("new node: %v", err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- n.Run(context.Background()) }()
+	select {
+	case <-n.Ready():
+	case err := <-errc:
+		t.Fatalf("node %s stopped: %v", name, err)
+	case <-time.After(20 * time.Second):
+		t.Fatalf("node %s not ready", name)
+	}
+	t.Cleanup(func() { n.Close() })
+	c, err := NewClient(n.UIURL(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testNode{Node: n, c: c, dir: dir}
+}
+
+// addr is the node's first libp2p address, for --peer.
+func (n *testNode) addr() string {
+	return n.Mesh().Host().Addrs()[0].String() + "/p2p/" + n.Mesh().Self().String()
+}
+
+func withPeers(ns ...*testNode) nodeOpt {
+	return func(c *Config) {
+		for _, p := range ns {
+			c.Mesh.Peers = append(c.Mesh.Peers, p.addr())
+		}
+	}
+}
+
+func (n *testNode) do(t testing.TB, method, path string, body, out any) {
+	t.Helper()
+	if err := n.c.Do(context.Background(), method, path, body, out); err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+}
+
+// doErr expects an API error with the given status.
+func (n *testNode) doErr(t testing.TB, status int, method, path string, body any) *APIError {
+	t.Helper()
+	err := n.c.Do(context.Background(), method, path, body, nil)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != status {
+		t.Fatalf("%s %s: want HTTP %d, got %v", method, path, status, err)
+	}
+	return ae
+}
+
+type created struct {
+	Meeting mesh.MeetingView `json:"meeting"`
+	JoinURL string           `json:"joinUrl"`
+}
+
+func (n *testNode) create(t testing.TB, body map[string]any) created {
+	t.Helper()
+	var c created
+	n.do(t, http.MethodPost, "/api/meetings", body, &c)
+	return c
+}
+
+func (n *testNode) join(t testing.TB, link string) mesh.MeetingView {
+	t.Helper()
+	var v mesh.MeetingView
+	n.do(t, http.MethodPost, "/api/meetings/join", map[string]string{"joinUrl": link}, &v)
+	return v
+}
+
+func (n *testNode) messages(t testing.TB, id string) []mesh.MessageView {
+	t.Helper()
+	var ms []mesh.MessageView
+	n.do(t, http.MethodGet, "/api/meetings/"+id+"/messages?limit=1000", nil, &ms)
+	return ms
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t testing.TB, within time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v: %v", what, within, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func texts(ms []mesh.MessageView) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Text
+	}
+	return out
+}
+
+func sameTexts(want []string, ms []mesh.MessageView) error {
+	got := texts(ms)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		return fmt.Errorf("messages %q, want %q", got, want)
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"meshmeet/mesh"
+	"meshmeet/rendezvous"
+	"meshmeet/webui"
+)
+
+// Node is one participant's meshmeet node.
+type Node struct {
+	cfg   Config
+	log   *slog.Logger
+	mesh  *mesh.Mesh
+	ui    *webui.Server
+	ready chan struct{}
+	done  chan struct{}
+
+	mu        sync.Mutex
+	cancel    context.CancelFunc
+	closeOnce sync.Once
+}
+
+// New checks the configuration and loads the identity; it starts nothing.
+func New(cfg Config) (*Node, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	key, err := mesh.LoadIdentity(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	token, err := webui.LoadToken(filepath.Join(cfg.DataDir, "api-token"))
+	if err != nil {
+		return nil, fmt.Errorf("api token: %w", err)
+	}
+	servers, err := rendezvous.ParseServers(cfg.Rendezvous)
+	if err != nil {
+		return nil, fmt.Errorf("%w: rendezvous: %w", mesh.ErrInvalid, err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	mc := cfg.Mesh
+	mc.DataDir, mc.PrivKey, mc.Name, mc.Logger, mc.Metrics = cfg.DataDir, key, cfg.Name, cfg.Logger.With("component", "mesh"), reg
+	if len(servers) > 0 {
+		mc.Relays = servers
+		mc.NewDiscovery = func(h host.Host) mesh.Discovery {
+			return rendezvous.NewClient(h, servers, cfg.Logger.With("component", "rendezvous"))
+		}
+	}
+	msh, err := mesh.New(mc)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: cfg.Logger, mesh: msh, ready: make(chan struct{}), done: make(chan struct{})}
+	uc := webui.DefaultConfig()
+	if cfg.UIAddr != "" {
+		uc.Addr = cfg.UIAddr
+	}
+	uc.Token, uc.Backend, uc.Logger, uc.Metrics = token, &backend{n: n}, cfg.Logger.With("component", "webui"), reg
+	ui, err := webui.New(uc)
+	if err != nil {
+		return nil, err
+	}
+	n.ui = ui
+	return n, nil
+}
+
+// Ready is closed once the mesh and the UI serve.
+func (n *Node) Ready() <-chan struct{} { return n.ready }
+
+// Mesh is the node's mesh, for tests and tools.
+func (n *Node) Mesh() *mesh.Mesh { return n.mesh }
+
+// UIURL is the address of the local UI and API, once ready.
+func (n *Node) UIURL() string { return n.ui.URL() }
+
+// Run starts the mesh and the UI and blocks until ctx ends or either fails.
+func (n *Node) Run(ctx context.Context) error {
+	defer close(n.done)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n.mu.Lock()
+	n.cancel = cancel
+	n.mu.Unlock()
+
+	errs := make(chan error, 2)
+	var wg sync.WaitGroup
+	for _, run := range []func(context.Context) error{n.mesh.Run, n.ui.Run} {
+		wg.Go(func() {
+			err := run(ctx)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				errs <- err
+			}
+			cancel()
+		})
+	}
+	select {
+	case <-n.mesh.Ready():
+		select {
+		case <-n.ui.Ready():
+			close(n.ready)
+			n.log.Info("node ready", "ui", n.ui.URL(), "peerId", n.mesh.Self().String())
+		case <-ctx.Done():
+		}
+	case <-ctx.Done():
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+// Close stops Run and waits for it; safe to call twice.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() {
+		n.mu.Lock()
+		cancel := n.cancel
+		n.mu.Unlock()
+		if cancel != nil {
+			cancel()
+			<-n.done
+		}
+	})
+	return nil
+}
