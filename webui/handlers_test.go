@@ -1,0 +1,234 @@
+package webui
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func TestRoutes(t *testing.T) {
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		body       any
+		wantStatus int
+		wantCall   string // backend method that must have been called
+		wantArgs   []any  // its arguments, when checked
+	}{
+		{"node", "GET", "/api/node", nil, 200, "Node", nil},
+		{"list meetings", "GET", "/api/meetings", nil, 200, "Meetings", nil},
+		{"create", "POST", "/api/meetings", `{"title":"standup","duration":15}`, 201, "CreateMeeting",
+			[]any{json.RawMessage(`{"title":"standup","duration":15}`)}},
+		{"get meeting", "GET", "/api/meetings/m1", nil, 200, "Meeting", []any{"m1"}},
+		{"join", "POST", "/api/meetings/join", map[string]string{"joinUrl": "http://127.0.0.1:7700/m/m1#k=s"}, 200, "Join",
+			[]any{"http://127.0.0.1:7700/m/m1#k=s"}},
+		{"leave", "POST", "/api/meetings/m1/leave", nil, 204, "Leave", []any{"m1"}},
+		{"leave with {}", "POST", "/api/meetings/m1/leave", `{}`, 204, "Leave", []any{"m1"}},
+		{"end", "POST", "/api/meetings/m1/end", nil, 204, "End", []any{"m1"}},
+		{"role", "POST", "/api/meetings/m1/role", map[string]string{"peerId": "p2", "role": "moderator"}, 200, "SetRole",
+			[]any{"m1", "p2", "moderator"}},
+		{"state", "POST", "/api/meetings/m1/state", `{"audio":true}`, 200, "SetMediaState",
+			[]any{"m1", json.RawMessage(`{"audio":true}`)}},
+		{"messages default limit", "GET", "/api/meetings/m1/messages", nil, 200, "Messages", []any{"m1", "", 100}},
+		{"messages after and limit", "GET", "/api/meetings/m1/messages?after=x1&limit=1000", nil, 200, "Messages",
+			[]any{"m1", "x1", 1000}},
+		{"messages limit 0", "GET", "/api/meetings/m1/messages?limit=0", nil, 400, "", nil},
+		{"messages limit too big", "GET", "/api/meetings/m1/messages?limit=1001", nil, 400, "", nil},
+		{"messages limit not a number", "GET", "/api/meetings/m1/messages?limit=ten", nil, 400, "", nil},
+		{"post message", "POST", "/api/meetings/m1/messages", map[string]string{"text": "hi"}, 200, "PostMessage",
+			[]any{"m1", "hi"}},
+		{"post empty message", "POST", "/api/meetings/m1/messages", map[string]string{"text": "  "}, 400, "", nil},
+		{"participants", "GET", "/api/meetings/m1/participants", nil, 200, "Participants", []any{"m1"}},
+		{"media", "GET", "/api/meetings/m1/media", nil, 200, "Media", []any{"m1"}},
+		{"audit", "GET", "/api/meetings/m1/audit", nil, 200, "Audit", []any{"m1"}},
+		{"join without url", "POST", "/api/meetings/join", `{}`, 400, "", nil},
+		{"role without peer", "POST", "/api/meetings/m1/role", `{"role":"host"}`, 400, "", nil},
+		{"unknown route", "GET", "/api/nope", nil, 404, "", nil},
+		{"wrong method", "DELETE", "/api/meetings/m1", nil, 405, "", nil},
+		{"metrics unset", "GET", "/metrics", nil, 404, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := startServer(t, nil)
+			resp, body := ts.do(t, tt.method, tt.path, tt.body, withToken)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, tt.wantStatus, body)
+			}
+			if resp.StatusCode >= 400 {
+				errorOf(t, resp, body)
+			} else if resp.StatusCode != http.StatusNoContent && !json.Valid(body) {
+				t.Errorf("body is not JSON: %s", body)
+			}
+			if tt.wantCall != "" && !ts.backend.called(tt.wantCall) {
+				t.Errorf("backend %s not called", tt.wantCall)
+			}
+			if tt.wantArgs != nil {
+				if got := ts.backend.lastArgs(tt.wantCall); !reflect.DeepEqual(got, tt.wantArgs) {
+					t.Errorf("%s args = %#v, want %#v", tt.wantCall, got, tt.wantArgs)
+				}
+			}
+			if tt.wantStatus >= 400 && tt.wantStatus != 405 && tt.wantCall == "" && len(ts.backend.callList()) > 0 {
+				t.Errorf("backend called on a rejected request: %v", ts.backend.callList())
+			}
+		})
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	tests := []struct {
+		err        error
+		wantStatus int
+		wantCode   string
+	}{
+		{fmt.Errorf("create meeting: title: %w", ErrInvalid), 400, codeInvalid},
+		{fmt.Errorf("end meeting m1: only the host may end it: %w", ErrForbidden), 403, codeForbidden},
+		{fmt.Errorf("meeting m1: %w", ErrNotFound), 404, codeNotFound},
+		{fmt.Errorf("meeting m1 has ended: %w", ErrConflict), 409, codeConflict},
+		{fmt.Errorf("message: %w", ErrTooLarge), 413, codeTooLarge},
+		{fmt.Errorf("mesh: %w", ErrNotReady), 503, codeNotReady},
+		{errors.New("badger: secret internal path /var/x"), 500, codeInternal},
+	}
+	routes := []struct{ method, path, body string }{
+		{"GET", "/api/node", ""},
+		{"POST", "/api/meetings", `{"title":"x"}`},
+		{"GET", "/api/meetings", ""},
+		{"GET", "/api/meetings/m1", ""},
+		{"POST", "/api/meetings/join", `{"joinUrl":"http://127.0.0.1:7700/m/m1#k=s"}`},
+		{"POST", "/api/meetings/m1/leave", ""},
+		{"POST", "/api/meetings/m1/end", ""},
+		{"POST", "/api/meetings/m1/role", `{"peerId":"p","role":"moderator"}`},
+		{"POST", "/api/meetings/m1/state", `{"audio":false}`},
+		{"GET", "/api/meetings/m1/messages", ""},
+		{"POST", "/api/meetings/m1/messages", `{"text":"hi"}`},
+		{"GET", "/api/meetings/m1/participants", ""},
+		{"GET", "/api/meetings/m1/media", ""},
+		{"GET", "/api/meetings/m1/audit", ""},
+		{"GET", "/api/meetings/m1/events", ""},
+	}
+	ts := startServer(t, nil)
+	for _, tt := range tests {
+		for _, rt := range routes {
+			t.Run(fmt.Sprintf("%d %s %s", tt.wantStatus, rt.method, rt.path), func(t *testing.T) {
+				ts.backend.setErr(tt.err)
+				var body any
+				if rt.body != "" {
+					body = rt.body
+				}
+				resp, b := ts.do(t, rt.method, rt.path, body, withToken)
+				if resp.StatusCode != tt.wantStatus {
+					t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, tt.wantStatus, b)
+				}
+				e := errorOf(t, resp, b)
+				if e.Code != tt.wantCode {
+					t.Errorf("code = %q, want %q", e.Code, tt.wantCode)
+				}
+				if tt.wantStatus == 500 && strings.Contains(e.Error, "badger") {
+					t.Errorf("internal error leaked: %q", e.Error)
+				}
+				if tt.wantStatus == 503 && resp.Header.Get("Retry-After") == "" {
+					t.Error("503 without Retry-After")
+				}
+			})
+		}
+	}
+}
+
+func TestBodyChecks(t *testing.T) {
+	big := `{"text":"` + strings.Repeat("a", maxBodyBytes) + `"}`
+	tests := []struct {
+		name       string
+		path       string
+		body       any
+		wantStatus int
+	}{
+		{"too large", "/api/meetings/m1/messages", big, 413},
+		{"too large raw", "/api/meetings", big, 413},
+		{"invalid utf-8", "/api/meetings/m1/messages", []byte("{\"text\":\"\xff\xfe\"}"), 400},
+		{"invalid utf-8 raw", "/api/meetings/m1/state", []byte("{\"x\":\"\xc3\x28\"}"), 400},
+		{"unknown field", "/api/meetings/m1/messages", `{"text":"hi","html":"<b>"}`, 400},
+		{"unknown field join", "/api/meetings/join", `{"joinUrl":"u","extra":1}`, 400},
+		{"malformed", "/api/meetings/m1/messages", `{"text":`, 400},
+		{"malformed raw", "/api/meetings", `{title:"x"}`, 400},
+		{"wrong type", "/api/meetings/m1/messages", `{"text":5}`, 400},
+		{"not an object", "/api/meetings/m1/messages", `["hi"]`, 400},
+		{"trailing data", "/api/meetings/m1/messages", `{"text":"a"} {"text":"b"}`, 400},
+		{"empty", "/api/meetings/m1/messages", "", 400},
+		{"empty raw", "/api/meetings", "", 400},
+		{"body on leave", "/api/meetings/m1/leave", `{"now":true}`, 400},
+	}
+	ts := startServer(t, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := ts.do(t, "POST", tt.path, tt.body, withToken)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, tt.wantStatus, b)
+			}
+			e := errorOf(t, resp, b)
+			t.Logf("message: %s", e.Error)
+		})
+	}
+	if calls := ts.backend.callList(); len(calls) != 0 {
+		t.Errorf("backend called for rejected bodies: %v", calls)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "meshmeet_test_total", Help: "test"})
+	reg.MustRegister(c)
+	c.Inc()
+	ts := startServer(t, func(cfg *Config) { cfg.Metrics = reg })
+	resp, body := ts.do(t, "GET", "/metrics", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "meshmeet_test_total 1") {
+		t.Fatalf("GET /metrics = %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestPagesAndCookie(t *testing.T) {
+	ts := startServer(t, nil)
+	for _, path := range []string{"/", "/m/m1"} {
+		t.Run(path, func(t *testing.T) {
+			resp, body := ts.do(t, "GET", path, nil)
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `src="/static/main.js"`) {
+				t.Fatalf("GET %s = %d %s", path, resp.StatusCode, body)
+			}
+			var found *http.Cookie
+			for _, c := range resp.Cookies() {
+				if c.Name == tokenCookie {
+					found = c
+				}
+			}
+			if found == nil {
+				t.Fatal("token cookie not set")
+			}
+			if found.Value != testToken || !found.HttpOnly || found.SameSite != http.SameSiteStrictMode || found.Path != "/" {
+				t.Errorf("cookie = %+v", found)
+			}
+			if resp.Header.Get("Content-Security-Policy") == "" {
+				t.Error("page without CSP")
+			}
+		})
+	}
+	for _, f := range []string{"main.js", "api.js", "meeting.js", "home.js", "chat.js", "participants.js", "model.js", "dom.js", "app.css"} {
+		t.Run(f, func(t *testing.T) {
+			resp, _ := ts.do(t, "GET", "/static/"+f, nil)
+			if resp.StatusCode != 200 {
+				t.Fatalf("GET /static/%s = %d", f, resp.StatusCode)
+			}
+			ct := resp.Header.Get("Content-Type")
+			if strings.HasSuffix(f, ".js") && !strings.Contains(ct, "javascript") {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if len(resp.Cookies()) != 0 {
+				t.Error("static file sets a cookie")
+			}
+		})
+	}
+}
