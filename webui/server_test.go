@@ -89,10 +89,12 @@ func startServer(t *testing.T, mutate func(*Config)) *testServer {
 // reqOpt adjusts a request before it is sent.
 type reqOpt func(*http.Request)
 
-func withToken(r *http.Request)            { r.Header.Set("Authorization", "Bearer "+testToken) }
-func withHost(h string) reqOpt             { return func(r *http.Request) { r.Host = h } }
-func withHeader(k, v string) reqOpt        { return func(r *http.Request) { r.Header.Set(k, v) } }
-func withCookie(name, value string) reqOpt { return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: name, Value: value}) } }
+func withToken(r *http.Request)     { r.Header.Set("Authorization", "Bearer "+testToken) }
+func withHost(h string) reqOpt      { return func(r *http.Request) { r.Host = h } }
+func withHeader(k, v string) reqOpt { return func(r *http.Request) { r.Header.Set(k, v) } }
+func withCookie(name, value string) reqOpt {
+	return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: name, Value: value}) }
+}
 
 // do sends a request and returns the response with its body read.
 func (ts *testServer) do(t *testing.T, method, path string, body any, opts ...reqOpt) (*http.Response, []byte) {
