@@ -56,5 +56,8 @@ func defaultName() string {
 	if u := os.Getenv("USER"); u != "" && len(u) <= mesh.MaxName {
 		return u
 	}
+	if h, err := os.Hostname(); err == nil && len(h) <= mesh.MaxName {
+		return h
+	}
 	return ""
 }

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"meshmeet/mesh"
+	"meshmeet/node"
+	"meshmeet/rendezvous"
+)
+
+func env(name string) []string { return []string{"MESHMEET_" + name} }
+
+func dataDirFlag(def string) *cli.StringFlag {
+	return &cli.StringFlag{Name: "data-dir", Value: def, Usage: "directory for the identity key, API token and history", EnvVars: env("DATA_DIR")}
+}
+
+func nodeCommand() *cli.Command {
+	d := node.DefaultConfig()
+	return &cli.Command{
+		Name:  "node",
+		Usage: "run this participant's node (UI and API on localhost)",
+		Flags: []cli.Flag{
+			dataDirFlag(d.DataDir),
+			&cli.StringFlag{Name: "ui", Value: d.UIAddr, Usage: "local UI/API address (loopback only)", EnvVars: env("UI")},
+			&cli.StringSliceFlag{Name: "listen", Value: cli.NewStringSlice(d.Mesh.ListenAddrs...), Usage: "libp2p listen multiaddr (repeatable)", EnvVars: env("LISTEN")},
+			&cli.StringFlag{Name: "name", Value: d.Name, Usage: "display name shown to others", EnvVars: env("NAME")},
+			&cli.StringSliceFlag{Name: "rendezvous", Usage: "rendezvous server multiaddr with /p2p/ (repeatable)", EnvVars: env("RENDEZVOUS")},
+			&cli.StringSliceFlag{Name: "peer", Usage: "known node multiaddr with /p2p/ to dial (repeatable)", EnvVars: env("PEER")},
+			&cli.BoolFlag{Name: "no-mdns", Usage: "do not look for nodes on the local network", EnvVars: env("NO_MDNS")},
+		},
+		Action: func(c *cli.Context) error {
+			log, err := newLogger(c)
+			if err != nil {
+				return err
+			}
+			cfg := node.DefaultConfig()
+			cfg.DataDir, cfg.UIAddr, cfg.Name = c.String("data-dir"), c.String("ui"), c.String("name")
+			cfg.Rendezvous, cfg.Logger, cfg.Version = c.StringSlice("rendezvous"), log, version
+			cfg.Mesh.ListenAddrs, cfg.Mesh.Peers, cfg.Mesh.MDNS = c.StringSlice("listen"), c.StringSlice("peer"), !c.Bool("no-mdns")
+			n, err := node.New(cfg)
+			if err != nil {
+				return err
+			}
+			go func() {
+				select {
+				case <-n.Ready():
+					info, _ := n.Mesh().Info()
+					fmt.Printf("meshmeet node ready\n  UI:      %s\n  peer ID: %s\n", n.UIURL(), info.PeerID)
+					for _, a := range info.Addresses {
+						fmt.Printf("  listen:  %s\n", a)
+					}
+				case <-c.Done():
+				}
+			}()
+			return n.Run(c.Context)
+		},
+	}
+}
+
+func rendezvousCommand() *cli.Command {
+	d := rendezvous.DefaultConfig()
+	return &cli.Command{
+		Name:  "rendezvous",
+		Usage: "run a rendezvous server that helps nodes find each other across sites",
+		Flags: []cli.Flag{
+			dataDirFlag(node.DefaultDataDir() + "-rendezvous"),
+			&cli.StringSliceFlag{Name: "listen", Value: cli.NewStringSlice(d.ListenAddrs...), Usage: "libp2p listen multiaddr (repeatable)", EnvVars: env("LISTEN")},
+		},
+		Action: func(c *cli.Context) error {
+			log, err := newLogger(c)
+			if err != nil {
+				return err
+			}
+			key, err := mesh.LoadIdentity(c.String("data-dir"))
+			if err != nil {
+				return err
+			}
+			cfg := rendezvous.DefaultConfig()
+			cfg.PrivKey, cfg.ListenAddrs, cfg.Logger = key, c.StringSlice("listen"), log
+			s, err := rendezvous.New(cfg)
+			if err != nil {
+				return err
+			}
+			go func() {
+				select {
+				case <-s.Ready():
+					fmt.Println("meshmeet rendezvous ready; nodes use --rendezvous with one of:")
+					for _, a := range s.Addrs() {
+						fmt.Printf("  %s\n", a)
+					}
+				case <-c.Done():
+				}
+			}()
+			return s.Run(c.Context)
+		},
+	}
+}
+
+func idCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "id",
+		Usage: "print the peer ID of a data dir (creating its key if there is none)",
+		Flags: []cli.Flag{dataDirFlag(node.DefaultDataDir())},
+		Action: func(c *cli.Context) error {
+			key, err := mesh.LoadIdentity(c.String("data-dir"))
+			if err != nil {
+				return err
+			}
+			id, err := peerID(key)
+			if err != nil {
+				return err
+			}
+			fmt.Println(id)
+			return nil
+		},
+	}
+}
