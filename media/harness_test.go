@@ -1,0 +1,430 @@
+package media
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
+	"github.com/pion/webrtc/v4/pkg/media/oggreader"
+)
+
+const testMeeting = "meeting-1"
+
+// clips are the test media, read once.
+var clips = sync.OnceValues(func() ([][]byte, [][]byte) {
+	var video, audio [][]byte
+	f, err := os.Open("../testdata/clip-vp8-640x360-30fps.ivf")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	r, _, err := ivfreader.NewWith(f)
+	if err != nil {
+		panic(err)
+	}
+	for {
+		fr, _, err := r.ParseNextFrame()
+		if err != nil {
+			break
+		}
+		video = append(video, fr)
+	}
+	g, err := os.Open("../testdata/clip-opus-48k.ogg")
+	if err != nil {
+		panic(err)
+	}
+	defer g.Close()
+	o, _, err := oggreader.NewWith(g)
+	if err != nil {
+		panic(err)
+	}
+	for {
+		p, _, err := o.ParseNextPage()
+		if err != nil {
+			break
+		}
+		audio = append(audio, p)
+	}
+	return video, audio
+})
+
+// net is the in-memory signalling of a test: ordered delivery per destination.
+type testNet struct {
+	t       *testing.T
+	mu      sync.Mutex
+	engines map[string]*Engine
+	brow    map[string]*fakeBrowser
+	queues  map[string]chan func()
+	ctx     context.Context
+	wg      sync.WaitGroup
+}
+
+func newTestNet(t *testing.T) *testNet {
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &testNet{t: t, engines: map[string]*Engine{}, brow: map[string]*fakeBrowser{}, queues: map[string]chan func(){}, ctx: ctx}
+	t.Cleanup(func() { cancel(); n.wg.Wait() })
+	return n
+}
+
+func (n *testNet) deliver(dest string, f func()) {
+	n.mu.Lock()
+	q := n.queues[dest]
+	if q == nil {
+		q = make(chan func(), 1024)
+		n.queues[dest] = q
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			for {
+				select {
+				case f := <-q:
+					f()
+				case <-n.ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	n.mu.Unlock()
+	select {
+	case q <- f:
+	case <-n.ctx.Done():
+	}
+}
+
+type nodeSignaller struct {
+	n    *testNet
+	self string
+}
+
+func (s nodeSignaller) SendToPeer(peerID string, msg []byte) error {
+	sig, err := DecodeSignal(msg)
+	if err != nil {
+		s.n.t.Errorf("engine sent bad signal: %v", err)
+		return err
+	}
+	s.n.deliver(peerID, func() {
+		s.n.mu.Lock()
+		e := s.n.engines[peerID]
+		s.n.mu.Unlock()
+		if e != nil {
+			_ = e.HandlePeerSignal(sig.MeetingID, s.self, msg)
+		}
+	})
+	return nil
+}
+
+func (s nodeSignaller) SendToBrowser(meetingID string, msg []byte) error {
+	s.n.deliver("browser-"+s.self, func() {
+		s.n.mu.Lock()
+		b := s.n.brow[s.self]
+		s.n.mu.Unlock()
+		if b != nil {
+			b.handle(msg)
+		}
+	})
+	return nil
+}
+
+func testConfig() Config {
+	cfg := DefaultConfig()
+	cfg.ListenIP = "127.0.0.1"
+	cfg.MDNSQuery = false
+	cfg.ICEDisconnectedTimeout = time.Second
+	cfg.ICEFailedTimeout = 2 * time.Second
+	cfg.ICEKeepalive = 200 * time.Millisecond
+	cfg.RestartAfter = time.Second
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() && os.Getenv("MEDIA_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return cfg
+}
+
+// startEngine runs an engine for peer id, joined to testMeeting.
+func (n *testNet) startEngine(id string, wrap func(net.PacketConn) net.PacketConn) *Engine {
+	cfg := testConfig()
+	cfg.Signaller = nodeSignaller{n: n, self: id}
+	e, err := New(cfg)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	e.connWrap = wrap
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	n.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			n.t.Errorf("run %s: %v", id, err)
+		}
+		_ = e.Close()
+	})
+	select {
+	case <-e.Ready():
+	case <-time.After(5 * time.Second):
+		n.t.Fatal("engine not ready")
+	}
+	if err := e.Join(testMeeting, id); err != nil {
+		n.t.Fatal(err)
+	}
+	n.mu.Lock()
+	n.engines[id] = e
+	n.mu.Unlock()
+	return e
+}
+
+// fakeBrowser is a pion PeerConnection speaking the browser side of the protocol; it
+// publishes the VP8 and Opus clips and counts what it receives per participant.
+type fakeBrowser struct {
+	t       *testing.T
+	n       *testNet
+	node    string
+	e       *Engine
+	pc      *webrtc.PeerConnection
+	publish bool
+	video   *webrtc.TrackLocalStaticSample
+	audio   *webrtc.TrackLocalStaticSample
+	plis    atomic.Int64
+	restart atomic.Bool
+
+	mu        sync.Mutex
+	started   bool
+	offers    int
+	lastMeta  map[string]TrackInfo
+	recv      map[string]*recvCount // "<peerID>/<kind>"
+	connected time.Time
+}
+
+type recvCount struct {
+	packets   int
+	keyframes int
+	firstKey  time.Time
+}
+
+func (n *testNet) startBrowser(node string, publish bool) *fakeBrowser {
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		n.t.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	n.mu.Lock()
+	e := n.engines[node]
+	n.mu.Unlock()
+	b := &fakeBrowser{t: n.t, n: n, node: node, e: e, pc: pc, publish: publish, recv: map[string]*recvCount{}}
+	n.t.Cleanup(func() { _ = pc.Close() })
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c == nil {
+			return
+		}
+		init := c.ToJSON()
+		b.send(Signal{Type: TypeCandidate, Candidate: &init})
+	})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			b.mu.Lock()
+			b.connected = time.Now()
+			b.mu.Unlock()
+		}
+	})
+	pc.OnTrack(b.onTrack)
+	if publish {
+		b.video, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "v", "self")
+		b.audio, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "a", "self")
+	}
+	n.mu.Lock()
+	n.brow[node] = b
+	n.mu.Unlock()
+	b.send(Signal{Type: TypeHello})
+	return b
+}
+
+func (b *fakeBrowser) send(s Signal) {
+	s.MeetingID = testMeeting
+	msg := encodeSignal(s)
+	b.n.deliver("node-of-browser-"+b.node, func() {
+		if err := b.e.HandleBrowserSignal(testMeeting, msg); err != nil {
+			b.t.Logf("HandleBrowserSignal: %v", err)
+		}
+	})
+}
+
+func (b *fakeBrowser) handle(msg []byte) {
+	s, err := DecodeSignal(msg)
+	if err != nil {
+		b.t.Errorf("browser got bad signal: %v", err)
+		return
+	}
+	switch s.Type {
+	case TypeOffer:
+		b.mu.Lock()
+		first := !b.started
+		b.started = true
+		b.mu.Unlock()
+		if first && b.publish {
+			// Sendonly transceivers added before the first offer take its mic and camera slots.
+			for _, tr := range []*webrtc.TrackLocalStaticSample{b.audio, b.video} {
+				t, err := b.pc.AddTransceiverFromTrack(tr, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+				if err != nil {
+					b.t.Error(err)
+					return
+				}
+				b.n.wg.Add(1)
+				go b.readRTCP(t.Sender())
+			}
+			b.n.wg.Add(2)
+			go b.playVideo()
+			go b.playAudio()
+		}
+		if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: s.SDP}); err != nil {
+			b.t.Errorf("browser SRD: %v", err)
+			return
+		}
+		if first && b.publish {
+			for _, tr := range b.pc.GetTransceivers() {
+				if tr.Sender() != nil && tr.Mid() != s.Publish[map[webrtc.RTPCodecType]string{webrtc.RTPCodecTypeAudio: "mic", webrtc.RTPCodecTypeVideo: "camera"}[tr.Kind()]] {
+					b.t.Errorf("publishing on mid %s, want the offer's publish slots %v", tr.Mid(), s.Publish)
+				}
+			}
+		}
+		a, err := b.pc.CreateAnswer(nil)
+		if err == nil {
+			err = b.pc.SetLocalDescription(a)
+		}
+		if err != nil {
+			b.t.Errorf("browser answer: %v", err)
+			return
+		}
+		b.mu.Lock()
+		b.offers++
+		b.lastMeta = s.Tracks
+		b.mu.Unlock()
+		b.send(Signal{Type: TypeAnswer, SDP: a.SDP})
+	case TypeCandidate:
+		_ = b.pc.AddICECandidate(*s.Candidate)
+	}
+}
+
+func (b *fakeBrowser) readRTCP(s *webrtc.RTPSender) {
+	defer b.n.wg.Done()
+	for {
+		pkts, _, err := s.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			if _, ok := p.(*rtcp.PictureLossIndication); ok {
+				b.plis.Add(1)
+				b.restart.Store(true) // the "encoder" answers with a keyframe
+			}
+		}
+	}
+}
+
+func (b *fakeBrowser) playVideo() {
+	defer b.n.wg.Done()
+	video, _ := clips()
+	t := time.NewTicker(33 * time.Millisecond)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-b.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if b.restart.Swap(false) {
+			i = 0
+		}
+		if err := b.video.WriteSample(media.Sample{Data: video[i%len(video)], Duration: 33 * time.Millisecond}); err != nil {
+			return
+		}
+	}
+}
+
+func (b *fakeBrowser) playAudio() {
+	defer b.n.wg.Done()
+	_, audio := clips()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-b.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := b.audio.WriteSample(media.Sample{Data: audio[i%len(audio)], Duration: 20 * time.Millisecond}); err != nil {
+			return
+		}
+	}
+}
+
+func (b *fakeBrowser) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	key := track.StreamID() + "/" + track.Kind().String()
+	b.mu.Lock()
+	if b.recv[key] == nil {
+		b.recv[key] = &recvCount{}
+	}
+	c := b.recv[key]
+	b.mu.Unlock()
+	for {
+		p, _, err := track.ReadRTP()
+		if err != nil {
+			return
+		}
+		kf := track.Kind() == webrtc.RTPCodecTypeVideo && isVP8Keyframe(p.Payload)
+		b.mu.Lock()
+		c.packets++
+		if kf {
+			if c.keyframes == 0 {
+				c.firstKey = time.Now()
+			}
+			c.keyframes++
+		}
+		b.mu.Unlock()
+	}
+}
+
+func (b *fakeBrowser) count(peer, kind string) recvCount {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c := b.recv[peer+"/"+kind]; c != nil {
+		return *c
+	}
+	return recvCount{}
+}
+
+func (b *fakeBrowser) meta() map[string]TrackInfo {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.lastMeta
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", within, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
