@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -147,6 +148,34 @@ func sameTexts(want []string, ms []mesh.MessageView) error {
 	got := texts(ms)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		return fmt.Errorf("messages %q, want %q", got, want)
+	}
+	return nil
+}
+
+// expectRoles checks a meeting's status and each named person's role, with
+// "left" for someone no longer in it.
+func expectRoles(v mesh.MeetingView, want map[string]string, status string) error {
+	if v.Status != status {
+		return fmt.Errorf("status %s, want %s", v.Status, status)
+	}
+	got := map[string]string{}
+	for _, p := range v.Participants {
+		got[p.Name] = p.Role
+		if p.LeftAt != nil {
+			got[p.Name] = "left"
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		return fmt.Errorf("roles %v, want %v", got, want)
+	}
+	return nil
+}
+
+func sameJSON(want, got any) error {
+	a, _ := json.Marshal(want)
+	b, _ := json.Marshal(got)
+	if string(a) != string(b) {
+		return fmt.Errorf("got %s, want %s", b, a)
 	}
 	return nil
 }
