@@ -60,7 +60,7 @@ func (g *gate) ok(p peer.ID) bool {
 	return !g.blocked[p]
 }
 
-func (g *gate) InterceptPeerDial(p peer.ID) bool                { return g.ok(p) }
+func (g *gate) InterceptPeerDial(p peer.ID) bool                 { return g.ok(p) }
 func (g *gate) InterceptAddrDial(p peer.ID, _ ma.Multiaddr) bool { return g.ok(p) }
 func (g *gate) InterceptAccept(network.ConnMultiaddrs) bool      { return true }
 func (g *gate) InterceptSecured(_ network.Direction, p peer.ID, _ network.ConnMultiaddrs) bool {

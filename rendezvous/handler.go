@@ -17,8 +17,8 @@ const (
 	// identifyWait bounds the wait for identify before a registration is
 	// stored, so the peerstore holds the addresses the peer announced.
 	identifyWait = 5 * time.Second
-	// errorWriteTimeout bounds the write of a last error before a reset.
-	errorWriteTimeout = 2 * time.Second
+	// errorLinger bounds the delivery of a last error before a reset.
+	errorLinger = 2 * time.Second
 )
 
 // handleStream serves one rendezvous stream: requests and responses in turn
@@ -70,11 +70,22 @@ func (s *Server) handleStream(st network.Stream) {
 	}
 }
 
-// reject answers a misbehaving stream with an error and resets it.
+// reject answers a misbehaving stream with an error and ends it. A reset
+// right after the write would discard the unsent error (QUIC and yamux drop
+// data not yet delivered on reset), so the error goes out with our FIN, then
+// we drain the peer's side, bounded in time and bytes. A peer that then
+// closes its side gets a clean close (the error reaches it); one that keeps
+// sending or stalls is reset.
 func (s *Server) reject(st network.Stream, p peer.ID, err error) {
 	s.log.Debug("stream rejected", "peerId", p.String(), "err", err)
-	_ = st.SetWriteDeadline(time.Now().Add(errorWriteTimeout))
-	_ = writeFrame(st, errorResponse(err))
+	_ = st.SetDeadline(time.Now().Add(errorLinger))
+	if writeFrame(st, errorResponse(err)) == nil && st.CloseWrite() == nil {
+		n, err := io.CopyN(io.Discard, st, maxRequestSize)
+		if n < maxRequestSize && errors.Is(err, io.EOF) {
+			_ = st.Close()
+			return
+		}
+	}
 	_ = st.Reset()
 }
 

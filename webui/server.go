@@ -54,12 +54,13 @@ func DefaultConfig() Config {
 
 // Server serves the local HTTP/WebSocket API and the embedded browser app.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	backend Backend
-	handler http.Handler
-	limits  *limiterSet
-	ws      wsDispatch
+	cfg       Config
+	log       *slog.Logger
+	backend   Backend
+	handler   http.Handler
+	limits    *limiterSet
+	ws        wsDispatch
+	wsTimeout time.Duration // per-write timeout on WebSockets
 
 	ready     chan struct{}
 	closeOnce sync.Once
@@ -94,14 +95,15 @@ func New(cfg Config) (*Server, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     logger,
-		backend: cfg.Backend,
-		limits:  newLimiterSet(cfg.RateLimit, cfg.Burst),
-		ws:      wsDispatch{},
-		ready:   make(chan struct{}),
-		closed:  make(chan struct{}),
-		addr:    cfg.Addr,
+		cfg:       cfg,
+		log:       logger,
+		backend:   cfg.Backend,
+		limits:    newLimiterSet(cfg.RateLimit, cfg.Burst),
+		ws:        wsDispatch{},
+		wsTimeout: wsWriteTimeout,
+		ready:     make(chan struct{}),
+		closed:    make(chan struct{}),
+		addr:      cfg.Addr,
 	}
 	s.handler = s.secure(s.routes())
 	return s, nil

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +40,7 @@ func startServer(t *testing.T, mutate func(*Config)) *testServer {
 	cfg.Token = testToken
 	cfg.Backend = fb
 	cfg.RateLimit = rate.Inf
+	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -65,22 +68,20 @@ func startServer(t *testing.T, mutate func(*Config)) *testServer {
 		base:    srv.URL(),
 		host:    srv.Addr(),
 	}
-	var stopped bool
+	var once sync.Once
 	ts.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run returned %v", err)
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run returned %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("Run did not return within 10s of cancel")
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("Run did not return within 10s of cancel")
-		}
-		tr.CloseIdleConnections()
+			tr.CloseIdleConnections()
+		})
 	}
 	t.Cleanup(ts.stop)
 	return ts

@@ -74,6 +74,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	code, reason := s.wsWriteLoop(ctx, c, events)
+	s.log.Debug("DEBUG closing", "code", code, "reason", reason)
 	if err := c.Close(code, reason); err != nil {
 		s.log.Debug("websocket close", "meetingId", id, "err", err)
 	}
@@ -104,7 +105,7 @@ func (s *Server) wsWriteLoop(ctx context.Context, c *websocket.Conn, events <-ch
 				return websocket.StatusPolicyViolation, "client too slow"
 			}
 		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, wsWriteTimeout)
+			pctx, cancel := context.WithTimeout(ctx, s.wsTimeout)
 			err := c.Ping(pctx)
 			cancel()
 			if err != nil {
@@ -116,7 +117,7 @@ func (s *Server) wsWriteLoop(ctx context.Context, c *websocket.Conn, events <-ch
 }
 
 func (s *Server) wsWrite(ctx context.Context, c *websocket.Conn, b []byte) error {
-	wctx, cancel := context.WithTimeout(ctx, wsWriteTimeout)
+	wctx, cancel := context.WithTimeout(ctx, s.wsTimeout)
 	defer cancel()
 	return c.Write(wctx, websocket.MessageText, b)
 }

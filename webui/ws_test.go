@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,7 @@ func expectClose(t *testing.T, c *websocket.Conn) websocket.StatusCode {
 			if errors.Is(err, context.DeadlineExceeded) {
 				t.Fatal("connection not closed in time")
 			}
+			t.Logf("read ended: %v", err)
 			return websocket.CloseStatus(err)
 		}
 	}
@@ -197,4 +199,33 @@ func TestWebSocketRejects(t *testing.T) {
 	if ts.backend.liveSubs() != 0 {
 		t.Error("a rejected WebSocket subscribed")
 	}
+}
+
+func TestWebSocketSlowClientIsDropped(t *testing.T) {
+	ts := startServer(t, nil)
+	ts.srv.wsTimeout = 100 * time.Millisecond // set before any WebSocket exists
+	c, _, err := ts.dialEvents(t, "m1", "", authHeader(""))
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.CloseNow()
+	waitFor(t, "subscription", func() bool { return ts.backend.liveSubs() == 1 })
+
+	// Never read on c: the socket buffers fill and a write times out.
+	big := strings.Repeat("x", 60<<10)
+	stop := make(chan struct{})
+	pushed := make(chan struct{})
+	go func() {
+		defer close(pushed)
+		for {
+			select {
+			case ts.backend.events <- Event{Type: "chat-message", Data: big}:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	waitFor(t, "slow client to be dropped", func() bool { return ts.backend.liveSubs() == 0 })
+	close(stop)
+	<-pushed
 }
