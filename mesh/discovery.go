@@ -7,6 +7,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/client"
 )
 
 const (
@@ -67,15 +68,14 @@ func (m *Mesh) kickDiscovery() {
 
 func (m *Mesh) discoveryLoop(ctx context.Context) {
 	static, _ := ParsePeers(m.cfg.Peers) // validated in New
+	reservations := map[peer.ID]time.Time{}
 	t := time.NewTicker(m.cfg.DiscoveryInterval)
 	defer t.Stop()
 	for {
 		for _, pi := range static {
 			m.connect(pi)
 		}
-		for _, pi := range m.cfg.Relays {
-			m.connect(pi)
-		}
+		m.reserveRelays(ctx, reservations)
 		if m.disc != nil {
 			for _, mt := range m.snapshot() {
 				m.rendezvous(ctx, mt)
@@ -105,5 +105,26 @@ func (m *Mesh) rendezvous(ctx context.Context, mt *meeting) {
 	}
 	for _, pi := range peers {
 		m.connect(pi)
+	}
+}
+
+// reserveRelays keeps a slot on every relay, so peers that cannot dial this
+// node directly reach it through a circuit. libp2p's autorelay only reserves
+// once AutoNAT calls the node private, which a node on a routed office
+// network behind a firewall may never be, so reserve explicitly.
+func (m *Mesh) reserveRelays(ctx context.Context, have map[peer.ID]time.Time) {
+	for _, pi := range m.cfg.Relays {
+		if time.Until(have[pi.ID]) > 2*time.Minute {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, rendezvousCall)
+		if err := m.host.Connect(rctx, pi); err == nil {
+			if r, err := client.Reserve(rctx, m.host, pi); err == nil {
+				have[pi.ID] = r.Expiration
+			} else {
+				m.log.Debug("relay reservation failed", "relay", pi.ID.String(), "err", err)
+			}
+		}
+		cancel()
 	}
 }

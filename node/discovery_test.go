@@ -1,0 +1,125 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"meshmeet/mesh"
+	"meshmeet/rendezvous"
+)
+
+func startRendezvous(t testing.TB) []string {
+	t.Helper()
+	key, err := mesh.LoadIdentity(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rendezvous.DefaultConfig()
+	cfg.PrivKey = key
+	cfg.ListenAddrs = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
+	s, err := rendezvous.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = s.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-s.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("rendezvous not ready")
+	}
+	var out []string
+	for _, a := range s.Addrs() {
+		out = append(out, a.String())
+	}
+	return out
+}
+
+func withRendezvous(addrs ...string) nodeOpt {
+	return func(c *Config) { c.Rendezvous = append(c.Rendezvous, addrs...) }
+}
+
+// TestRendezvousDiscovery: nodes with mDNS off and no known peers find each
+// other through two rendezvous servers, each node knowing only one of them.
+func TestRendezvousDiscovery(t *testing.T) {
+	r1, r2 := startRendezvous(t), startRendezvous(t)
+	a := startNode(t, "alice", "", withRendezvous(r1[0], r2[0]))
+	b := startNode(t, "bob", "", withRendezvous(r1[0]))
+	c := startNode(t, "carol", "", withRendezvous(r2[0]))
+	m := a.create(t, map[string]any{"title": "Across sites"})
+	id := m.Meeting.ID
+	a.join(t, m.JoinURL)
+	b.join(t, m.JoinURL)
+	c.join(t, m.JoinURL)
+	post(t, b, id, "via rendezvous")
+	for _, n := range []*testNode{a, b, c} {
+		eventually(t, 15*time.Second, n.cfg.Name+" gets the message", func() error {
+			return sameTexts([]string{"via rendezvous"}, n.messages(t, id))
+		})
+	}
+}
+
+// TestMDNSDiscovery: two nodes with mDNS on find each other with no help.
+func TestMDNSDiscovery(t *testing.T) {
+	mdnsOn := func(c *Config) {
+		c.Mesh.MDNS = true
+		c.Mesh.ListenAddrs = []string{"/ip4/0.0.0.0/tcp/0"}
+	}
+	a := startNode(t, "alice", "", mdnsOn)
+	b := startNode(t, "bob", "", mdnsOn)
+	eventually(t, 20*time.Second, "mDNS finds the other node", func() error {
+		if !a.Mesh().Connected(b.Mesh().Self()) {
+			return fmt.Errorf("not connected")
+		}
+		return nil
+	})
+}
+
+// noDirect refuses direct connections to chosen peers, as a NAT or firewall
+// between two sites would, and lets relayed ones through.
+type noDirect struct{ gate }
+
+func isCircuit(a ma.Multiaddr) bool {
+	_, err := a.ValueForProtocol(ma.P_CIRCUIT)
+	return err == nil
+}
+
+func (g *noDirect) InterceptPeerDial(peer.ID) bool { return true }
+func (g *noDirect) InterceptAddrDial(p peer.ID, a ma.Multiaddr) bool {
+	return g.ok(p) || isCircuit(a)
+}
+func (g *noDirect) InterceptSecured(_ network.Direction, p peer.ID, c network.ConnMultiaddrs) bool {
+	return g.ok(p) || isCircuit(c.RemoteMultiaddr())
+}
+
+// TestRelayWhenNoDirectPath: two nodes that cannot reach each other directly
+// still meet and chat through the rendezvous server's circuit relay.
+func TestRelayWhenNoDirectPath(t *testing.T) {
+	r := startRendezvous(t)
+	gb, gc := &noDirect{}, &noDirect{}
+	b := startNode(t, "bob", "", withRendezvous(r[0]), func(c *Config) { c.Mesh.Gater = gb })
+	c := startNode(t, "carol", "", withRendezvous(r[0]), func(c *Config) { c.Mesh.Gater = gc })
+	gb.set([]peer.ID{c.Mesh().Self()}, true)
+	gc.set([]peer.ID{b.Mesh().Self()}, true)
+	m := b.create(t, map[string]any{"title": "Behind NAT"})
+	id := m.Meeting.ID
+	b.join(t, m.JoinURL)
+	c.join(t, m.JoinURL)
+	post(t, c, id, "relayed hello")
+	eventually(t, 20*time.Second, "bob gets carol's message through the relay", func() error {
+		return sameTexts([]string{"relayed hello"}, b.messages(t, id))
+	})
+	for _, conn := range b.Mesh().Host().Network().ConnsToPeer(c.Mesh().Self()) {
+		if !isCircuit(conn.RemoteMultiaddr()) {
+			t.Fatalf("direct connection %s despite the gate", conn.RemoteMultiaddr())
+		}
+	}
+}
