@@ -74,7 +74,6 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	code, reason := s.wsWriteLoop(ctx, c, events)
-	s.log.Debug("DEBUG closing", "code", code, "reason", reason)
 	if err := c.Close(code, reason); err != nil {
 		s.log.Debug("websocket close", "meetingId", id, "err", err)
 	}
@@ -93,6 +92,9 @@ func (s *Server) wsWriteLoop(ctx context.Context, c *websocket.Conn, events <-ch
 			return websocket.StatusGoingAway, closeReasonGone
 		case ev, ok := <-events:
 			if !ok {
+				if ctx.Err() != nil { // the backend closed it because we are stopping
+					return websocket.StatusGoingAway, closeReasonGone
+				}
 				return websocket.StatusNormalClosure, closeReasonEnded
 			}
 			b, err := json.Marshal(ev)
@@ -105,7 +107,7 @@ func (s *Server) wsWriteLoop(ctx context.Context, c *websocket.Conn, events <-ch
 				return websocket.StatusPolicyViolation, "client too slow"
 			}
 		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, s.wsTimeout)
+			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.wsTimeout)
 			err := c.Ping(pctx)
 			cancel()
 			if err != nil {
@@ -116,8 +118,12 @@ func (s *Server) wsWriteLoop(ctx context.Context, c *websocket.Conn, events <-ch
 	}
 }
 
+// wsWrite writes one message within the write timeout. The timeout does not
+// follow ctx's cancellation: the library closes the connection when a write's
+// context ends, even just as the write completes, and shutdown must still be
+// able to send a close frame afterwards.
 func (s *Server) wsWrite(ctx context.Context, c *websocket.Conn, b []byte) error {
-	wctx, cancel := context.WithTimeout(ctx, s.wsTimeout)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.wsTimeout)
 	defer cancel()
 	return c.Write(wctx, websocket.MessageText, b)
 }
