@@ -67,16 +67,22 @@ func (m *meeting) setPeers(peers []string) {
 	}
 }
 
+// maxLinks bounds the links of one meeting (a mesh beyond this is not viable anyway).
+const maxLinks = 32
+
 // link returns the link to peer, creating it when create is set.
 func (m *meeting) link(peer string, create bool) (*peerLink, error) {
 	m.e.mu.Lock()
-	l, closed := m.links[peer], m.closed
+	l, closed, full := m.links[peer], m.closed, len(m.links) >= maxLinks
 	m.e.mu.Unlock()
 	if l != nil || !create {
 		return l, nil
 	}
 	if closed {
 		return nil, ErrClosed
+	}
+	if full {
+		return nil, errorf(ErrProtocol, "more than %d links", maxLinks)
 	}
 	l, err := newPeerLink(m, peer)
 	if err != nil {

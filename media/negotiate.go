@@ -94,10 +94,14 @@ func (n *negotiator) offer(restart, force bool) error {
 	return n.send(s)
 }
 
-// resend sends the outstanding offer again, for a peer that asks for one.
-func (n *negotiator) resend() error {
+// resend answers a peer's request for an offer: the outstanding offer again (it may have
+// been lost), else a new one restarting ICE, at most one per minGap.
+func (n *negotiator) resend(minGap time.Duration) error {
 	ld := n.pc.LocalDescription()
 	if !n.pending || ld == nil {
+		if !n.sentAt.IsZero() && time.Since(n.sentAt) < minGap {
+			return nil
+		}
 		return n.offer(n.haveRemote, true)
 	}
 	s := Signal{Type: TypeOffer, SDP: ld.SDP}

@@ -93,7 +93,7 @@ func (l *peerLink) handle(s *Signal) error {
 		if !l.offerer {
 			return ErrProtocol
 		}
-		l.lp.do(func() { l.logErr(l.neg.resend()) })
+		l.lp.do(func() { l.logErr(l.neg.resend(l.m.e.cfg.RestartAfter / 2)) })
 	default:
 		return ErrProtocol
 	}

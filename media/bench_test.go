@@ -1,0 +1,278 @@
+package media
+
+import (
+	"fmt"
+	"net"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// chain is publisher → relay (engine API: receive, forwarder, sink, send) → subscriber,
+// all pion PeerConnections on 127.0.0.1, with n VP8 streams.
+type chain struct {
+	pubTracks []*webrtc.TrackLocalStaticRTP
+	received  atomic.Int64
+	lost      atomic.Int64
+	notify    chan struct{}
+
+	pionDefaults bool
+	fwd          []*forwarder
+	pcs          []*webrtc.PeerConnection
+	muxes        []interface{ Close() error }
+	done         chan struct{}
+}
+
+func plainAPI() *webrtc.API {
+	me := &webrtc.MediaEngine{}
+	_ = me.RegisterDefaultCodecs()
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	// An empty registry: without one pion registers its default interceptors.
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se),
+		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
+}
+
+// engineAPI is the relay's API: the engine's own, or with pionDefaults set, pion's default
+// interceptors (for comparison).
+func (c *chain) engineAPI(tb testing.TB) *webrtc.API {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := testConfig()
+	lf := pionLoggerFactory{log: cfg.Logger}
+	mux := webrtc.NewICEUDPMux(lf.NewLogger("udpmux"), conn)
+	c.muxes = append(c.muxes, mux)
+	if c.pionDefaults {
+		me := &webrtc.MediaEngine{}
+		_ = me.RegisterDefaultCodecs()
+		reg := &interceptor.Registry{}
+		_ = webrtc.RegisterDefaultInterceptors(me, reg)
+		se := webrtc.SettingEngine{}
+		se.SetICEUDPMux(mux)
+		se.SetIncludeLoopbackCandidate(true)
+		return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	}
+	api, err := newAPI(cfg, mux, lf)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return api
+}
+
+func connect(tb testing.TB, offerer, answerer *webrtc.PeerConnection) {
+	o, err := offerer.CreateOffer(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g := webrtc.GatheringCompletePromise(offerer)
+	_ = offerer.SetLocalDescription(o)
+	<-g
+	if err := answerer.SetRemoteDescription(*offerer.LocalDescription()); err != nil {
+		tb.Fatal(err)
+	}
+	a, _ := answerer.CreateAnswer(nil)
+	g = webrtc.GatheringCompletePromise(answerer)
+	_ = answerer.SetLocalDescription(a)
+	<-g
+	if err := offerer.SetRemoteDescription(*answerer.LocalDescription()); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// newDirect is the baseline: publisher → subscriber with no relay.
+func newDirect(tb testing.TB) *chain {
+	c := &chain{done: make(chan struct{}), notify: make(chan struct{}, 1)}
+	pub, _ := plainAPI().NewPeerConnection(webrtc.Configuration{})
+	sub, _ := plainAPI().NewPeerConnection(webrtc.Configuration{})
+	c.pcs = []*webrtc.PeerConnection{pub, sub}
+	tr, _ := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "t0", "pub")
+	if _, err := pub.AddTrack(tr); err != nil {
+		tb.Fatal(err)
+	}
+	c.pubTracks = append(c.pubTracks, tr)
+	c.subscribe(sub)
+	connect(tb, pub, sub)
+	return c
+}
+
+func (c *chain) subscribe(sub *webrtc.PeerConnection) {
+	sub.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := t.Read(buf); err != nil {
+				return
+			}
+			c.received.Add(1)
+			select {
+			case c.notify <- struct{}{}:
+			default:
+			}
+		}
+	})
+}
+
+func newChain(tb testing.TB, n int, pionDefaults bool) *chain {
+	c := &chain{done: make(chan struct{}), notify: make(chan struct{}, 1), pionDefaults: pionDefaults}
+	cfg := testConfig()
+	vp8 := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+	pub, _ := plainAPI().NewPeerConnection(webrtc.Configuration{})
+	sub, _ := plainAPI().NewPeerConnection(webrtc.Configuration{})
+	relayIn, _ := c.engineAPI(tb).NewPeerConnection(webrtc.Configuration{})
+	relayOut, _ := c.engineAPI(tb).NewPeerConnection(webrtc.Configuration{})
+	c.pcs = []*webrtc.PeerConnection{pub, relayIn, relayOut, sub}
+	byID := map[string]*forwarder{}
+	for i := range n {
+		id := fmt.Sprint("t", i)
+		tr, _ := webrtc.NewTrackLocalStaticRTP(vp8, id, "pub")
+		if _, err := pub.AddTrack(tr); err != nil {
+			tb.Fatal(err)
+		}
+		c.pubTracks = append(c.pubTracks, tr)
+		f := newForwarder("pub", slotCamera, vp8, 0, &cfg, relayIn.WriteRTCP)
+		sk, err := newSink(f, "pub")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		sender, err := relayOut.AddTrack(sk.track)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		go sk.writeLoop()
+		go readRTCPLoop(sender, f.requestKeyframe)
+		f.addSink(sk)
+		byID[id] = f
+		c.fwd = append(c.fwd, f)
+	}
+	relayIn.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		go drainRTCP(r)
+		go byID[t.ID()].readLoop(t)
+	})
+	c.subscribe(sub)
+	connect(tb, relayOut, sub)
+	connect(tb, pub, relayIn)
+	return c
+}
+
+var window int64 = 64
+
+// pump sends perStream packets on every stream, keeping at most 64 in flight.
+func (c *chain) pump(tb testing.TB, perStream int) {
+	payload := make([]byte, 1100)
+	payload[0] = 0x10 // VP8 descriptor: start of partition 0; payload[1] = 0: keyframe
+	sent := c.received.Load()
+	seq := uint16(0)
+	for i := 0; i < perStream; i++ {
+		seq++
+		for _, tr := range c.pubTracks {
+			p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(i) * 3000, Marker: true}, Payload: payload}
+			for c.received.Load() < sent-window {
+				select {
+				case <-c.notify:
+					continue
+				case <-time.After(200 * time.Millisecond): // lost packets: stop waiting for them
+				}
+				c.lost.Add(sent - window - c.received.Load())
+				sent = c.received.Load() + window
+			}
+			_ = tr.WriteRTP(p)
+			sent++
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for c.received.Load() < sent-int64(len(c.pubTracks))*4 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (c *chain) close() {
+	for _, pc := range c.pcs {
+		_ = pc.Close()
+	}
+	for _, m := range c.muxes {
+		_ = m.Close()
+	}
+}
+
+func (c *chain) waitConnected(tb testing.TB) {
+	deadline := time.Now().Add(10 * time.Second)
+	for _, pc := range c.pcs {
+		for pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
+			if time.Now().After(deadline) {
+				tb.Fatal("chain not connected")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	// OnTrack needs first packets: prime every stream.
+	c.pump(tb, 5)
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkForward measures one forwarded packet end to end: "relay" is publisher SRTP →
+// node (SRTP receive, interceptors, forwarder, queue, SRTP send) → subscriber; "direct" is
+// publisher → subscriber alone. cpu-ns/pkt is the whole process's CPU per packet, so the
+// node's CPU per forwarded packet is relay's figure minus direct's.
+func BenchmarkForward(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		mk   func(testing.TB) *chain
+	}{
+		{"direct", newDirect},
+		{"relay", func(tb testing.TB) *chain { return newChain(tb, 1, false) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			c := tc.mk(b)
+			defer c.close()
+			c.waitConnected(b)
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			c.pump(b, b.N)
+			b.StopTimer()
+			b.ReportMetric(float64(c.lost.Load()), "lost")
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/pkt")
+		})
+	}
+}
+
+// BenchmarkStreamMemory measures heap per forwarded stream: n streams through the chain,
+// NACK buffers filled, live heap plus goroutine stacks after GC divided by n (the four PeerConnections' fixed
+// cost included, so this overstates the per-stream cost).
+func BenchmarkStreamMemory(b *testing.B) {
+	b.Run("engine", func(b *testing.B) { benchStreamMemory(b, false) })
+	b.Run("pionDefaults", func(b *testing.B) { benchStreamMemory(b, true) })
+}
+
+func benchStreamMemory(b *testing.B, pionDefaults bool) {
+	const n = 16
+	for range b.N {
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		c := newChain(b, n, pionDefaults)
+		c.waitConnected(b)
+		c.pump(b, 1100) // more than pion's default 1024-packet NACK buffer
+		runtime.GC()    // twice: the second empties sync.Pool victim caches
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		live := func(m *runtime.MemStats) int64 { return int64(m.HeapAlloc + m.StackInuse) }
+		b.ReportMetric(float64(live(&m1)-live(&m0))/n/(1<<20), "MB/stream")
+		b.ReportMetric(float64(int64(m1.HeapInuse)-int64(m0.HeapInuse))/n/(1<<20), "heapInuseMB/stream")
+		b.ReportMetric(float64(runtime.NumGoroutine()), "goroutines")
+		c.close()
+	}
+}
