@@ -3,17 +3,52 @@
 // A node registers itself under opaque namespaces (HKDF-derived strings; the
 // server never learns what a namespace means) and discovers the other peers
 // registered under the same namespace. The server answers with the addresses
-// it observed itself for each peer (never what a peer claims about its own
-// addresses beyond the IPs it was seen on) plus a circuit address through the
-// server, which also runs a circuit relay v2 service, so that peers that
-// cannot dial each other directly can still connect.
+// it can vouch for: the remote addresses of the peer's connections, plus
+// the addresses the peer announced through identify on an IP it was actually
+// seen on (so nobody can make the server point others at a third host), plus
+// a circuit address through the server, which also runs a circuit relay v2
+// service, so that peers that cannot dial each other directly still connect.
 //
-// Protocol /meshmeet/rendezvous/1.0.0: on one stream the client sends one or
-// more requests and reads one response after each. Every message is a frame:
-// an unsigned varint length followed by that many bytes of strict JSON
-// (unknown fields rejected). See wire.go for the message shapes.
+// # Protocol
 //
-// A malformed or oversized frame gets an error response and the stream is
-// reset. Requests are rate-limited per peer and registrations are capped per
-// peer and in total.
+// /meshmeet/rendezvous/1.0.0: on one stream the client sends one or more
+// requests and reads one response after each. Every message is a frame: an
+// unsigned varint length followed by that many bytes of strict JSON (unknown
+// fields and trailing data rejected); requests are at most 1 KiB.
+//
+//	{"v":1,"type":"register","ns":"<ns>","ttl":<seconds, 0 = default>}
+//	{"v":1,"type":"unregister","ns":"<ns>"}
+//	{"v":1,"type":"discover","ns":"<ns>","limit":<n, 0 = server max>}
+//	→ {"v":1,"status":"ok","ttl":<granted>,"peers":[{"id":"<peer>","addrs":["<multiaddr>",…]}]}
+//	→ {"v":1,"status":"error","code":"<code>","error":"<text>"}
+//
+// A namespace is 1..128 bytes of [0-9A-Za-z_-]. A TTL is capped to
+// Config.MaxTTL; expired registrations are dropped on lookup and by a
+// periodic sweep. Requests are rate-limited per peer (code rate_limited) and
+// registrations capped per peer and in total (too_many_registrations); a
+// well-formed but invalid request (invalid_namespace, invalid_ttl) gets an
+// error and the stream goes on. A malformed or oversized frame gets an error
+// and the stream ends: closed once the peer closes its side, reset if it
+// keeps sending or stalls.
+//
+// # Reaching peers through the relay
+//
+// The relay runs without per-circuit limits (see DefaultRelayResources), so
+// a relayed connection is an ordinary connection: GossipSub and every other
+// protocol run over it without network.WithAllowLimitedConn. The relay only
+// forwards to peers holding a reservation on it, so a node that may be
+// undialable must:
+//
+//   - keep the circuit transport: it is on by default (libp2p.EnableRelay),
+//     but libp2p.NoListenAddrs turns it off unless libp2p.EnableRelay() is
+//     passed explicitly;
+//   - hold a reservation on the servers: call Client.Reserve and renew it
+//     before the returned expiry (one hour by default), or use
+//     libp2p.EnableAutoRelayWithStaticRelays(servers) (which reserves only
+//     while the node thinks it is privately reachable);
+//   - optionally libp2p.EnableHolePunching() to upgrade relayed connections
+//     to direct ones.
+//
+// The dialing node needs nothing special: host.Connect with the AddrInfo
+// from Discover tries the direct addresses and falls back to the circuit.
 package rendezvous
