@@ -30,14 +30,23 @@ func ParsePeers(addrs []string) ([]peer.AddrInfo, error) {
 	return out, nil
 }
 
-// spawn runs f in a goroutine that Run waits for, unless Run is stopping.
-func (m *Mesh) spawn(f func(context.Context)) {
+// track counts the caller into the goroutines Run waits for; false once
+// Run is stopping.
+func (m *Mesh) track() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stopping {
-		return
+		return false
 	}
 	m.wg.Add(1)
+	return true
+}
+
+// spawn runs f in a goroutine that Run waits for, unless Run is stopping.
+func (m *Mesh) spawn(f func(context.Context)) {
+	if !m.track() {
+		return
+	}
 	go func() {
 		defer m.wg.Done()
 		f(m.ctx)

@@ -189,6 +189,7 @@ func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error)
 		return err
 	}
 	defer s.Close()
+	defer context.AfterFunc(ctx, func() { _ = s.Reset() })()
 	_ = s.SetDeadline(time.Now().Add(syncTimeout))
 	hello, _ := json.Marshal(syncHello{Tag: mt.keys.tag})
 	mt.mu.Lock()
@@ -217,6 +218,14 @@ func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error)
 }
 
 func (m *Mesh) handleSync(s network.Stream) {
+	// Stream handlers run on libp2p's goroutines; count them in so Run
+	// does not close the store under them.
+	if !m.track() {
+		_ = s.Reset()
+		return
+	}
+	defer m.wg.Done()
+	defer context.AfterFunc(m.ctx, func() { _ = s.Reset() })()
 	var err error
 	defer func() { m.countSync("responder", err) }()
 	defer s.Close()

@@ -36,6 +36,10 @@ func (m *Mesh) loadMeetings() error {
 // openMeeting subscribes to a meeting's topics and loads its log; it returns
 // the existing meeting when already open.
 func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
+	if !m.track() {
+		return nil, ErrNotReady
+	}
+	defer m.wg.Done()
 	m.mu.Lock()
 	if mt := m.meetings[id]; mt != nil {
 		m.mu.Unlock()
@@ -166,6 +170,10 @@ func (m *Mesh) readTopic(ctx context.Context, mt *meeting, kind string, sub *pub
 // ingest stores new events durably, folds them in and notifies subscribers.
 // It returns how many were new.
 func (m *Mesh) ingest(mt *meeting, evs []*Event) (int, error) {
+	if !m.track() {
+		return 0, ErrNotReady
+	}
+	defer m.wg.Done()
 	mt.mu.Lock()
 	fresh := mt.unknownLocked(evs)
 	mt.mu.Unlock()

@@ -1,0 +1,183 @@
+package mesh
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// TestForgedEndFromNonHost: a participant's node that skips its own checks
+// and gossips an "end" changes nothing anywhere, and neither does pushing it
+// through anti-entropy.
+func TestForgedEndFromNonHost(t *testing.T) {
+	a := startMesh(t, testConfig(t, "host"))
+	b := startMesh(t, testConfig(t, "mallory", a))
+	id, _ := meetingOf(t, a, b)
+	bm, _ := b.meeting(id)
+
+	forged, err := b.newEvent(id, TypeEnd, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bm.topics[kindControl].Publish(context.Background(), bm.keys.sealBytes(forged.raw, topicName(bm.keys, kindControl))); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "host rejects the forged end", func() error {
+		if testutil.ToFloat64(a.metrics.rejects.WithLabelValues("authority")) < 1 {
+			return errNot("no authority reject yet")
+		}
+		return nil
+	})
+	// Force it into mallory's own log and let sync carry it to the host.
+	if _, err := b.ingest(bm, []*Event{forged}); err != nil {
+		t.Fatal(err)
+	}
+	am, _ := a.meeting(id)
+	if err := a.syncWith(context.Background(), b.self, am); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*Mesh{a, b} {
+		v, _ := m.Meeting(id)
+		if v.Status != StatusActive {
+			t.Fatalf("%s: status %s after a forged end", m.cfg.Name, v.Status)
+		}
+	}
+	if _, err := a.PostMessage(context.Background(), id, "still on"); err != nil {
+		t.Fatalf("chat after forged end: %v", err)
+	}
+}
+
+type errNot string
+
+func (e errNot) Error() string { return string(e) }
+
+// TestOutsiderCannotPostOrRead: a node that knows the topic name (topic
+// names are visible to connected peers) but not the link's key is refused.
+func TestOutsiderCannotPostOrRead(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	x := startMesh(t, testConfig(t, "outsider", a))
+	id, _ := meetingOf(t, a)
+	am, _ := a.meeting(id)
+
+	wrong := am.keys
+	wrong.seal = make([]byte, len(wrong.seal))
+	ev, _ := x.newEvent(id, TypeChat, chatBodyOf("let me in"))
+	topic, err := x.ps.Join(topicName(am.keys, kindChat))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer topic.Close()
+	sub, err := topic.Subscribe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Cancel()
+	eventually(t, 5*time.Second, "outsider in the topic mesh", func() error {
+		if len(topic.ListPeers()) == 0 {
+			return errNot("no peers")
+		}
+		return nil
+	})
+	eventually(t, 10*time.Second, "seal rejects", func() error {
+		_ = topic.Publish(context.Background(), wrong.sealBytes(ev.raw, topicName(am.keys, kindChat)))
+		_ = topic.Publish(context.Background(), []byte("not even sealed"))
+		if testutil.ToFloat64(a.metrics.rejects.WithLabelValues("seal")) < 2 {
+			return errNot("no seal reject yet")
+		}
+		return nil
+	})
+	if n := messageCount(t, a, id); n != 0 {
+		t.Fatalf("outsider's post stored: %d messages", n)
+	}
+	// What the outsider receives is ciphertext it cannot open.
+	if _, err := a.PostMessage(context.Background(), id, "secret plans"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	msg, err := sub.Next(ctx)
+	for err == nil && msg.GetFrom() == x.self {
+		msg, err = sub.Next(ctx)
+	}
+	if err != nil {
+		t.Fatalf("outsider saw no gossip: %v", err)
+	}
+	if _, err := wrong.open(msg.Data, topicName(am.keys, kindChat)); err == nil {
+		t.Fatal("outsider opened a sealed message")
+	}
+	// Nor can it pull history by sync: without the key it cannot even ask.
+	if err := x.syncWith(context.Background(), a.self, &meeting{id: id, keys: wrong}); err == nil {
+		t.Fatal("sync with the wrong key succeeded")
+	}
+}
+
+// TestReplayChangesNothing: the same signed event delivered again by gossip
+// or by sync is stored once; a replay by another peer is refused.
+func TestReplayChangesNothing(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	b := startMesh(t, testConfig(t, "bob", a))
+	c := startMesh(t, testConfig(t, "carol", a, b))
+	id, _ := meetingOf(t, a, b, c)
+	msg, err := b.PostMessage(context.Background(), id, "once")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "delivered", hasMessages(a, id, 1))
+	bm, _ := b.meeting(id)
+	var raw []byte
+	bm.mu.Lock()
+	for _, ev := range bm.events {
+		if ev.ID == msg.ID {
+			raw = ev.raw
+		}
+	}
+	bm.mu.Unlock()
+	// The author re-gossips it, a third node replays it as its own, and
+	// sync runs again: still one message.
+	cm, _ := c.meeting(id)
+	name := topicName(bm.keys, kindChat)
+	for i := 0; i < 3; i++ {
+		_ = bm.topics[kindChat].Publish(context.Background(), bm.keys.sealBytes(raw, name))
+		_ = cm.topics[kindChat].Publish(context.Background(), cm.keys.sealBytes(raw, name))
+	}
+	eventually(t, 5*time.Second, "replay by another peer refused", func() error {
+		if testutil.ToFloat64(a.metrics.rejects.WithLabelValues("author")) < 1 {
+			return errNot("no author reject yet")
+		}
+		return nil
+	})
+	am, _ := a.meeting(id)
+	for _, p := range []*Mesh{b, c} {
+		if err := a.syncWith(context.Background(), p.self, am); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range []*Mesh{a, b, c} {
+		if n := messageCount(t, m, id); n != 1 {
+			t.Fatalf("%s has %d messages after replays", m.cfg.Name, n)
+		}
+	}
+}
+
+// TestGossipRateLimit: a peer flooding a topic is throttled.
+func TestGossipRateLimit(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	b := startMesh(t, testConfig(t, "flooder", a))
+	id, _ := meetingOf(t, a, b)
+	bm, _ := b.meeting(id)
+	name := topicName(bm.keys, kindChat)
+	for i := 0; i < 500; i++ {
+		ev, _ := b.newEvent(id, TypeChat, chatBodyOf("flood"))
+		if err := bm.topics[kindChat].Publish(context.Background(), bm.keys.sealBytes(ev.raw, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 5*time.Second, "rate limit hit", func() error {
+		if testutil.ToFloat64(a.metrics.rejects.WithLabelValues("rate")) < 1 {
+			return errNot("no rate reject yet")
+		}
+		return nil
+	})
+}
