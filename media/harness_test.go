@@ -198,6 +198,7 @@ type fakeBrowser struct {
 	audio   *webrtc.TrackLocalStaticSample
 	plis    atomic.Int64
 	restart atomic.Bool
+	closing atomic.Bool
 
 	mu        sync.Mutex
 	started   bool
@@ -233,7 +234,7 @@ func (n *testNet) startBrowser(node string, publish bool) *fakeBrowser {
 	e := n.engines[node]
 	n.mu.Unlock()
 	b := &fakeBrowser{t: n.t, n: n, node: node, e: e, pc: pc, publish: publish, recv: map[string]*recvCount{}}
-	n.t.Cleanup(func() { _ = pc.Close() })
+	n.t.Cleanup(func() { b.closing.Store(true); _ = pc.Close() })
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c == nil {
 			return
@@ -271,9 +272,12 @@ func (b *fakeBrowser) send(s Signal) {
 }
 
 func (b *fakeBrowser) handle(msg []byte) {
+	if b.closing.Load() {
+		return
+	}
 	s, err := DecodeSignal(msg)
 	if err != nil {
-		b.t.Errorf("browser got bad signal: %v", err)
+		b.fail("browser got bad signal: %v", err)
 		return
 	}
 	switch s.Type {
@@ -287,7 +291,7 @@ func (b *fakeBrowser) handle(msg []byte) {
 			for _, tr := range []*webrtc.TrackLocalStaticSample{b.audio, b.video} {
 				t, err := b.pc.AddTransceiverFromTrack(tr, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 				if err != nil {
-					b.t.Error(err)
+					b.fail("%v", err)
 					return
 				}
 				b.n.wg.Add(1)
@@ -298,13 +302,13 @@ func (b *fakeBrowser) handle(msg []byte) {
 			go b.playAudio()
 		}
 		if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: s.SDP}); err != nil {
-			b.t.Errorf("browser SRD: %v", err)
+			b.fail("browser SRD: %v", err)
 			return
 		}
 		if first && b.publish {
 			for _, tr := range b.pc.GetTransceivers() {
 				if tr.Sender() != nil && tr.Mid() != s.Publish[map[webrtc.RTPCodecType]string{webrtc.RTPCodecTypeAudio: "mic", webrtc.RTPCodecTypeVideo: "camera"}[tr.Kind()]] {
-					b.t.Errorf("publishing on mid %s, want the offer's publish slots %v", tr.Mid(), s.Publish)
+					b.fail("publishing on mid %s, want the offer's publish slots %v", tr.Mid(), s.Publish)
 				}
 			}
 		}
@@ -313,7 +317,7 @@ func (b *fakeBrowser) handle(msg []byte) {
 			err = b.pc.SetLocalDescription(a)
 		}
 		if err != nil {
-			b.t.Errorf("browser answer: %v", err)
+			b.fail("browser answer: %v", err)
 			return
 		}
 		b.mu.Lock()
@@ -323,6 +327,13 @@ func (b *fakeBrowser) handle(msg []byte) {
 		b.send(Signal{Type: TypeAnswer, SDP: a.SDP})
 	case TypeCandidate:
 		_ = b.pc.AddICECandidate(*s.Candidate)
+	}
+}
+
+// fail reports an error unless the test is already tearing the browser down.
+func (b *fakeBrowser) fail(format string, args ...any) {
+	if !b.closing.Load() {
+		b.t.Errorf(format, args...)
 	}
 }
 
