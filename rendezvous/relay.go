@@ -16,9 +16,11 @@ import (
 //   - Limit set (relayv2.DefaultResources uses 2 min / 128 KiB per direction):
 //     the relay sends the limit in its HOP/STOP answers, both ends mark the
 //     relayed connection Stat().Limited, and the relay resets it after the
-//     duration or data cap. The swarm refuses streams over a limited
+//     duration or data cap. The swarm opens no stream over a limited
 //     connection unless the opener's context carries
-//     network.WithAllowLimitedConn (swarm_conn.go, swarm.go). GossipSub opens
+//     network.WithAllowLimitedConn: it waits for a direct connection (hole
+//     punching, connection reversal) and fails when none comes (swarm.go
+//     newStream/waitForDirectConn, swarm_conn.go). GossipSub opens
 //     its streams with a plain context (go-libp2p-pubsub comm.go), and it and
 //     its scoring skip limited connections, so gossip, our sync and signalling
 //     protocols would not run over the relay at all, and anything that did
