@@ -1,0 +1,292 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"meshmeet/node"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "meshmeet-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "meshmeet")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a running `meshmeet node` process.
+type proc struct {
+	cmd   *exec.Cmd
+	ui    string
+	addrs []string
+	id    string
+}
+
+var (
+	uiLine     = regexp.MustCompile(`^\s*UI:\s+(\S+)`)
+	idLine     = regexp.MustCompile(`^\s*peer ID:\s+(\S+)`)
+	listenLine = regexp.MustCompile(`^\s*listen:\s+(\S+)`)
+)
+
+// startProc runs the node binary and waits for its ready banner.
+func startProc(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"node"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	p := &proc{cmd: cmd}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			line := sc.Text()
+			if m := uiLine.FindStringSubmatch(line); m != nil {
+				p.ui = m[1]
+			}
+			if m := idLine.FindStringSubmatch(line); m != nil {
+				p.id = m[1]
+			}
+			if m := listenLine.FindStringSubmatch(line); m != nil {
+				p.addrs = append(p.addrs, m[1])
+				if len(p.addrs) == 1 {
+					close(ready)
+				}
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("node did not print its banner")
+	}
+	return p
+}
+
+func nodeArgs(dir string, extra ...string) []string {
+	return append([]string{"--data-dir", dir, "--ui", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"}, extra...)
+}
+
+func client(t *testing.T, p *proc, dir string) *node.Client {
+	c, err := node.NewClient(p.ui, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func eventually(t *testing.T, within time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v: %v", what, within, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+type message struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
+func history(c *node.Client, id string) ([]message, error) {
+	var ms []message
+	err := c.Do(context.Background(), http.MethodGet, "/api/meetings/"+id+"/messages?limit=1000", nil, &ms)
+	return ms, err
+}
+
+// TestKill9LosesNothing: every message a node acknowledged survives kill -9,
+// and on restart it catches up with what it missed while down.
+func TestKill9LosesNothing(t *testing.T) {
+	dirA, dirB := t.TempDir(), t.TempDir()
+	b := startProc(t, []string{"MESHMEET_NAME=bob"}, nodeArgs(dirB)...)
+	a := startProc(t, []string{"MESHMEET_NAME=alice"}, nodeArgs(dirA, "--peer", b.addrs[0])...)
+	ca, cb := client(t, a, dirA), client(t, b, dirB)
+	ctx := context.Background()
+
+	var created struct {
+		Meeting struct{ ID string } `json:"meeting"`
+		JoinURL string              `json:"joinUrl"`
+	}
+	if err := ca.Do(ctx, http.MethodPost, "/api/meetings", map[string]string{"title": "Durable"}, &created); err != nil {
+		t.Fatal(err)
+	}
+	id := created.Meeting.ID
+	for _, c := range []*node.Client{ca, cb} {
+		if err := c.Do(ctx, http.MethodPost, "/api/meetings/join", map[string]string{"joinUrl": created.JoinURL}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acked := map[string]bool{}
+	for i := range 50 {
+		var m message
+		if err := ca.Do(ctx, http.MethodPost, "/api/meetings/"+id+"/messages", map[string]string{"text": fmt.Sprintf("a%d", i)}, &m); err != nil {
+			t.Fatal(err)
+		}
+		acked[m.ID] = true
+	}
+	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = a.cmd.Wait()
+	for i := range 10 {
+		if err := cb.Do(ctx, http.MethodPost, "/api/meetings/"+id+"/messages", map[string]string{"text": fmt.Sprintf("b%d", i)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	a2 := startProc(t, []string{"MESHMEET_NAME=alice"}, nodeArgs(dirA, "--peer", b.addrs[0])...)
+	ca2 := client(t, a2, dirA)
+	ms, err := history(ca2, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		delete(acked, m.ID)
+	}
+	if len(acked) != 0 {
+		t.Fatalf("%d acknowledged messages lost after kill -9", len(acked))
+	}
+	eventually(t, 30*time.Second, "restarted node catches up", func() error {
+		got, err := history(ca2, id)
+		if err != nil {
+			return err
+		}
+		want, err := history(cb, id)
+		if err != nil {
+			return err
+		}
+		if len(got) != 60 || fmt.Sprint(got) != fmt.Sprint(want) {
+			return fmt.Errorf("alice has %d messages, bob %d", len(got), len(want))
+		}
+		return nil
+	})
+}
+
+// TestSecondProcessOnSameDataDir fails clearly.
+func TestSecondProcessOnSameDataDir(t *testing.T) {
+	dir := t.TempDir()
+	startProc(t, nil, nodeArgs(dir)...)
+	out, err := exec.Command(binary, append([]string{"node"}, nodeArgs(dir)...)...).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use by another meshmeet process") {
+		t.Fatalf("second process: err %v, output %s", err, out)
+	}
+}
+
+// TestCLI drives a node through the meeting and chat commands, with flags
+// given as environment variables.
+func TestCLI(t *testing.T) {
+	dir := t.TempDir()
+	p := startProc(t, []string{"MESHMEET_NAME=cli-user"}, nodeArgs(dir)...)
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(binary, args...)
+		cmd.Env = append(os.Environ(), "MESHMEET_DATA_DIR="+dir, "MESHMEET_API="+p.ui)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("meshmeet %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	if got := strings.TrimSpace(run("id")); got != p.id {
+		t.Fatalf("id printed %q, node said %q", got, p.id)
+	}
+	out := run("meeting", "create", "--title", "From the CLI", "--duration", "30", "--max-participants", "5")
+	link := regexp.MustCompile(`join link: (\S+)`).FindStringSubmatch(out)
+	if link == nil {
+		t.Fatalf("create printed %q", out)
+	}
+	id := regexp.MustCompile(`/m/([0-9a-f]{32})#`).FindStringSubmatch(link[1])[1]
+	run("meeting", "join", link[1])
+	if out := run("meeting", "list"); !strings.Contains(out, id) || !strings.Contains(out, "From the CLI") || !strings.Contains(out, "active") {
+		t.Fatalf("list printed %q", out)
+	}
+	if out := run("meeting", "show", id); !strings.Contains(out, `"role": "host"`) || !strings.Contains(out, `"name": "cli-user"`) {
+		t.Fatalf("show printed %q", out)
+	}
+	run("chat", "send", id, "hello from the shell")
+	if out := run("chat", "history", id); !strings.Contains(out, "cli-user: hello from the shell") {
+		t.Fatalf("history printed %q", out)
+	}
+	run("meeting", "end", id)
+	cmd := exec.Command(binary, "chat", "send", "--data-dir", dir, "--api", p.ui, id, "after the end")
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "ended") {
+		t.Fatalf("send after end: %v %s", err, out)
+	}
+	help, _ := exec.Command(binary, "node", "--help").CombinedOutput()
+	for _, flag := range []string{"--data-dir", "--ui", "--listen", "--name", "--rendezvous", "--peer", "--no-mdns", "MESHMEET_RENDEZVOUS"} {
+		if !strings.Contains(string(help), flag) {
+			t.Errorf("node --help does not explain %s", flag)
+		}
+	}
+}
+
+// TestRendezvousCommand prints full multiaddrs that nodes can use.
+func TestRendezvousCommand(t *testing.T) {
+	cmd := exec.Command(binary, "rendezvous", "--data-dir", t.TempDir(), "--listen", "/ip4/127.0.0.1/tcp/0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(out)
+	addr := regexp.MustCompile(`^\s*(/ip4/127\.0\.0\.1/tcp/\d+/p2p/12D3\S+)`)
+	deadline := time.AfterFunc(20*time.Second, func() { _ = cmd.Process.Kill() })
+	defer deadline.Stop()
+	for sc.Scan() {
+		if m := addr.FindStringSubmatch(sc.Text()); m != nil {
+			dir := t.TempDir()
+			n := startProc(t, nil, nodeArgs(dir, "--rendezvous", m[1])...)
+			rid := m[1][strings.LastIndex(m[1], "/")+1:]
+			eventually(t, 20*time.Second, "node connects to the rendezvous", func() error {
+				var info struct{ Peers []string }
+				if err := client(t, n, dir).Do(context.Background(), http.MethodGet, "/api/node", nil, &info); err != nil {
+					return err
+				}
+				if !strings.Contains(strings.Join(info.Peers, ","), rid) {
+					return fmt.Errorf("peers %v", info.Peers)
+				}
+				return nil
+			})
+			return
+		}
+	}
+	t.Fatal("rendezvous printed no full multiaddr")
+}
