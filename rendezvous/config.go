@@ -36,7 +36,7 @@ type Config struct {
 	// MaxNamespaceLen caps the length of a namespace in bytes (at most 128).
 	MaxNamespaceLen int
 	// MaxDiscoverLimit caps the number of peers in one DISCOVER answer; a
-	// request with limit 0 gets this many at most.
+	// request with limit 0 gets this many at most. At most 200.
 	MaxDiscoverLimit int
 
 	// RateLimit is the sustained number of requests per second allowed per
