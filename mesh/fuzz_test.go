@@ -1,0 +1,109 @@
+package mesh
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+func fuzzKey(f *testing.F) (crypto.PrivKey, peer.ID) {
+	k, _, err := crypto.GenerateEd25519Key(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	id, _ := peer.IDFromPrivateKey(k)
+	return k, id
+}
+
+func FuzzDecodeEvent(f *testing.F) {
+	k, id := fuzzKey(f)
+	for _, ev := range []*Event{
+		{Type: TypeChat, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 1 << 20, Body: chatBodyOf("hi")},
+		{Type: TypeJoin, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 2 << 20, Body: []byte(`{"name":"x"}`)},
+		{Type: TypeEnd, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 3 << 20},
+	} {
+		if err := signEvent(ev, k); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(ev.raw)
+	}
+	f.Add([]byte(`{"p":"","s":""}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		ev, err := DecodeEvent(raw)
+		if err != nil {
+			return
+		}
+		// Whatever decodes must be signed, well-formed and stable.
+		if ev.ID == "" || checkEventShape(ev) != nil {
+			t.Fatalf("accepted a malformed event %+v", ev)
+		}
+		again, err := DecodeEvent(ev.raw)
+		if err != nil || again.ID != ev.ID {
+			t.Fatalf("decode not stable: %v", err)
+		}
+	})
+}
+
+func FuzzDecodeHeartbeat(f *testing.F) {
+	_, id := fuzzKey(f)
+	b, _ := json.Marshal(heartbeat{V: 1, Meeting: "0123456789abcdef0123456789abcdef", Peer: id, Name: "n", Media: MediaState{Audio: true}})
+	f.Add(b)
+	f.Add([]byte(`{"v":1}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		hb, err := DecodeHeartbeat(raw)
+		if err == nil && (hb.Peer.Validate() != nil || !meetingIDPattern.MatchString(hb.Meeting)) {
+			t.Fatalf("accepted %+v", hb)
+		}
+	})
+}
+
+func FuzzParseJoinLink(f *testing.F) {
+	f.Add(FormatJoinLink("http://127.0.0.1:7700", "0123456789abcdef0123456789abcdef", newSecret()))
+	f.Add("http://localhost/m/x#k=")
+	f.Fuzz(func(t *testing.T, link string) {
+		id, secret, err := ParseJoinLink(link)
+		if err != nil {
+			return
+		}
+		if !meetingIDPattern.MatchString(id) || len(secret) != secretLen {
+			t.Fatalf("accepted %q", link)
+		}
+		id2, secret2, err := ParseJoinLink(FormatJoinLink("http://h", id, secret))
+		if err != nil || id2 != id || !bytes.Equal(secret, secret2) {
+			t.Fatal("round trip failed")
+		}
+	})
+}
+
+func FuzzDecodeMeetingInput(f *testing.F) {
+	f.Add([]byte(`{"title":"t","duration":30,"settings":{"maxParticipants":4,"enableChat":false}}`))
+	f.Add([]byte(`{"title":"t","scheduledTime":"2030-01-01T10:00:00Z"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := DecodeMeetingInput(body)
+		if err != nil {
+			return
+		}
+		if r.validateInput() != nil {
+			t.Fatalf("accepted invalid record %+v", r)
+		}
+	})
+}
+
+// FuzzSyncFrames feeds arbitrary bytes to the sync reader: it must fail
+// cleanly, never panic or allocate beyond the frame limit.
+func FuzzSyncFrames(f *testing.F) {
+	k, _ := deriveKeys("0123456789abcdef0123456789abcdef", make([]byte, secretLen))
+	var buf bytes.Buffer
+	_ = writeSealed(&buf, k, syncBatch{Events: []json.RawMessage{[]byte(`{}`)}, Done: true, Want: []int64{1}})
+	f.Add(buf.Bytes())
+	f.Add([]byte{0, 0, 0, 4, 1, 2, 3, 4})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var b syncBatch
+		_ = readSealed(bytes.NewReader(raw), k, &b)
+		var d syncDigest
+		_ = readSealed(bytes.NewReader(raw), k, &d)
+	})
+}
