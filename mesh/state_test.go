@@ -44,7 +44,7 @@ func TestFoldIsOrderIndependent(t *testing.T) {
 		host.event(t, id, TypeJoin, base+1, []byte(`{"name":"h"}`)),
 		bob.event(t, id, TypeJoin, base+2, []byte(`{"name":"b"}`)),
 		eve.event(t, id, TypeJoin, base+3, []byte(`{"name":"e"}`)), // over capacity
-		eve.event(t, id, TypeChat, base+4, chatBodyOf("not in")),    // never joined
+		eve.event(t, id, TypeChat, base+4, chatBodyOf("not in")),   // never joined
 		bob.event(t, id, TypeEnd, base+5, nil),                     // not the host
 		bob.event(t, id, TypeChat, base+6, chatBodyOf("hello")),
 		host.event(t, id, TypeEnd, base+7, nil),
