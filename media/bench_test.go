@@ -21,6 +21,7 @@ type chain struct {
 	received  atomic.Int64
 	lost      atomic.Int64
 	notify    chan struct{}
+	seq       uint16
 
 	pionDefaults bool
 	fwd          []*forwarder
@@ -166,15 +167,14 @@ func newChain(tb testing.TB, n int, pionDefaults bool) *chain {
 var window int64 = 64
 
 // pump sends perStream packets on every stream, keeping at most 64 in flight.
-func (c *chain) pump(tb testing.TB, perStream int) {
+func (c *chain) pump(perStream int) {
 	payload := make([]byte, 1100)
 	payload[0] = 0x10 // VP8 descriptor: start of partition 0; payload[1] = 0: keyframe
 	sent := c.received.Load()
-	seq := uint16(0)
-	for i := 0; i < perStream; i++ {
-		seq++
+	for range perStream {
+		c.seq++
 		for _, tr := range c.pubTracks {
-			p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(i) * 3000, Marker: true}, Payload: payload}
+			p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: c.seq, Timestamp: uint32(c.seq) * 3000, Marker: true}, Payload: payload}
 			for c.received.Load() < sent-window {
 				select {
 				case <-c.notify:
@@ -204,6 +204,12 @@ func (c *chain) close() {
 }
 
 func (c *chain) waitConnected(tb testing.TB) {
+	c.waitConnectedOnly(tb)
+	// OnTrack needs first packets: prime every stream.
+	c.pump(5)
+}
+
+func (c *chain) waitConnectedOnly(tb testing.TB) {
 	deadline := time.Now().Add(10 * time.Second)
 	for _, pc := range c.pcs {
 		for pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
@@ -213,8 +219,6 @@ func (c *chain) waitConnected(tb testing.TB) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	// OnTrack needs first packets: prime every stream.
-	c.pump(tb, 5)
 }
 
 func cpuTime() time.Duration {
@@ -241,7 +245,7 @@ func BenchmarkForward(b *testing.B) {
 			c.waitConnected(b)
 			cpu0 := cpuTime()
 			b.ResetTimer()
-			c.pump(b, b.N)
+			c.pump(b.N)
 			b.StopTimer()
 			b.ReportMetric(float64(c.lost.Load()), "lost")
 			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/pkt")
@@ -265,7 +269,7 @@ func benchStreamMemory(b *testing.B, pionDefaults bool) {
 		runtime.ReadMemStats(&m0)
 		c := newChain(b, n, pionDefaults)
 		c.waitConnected(b)
-		c.pump(b, 1100) // more than pion's default 1024-packet NACK buffer
+		c.pump(1100) // more than pion's default 1024-packet NACK buffer
 		runtime.GC()    // twice: the second empties sync.Pool victim caches
 		runtime.GC()
 		runtime.ReadMemStats(&m1)

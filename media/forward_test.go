@@ -4,6 +4,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -102,4 +103,35 @@ func TestImports(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkDispatch is the engine's own share of forwarding one packet (parse, keyframe
+// check, fan-out to a queue, writer goroutine, TrackLocalStaticRTP with no binding),
+// without pion's SRTP and sockets.
+func BenchmarkDispatch(b *testing.B) {
+	cfg := DefaultConfig()
+	f := newForwarder("p", slotCamera, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, 1, &cfg,
+		func([]rtcp.Packet) error { return nil })
+	sk, _ := newSink(f, "p")
+	sk.waitKey = false
+	go sk.writeLoop()
+	f.addSink(sk)
+	raw, _ := (&rtp.Packet{Header: rtp.Header{Version: 2}, Payload: make([]byte, 1100)}).Marshal()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		p := &rtp.Packet{}
+		_ = p.Unmarshal(raw)
+		p.Payload = append([]byte(nil), p.Payload...)
+		for len(sk.q) > cap(sk.q)/2 {
+			runtime.Gosched()
+		}
+		p.SequenceNumber = uint16(i)
+		f.dispatch(p, isVP8Keyframe(p.Payload))
+	}
+	for sk.packets.Load()+sk.dropped.Load() < uint64(b.N) {
+		runtime.Gosched()
+	}
+	b.StopTimer()
+	f.close()
 }

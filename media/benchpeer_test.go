@@ -1,0 +1,161 @@
+package media
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// benchPeerEnv makes the test binary act as the publisher and subscriber of
+// BenchmarkForwardNode in a separate process, so that the benchmark process's CPU time is
+// the forwarding node's alone.
+const benchPeerEnv = "MEDIA_BENCH_PEER"
+
+// runBenchPeer speaks a line protocol on stdin/stdout: it prints the publisher's offer,
+// reads the node's answer, reads the node's offer, prints the subscriber's answer, then
+// answers each "pump N" with "done <lost>" once N packets went through the node.
+func runBenchPeer() {
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 1<<20), 1<<20)
+	out := json.NewEncoder(os.Stdout)
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "bench peer:", err)
+		os.Exit(2)
+	}
+	readSDP := func() webrtc.SessionDescription {
+		var d webrtc.SessionDescription
+		if !in.Scan() {
+			fail(io.ErrUnexpectedEOF)
+		}
+		if err := json.Unmarshal(in.Bytes(), &d); err != nil {
+			fail(err)
+		}
+		return d
+	}
+	c := &chain{notify: make(chan struct{}, 1)}
+	pub, _ := plainAPI().NewPeerConnection(webrtc.Configuration{})
+	sub, _ := plainAPI().NewPeerConnection(webrtc.Configuration{})
+	tr, _ := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "t0", "pub")
+	if _, err := pub.AddTrack(tr); err != nil {
+		fail(err)
+	}
+	c.pubTracks = append(c.pubTracks, tr)
+	c.subscribe(sub)
+
+	o, _ := pub.CreateOffer(nil)
+	g := webrtc.GatheringCompletePromise(pub)
+	_ = pub.SetLocalDescription(o)
+	<-g
+	_ = out.Encode(pub.LocalDescription())
+	if err := pub.SetRemoteDescription(readSDP()); err != nil {
+		fail(err)
+	}
+	if err := sub.SetRemoteDescription(readSDP()); err != nil {
+		fail(err)
+	}
+	a, _ := sub.CreateAnswer(nil)
+	g = webrtc.GatheringCompletePromise(sub)
+	_ = sub.SetLocalDescription(a)
+	<-g
+	_ = out.Encode(sub.LocalDescription())
+	for in.Scan() {
+		n, err := strconv.Atoi(strings.TrimPrefix(in.Text(), "pump "))
+		if err != nil {
+			fail(err)
+		}
+		c.pump(n)
+		fmt.Printf("done %d\n", c.lost.Load())
+	}
+	_ = pub.Close()
+	_ = sub.Close()
+}
+
+// BenchmarkForwardNode is BenchmarkForward/relay with publisher and subscriber in another
+// process: cpu-ns/pkt is the forwarding node's CPU per forwarded packet (SRTP receive,
+// interceptors, forwarder, queue, SRTP send, two UDP syscalls).
+func BenchmarkForwardNode(b *testing.B) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), benchPeerEnv+"=1")
+	cmd.Stderr = os.Stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = stdin.Close(); _ = cmd.Wait() }()
+	rd := bufio.NewScanner(stdout)
+	rd.Buffer(make([]byte, 1<<20), 1<<20)
+	line := func() []byte {
+		if !rd.Scan() {
+			b.Fatal("bench peer ended")
+		}
+		return rd.Bytes()
+	}
+
+	c := &chain{}
+	cfg := testConfig()
+	vp8 := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+	relayIn, _ := c.engineAPI(b).NewPeerConnection(webrtc.Configuration{})
+	relayOut, _ := c.engineAPI(b).NewPeerConnection(webrtc.Configuration{})
+	c.pcs = []*webrtc.PeerConnection{relayIn, relayOut}
+	defer c.close()
+	f := newForwarder("pub", slotCamera, vp8, 0, &cfg, relayIn.WriteRTCP)
+	sk, _ := newSink(f, "pub")
+	sender, err := relayOut.AddTrack(sk.track)
+	if err != nil {
+		b.Fatal(err)
+	}
+	go sk.writeLoop()
+	go readRTCPLoop(sender, f.requestKeyframe)
+	f.addSink(sk)
+	relayIn.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		go drainRTCP(r)
+		go f.readLoop(t)
+	})
+
+	var offer webrtc.SessionDescription
+	if err := json.Unmarshal(line(), &offer); err != nil {
+		b.Fatal(err)
+	}
+	_ = relayIn.SetRemoteDescription(offer)
+	a, _ := relayIn.CreateAnswer(nil)
+	g := webrtc.GatheringCompletePromise(relayIn)
+	_ = relayIn.SetLocalDescription(a)
+	<-g
+	o, _ := relayOut.CreateOffer(nil)
+	g = webrtc.GatheringCompletePromise(relayOut)
+	_ = relayOut.SetLocalDescription(o)
+	<-g
+	enc := json.NewEncoder(stdin)
+	_ = enc.Encode(relayIn.LocalDescription())
+	_ = enc.Encode(relayOut.LocalDescription())
+	var answer webrtc.SessionDescription
+	if err := json.Unmarshal(line(), &answer); err != nil {
+		b.Fatal(err)
+	}
+	if err := relayOut.SetRemoteDescription(answer); err != nil {
+		b.Fatal(err)
+	}
+	c.waitConnectedOnly(b)
+	pump := func(n int) string {
+		fmt.Fprintf(stdin, "pump %d\n", n)
+		return string(line())
+	}
+	pump(200) // warm up: first packets start the tracks
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	res := pump(b.N)
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/pkt")
+	if lost, _ := strconv.Atoi(strings.TrimPrefix(res, "done ")); lost > 0 {
+		b.ReportMetric(float64(lost), "lost")
+	}
+}
