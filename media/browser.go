@@ -46,6 +46,9 @@ func newBrowserSession(m *meeting) (*browserSession, error) {
 	pc.OnTrack(b.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		m.e.log.Debug("media browser state", "meetingId", m.id, "state", st.String())
+		if st == webrtc.PeerConnectionStateFailed { // page gone without a word: stop feeding it
+			m.e.spawn(func() { m.dropBrowser(b) })
+		}
 	})
 	return b, nil
 }

@@ -166,6 +166,19 @@ func (m *meeting) handleBrowser(s *Signal) error {
 	}
 }
 
+// dropBrowser ends browser session b if it is still the current one.
+func (m *meeting) dropBrowser(b *browserSession) {
+	m.e.mu.Lock()
+	cur := m.browser == b
+	if cur {
+		m.browser = nil
+	}
+	m.e.mu.Unlock()
+	if cur {
+		b.close()
+	}
+}
+
 // setLocal records a track the browser publishes and sends it on every link.
 func (m *meeting) setLocal(s slot, f *forwarder) {
 	m.e.mu.Lock()
