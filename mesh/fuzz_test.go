@@ -97,7 +97,7 @@ func FuzzDecodeMeetingInput(f *testing.F) {
 func FuzzSyncFrames(f *testing.F) {
 	k, _ := deriveKeys("0123456789abcdef0123456789abcdef", make([]byte, secretLen))
 	var buf bytes.Buffer
-	_ = writeSealed(&buf, k, syncBatch{Events: []json.RawMessage{[]byte(`{}`)}, Done: true, Want: []int64{1}})
+	_ = writeSealed(&buf, k, syncBatch{Events: []json.RawMessage{[]byte(`{}`)}, Done: true, Need: []string{"ab"}})
 	f.Add(buf.Bytes())
 	f.Add([]byte{0, 0, 0, 4, 1, 2, 3, 4})
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -105,5 +105,7 @@ func FuzzSyncFrames(f *testing.F) {
 		_ = readSealed(bytes.NewReader(raw), k, &b)
 		var d syncDigest
 		_ = readSealed(bytes.NewReader(raw), k, &d)
+		var o syncOffer
+		_ = readSealed(bytes.NewReader(raw), k, &o)
 	})
 }

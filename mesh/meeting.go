@@ -28,7 +28,7 @@ type meeting struct {
 
 	mu        sync.Mutex
 	events    []*Event // sorted by (HLC, ID)
-	ids       map[string]struct{}
+	ids       map[string]*Event
 	st        *state
 	buckets   map[int64]*bucket
 	presence  map[peer.ID]*heartbeat
@@ -39,7 +39,7 @@ type meeting struct {
 func newMeeting(id string, k keys) *meeting {
 	return &meeting{
 		id: id, keys: k, topics: map[string]*pubsub.Topic{},
-		ids: map[string]struct{}{}, st: newState(id), buckets: map[int64]*bucket{},
+		ids: map[string]*Event{}, st: newState(id), buckets: map[int64]*bucket{},
 		presence: map[peer.ID]*heartbeat{}, listeners: map[chan Notice]struct{}{},
 		announced: map[peer.ID]bool{},
 	}
@@ -85,7 +85,7 @@ func (m *meeting) addLocked(evs []*Event) []*Event {
 	slices.SortFunc(evs, less)
 	inOrder := len(m.events) == 0 || less(m.events[len(m.events)-1], evs[0]) < 0
 	for _, ev := range evs {
-		m.ids[ev.ID] = struct{}{}
+		m.ids[ev.ID] = ev
 		b := m.buckets[bucketOf(ev.HLC)]
 		if b == nil {
 			b = &bucket{}
@@ -141,3 +141,5 @@ func (m *meeting) eventsInLocked(want map[int64]bool) []*Event {
 	}
 	return out
 }
+
+func (m *meeting) byID(id string) *Event { return m.ids[id] }

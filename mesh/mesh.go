@@ -32,17 +32,18 @@ type Mesh struct {
 	kick  chan struct{} // asks the discovery loop for a round now
 
 	// Set by Run before ready closes, read-only after.
-	host  host.Host
-	ps    *pubsub.PubSub
-	store *store
-	disc  Discovery
-	ctx   context.Context
+	host    host.Host
+	ps      *pubsub.PubSub
+	store   *store
+	persist *persister
+	disc    Discovery
+	ctx     context.Context
 
 	mu       sync.Mutex
 	meetings map[string]*meeting
 	limits   map[peer.ID]*rate.Limiter
 	media    map[string]MediaState // this node's media state per meeting
-	lastSync map[peer.ID]int64
+	lastSync map[string]int64      // debounce of sync rounds, by peer and meeting
 	cancel   context.CancelFunc
 	stopping bool
 
@@ -73,7 +74,7 @@ func New(cfg Config) (*Mesh, error) {
 		cfg: cfg, log: cfg.Logger, clock: newClock(), self: self,
 		ready: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
 		meetings: map[string]*meeting{}, limits: map[peer.ID]*rate.Limiter{},
-		media: map[string]MediaState{}, lastSync: map[peer.ID]int64{},
+		media: map[string]MediaState{}, lastSync: map[string]int64{},
 	}
 	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)
 	return m, nil
@@ -103,7 +104,10 @@ func (m *Mesh) Run(ctx context.Context) error {
 		return err
 	}
 	defer st.Close()
-	m.store = st
+	m.store, m.persist = st, newPersister(st, m.log)
+	go m.persist.run()
+	// Runs after every goroutine that could still add is done (wg.Wait).
+	defer m.persist.close()
 
 	h, err := m.newHost()
 	if err != nil {

@@ -31,7 +31,7 @@ func TestForgedEndFromNonHost(t *testing.T) {
 		return nil
 	})
 	// Force it into mallory's own log and let sync carry it to the host.
-	if _, err := b.ingest(bm, []*Event{forged}); err != nil {
+	if _, err := b.ingest(bm, []*Event{forged}, true); err != nil {
 		t.Fatal(err)
 	}
 	am, _ := a.meeting(id)

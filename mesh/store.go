@@ -24,7 +24,7 @@ func openStore(dir string, log *slog.Logger) (*store, error) {
 	// Badger's defaults reserve hundreds of MB (64 MB memtables, 256 MB block
 	// cache); a meeting log is small, so keep the footprint near a few MB.
 	opts := badger.DefaultOptions(dir).
-		WithSyncWrites(true).
+		WithSyncWrites(false). // fsync only what is acknowledged: see putEvents
 		WithLogger(badgerLogger{log}).
 		WithMemTableSize(4 << 20).
 		WithNumMemtables(2).
@@ -60,9 +60,13 @@ func eventKey(meetingID string, ev *Event) []byte {
 }
 
 func (s *store) putSecret(meetingID string, secret []byte) error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	err := s.db.Update(func(txn *badger.Txn) error {
 		return txn.Set([]byte("k/"+meetingID), secret)
 	})
+	if err != nil {
+		return err
+	}
+	return s.db.Sync()
 }
 
 // secrets returns every meeting this node holds a key for.
@@ -83,9 +87,11 @@ func (s *store) secrets() (map[string][]byte, error) {
 	return out, err
 }
 
-// putEvents writes events durably; with SyncWrites the batch is on disk when
-// this returns.
-func (s *store) putEvents(meetingID string, evs []*Event) error {
+// putEvents writes events; with durable set they are fsynced before it
+// returns. Without it they reach the OS at once (a killed process loses
+// nothing) and the disk at Badger's pace: events from peers are durable at
+// their author already, and anti-entropy refetches what a power cut loses.
+func (s *store) putEvents(meetingID string, evs []*Event, durable bool) error {
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, ev := range evs {
@@ -96,7 +102,10 @@ func (s *store) putEvents(meetingID string, evs []*Event) error {
 	if err := wb.Flush(); err != nil {
 		return err
 	}
-	return s.db.Sync()
+	if durable {
+		return s.db.Sync()
+	}
+	return nil
 }
 
 // events loads a meeting's log in order. Events were verified before they

@@ -11,20 +11,24 @@ import (
 	"sync"
 	"time"
 
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
 
 // Anti-entropy: the initiator names the meeting by its tag and sends its
-// bucket digest; the responder sends its events of every bucket that differs
-// and then the list of those buckets; the initiator answers with its own
-// events of them. Both end with the union. Every frame after the tag is
-// sealed with the meeting key, so a peer without the link learns nothing.
+// bucket digest; the responder answers with the buckets that differ and the
+// IDs it holds in them; the initiator sends the events the responder lacks
+// and asks for the ones it lacks itself; the responder sends those. Only
+// missing events cross the wire, and both end with the union. Every frame
+// after the tag is sealed with the meeting key, so a peer without the link
+// learns nothing.
 const (
 	syncProtocol = protocol.ID("/meshmeet/sync/1.0.0")
-	maxFrame     = 4 << 20
+	maxFrame     = 16 << 20
 	chunkBytes   = 1 << 20
+	maxOffer     = 100_000 // IDs per round; the rest follows next round
 	syncTimeout  = 60 * time.Second
 	syncAD       = "meshmeet/sync"
 )
@@ -37,10 +41,15 @@ type syncDigest struct {
 	Buckets map[int64]bucket `json:"buckets"`
 }
 
+type syncOffer struct {
+	Want []int64  `json:"want"`
+	Have []string `json:"have"`
+}
+
 type syncBatch struct {
 	Events []json.RawMessage `json:"events"`
 	Done   bool              `json:"done,omitempty"`
-	Want   []int64           `json:"want,omitempty"`
+	Need   []string          `json:"need,omitempty"`
 }
 
 func writeFrame(w io.Writer, b []byte) error {
@@ -88,8 +97,8 @@ func readSealed(r io.Reader, k keys, v any) error {
 }
 
 // sendEvents writes events in frames of about chunkBytes, the last one
-// marked done and carrying want.
-func sendEvents(w io.Writer, k keys, evs []*Event, want []int64) error {
+// marked done and carrying need.
+func sendEvents(w io.Writer, k keys, evs []*Event, need []string) error {
 	batch := syncBatch{Events: []json.RawMessage{}}
 	size := 0
 	for _, ev := range evs {
@@ -102,13 +111,13 @@ func sendEvents(w io.Writer, k keys, evs []*Event, want []int64) error {
 		batch.Events = append(batch.Events, ev.raw)
 		size += len(ev.raw)
 	}
-	batch.Done, batch.Want = true, want
+	batch.Done, batch.Need = true, need
 	return writeSealed(w, k, batch)
 }
 
 // receiveEvents reads batches until done and returns the events that
-// authenticate and belong to mt, and the final batch's want list.
-func (m *Mesh) receiveEvents(r io.Reader, mt *meeting) ([]*Event, []int64, error) {
+// authenticate and belong to mt, and the final batch's need list.
+func (m *Mesh) receiveEvents(r io.Reader, mt *meeting) ([]*Event, []string, error) {
 	var raws []json.RawMessage
 	for {
 		var b syncBatch
@@ -117,7 +126,7 @@ func (m *Mesh) receiveEvents(r io.Reader, mt *meeting) ([]*Event, []int64, error
 		}
 		raws = append(raws, b.Events...)
 		if b.Done {
-			return m.decodeBatch(mt, raws), b.Want, nil
+			return m.decodeBatch(mt, raws), b.Need, nil
 		}
 	}
 }
@@ -201,20 +210,40 @@ func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error)
 	if err := writeSealed(s, mt.keys, syncDigest{Buckets: digest}); err != nil {
 		return err
 	}
-	evs, want, err := m.receiveEvents(s, mt)
+	var offer syncOffer
+	if err := readSealed(s, mt.keys, &offer); err != nil {
+		return err
+	}
+	have := make(map[string]bool, len(offer.Have))
+	for _, id := range offer.Have {
+		have[id] = true
+	}
+	mt.mu.Lock()
+	var give []*Event
+	for _, ev := range mt.eventsInLocked(wantSet(offer.Want)) {
+		if !have[ev.ID] {
+			give = append(give, ev)
+		}
+	}
+	var need []string
+	for _, id := range offer.Have {
+		if _, ok := mt.ids[id]; !ok {
+			need = append(need, id)
+		}
+	}
+	mt.mu.Unlock()
+	if err := sendEvents(s, mt.keys, give, need); err != nil {
+		return err
+	}
+	if len(need) == 0 {
+		return s.CloseWrite()
+	}
+	evs, _, err := m.receiveEvents(s, mt)
 	if err != nil {
 		return err
 	}
-	if _, err := m.ingest(mt, evs); err != nil {
-		return err
-	}
-	mt.mu.Lock()
-	mine := mt.eventsInLocked(wantSet(want))
-	mt.mu.Unlock()
-	if err := sendEvents(s, mt.keys, mine, nil); err != nil {
-		return err
-	}
-	return s.CloseWrite()
+	_, err = m.ingest(mt, evs, false)
+	return err
 }
 
 func (m *Mesh) handleSync(s network.Stream) {
@@ -257,16 +286,36 @@ func (m *Mesh) handleSync(s network.Stream) {
 	}
 	mt.mu.Lock()
 	want := diffBuckets(mt.digestLocked(), theirs.Buckets)
-	mine := mt.eventsInLocked(wantSet(want))
+	offer := syncOffer{Want: want, Have: []string{}}
+	for _, ev := range mt.eventsInLocked(wantSet(want)) {
+		if len(offer.Have) == maxOffer {
+			break
+		}
+		offer.Have = append(offer.Have, ev.ID)
+	}
 	mt.mu.Unlock()
-	if err = sendEvents(s, mt.keys, mine, want); err != nil {
+	if err = writeSealed(s, mt.keys, offer); err != nil {
 		return
 	}
-	evs, _, err := m.receiveEvents(s, mt)
+	evs, need, err := m.receiveEvents(s, mt)
 	if err != nil {
 		return
 	}
-	_, err = m.ingest(mt, evs)
+	if _, err = m.ingest(mt, evs, false); err != nil {
+		return
+	}
+	if len(need) == 0 {
+		return
+	}
+	mt.mu.Lock()
+	var give []*Event
+	for _, id := range need {
+		if _, ok := mt.ids[id]; ok {
+			give = append(give, mt.byID(id))
+		}
+	}
+	mt.mu.Unlock()
+	err = sendEvents(s, mt.keys, give, nil)
 }
 
 func (m *Mesh) countSync(role string, err error) {
@@ -291,19 +340,42 @@ func (m *Mesh) meetingByTag(tag string) *meeting {
 // onConnected syncs every meeting with a newly connected peer, so a healed
 // partition or a restarted node catches up at once.
 func (m *Mesh) onConnected(p peer.ID) {
-	now := time.Now().UnixMilli()
+	for _, mt := range m.snapshot() {
+		m.syncSoon(p, mt)
+	}
+}
+
+// syncSoon runs a round with p for mt unless one started within the last
+// second. Gossip is not delivery: whenever a gap shows (a new member of the
+// topic, an event whose cause is missing) a round closes it.
+func (m *Mesh) syncSoon(p peer.ID, mt *meeting) {
+	if p == m.self || p == "" {
+		return
+	}
+	key, now := string(p)+mt.id, time.Now().UnixMilli()
 	m.mu.Lock()
-	if now-m.lastSync[p] < 1000 {
+	if now-m.lastSync[key] < 1000 {
 		m.mu.Unlock()
 		return
 	}
-	m.lastSync[p] = now
+	m.lastSync[key] = now
 	m.mu.Unlock()
-	m.spawn(func(ctx context.Context) {
-		for _, mt := range m.snapshot() {
-			_ = m.syncWith(ctx, p, mt)
+	m.spawn(func(ctx context.Context) { _ = m.syncWith(ctx, p, mt) })
+}
+
+// watchTopic syncs with every peer that joins the meeting's control topic:
+// a join gossiped before the topic mesh had formed reaches us this way.
+func (m *Mesh) watchTopic(ctx context.Context, mt *meeting, h *pubsub.TopicEventHandler) {
+	defer h.Cancel()
+	for {
+		ev, err := h.NextPeerEvent(ctx)
+		if err != nil {
+			return
 		}
-	})
+		if ev.Type == pubsub.PeerJoin {
+			m.syncSoon(ev.Peer, mt)
+		}
+	}
 }
 
 // syncAll runs a round with every connected peer (on join).

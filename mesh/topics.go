@@ -81,6 +81,13 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 		}
 		mt.topics[kind] = t
 		m.goLoop(func(ctx context.Context) { m.readTopic(ctx, mt, kind, sub) })
+		if kind == kindControl {
+			h, err := t.EventHandler()
+			if err != nil {
+				return nil, fmt.Errorf("watch topic: %w", err)
+			}
+			m.goLoop(func(ctx context.Context) { m.watchTopic(ctx, mt, h) })
+		}
 	}
 	m.mu.Lock()
 	m.meetings[id] = mt
@@ -158,8 +165,16 @@ func (m *Mesh) readTopic(ctx context.Context, mt *meeting, kind string, sub *pub
 		}
 		switch v := msg.ValidatorData.(type) {
 		case *Event:
-			if _, err := m.ingest(mt, []*Event{v}); err != nil {
+			if _, err := m.ingest(mt, []*Event{v}, false); err != nil {
 				m.log.Error("cannot store event", "meeting", mt.id, "err", err)
+			}
+			mt.mu.Lock()
+			gap := !mt.st.valid[v.ID]
+			mt.mu.Unlock()
+			if gap {
+				// Most likely its cause (the author's join) has not reached
+				// us; the peer that forwarded it has it.
+				m.syncSoon(msg.ReceivedFrom, mt)
 			}
 		case *heartbeat:
 			m.onHeartbeat(mt, v)
@@ -167,35 +182,43 @@ func (m *Mesh) readTopic(ctx context.Context, mt *meeting, kind string, sub *pub
 	}
 }
 
-// ingest stores new events durably, folds them in and notifies subscribers.
-// It returns how many were new.
-func (m *Mesh) ingest(mt *meeting, evs []*Event) (int, error) {
+// ingest folds new events in and notifies subscribers. With durable set
+// (this node's own events) they are on disk before it returns; events from
+// peers go to the background persister. It returns how many were new.
+func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 	if !m.track() {
 		return 0, ErrNotReady
 	}
 	defer m.wg.Done()
+	if durable {
+		mt.mu.Lock()
+		fresh := mt.unknownLocked(evs)
+		mt.mu.Unlock()
+		if err := m.store.putEvents(mt.id, fresh, true); err != nil {
+			return 0, err
+		}
+	}
 	mt.mu.Lock()
 	fresh := mt.unknownLocked(evs)
+	valid := mt.addLocked(fresh)
+	for _, ev := range valid {
+		if n, ok := mt.noticeLocked(ev, m.self); ok {
+			if d := mt.publishLocked(n); d > 0 {
+				m.metrics.dropped.Add(float64(d))
+			}
+		}
+	}
 	mt.mu.Unlock()
 	if len(fresh) == 0 {
 		return 0, nil
 	}
-	if err := m.store.putEvents(mt.id, fresh); err != nil {
-		return 0, err
+	if !durable {
+		m.persist.add(mt.id, fresh)
 	}
 	for _, ev := range fresh {
 		m.clock.Observe(ev.HLC)
 		if ev.Author != m.self {
 			m.metrics.messagesIn.Inc()
-		}
-	}
-	mt.mu.Lock()
-	defer mt.mu.Unlock()
-	for _, ev := range mt.addLocked(fresh) {
-		if n, ok := mt.noticeLocked(ev, m.self); ok {
-			if d := mt.publishLocked(n); d > 0 {
-				m.metrics.dropped.Add(float64(d))
-			}
 		}
 	}
 	return len(fresh), nil
@@ -223,17 +246,19 @@ func (m *Mesh) publishSigned(ctx context.Context, mt *meeting, ev *Event) error 
 	if err != nil {
 		return err
 	}
-	if _, err := m.ingest(mt, []*Event{ev}); err != nil {
-		return fmt.Errorf("store event: %w", err)
-	}
-	m.metrics.messagesOut.Inc()
 	kind := kindControl
 	if ev.Type == TypeChat {
 		kind = kindChat
 	}
-	// The event is durable; if gossip fails now, anti-entropy delivers it.
+	// Gossip first and write meanwhile: the caller's acknowledgement still
+	// waits for the disk, and if this node dies before the write, its peers
+	// hold the event and anti-entropy brings it back.
 	if err := mt.topics[kind].Publish(ctx, mt.keys.sealBytes(ev.raw, topicName(mt.keys, kind))); err != nil {
 		m.log.Warn("gossip publish failed", "meeting", mt.id, "err", err)
 	}
+	if _, err := m.ingest(mt, []*Event{ev}, true); err != nil {
+		return fmt.Errorf("store event: %w", err)
+	}
+	m.metrics.messagesOut.Inc()
 	return nil
 }
