@@ -51,6 +51,12 @@ var (
 
 // startProc runs the node binary and waits for its ready banner.
 func startProc(t *testing.T, env []string, args ...string) *proc {
+	return startProcEnv(t, env, args...)
+}
+
+func startProcB(b *testing.B, args ...string) *proc { return startProcEnv(b, nil, args...) }
+
+func startProcEnv(t testing.TB, env []string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"node"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
