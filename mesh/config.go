@@ -38,6 +38,9 @@ type Config struct {
 	// NewDiscovery builds the rendezvous client once the host exists; nil
 	// means no rendezvous.
 	NewDiscovery func(host.Host) Discovery
+	// OnSignal receives media signalling from an authenticated peer. It
+	// must not block for long: it runs on the peer's stream reader.
+	OnSignal func(from peer.ID, msg []byte)
 	// Gater filters connections; tests use it to cut partitions.
 	Gater connmgr.ConnectionGater
 

@@ -43,7 +43,8 @@ type Mesh struct {
 	meetings map[string]*meeting
 	limits   map[peer.ID]*rate.Limiter
 	media    map[string]MediaState // this node's media state per meeting
-	lastSync map[string]int64      // debounce of sync rounds, by peer and meeting
+	signals  map[peer.ID]*signalOut
+	lastSync map[string]int64 // debounce of sync rounds, by peer and meeting
 	cancel   context.CancelFunc
 	stopping bool
 
@@ -74,7 +75,7 @@ func New(cfg Config) (*Mesh, error) {
 		cfg: cfg, log: cfg.Logger, clock: newClock(), self: self,
 		ready: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
 		meetings: map[string]*meeting{}, limits: map[peer.ID]*rate.Limiter{},
-		media: map[string]MediaState{}, lastSync: map[string]int64{},
+		media: map[string]MediaState{}, lastSync: map[string]int64{}, signals: map[peer.ID]*signalOut{},
 	}
 	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)
 	return m, nil
@@ -129,6 +130,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 		m.disc = m.cfg.NewDiscovery(h)
 	}
 	h.SetStreamHandler(syncProtocol, m.handleSync)
+	h.SetStreamHandler(signalProtocol, m.handleSignal)
 	h.Network().Notify(&network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
 		m.onConnected(c.RemotePeer())
 	}})

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/libp2p/go-libp2p/core/peer"
-
 	"meshmeet/mesh"
 	"meshmeet/webui"
 )
@@ -107,15 +105,24 @@ func (b *backend) Join(ctx context.Context, joinURL string) (any, error) {
 	if err != nil {
 		return nil, apiErr(err)
 	}
+	b.n.bridge.refreshNow(ctx)
 	return b.withLink(v), nil
 }
 
 func (b *backend) Leave(ctx context.Context, id string) error {
-	return apiErr(b.n.mesh.Leave(ctx, id))
+	if err := b.n.mesh.Leave(ctx, id); err != nil {
+		return apiErr(err)
+	}
+	b.n.bridge.refreshNow(ctx)
+	return nil
 }
 
 func (b *backend) End(ctx context.Context, id string) error {
-	return apiErr(b.n.mesh.End(ctx, id))
+	if err := b.n.mesh.End(ctx, id); err != nil {
+		return apiErr(err)
+	}
+	b.n.bridge.refreshNow(ctx)
+	return nil
 }
 
 func (b *backend) SetRole(ctx context.Context, id, peerID, role string) (any, error) {
@@ -152,27 +159,14 @@ func (b *backend) SetMediaState(ctx context.Context, id string, body []byte) (an
 	return p, nil
 }
 
-// mediaLink is one node-to-node link as the topology view shows it.
-type mediaLink struct {
-	Peer      string `json:"peer"`
-	Connected bool   `json:"connected"`
-}
-
 func (b *backend) Media(_ context.Context, id string) (any, error) {
-	ps, err := b.n.mesh.Participants(id)
-	if err != nil {
+	if _, err := b.n.mesh.Meeting(id); err != nil {
 		return nil, apiErr(err)
 	}
-	self := b.n.mesh.Self()
-	links := []mediaLink{}
-	for _, p := range ps {
-		pid, err := peer.Decode(p.PeerID)
-		if err != nil || pid == self {
-			continue
-		}
-		links = append(links, mediaLink{Peer: p.PeerID, Connected: b.n.mesh.Connected(pid)})
+	if st := b.n.media.Stats(id); st != nil {
+		return st, nil
 	}
-	return map[string]any{"mode": "mesh", "relay": "", "epoch": 0, "links": links, "tracks": []any{}}, nil
+	return map[string]any{"mode": "mesh", "relay": "", "epoch": 0, "links": []any{}, "tracks": []any{}}, nil
 }
 
 func (b *backend) Audit(_ context.Context, id string) (any, error) {
@@ -185,9 +179,12 @@ func (b *backend) Subscribe(ctx context.Context, id string) (<-chan webui.Event,
 	if err != nil {
 		return nil, apiErr(err)
 	}
-	out := make(chan webui.Event)
+	out := make(chan webui.Event, 64)
+	b.n.bridge.addBrowser(id, out)
 	go func() {
+		// Only this goroutine closes out, after the bridge lets go of it.
 		defer close(out)
+		defer b.n.bridge.removeBrowser(id, out)
 		for n := range ch {
 			select {
 			case out <- webui.Event{Type: n.Type, Data: n.Data}:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"meshmeet/media"
 	"meshmeet/mesh"
 )
 
@@ -23,7 +24,10 @@ type Config struct {
 	// Mesh carries the peer-to-peer settings (listen addresses, peers,
 	// mDNS, intervals); its DataDir, PrivKey, Name, Logger and Metrics are
 	// filled in by the node.
-	Mesh   mesh.Config
+	Mesh mesh.Config
+	// Media carries the WebRTC settings (media UDP port, ICE servers); its
+	// Signaller and Logger are filled in by the node.
+	Media  media.Config
 	Logger *slog.Logger
 	// Version is reported by GET /api/node.
 	Version string
@@ -36,6 +40,7 @@ func DefaultConfig() Config {
 		UIAddr:  "127.0.0.1:7700",
 		Name:    defaultName(),
 		Mesh:    mesh.DefaultConfig(),
+		Media:   media.DefaultConfig(),
 		Version: "dev",
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"meshmeet/media"
 	"meshmeet/mesh"
 	"meshmeet/rendezvous"
 	"meshmeet/webui"
@@ -19,12 +20,14 @@ import (
 
 // Node is one participant's meshmeet node.
 type Node struct {
-	cfg   Config
-	log   *slog.Logger
-	mesh  *mesh.Mesh
-	ui    *webui.Server
-	ready chan struct{}
-	done  chan struct{}
+	cfg    Config
+	log    *slog.Logger
+	mesh   *mesh.Mesh
+	media  *media.Engine
+	bridge *mediaBridge
+	ui     *webui.Server
+	ready  chan struct{}
+	done   chan struct{}
 
 	mu        sync.Mutex
 	cancel    context.CancelFunc
@@ -59,11 +62,19 @@ func New(cfg Config) (*Node, error) {
 			return rendezvous.NewClient(h, servers, cfg.Logger.With("component", "rendezvous"))
 		}
 	}
+	n := &Node{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), done: make(chan struct{})}
+	n.bridge = newMediaBridge(n)
+	mc.OnSignal = n.bridge.onPeerSignal
 	msh, err := mesh.New(mc)
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger, mesh: msh, ready: make(chan struct{}), done: make(chan struct{})}
+	n.mesh = msh
+	md := cfg.Media
+	md.Signaller, md.Logger = n.bridge, cfg.Logger.With("component", "media")
+	if n.media, err = media.New(md); err != nil {
+		return nil, err
+	}
 	uc := webui.DefaultConfig()
 	if cfg.UIAddr != "" {
 		uc.Addr = cfg.UIAddr
@@ -95,9 +106,9 @@ func (n *Node) Run(ctx context.Context) error {
 	n.cancel = cancel
 	n.mu.Unlock()
 
-	errs := make(chan error, 2)
+	errs := make(chan error, 3)
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context) error{n.mesh.Run, n.ui.Run} {
+	for _, run := range []func(context.Context) error{n.mesh.Run, n.media.Run, n.ui.Run} {
 		wg.Go(func() {
 			err := run(ctx)
 			if err != nil && !errors.Is(err, context.Canceled) {
@@ -106,15 +117,10 @@ func (n *Node) Run(ctx context.Context) error {
 			cancel()
 		})
 	}
-	select {
-	case <-n.mesh.Ready():
-		select {
-		case <-n.ui.Ready():
-			close(n.ready)
-			n.log.Info("node ready", "ui", n.ui.URL(), "peerId", n.mesh.Self().String())
-		case <-ctx.Done():
-		}
-	case <-ctx.Done():
+	if waitAll(ctx, n.mesh.Ready(), n.media.Ready(), n.ui.Ready()) {
+		wg.Go(func() { n.bridge.follow(ctx) })
+		close(n.ready)
+		n.log.Info("node ready", "ui", n.ui.URL(), "peerId", n.mesh.Self().String(), "media", n.media.UDPAddr().String())
 	}
 	wg.Wait()
 	select {
@@ -138,3 +144,18 @@ func (n *Node) Close() error {
 	})
 	return nil
 }
+
+// waitAll reports whether every channel closed before ctx ended.
+func waitAll(ctx context.Context, chans ...<-chan struct{}) bool {
+	for _, c := range chans {
+		select {
+		case <-c:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
+// MediaAddr is the node's media UDP address, once ready.
+func (n *Node) MediaAddr() string { return n.media.UDPAddr().String() }

@@ -43,3 +43,10 @@ type Backend interface {
 	// Subscribe streams the meeting's live events until ctx ends; the channel is then closed.
 	Subscribe(ctx context.Context, id string) (<-chan Event, error)
 }
+
+// BrowserSignaller is implemented by a backend that carries the meeting
+// page's media signalling: the page sends {"type":"signal","data":{...}} on
+// the events WebSocket and gets the node's signalling back as "signal" events.
+type BrowserSignaller interface {
+	BrowserSignal(ctx context.Context, id string, msg []byte) error
+}

@@ -2,6 +2,7 @@ package webui
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -104,6 +105,11 @@ func New(cfg Config) (*Server, error) {
 		ready:     make(chan struct{}),
 		closed:    make(chan struct{}),
 		addr:      cfg.Addr,
+	}
+	if sg, ok := cfg.Backend.(BrowserSignaller); ok {
+		s.ws["signal"] = func(ctx context.Context, id string, data json.RawMessage) error {
+			return sg.BrowserSignal(ctx, id, data)
+		}
 	}
 	s.handler = s.secure(s.routes())
 	return s, nil

@@ -1,0 +1,119 @@
+package mesh
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// Media signalling between nodes travels on one long-lived stream per peer
+// and direction, so offers and candidates keep their order. The stream is
+// authenticated by libp2p: the handler learns the sender's peer ID.
+const (
+	signalProtocol = protocol.ID("/meshmeet/signal/1.0.0")
+	maxSignal      = 128 << 10
+	signalQueue    = 256
+)
+
+// ErrSignalQueue is returned when a peer's outgoing signalling backs up.
+var ErrSignalQueue = errors.New("signalling queue full")
+
+type signalOut struct {
+	queue chan []byte
+}
+
+// SendSignal queues msg for p; it never blocks on the network.
+func (m *Mesh) SendSignal(p peer.ID, msg []byte) error {
+	if err := m.running(); err != nil {
+		return err
+	}
+	if len(msg) > maxSignal {
+		return ErrTooLarge
+	}
+	m.mu.Lock()
+	out := m.signals[p]
+	if out == nil {
+		if m.stopping {
+			m.mu.Unlock()
+			return ErrNotReady
+		}
+		out = &signalOut{queue: make(chan []byte, signalQueue)}
+		m.signals[p] = out
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.signalWriter(m.ctx, p, out)
+		}()
+	}
+	m.mu.Unlock()
+	select {
+	case out.queue <- msg:
+		return nil
+	default:
+		return ErrSignalQueue
+	}
+}
+
+// signalWriter owns the outgoing stream to p, reopening it after errors.
+func (m *Mesh) signalWriter(ctx context.Context, p peer.ID, out *signalOut) {
+	var s network.Stream
+	defer func() {
+		if s != nil {
+			_ = s.Close()
+		}
+	}()
+	for {
+		var msg []byte
+		select {
+		case <-ctx.Done():
+			return
+		case msg = <-out.queue:
+		}
+		for attempt := 0; attempt < 2; attempt++ {
+			if s == nil {
+				octx, cancel := context.WithTimeout(ctx, dialTimeout)
+				ns, err := m.host.NewStream(octx, p, signalProtocol)
+				cancel()
+				if err != nil {
+					m.log.Debug("signal stream failed", "peer", p.String(), "err", err)
+					break
+				}
+				s = ns
+			}
+			_ = s.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := writeFrame(s, msg); err == nil {
+				break
+			}
+			_ = s.Reset()
+			s = nil
+		}
+	}
+}
+
+func (m *Mesh) handleSignal(s network.Stream) {
+	if !m.track() {
+		_ = s.Reset()
+		return
+	}
+	defer m.wg.Done()
+	defer context.AfterFunc(m.ctx, func() { _ = s.Reset() })()
+	defer s.Close()
+	from := s.Conn().RemotePeer()
+	for {
+		b, err := readFrame(s)
+		if err != nil {
+			return
+		}
+		if len(b) > maxSignal || !m.allow(from) {
+			_ = s.Reset()
+			return
+		}
+		if h := m.cfg.OnSignal; h != nil {
+			h(from, b)
+		}
+	}
+}

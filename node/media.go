@@ -1,0 +1,220 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"meshmeet/media"
+	"meshmeet/mesh"
+	"meshmeet/webui"
+)
+
+// peerSyncInterval is how often the media peer set follows presence.
+const peerSyncInterval = 250 * time.Millisecond
+
+// mediaBridge connects the media engine to the mesh (node-to-node
+// signalling), to the browser's WebSocket and to presence.
+type mediaBridge struct {
+	n *Node
+
+	kick chan chan struct{} // asks follow for a pass now; closed when done
+
+	mu       sync.Mutex
+	browsers map[string]map[chan webui.Event]struct{} // meeting -> WebSocket subscribers
+	joined   map[string]bool                          // meetings the engine is in
+}
+
+func newMediaBridge(n *Node) *mediaBridge {
+	return &mediaBridge{n: n, kick: make(chan chan struct{}), browsers: map[string]map[chan webui.Event]struct{}{}, joined: map[string]bool{}}
+}
+
+// SendToPeer implements media.Signaller.
+func (b *mediaBridge) SendToPeer(peerID string, msg []byte) error {
+	p, err := peer.Decode(peerID)
+	if err != nil {
+		return err
+	}
+	return b.n.mesh.SendSignal(p, msg)
+}
+
+// SendToBrowser implements media.Signaller: the message goes to every open
+// meeting page of this node; the newest page's hello owns the session.
+func (b *mediaBridge) SendToBrowser(meetingID string, msg []byte) error {
+	ev := webui.Event{Type: "signal", Data: json.RawMessage(slices.Clone(msg))}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ch := range b.browsers[meetingID] {
+		select {
+		case ch <- ev:
+		default:
+			b.n.log.Warn("browser signalling dropped", "meeting", meetingID)
+		}
+	}
+	return nil
+}
+
+func (b *mediaBridge) addBrowser(meetingID string, ch chan webui.Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.browsers[meetingID] == nil {
+		b.browsers[meetingID] = map[chan webui.Event]struct{}{}
+	}
+	b.browsers[meetingID][ch] = struct{}{}
+}
+
+func (b *mediaBridge) removeBrowser(meetingID string, ch chan webui.Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.browsers[meetingID], ch)
+}
+
+// onPeerSignal takes signalling from another node; only participants that
+// presence shows in the meeting may open media links to us.
+func (b *mediaBridge) onPeerSignal(from peer.ID, msg []byte) {
+	sig, err := media.DecodeSignal(msg)
+	if err != nil {
+		b.n.log.Debug("bad peer signal", "peer", from.String(), "err", err)
+		return
+	}
+	b.mu.Lock()
+	in := b.joined[sig.MeetingID]
+	b.mu.Unlock()
+	if !in || !b.isLive(sig.MeetingID, from) {
+		b.n.log.Debug("signal from a peer outside the meeting", "peer", from.String(), "meeting", sig.MeetingID)
+		return
+	}
+	if err := b.n.media.HandlePeerSignal(sig.MeetingID, from.String(), msg); err != nil {
+		b.n.log.Debug("peer signal refused", "peer", from.String(), "err", err)
+	}
+}
+
+func (b *mediaBridge) isLive(meetingID string, p peer.ID) bool {
+	ps, err := b.n.mesh.Participants(meetingID)
+	if err != nil {
+		return false
+	}
+	for _, x := range ps {
+		if x.PeerID == p.String() {
+			return true
+		}
+	}
+	return false
+}
+
+// follow keeps the engine's meetings and peers in step with the mesh: the
+// meetings this node is in, and in each the other live participants.
+func (b *mediaBridge) follow(ctx context.Context) {
+	t := time.NewTicker(peerSyncInterval)
+	defer t.Stop()
+	for {
+		b.refresh()
+		var done chan struct{}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case done = <-b.kick:
+			b.refresh()
+			close(done)
+		}
+	}
+}
+
+// refreshNow runs a pass at once, so the engine is in a meeting as soon as
+// the join returns and the page's hello finds it.
+func (b *mediaBridge) refreshNow(ctx context.Context) {
+	done := make(chan struct{})
+	select {
+	case b.kick <- done:
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+	case <-ctx.Done():
+	}
+}
+
+func (b *mediaBridge) refresh() {
+	ms, err := b.n.mesh.Meetings()
+	if err != nil {
+		return
+	}
+	in := map[string]bool{}
+	for _, m := range ms {
+		if m.Joined && m.Status != mesh.StatusEnded {
+			in[m.ID] = true
+		}
+	}
+	b.reconcile(in, b.n.mesh.Self().String())
+}
+
+func (b *mediaBridge) reconcile(in map[string]bool, self string) {
+	b.mu.Lock()
+	var join, leave []string
+	for id := range in {
+		if !b.joined[id] {
+			join = append(join, id)
+		}
+	}
+	for id := range b.joined {
+		if !in[id] {
+			leave = append(leave, id)
+		}
+	}
+	b.mu.Unlock()
+	for _, id := range leave {
+		if err := b.n.media.Leave(id); err != nil {
+			b.n.log.Debug("media leave", "meeting", id, "err", err)
+		}
+		b.setJoined(id, false)
+	}
+	for _, id := range join {
+		if err := b.n.media.Join(id, self); err != nil {
+			b.n.log.Warn("media join failed", "meeting", id, "err", err)
+			continue
+		}
+		b.setJoined(id, true)
+	}
+	for id := range in {
+		ps, err := b.n.mesh.Participants(id)
+		if err != nil {
+			continue
+		}
+		var peers []string
+		for _, p := range ps {
+			if p.PeerID != self {
+				peers = append(peers, p.PeerID)
+			}
+		}
+		if err := b.n.media.SetPeers(id, peers); err != nil {
+			b.n.log.Debug("media peers", "meeting", id, "err", err)
+		}
+	}
+}
+
+func (b *mediaBridge) setJoined(id string, on bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if on {
+		b.joined[id] = true
+	} else {
+		delete(b.joined, id)
+	}
+}
+
+// BrowserSignal implements webui's signalling hook for the meeting page.
+func (be *backend) BrowserSignal(_ context.Context, id string, msg []byte) error {
+	be.n.bridge.mu.Lock()
+	in := be.n.bridge.joined[id]
+	be.n.bridge.mu.Unlock()
+	if !in {
+		return fmt.Errorf("%w: join the meeting before starting media", webui.ErrConflict)
+	}
+	return be.n.media.HandleBrowserSignal(id, msg)
+}
