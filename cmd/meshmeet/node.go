@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"strings"
+
+	"github.com/pion/webrtc/v4"
 
 	"github.com/urfave/cli/v2"
 
@@ -29,6 +32,8 @@ func nodeCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "rendezvous", Usage: "rendezvous server multiaddr with /p2p/ (repeatable)", EnvVars: env("RENDEZVOUS")},
 			&cli.StringSliceFlag{Name: "peer", Usage: "known node multiaddr with /p2p/ to dial (repeatable)", EnvVars: env("PEER")},
 			&cli.BoolFlag{Name: "no-mdns", Usage: "do not look for nodes on the local network", EnvVars: env("NO_MDNS")},
+			&cli.IntFlag{Name: "media-port", Value: d.Media.UDPPort, Usage: "the one UDP port all WebRTC media uses (0 = any free port)", EnvVars: env("MEDIA_PORT")},
+			&cli.StringSliceFlag{Name: "ice-server", Usage: "STUN/TURN server for media across NATs: URL[,username,credential] (repeatable)", EnvVars: env("ICE_SERVER")},
 		},
 		Action: func(c *cli.Context) error {
 			log, err := newLogger(c)
@@ -39,6 +44,10 @@ func nodeCommand() *cli.Command {
 			cfg.DataDir, cfg.UIAddr, cfg.Name = c.String("data-dir"), c.String("ui"), c.String("name")
 			cfg.Rendezvous, cfg.Logger, cfg.Version = c.StringSlice("rendezvous"), log, version
 			cfg.Mesh.ListenAddrs, cfg.Mesh.Peers, cfg.Mesh.MDNS = c.StringSlice("listen"), c.StringSlice("peer"), !c.Bool("no-mdns")
+			cfg.Media.UDPPort = c.Int("media-port")
+			if cfg.Media.ICEServers, err = iceServers(c.StringSlice("ice-server")); err != nil {
+				return err
+			}
 			n, err := node.New(cfg)
 			if err != nil {
 				return err
@@ -47,7 +56,7 @@ func nodeCommand() *cli.Command {
 				select {
 				case <-n.Ready():
 					info, _ := n.Mesh().Info()
-					fmt.Printf("meshmeet node ready\n  UI:      %s\n  peer ID: %s\n", n.UIURL(), info.PeerID)
+					fmt.Printf("meshmeet node ready\n  UI:      %s\n  peer ID: %s\n  media:   udp %s\n", n.UIURL(), info.PeerID, n.MediaAddr())
 					for _, a := range info.Addresses {
 						fmt.Printf("  listen:  %s\n", a)
 					}
@@ -116,4 +125,25 @@ func idCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// iceServers parses --ice-server values: a STUN or TURN URL, optionally
+// followed by ",username,credential".
+func iceServers(specs []string) ([]webrtc.ICEServer, error) {
+	var out []webrtc.ICEServer
+	for _, spec := range specs {
+		parts := strings.Split(spec, ",")
+		if len(parts) != 1 && len(parts) != 3 {
+			return nil, fmt.Errorf("--ice-server %q: want URL or URL,username,credential", spec)
+		}
+		if !strings.HasPrefix(parts[0], "stun:") && !strings.HasPrefix(parts[0], "turn:") && !strings.HasPrefix(parts[0], "turns:") {
+			return nil, fmt.Errorf("--ice-server %q: URL must start with stun:, turn: or turns:", spec)
+		}
+		s := webrtc.ICEServer{URLs: []string{parts[0]}}
+		if len(parts) == 3 {
+			s.Username, s.Credential = parts[1], parts[2]
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
