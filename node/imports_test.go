@@ -1,0 +1,49 @@
+package node
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestImportRules enforces DESIGN.md §1: component packages reach each
+// other only through interfaces that node wires.
+func TestImportRules(t *testing.T) {
+	forbidden := map[string][]string{
+		"mesh":       {"meshmeet/media", "meshmeet/webui", "meshmeet/node", "meshmeet/rendezvous"},
+		"media":      {"meshmeet/mesh", "meshmeet/webui", "meshmeet/node", "meshmeet/rendezvous"},
+		"webui":      {"meshmeet/mesh", "meshmeet/media", "meshmeet/node", "meshmeet/rendezvous"},
+		"rendezvous": {"meshmeet/mesh", "meshmeet/media", "meshmeet/webui", "meshmeet/node"},
+	}
+	for dir, bad := range forbidden {
+		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no files in %s: %v", dir, err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			af, err := parser.ParseFile(token.NewFileSet(), f, src, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range af.Imports {
+				p, _ := strconv.Unquote(imp.Path.Value)
+				for _, b := range bad {
+					if p == b || strings.HasPrefix(p, b+"/") {
+						t.Errorf("%s imports %s", f, p)
+					}
+				}
+			}
+		}
+	}
+}
