@@ -129,8 +129,8 @@ func (m *Mesh) Run(ctx context.Context) error {
 	if m.cfg.NewDiscovery != nil {
 		m.disc = m.cfg.NewDiscovery(h)
 	}
-	h.SetStreamHandler(syncProtocol, m.handleSync)
-	h.SetStreamHandler(signalProtocol, m.handleSignal)
+	h.SetStreamHandler(syncProtocol, m.serve(m.handleSync))
+	h.SetStreamHandler(signalProtocol, m.serve(m.handleSignal))
 	h.Network().Notify(&network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
 		m.onConnected(c.RemotePeer())
 	}})

@@ -44,29 +44,14 @@ func DecodeHeartbeat(raw []byte) (*heartbeat, error) {
 }
 
 func (m *Mesh) presenceValidator(mt *meeting) pubsub.ValidatorEx {
-	name := topicName(mt.keys, kindPresence)
-	return func(_ context.Context, _ peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
-		from := msg.GetFrom()
-		if from == m.self {
-			return pubsub.ValidationAccept
-		}
-		if !m.allow(from) {
-			m.metrics.rejects.WithLabelValues("rate").Inc()
-			return pubsub.ValidationIgnore
-		}
-		plain, err := mt.keys.open(msg.Data, name)
-		if err != nil {
-			m.metrics.rejects.WithLabelValues("seal").Inc()
-			return pubsub.ValidationReject
-		}
+	return m.gossipValidator(mt, kindPresence, func(from peer.ID, plain []byte, msg *pubsub.Message) pubsub.ValidationResult {
 		hb, err := DecodeHeartbeat(plain)
 		if err != nil || hb.Peer != from || hb.Meeting != mt.id {
-			m.metrics.rejects.WithLabelValues("presence").Inc()
-			return pubsub.ValidationReject
+			return m.reject("presence")
 		}
 		msg.ValidatorData = hb
 		return pubsub.ValidationAccept
-	}
+	})
 }
 
 func (m *Mesh) onHeartbeat(mt *meeting, hb *heartbeat) {

@@ -95,13 +95,6 @@ func (m *Mesh) signalWriter(ctx context.Context, p peer.ID, out *signalOut) {
 }
 
 func (m *Mesh) handleSignal(s network.Stream) {
-	if !m.track() {
-		_ = s.Reset()
-		return
-	}
-	defer m.wg.Done()
-	defer context.AfterFunc(m.ctx, func() { _ = s.Reset() })()
-	defer s.Close()
 	from := s.Conn().RemotePeer()
 	for {
 		b, err := readFrame(s)
@@ -115,5 +108,21 @@ func (m *Mesh) handleSignal(s network.Stream) {
 		if h := m.cfg.OnSignal; h != nil {
 			h(from, b)
 		}
+	}
+}
+
+// serve wraps a stream handler: libp2p runs handlers on its own goroutines,
+// so count them in (Run must not close the store under them) and reset
+// their streams when Run stops.
+func (m *Mesh) serve(h network.StreamHandler) network.StreamHandler {
+	return func(s network.Stream) {
+		if !m.track() {
+			_ = s.Reset()
+			return
+		}
+		defer m.wg.Done()
+		defer context.AfterFunc(m.ctx, func() { _ = s.Reset() })()
+		defer s.Close()
+		h(s)
 	}
 }

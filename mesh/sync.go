@@ -247,17 +247,8 @@ func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error)
 }
 
 func (m *Mesh) handleSync(s network.Stream) {
-	// Stream handlers run on libp2p's goroutines; count them in so Run
-	// does not close the store under them.
-	if !m.track() {
-		_ = s.Reset()
-		return
-	}
-	defer m.wg.Done()
-	defer context.AfterFunc(m.ctx, func() { _ = s.Reset() })()
 	var err error
 	defer func() { m.countSync("responder", err) }()
-	defer s.Close()
 	if !m.allow(s.Conn().RemotePeer()) {
 		_ = s.Reset()
 		return

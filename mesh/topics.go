@@ -95,19 +95,15 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 	return mt, nil
 }
 
-// eventValidator authenticates a log event from gossip before GossipSub
-// forwards it: only the author may publish their own events, and control
-// events are checked against the roles this node knows.
-func (m *Mesh) eventValidator(mt *meeting, kind string) pubsub.ValidatorEx {
+// gossipValidator does what every topic's validator starts with: accept our
+// own messages, rate-limit the origin, and open the seal; decide judges the
+// plaintext.
+func (m *Mesh) gossipValidator(mt *meeting, kind string, decide func(from peer.ID, plain []byte, msg *pubsub.Message) pubsub.ValidationResult) pubsub.ValidatorEx {
 	name := topicName(mt.keys, kind)
 	return func(_ context.Context, _ peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
 		from := msg.GetFrom()
 		if from == m.self {
 			return pubsub.ValidationAccept
-		}
-		reject := func(reason string) pubsub.ValidationResult {
-			m.metrics.rejects.WithLabelValues(reason).Inc()
-			return pubsub.ValidationReject
 		}
 		if !m.allow(from) {
 			m.metrics.rejects.WithLabelValues("rate").Inc()
@@ -115,25 +111,40 @@ func (m *Mesh) eventValidator(mt *meeting, kind string) pubsub.ValidatorEx {
 		}
 		plain, err := mt.keys.open(msg.Data, name)
 		if err != nil {
-			return reject("seal")
+			return m.reject("seal")
 		}
+		return decide(from, plain, msg)
+	}
+}
+
+func (m *Mesh) reject(reason string) pubsub.ValidationResult {
+	m.metrics.rejects.WithLabelValues(reason).Inc()
+	return pubsub.ValidationReject
+}
+
+// eventValidator authenticates a log event from gossip before GossipSub
+// forwards it: only the author may publish their own events, and control
+// events are checked against the roles this node knows.
+func (m *Mesh) eventValidator(mt *meeting, kind string) pubsub.ValidatorEx {
+	return m.gossipValidator(mt, kind, func(from peer.ID, plain []byte, msg *pubsub.Message) pubsub.ValidationResult {
 		ev, err := DecodeEvent(plain)
 		if err != nil {
-			return reject("decode")
+			return m.reject("decode")
 		}
 		switch {
 		case ev.Author != from:
-			return reject("author")
+			return m.reject("author")
 		case (ev.Type == TypeChat) != (kind == kindChat):
-			return reject("topic")
+			return m.reject("topic")
 		case ev.Type != TypeGenesis && ev.Meeting != mt.id, ev.Type == TypeGenesis && ev.ID[:32] != mt.id:
-			return reject("meeting")
+			return m.reject("meeting")
 		case !m.clock.plausible(ev.HLC):
-			return reject("clock")
+			return m.reject("clock")
 		}
 		mt.mu.Lock()
 		_, known := mt.ids[ev.ID]
 		err = mt.st.check(ev)
+		chatOn := mt.st.record != nil && mt.st.record.Settings.EnableChat
 		mt.mu.Unlock()
 		switch {
 		case known:
@@ -141,16 +152,16 @@ func (m *Mesh) eventValidator(mt *meeting, kind string) pubsub.ValidatorEx {
 		case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict) && ev.Type != TypeJoin:
 			// Not decidable yet or a race with end: anti-entropy settles it.
 			return pubsub.ValidationIgnore
-		case errors.Is(err, ErrForbidden) && !(ev.Type == TypeChat && mt.st.record.Settings.EnableChat):
-			return reject("authority")
+		case errors.Is(err, ErrForbidden) && !(ev.Type == TypeChat && chatOn):
+			return m.reject("authority")
 		case errors.Is(err, ErrInvalid):
-			return reject("invalid")
+			return m.reject("invalid")
 		}
 		// Remaining failures (a chat racing its author's join, a join racing
 		// a full meeting) are stored; the fold decides them in log order.
 		msg.ValidatorData = ev
 		return pubsub.ValidationAccept
-	}
+	})
 }
 
 func (m *Mesh) readTopic(ctx context.Context, mt *meeting, kind string, sub *pubsub.Subscription) {
