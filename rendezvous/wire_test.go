@@ -150,3 +150,32 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeResponse covers what a client reads from a server: the frame,
+// the response body and every discovered peer in it.
+func FuzzDecodeResponse(f *testing.F) {
+	for _, s := range []string{
+		`{"v":1,"status":"ok","ttl":60}`,
+		`{"v":1,"status":"ok","peers":[{"id":"12D3KooWGgRbX8b3mzJr1z8vCaxmbUExAsTyNFFp7p3aaiAoy1NV","addrs":["/ip4/127.0.0.1/tcp/1"]}]}`,
+		`{"v":1,"status":"error","code":"rate_limited","error":"slow down"}`,
+		`{"v":1,"status":"ok","peers":[{"id":"x","addrs":["/garbage"]}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		framed := binary.AppendUvarint(nil, uint64(len(b)))
+		body, err := readFrame(bufio.NewReader(bytes.NewReader(append(framed, b...))), maxResponseSize)
+		if err != nil {
+			return
+		}
+		resp, err := decodeResponse(body)
+		if err != nil {
+			return
+		}
+		for _, wp := range resp.Peers {
+			if ai, err := parseWirePeer(wp); err == nil && ai.ID.Validate() != nil {
+				t.Fatalf("accepted peer with invalid ID %+v", wp)
+			}
+		}
+	})
+}
