@@ -143,6 +143,9 @@ func TestLiveEvents(t *testing.T) {
 	})
 	b.do(t, http.MethodPost, "/api/meetings/"+id+"/leave", nil, nil)
 	waitEvent(t, evs, "participant-left", func(d map[string]any) bool { return d["name"] == "bob" })
+	// Rejoining works, and the others see it without reloading.
+	b.join(t, m.JoinURL)
+	waitEvent(t, evs, "participant-joined", func(d map[string]any) bool { return d["name"] == "bob" && d["leftAt"] == nil })
 	a.do(t, http.MethodPost, "/api/meetings/"+id+"/end", nil, nil)
 	waitEvent(t, evs, "meeting-ended", nil)
 }
