@@ -1,13 +1,14 @@
 // Participants panel: who is here, their role and media state.
 import { h, replace, shortId } from './dom.js';
 import { peerId, displayName, mediaState, isActiveParticipant } from './model.js';
+import { icon } from './icons.js';
 
 const ICONS = [
-  ['audio', '🎤', 'microphone on', 'microphone off'],
-  ['video', '📷', 'camera on', 'camera off'],
-  ['screenShare', '🖥', 'sharing screen', ''],
-  ['handRaised', '✋', 'hand raised', ''],
-  ['speaking', '🔊', 'speaking', ''],
+  ['audio', 'mic', 'microphone on', 'microphone off'],
+  ['video', 'camera', 'camera on', 'camera off'],
+  ['screenShare', 'screen', 'sharing screen', ''],
+  ['handRaised', 'hand', 'hand raised', ''],
+  ['speaking', 'speaker', 'speaking', ''],
 ];
 
 export function createParticipants() {
@@ -28,8 +29,8 @@ export function createParticipants() {
           h('span', { class: 'muted small mono', title: id }, shortId(id))),
         h('div', { class: 'state' },
           p.role ? h('span', { class: `badge role-${p.role}` }, p.role) : null,
-          ICONS.map(([k, icon, on, off]) => (st[k] || off)
-            ? h('span', { class: st[k] ? 'on' : 'off', title: st[k] ? on : off, 'aria-label': st[k] ? on : off }, icon)
+          ICONS.map(([k, name, on, off]) => (st[k] || off)
+            ? h('span', { class: st[k] ? 'on' : 'off', title: st[k] ? on : off, role: 'img', 'aria-label': st[k] ? on : off, 'data-icon': k }, icon(name, !st[k]))
             : null),
           onRole && id !== me && p.role !== 'host'
             ? h('button', {

@@ -1,0 +1,300 @@
+// The meeting page once joined: header, video grid, controls, participants
+// and chat, fed by the events WebSocket (which also carries media signalling).
+import { api, openEvents } from './api.js';
+import { h, replace, fmtTime, toast } from './dom.js';
+import { list, meetingOf, peerId, displayName, hostPeerId, mediaState, isActiveParticipant } from './model.js';
+import { createChat } from './chat.js';
+import { createParticipants } from './participants.js';
+import { createTiles } from './tiles.js';
+import { createControls } from './controls.js';
+import { MediaSession, canvasTrack } from './media.js';
+import { Publisher } from './publisher.js';
+
+export class MeetingPage {
+  constructor(app, id, meeting, node) {
+    this.app = app;
+    this.id = id;
+    this.meeting = meeting;
+    this.me = peerId(node);
+    this.myName = node?.name || '';
+    this.participants = [];
+    this.gone = new Map(); // peer seen leaving -> when, until they join again
+    this.remote = {}; // peerId -> {mic, camera, screen} tracks from the node
+    this.people = createParticipants();
+    this.chat = createChat(id, (pid) => this.nameOf(pid));
+    this.tiles = createTiles();
+    this.controls = createControls({
+      onToggle: (k) => this.pub.toggle(k),
+      onLeave: () => this.leave(),
+      onEnd: () => this.end(),
+    });
+    this.header = h('section', { class: 'card meeting-head' });
+    this.conn = h('span', { class: 'conn muted small', id: 'conn' }, 'connecting…');
+    this.mediaConn = h('span', { class: 'conn muted small', id: 'media-conn' }, '');
+    this.refreshTimer = null;
+    this.renderTimer = null;
+    this.media = new MediaSession(id, {
+      send: (m) => this.events?.send({ type: 'signal', data: m }),
+      onRemote: (peers) => { this.remote = peers; this.renderTiles(); },
+      onStatus: (st) => this.onMediaStatus(st),
+      log: (m) => console.warn('meshmeet media:', m),
+    });
+    this.pub = new Publisher(id, this.media, () => this.renderLocal());
+  }
+
+  start(localP) {
+    const chatOn = this.meeting?.settings?.enableChat !== false;
+    replace(this.app, h('div', { class: 'meeting' },
+      this.header,
+      h('div', { class: 'meeting-main' },
+        h('div', { class: 'stage-col' }, this.tiles.el, this.controls.el),
+        h('aside', { class: 'side' }, this.people.el, chatOn ? this.chat.el : null))));
+    this.app.classList.add('wide-app');
+    this.renderHeader();
+    this.renderLocal();
+    this.refreshParticipants();
+    if (chatOn) this.chat.load();
+    const ended = this.meeting?.status === 'ended';
+    if (!ended) {
+      this.events = openEvents(this.id, (ev) => this.onEvent(ev), (st) => this.onConn(st));
+      this.pub.start(localP);
+    } else {
+      localP.then(({ audio, video }) => { audio?.stop(); video?.stop(); });
+      this.onEnded();
+    }
+    window.addEventListener('pagehide', () => this.shutdown(), { once: true });
+    this.installHook();
+  }
+
+  // installHook exposes a small API for automated tests.
+  installHook() {
+    window.meshmeet = {
+      me: this.me,
+      meetingId: this.id,
+      stats: async () => {
+        const s = await this.media.stats();
+        s.local.state = { ...this.pub.state };
+        return s;
+      },
+      state: () => ({ ...this.pub.state }),
+      remotePeers: () => Object.keys(this.remote),
+      tiles: () => [...document.querySelectorAll('#tiles .tile')].map((t) => ({ peer: t.dataset.peer, source: t.dataset.source, video: t.dataset.video, audio: t.dataset.audio, hand: t.dataset.hand, screen: t.dataset.screen })),
+      toggle: (k) => this.pub.toggle(k),
+      shareCanvas: () => this.pub.publishScreen(canvasTrack(this.myName || 'screen')),
+      stopShare: () => this.pub.stopScreen(),
+    };
+  }
+
+  shutdown() {
+    this.pub.stop();
+    this.media.close();
+    this.events?.close();
+  }
+
+  nameOf(pid) {
+    const p = this.participants.find((x) => peerId(x) === pid);
+    return p ? displayName(p) : '';
+  }
+
+  isHost() {
+    const host = hostPeerId(this.meeting);
+    return !host || host === this.me; // unknown: offer it, the node decides
+  }
+
+  renderHeader() {
+    const mt = this.meeting || {};
+    const link = mt.joinUrl ||
+      (new URLSearchParams(location.hash.slice(1)).has('k') ? location.href : '');
+    replace(this.header,
+      h('div', { class: 'row between wrap' },
+        h('div', { class: 'head-title' },
+          h('h1', {}, mt.title || 'Meeting'),
+          h('p', { class: 'muted small' },
+            h('span', { class: `badge ${mt.status || ''}` }, mt.status || 'unknown'), ' ',
+            [fmtTime(mt.scheduledTime), mt.duration ? `${mt.duration} min` : ''].filter(Boolean).join(' · '), ' ',
+            this.conn, ' ', this.mediaConn)),
+        link ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, 'Copy join link') : null),
+      mt.description ? h('p', { class: 'desc' }, mt.description) : null);
+  }
+
+  renderLocal() {
+    this.controls.render(this.pub.state, {
+      ended: this.meeting?.status === 'ended',
+      host: this.isHost(),
+      unavailable: this.pub.unavailable,
+    });
+    this.renderTiles();
+  }
+
+  // renderTiles: everyone present or sending, except those seen leaving.
+  renderTiles() {
+    const byId = new Map();
+    for (const p of this.participants) {
+      const id = peerId(p);
+      if (!id || id === this.me || !isActiveParticipant(p) || this.gone.has(id)) continue;
+      byId.set(id, { peerId: id, name: displayName(p), fingerprint: p.fingerprint || '', online: p.online, state: mediaState(p), tracks: {} });
+    }
+    for (const [id, tracks] of Object.entries(this.remote)) {
+      if (id === this.me || this.gone.has(id)) continue;
+      if (!byId.has(id)) byId.set(id, { peerId: id, name: '', fingerprint: '', state: { audio: !!tracks.mic, video: !!tracks.camera, screenShare: !!tracks.screen }, tracks: {} });
+      byId.get(id).tracks = tracks;
+    }
+    const mine = this.participants.find((p) => peerId(p) === this.me);
+    const self = this.meeting?.status === 'ended' ? null : {
+      peerId: this.me,
+      name: `${this.myName || 'You'} (you)`,
+      fingerprint: mine?.fingerprint || '',
+      state: { ...this.pub.state, speaking: mediaState(mine).speaking },
+      tracks: { camera: this.pub.camera, screen: this.pub.screen },
+    };
+    this.tiles.render(self, [...byId.values()]);
+  }
+
+  async refreshParticipants() {
+    try {
+      this.participants = list(await api.participants(this.id), 'participants');
+    } catch (e) {
+      if (e.status !== 404) toast(`Participants: ${e.message}`, true);
+      return;
+    }
+    for (const p of this.participants) { // joined again since we saw them go
+      const at = this.gone.get(peerId(p));
+      if (at && isActiveParticipant(p) && Date.parse(p.joinedAt) > at) this.gone.delete(peerId(p));
+    }
+    this.renderPeople();
+  }
+
+  renderPeople() {
+    const canModerate = this.isHost() && this.meeting?.status !== 'ended';
+    const shown = this.participants.filter((p) => !this.gone.has(peerId(p)));
+    this.people.render(shown, this.me, canModerate ? (pid, role) => this.setRole(pid, role) : null);
+    this.chat.rerender();
+    this.renderTiles();
+  }
+
+  // upsert applies one participant from an event at once, before the refresh.
+  upsert(p) {
+    const id = peerId(p);
+    if (!id) return;
+    const i = this.participants.findIndex((x) => peerId(x) === id);
+    if (i >= 0) this.participants[i] = { ...this.participants[i], ...p };
+    else this.participants.push(p);
+    this.renderPeople();
+  }
+
+  scheduleRefresh() {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => this.refreshParticipants(), 150);
+  }
+
+  async refreshMeeting() {
+    try {
+      this.meeting = meetingOf(await api.meeting(this.id));
+      this.renderHeader();
+      this.renderLocal();
+    } catch { /* keep what we have */ }
+  }
+
+  async setRole(pid, role) {
+    try {
+      await api.setRole(this.id, pid, role);
+      this.scheduleRefresh();
+    } catch (e) {
+      toast(e.message, true);
+    }
+  }
+
+  onConn(st) {
+    this.conn.textContent = st === 'open' ? '● live' : 'reconnecting…';
+    this.conn.classList.toggle('live', st === 'open');
+    if (st === 'open') {
+      this.media.connect(); // (re)start the media session on every (re)connect
+      this.chat.load(); // fill any gap while disconnected
+      this.scheduleRefresh();
+    }
+  }
+
+  onMediaStatus(st) {
+    const text = { connected: '● media', connecting: 'media connecting…', new: 'media connecting…', disconnected: 'media reconnecting…', failed: 'media failed, retrying…', closed: 'media off' }[st] || st;
+    this.mediaConn.textContent = text;
+    this.mediaConn.dataset.state = st;
+    this.mediaConn.classList.toggle('live', st === 'connected');
+  }
+
+  onEvent(ev) {
+    const d = ev.data;
+    switch (ev.type) {
+      case 'signal':
+        this.media.onSignal(d);
+        break;
+      case 'chat-message':
+        this.chat.add(d);
+        break;
+      case 'participant-joined':
+        if (peerId(d)) this.gone.delete(peerId(d));
+        if (d && typeof d === 'object' && !d.leftAt) this.upsert(d);
+        this.scheduleRefresh();
+        break;
+      case 'participant-left':
+        if (peerId(d) && peerId(d) !== this.me) this.gone.set(peerId(d), Date.now());
+        this.renderPeople();
+        this.scheduleRefresh();
+        break;
+      case 'media-state-changed':
+        if (d && typeof d === 'object') this.upsert(d);
+        this.scheduleRefresh();
+        break;
+      case 'meeting-updated':
+        this.refreshMeeting();
+        this.scheduleRefresh();
+        break;
+      case 'meeting-ended':
+        this.onEnded();
+        break;
+      default:
+        break;
+    }
+  }
+
+  onEnded() {
+    if (this.meeting) this.meeting.status = 'ended';
+    this.pub.stop();
+    this.media.close();
+    this.remote = {};
+    this.renderHeader();
+    this.renderLocal();
+    this.chat.disable('The meeting has ended.');
+    toast('The meeting has ended.');
+  }
+
+  async leave() {
+    this.pub.stop();
+    this.media.close();
+    try {
+      await api.leave(this.id);
+    } catch (e) {
+      if (e.status !== 404 && e.status !== 409) toast(e.message, true);
+    }
+    this.events?.close();
+    location.assign('/');
+  }
+
+  async end() {
+    if (!confirm('End this meeting for everyone?')) return;
+    try {
+      await api.end(this.id);
+      this.onEnded();
+    } catch (e) {
+      toast(e.message, true);
+    }
+  }
+}
+
+async function copy(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast('Join link copied.');
+  } catch {
+    prompt('Copy the join link:', text);
+  }
+}
