@@ -61,16 +61,21 @@ var clips = sync.OnceValues(func() ([][]byte, [][]byte) {
 
 // net is the in-memory signalling of a test: ordered delivery per destination.
 type testNet struct {
-	t       *testing.T
+	t       testing.TB
 	mu      sync.Mutex
 	engines map[string]*Engine
 	brow    map[string]*fakeBrowser
 	queues  map[string]chan func()
 	ctx     context.Context
 	wg      sync.WaitGroup
+
+	// remote, when set, carries messages to engines and browsers of another process
+	// (BenchmarkMeshNode): kind is "peer" (node → node), "browser" (node → its browser)
+	// or "node" (browser → its node); to is the node's peer ID. inject is its other end.
+	remote func(kind, to, from string, msg []byte)
 }
 
-func newTestNet(t *testing.T) *testNet {
+func newTestNet(t testing.TB) *testNet {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &testNet{t: t, engines: map[string]*Engine{}, brow: map[string]*fakeBrowser{}, queues: map[string]chan func(){}, ctx: ctx}
 	t.Cleanup(func() { cancel(); n.wg.Wait() })
@@ -120,6 +125,8 @@ func (s nodeSignaller) SendToPeer(peerID string, msg []byte) error {
 		s.n.mu.Unlock()
 		if e != nil {
 			_ = e.HandlePeerSignal(sig.MeetingID, s.self, msg)
+		} else if s.n.remote != nil {
+			s.n.remote("peer", peerID, s.self, msg)
 		}
 	})
 	return nil
@@ -132,9 +139,44 @@ func (s nodeSignaller) SendToBrowser(meetingID string, msg []byte) error {
 		s.n.mu.Unlock()
 		if b != nil {
 			b.handle(msg)
+		} else if s.n.remote != nil {
+			s.n.remote("browser", s.self, "", msg)
 		}
 	})
 	return nil
+}
+
+// inject delivers a message that came from another process (see testNet.remote).
+func (n *testNet) inject(kind, to, from string, msg []byte) {
+	switch kind {
+	case "peer":
+		n.deliver(to, func() {
+			n.mu.Lock()
+			e := n.engines[to]
+			n.mu.Unlock()
+			if e != nil {
+				_ = e.HandlePeerSignal(testMeeting, from, msg)
+			}
+		})
+	case "browser":
+		n.deliver("browser-"+to, func() {
+			n.mu.Lock()
+			b := n.brow[to]
+			n.mu.Unlock()
+			if b != nil {
+				b.handle(msg)
+			}
+		})
+	case "node":
+		n.deliver("node-of-browser-"+to, func() {
+			n.mu.Lock()
+			e := n.engines[to]
+			n.mu.Unlock()
+			if e != nil {
+				_ = e.HandleBrowserSignal(testMeeting, msg)
+			}
+		})
+	}
 }
 
 func testConfig() Config {
@@ -188,7 +230,7 @@ func (n *testNet) startEngine(id string, wrap func(net.PacketConn) net.PacketCon
 // fakeBrowser is a pion PeerConnection speaking the browser side of the protocol; it
 // publishes the VP8 and Opus clips and counts what it receives per participant.
 type fakeBrowser struct {
-	t       *testing.T
+	t       testing.TB
 	n       *testNet
 	node    string
 	e       *Engine
@@ -265,6 +307,10 @@ func (b *fakeBrowser) send(s Signal) {
 	s.MeetingID = testMeeting
 	msg := encodeSignal(s)
 	b.n.deliver("node-of-browser-"+b.node, func() {
+		if b.e == nil && b.n.remote != nil {
+			b.n.remote("node", b.node, "", msg)
+			return
+		}
 		if err := b.e.HandleBrowserSignal(testMeeting, msg); err != nil {
 			b.t.Logf("HandleBrowserSignal: %v", err)
 		}

@@ -2,6 +2,7 @@ package media
 
 import (
 	"os"
+	"strconv"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -10,6 +11,10 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv(benchPeerEnv) != "" {
 		runBenchPeer()
+		return
+	}
+	if n, err := strconv.Atoi(os.Getenv(benchMeshEnv)); err == nil {
+		runMeshPeers(n)
 		return
 	}
 	goleak.VerifyTestMain(m)
