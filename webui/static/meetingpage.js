@@ -39,7 +39,7 @@ export class MeetingPage {
       onStatus: (st) => this.onMediaStatus(st),
       log: (m) => console.warn('meshmeet media:', m),
     });
-    this.pub = new Publisher(id, this.media, () => this.renderLocal());
+    this.pub = new Publisher(id, this.media, () => { this.renderLocal(); this.renderPeopleSoon(); });
   }
 
   start(localP) {
@@ -166,10 +166,17 @@ export class MeetingPage {
 
   renderPeople() {
     const canModerate = this.isHost() && this.meeting?.status !== 'ended';
-    const shown = this.participants.filter((p) => !this.gone.has(peerId(p)));
+    // Our own media state is what this page publishes, whatever presence says.
+    const shown = this.participants.filter((p) => !this.gone.has(peerId(p)))
+      .map((p) => (peerId(p) === this.me ? { ...p, media: { ...mediaState(p), ...this.pub.state } } : p));
     this.people.render(shown, this.me, canModerate ? (pid, role) => this.setRole(pid, role) : null);
     this.chat.rerender();
     this.renderTiles();
+  }
+
+  renderPeopleSoon() {
+    if (this.peopleTimer) return;
+    this.peopleTimer = setTimeout(() => { this.peopleTimer = null; this.renderPeople(); }, 0);
   }
 
   // upsert applies one participant from an event at once, before the refresh.
