@@ -337,6 +337,21 @@ func TestBrowsersMeet(t *testing.T) {
 			})
 		}
 	})
+	t.Run("end button only for the host", func(t *testing.T) {
+		for i, br := range p.browsers {
+			want := i == 0
+			eventually(t, 5*time.Second, br.name+" end button", func() error {
+				shown, err := eval[bool](br, `!document.getElementById('btn-end').hidden`)
+				if err != nil {
+					return err
+				}
+				if shown != want {
+					return fmt.Errorf("end button shown=%v, want %v", shown, want)
+				}
+				return nil
+			})
+		}
+	})
 	if t.Failed() {
 		return
 	}
@@ -493,4 +508,17 @@ func shots(t *testing.T, p *party, dir string) {
 	A.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 	A.screenshot(filepath.Join(dir, "meshmeet-phone.png"))
 	A.do(chromedp.EmulateViewport(1280, 800))
+	// alice with camera and microphone off, as bob sees her
+	for _, k := range []string{"video", "audio"} {
+		if _, err := eval[any](A, `window.meshmeet.toggle('`+k+`').then(() => true)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(time.Second)
+	p.browsers[1].screenshot(filepath.Join(dir, "meshmeet-desktop-bob.png"))
+	for _, k := range []string{"video", "audio"} {
+		if _, err := eval[any](A, `window.meshmeet.toggle('`+k+`').then(() => true)`); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

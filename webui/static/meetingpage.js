@@ -96,9 +96,10 @@ export class MeetingPage {
     return p ? displayName(p) : '';
   }
 
+  // isHost: from the meeting record, else from the live roles; unknown is no.
   isHost() {
-    const host = hostPeerId(this.meeting);
-    return !host || host === this.me; // unknown: offer it, the node decides
+    const host = hostPeerId(this.meeting) || peerId(this.participants.find((p) => p.role === 'host'));
+    return !!host && host === this.me;
   }
 
   renderHeader() {
@@ -161,7 +162,9 @@ export class MeetingPage {
       const at = this.gone.get(peerId(p));
       if (at && isActiveParticipant(p) && Date.parse(p.joinedAt) > at) this.gone.delete(peerId(p));
     }
+    if (!hostPeerId(this.meeting)) this.refreshMeeting(); // the record may have synced since
     this.renderPeople();
+    this.renderLocal();
   }
 
   renderPeople() {

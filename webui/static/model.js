@@ -46,7 +46,7 @@ export function isActiveParticipant(p) {
 export function hostPeerId(mt) {
   if (!mt) return '';
   const direct = mt.host ?? mt.hostPeerId ?? mt.hostId ?? mt.createdBy;
-  if (typeof direct === 'string') return direct;
+  if (typeof direct === 'string' && direct) return direct;
   if (direct && typeof direct === 'object') return peerId(direct);
   const h = list(mt.participants, 'participants').find((p) => p.role === 'host');
   return h ? peerId(h) : '';
