@@ -3,6 +3,7 @@ package mesh
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -51,6 +52,9 @@ func (m *Mesh) CreateMeeting(ctx context.Context, body []byte) (MeetingView, []b
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
 	r.Nonce = hex.EncodeToString(nonce)
+	if r.Settings.RequireApproval {
+		r.Lobby = base64.RawURLEncoding.EncodeToString(newSecret())
+	}
 	r.CreatedAt = time.Now().UTC().Truncate(time.Millisecond)
 	rb, err := json.Marshal(r)
 	if err != nil {
@@ -68,17 +72,26 @@ func (m *Mesh) CreateMeeting(ctx context.Context, body []byte) (MeetingView, []b
 	if err := m.publishSigned(ctx, mt, ev); err != nil {
 		return MeetingView{}, nil, err
 	}
+	if err := m.watchLobby(mt); err != nil {
+		return MeetingView{}, nil, err
+	}
 	m.kickDiscovery()
 	return m.view(mt), secret, nil
 }
 
-// Secret returns the link secret of a known meeting, to rebuild its link.
-func (m *Mesh) Secret(id string) ([]byte, error) {
+// ShareKey returns the key a meeting's link carries: the lobby key when
+// the meeting requires approval (lobby is then true), else the meeting key.
+func (m *Mesh) ShareKey(id string) (key []byte, lobby bool, err error) {
 	mt, err := m.meeting(id)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return mt.keys.secret, nil
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	if k := mt.st.record.lobbyKey(); k != nil {
+		return k, true, nil
+	}
+	return mt.keys.secret, false, nil
 }
 
 func (m *Mesh) view(mt *meeting) MeetingView {
@@ -126,24 +139,64 @@ func (m *Mesh) known(id string) (*meeting, error) {
 }
 
 // Join enters a meeting from its link: it learns the meeting from peers if
-// needed, then announces this node. Joining again is harmless.
+// needed, then announces this node. Joining again is harmless. A lobby link
+// of a meeting this node is not admitted to yet returns ErrWaiting: the
+// node knocks until a host or moderator admits it, then joins by itself.
 func (m *Mesh) Join(ctx context.Context, link string) (MeetingView, error) {
 	if err := m.running(); err != nil {
 		return MeetingView{}, err
 	}
-	id, secret, err := ParseJoinLink(link)
+	id, key, lobby, err := ParseJoinLink(link)
 	if err != nil {
 		return MeetingView{}, err
 	}
-	if mt, err := m.meeting(id); err == nil && string(mt.keys.secret) != string(secret) {
+	if lobby {
+		if mt, err := m.meeting(id); err == nil {
+			return m.joinMember(ctx, mt, key)
+		}
+		if err := m.knock(id, key); err != nil {
+			return MeetingView{}, err
+		}
+		return MeetingView{ID: id, Status: "waiting"}, fmt.Errorf("join meeting %s: %w", id, ErrWaiting)
+	}
+	if mt, err := m.meeting(id); err == nil && string(mt.keys.secret) != string(key) {
 		return MeetingView{}, fmt.Errorf("%w: the link's key does not match this meeting", ErrForbidden)
 	}
-	mt, err := m.openMeeting(id, secret)
+	mt, err := m.enter(ctx, id, key)
 	if err != nil {
 		return MeetingView{}, err
 	}
-	if err := m.awaitRecord(ctx, mt); err != nil {
+	return m.view(mt), nil
+}
+
+// joinMember joins with a lobby link a meeting whose key this node holds
+// (its host, or someone admitted before).
+func (m *Mesh) joinMember(ctx context.Context, mt *meeting, lobbyKey []byte) (MeetingView, error) {
+	mt.mu.Lock()
+	have := mt.st.record.lobbyKey()
+	mt.mu.Unlock()
+	if string(have) != string(lobbyKey) {
+		return MeetingView{}, fmt.Errorf("%w: the link's key does not match this meeting", ErrForbidden)
+	}
+	mt, err := m.enter(ctx, mt.id, mt.keys.secret)
+	if err != nil {
 		return MeetingView{}, err
+	}
+	return m.view(mt), nil
+}
+
+// enter opens a meeting with its key, waits for its record and publishes
+// this node's join unless it is in already.
+func (m *Mesh) enter(ctx context.Context, id string, secret []byte) (*meeting, error) {
+	mt, err := m.openMeeting(id, secret)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.awaitRecord(ctx, mt); err != nil {
+		return nil, err
+	}
+	if err := m.watchLobby(mt); err != nil {
+		return nil, err
 	}
 	mt.mu.Lock()
 	me := mt.st.members[m.self]
@@ -152,11 +205,11 @@ func (m *Mesh) Join(ctx context.Context, link string) (MeetingView, error) {
 	if !already {
 		body, _ := json.Marshal(joinBody{Name: m.cfg.Name})
 		if _, err := m.publishEvent(ctx, mt, TypeJoin, body); err != nil {
-			return MeetingView{}, fmt.Errorf("join meeting %s: %w", id, err)
+			return nil, fmt.Errorf("join meeting %s: %w", id, err)
 		}
 		m.sendHeartbeat(ctx, mt)
 	}
-	return m.view(mt), nil
+	return mt, nil
 }
 
 // awaitRecord finds peers of the meeting and syncs until its record is here.

@@ -86,8 +86,8 @@ func (m *Mesh) discoveryLoop(ctx context.Context) {
 		}
 		m.reserveRelays(ctx, reservations)
 		if m.disc != nil {
-			for _, mt := range m.snapshot() {
-				m.rendezvous(ctx, mt)
+			for _, ns := range m.namespaces() {
+				m.rendezvous(ctx, ns)
 			}
 		}
 		select {
@@ -99,15 +99,30 @@ func (m *Mesh) discoveryLoop(ctx context.Context) {
 	}
 }
 
-// rendezvous registers this node under the meeting's secret-derived
-// namespace and dials the others registered there.
-func (m *Mesh) rendezvous(ctx context.Context, mt *meeting) {
+// namespaces are the rendezvous namespaces of every meeting and lobby this
+// node is in; each is derived from a link key, so the server learns nothing.
+func (m *Mesh) namespaces() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, mt := range m.meetings {
+		out = append(out, mt.keys.ns)
+	}
+	for _, lb := range m.lobbies {
+		out = append(out, lb.keys.ns)
+	}
+	return out
+}
+
+// rendezvous registers this node under a namespace and dials the others
+// registered there.
+func (m *Mesh) rendezvous(ctx context.Context, ns string) {
 	ctx, cancel := context.WithTimeout(ctx, rendezvousCall)
 	defer cancel()
-	if err := m.disc.Register(ctx, mt.keys.ns, rendezvousTTL); err != nil {
+	if err := m.disc.Register(ctx, ns, rendezvousTTL); err != nil {
 		m.log.Debug("rendezvous register failed", "err", err)
 	}
-	peers, err := m.disc.Discover(ctx, mt.keys.ns, discoverLimit)
+	peers, err := m.disc.Discover(ctx, ns, discoverLimit)
 	if err != nil {
 		m.log.Debug("rendezvous discover failed", "err", err)
 		return

@@ -20,6 +20,7 @@ const (
 	TypeRole    = "role"
 	TypeEnd     = "end"
 	TypeChat    = "chat"
+	TypeAdmit   = "admit"
 )
 
 const (
@@ -157,6 +158,13 @@ func checkEventShape(ev *Event) error {
 		var b roleBody
 		if err = decodeStrict(ev.Body, &b); err == nil {
 			err = b.validate()
+		}
+	case TypeAdmit:
+		var b admitBody
+		if err = decodeStrict(ev.Body, &b); err == nil {
+			if _, perr := peer.Decode(b.Peer); perr != nil {
+				err = fmt.Errorf("%w: admitted peer", ErrInvalid)
+			}
 		}
 	case TypeChat:
 		var b chatBody

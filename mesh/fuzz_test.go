@@ -64,14 +64,14 @@ func FuzzParseJoinLink(f *testing.F) {
 	f.Add(FormatJoinLink("http://127.0.0.1:7700", "0123456789abcdef0123456789abcdef", newSecret()))
 	f.Add("http://localhost/m/x#k=")
 	f.Fuzz(func(t *testing.T, link string) {
-		id, secret, err := ParseJoinLink(link)
-		if err != nil {
+		id, secret, lobby, err := ParseJoinLink(link)
+		if err != nil || lobby {
 			return
 		}
 		if !meetingIDPattern.MatchString(id) || len(secret) != secretLen {
 			t.Fatalf("accepted %q", link)
 		}
-		id2, secret2, err := ParseJoinLink(FormatJoinLink("http://h", id, secret))
+		id2, secret2, _, err := ParseJoinLink(FormatJoinLink("http://h", id, secret))
 		if err != nil || id2 != id || !bytes.Equal(secret, secret2) {
 			t.Fatal("round trip failed")
 		}
@@ -107,5 +107,19 @@ func FuzzSyncFrames(f *testing.F) {
 		_ = readSealed(bytes.NewReader(raw), k, &d)
 		var o syncOffer
 		_ = readSealed(bytes.NewReader(raw), k, &o)
+	})
+}
+
+func FuzzDecodeLobbyMessage(f *testing.F) {
+	_, id := fuzzKey(f)
+	k, _ := json.Marshal(lobbyMsg{Knock: &knock{V: 1, Meeting: "0123456789abcdef0123456789abcdef", Peer: id, Name: "n", Box: make([]byte, 32)}})
+	w, _ := json.Marshal(lobbyMsg{Welcome: &welcome{V: 1, Meeting: "0123456789abcdef0123456789abcdef", Peer: id, Eph: make([]byte, 32), Sealed: make([]byte, 72)}})
+	f.Add(k)
+	f.Add(w)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m, err := DecodeLobbyMessage(raw)
+		if err == nil && (m.Knock == nil) == (m.Welcome == nil) {
+			t.Fatalf("accepted %s", raw)
+		}
 	})
 }

@@ -41,6 +41,7 @@ type Mesh struct {
 
 	mu       sync.Mutex
 	meetings map[string]*meeting
+	lobbies  map[string]*lobby
 	limits   map[peer.ID]*rate.Limiter
 	media    map[string]MediaState // this node's media state per meeting
 	signals  map[peer.ID]*signalOut
@@ -74,7 +75,7 @@ func New(cfg Config) (*Mesh, error) {
 	m := &Mesh{
 		cfg: cfg, log: cfg.Logger, clock: newClock(), self: self,
 		ready: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
-		meetings: map[string]*meeting{}, limits: map[peer.ID]*rate.Limiter{},
+		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, limits: map[peer.ID]*rate.Limiter{},
 		media: map[string]MediaState{}, lastSync: map[string]int64{}, signals: map[peer.ID]*signalOut{},
 	}
 	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)

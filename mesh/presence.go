@@ -89,6 +89,7 @@ func (m *Mesh) presenceLoop(ctx context.Context) {
 			for _, mt := range m.snapshot() {
 				m.expire(mt, now)
 			}
+			m.expireKnocks(now)
 		}
 	}
 }

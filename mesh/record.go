@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -26,6 +27,21 @@ type Record struct {
 	Settings      Settings   `json:"settings"`
 	CreatedAt     time.Time  `json:"createdAt"`
 	Nonce         string     `json:"nonce"`
+	// Lobby is the lobby key (base64url) of a meeting that requires
+	// approval; members read it here, joiners get it in the link.
+	Lobby string `json:"lobby,omitempty"`
+}
+
+// lobbyKey decodes the record's lobby key, nil when there is none.
+func (r *Record) lobbyKey() []byte {
+	if r == nil || r.Lobby == "" {
+		return nil
+	}
+	k, err := base64.RawURLEncoding.DecodeString(r.Lobby)
+	if err != nil || len(k) != secretLen {
+		return nil
+	}
+	return k
 }
 
 // Settings are the meeting's options from the original design.
@@ -116,6 +132,9 @@ func (r Record) validate() error {
 	if len(r.Nonce) != 32 {
 		return fmt.Errorf("%w: record nonce", ErrInvalid)
 	}
+	if r.Settings.RequireApproval != (r.lobbyKey() != nil) || (r.Lobby != "" && r.lobbyKey() == nil) {
+		return fmt.Errorf("%w: record lobby key", ErrInvalid)
+	}
 	return nil
 }
 
@@ -133,6 +152,11 @@ const (
 	RoleModerator   = "moderator"
 	RoleParticipant = "participant"
 )
+
+// admitBody names the joiner a host or moderator lets in.
+type admitBody struct {
+	Peer string `json:"peer"`
+}
 
 type roleBody struct {
 	Peer string `json:"peer"`

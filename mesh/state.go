@@ -36,12 +36,13 @@ type state struct {
 	status  string
 	endedAt *time.Time
 	members map[peer.ID]*member
-	order   []peer.ID // first-join order
-	valid   map[string]bool
+	order    []peer.ID // first-join order
+	admitted map[peer.ID]bool
+	valid    map[string]bool
 }
 
 func newState(id string) *state {
-	return &state{id: id, status: StatusScheduled, members: map[peer.ID]*member{}, valid: map[string]bool{}}
+	return &state{id: id, status: StatusScheduled, members: map[peer.ID]*member{}, admitted: map[peer.ID]bool{}, valid: map[string]bool{}}
 }
 
 func (s *state) presentCount() int {
@@ -75,6 +76,9 @@ func (s *state) check(ev *Event) error {
 	inMeeting := m != nil && m.present()
 	switch ev.Type {
 	case TypeJoin:
+		if s.record.Settings.RequireApproval && ev.Author != s.host && !s.admitted[ev.Author] {
+			return fmt.Errorf("%w: waiting for the host to admit you", ErrForbidden)
+		}
 		if !inMeeting && s.presentCount() >= s.record.Settings.MaxParticipants {
 			return fmt.Errorf("%w: the meeting is full (at most %d participants)", ErrConflict, s.record.Settings.MaxParticipants)
 		}
@@ -92,6 +96,10 @@ func (s *state) check(ev *Event) error {
 	case TypeEnd:
 		if ev.Author != s.host {
 			return fmt.Errorf("%w: only the host can end the meeting", ErrForbidden)
+		}
+	case TypeAdmit:
+		if !inMeeting || (m.Role != RoleHost && m.Role != RoleModerator) {
+			return fmt.Errorf("%w: only the host or a moderator can admit", ErrForbidden)
 		}
 	case TypeRole:
 		if ev.Author != s.host {
@@ -143,6 +151,11 @@ func (s *state) apply(ev *Event) bool {
 		_ = json.Unmarshal(ev.Body, &b)
 		target, _ := peer.Decode(b.Peer)
 		s.members[target].Role = b.Role
+	case TypeAdmit:
+		var b admitBody
+		_ = json.Unmarshal(ev.Body, &b)
+		target, _ := peer.Decode(b.Peer)
+		s.admitted[target] = true
 	case TypeEnd:
 		s.status, s.endedAt = StatusEnded, &at
 		for _, m := range s.members {

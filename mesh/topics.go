@@ -26,8 +26,14 @@ func (m *Mesh) loadMeetings() error {
 		return fmt.Errorf("load meetings: %w", err)
 	}
 	for id, secret := range secrets {
-		if _, err := m.openMeeting(id, secret); err != nil {
+		mt, err := m.openMeeting(id, secret)
+		if err != nil {
 			return err
+		}
+		if mt.st.record != nil {
+			if err := m.watchLobby(mt); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -152,7 +158,7 @@ func (m *Mesh) eventValidator(mt *meeting, kind string) pubsub.ValidatorEx {
 		case errors.Is(err, ErrNotFound), errors.Is(err, ErrConflict) && ev.Type != TypeJoin:
 			// Not decidable yet or a race with end: anti-entropy settles it.
 			return pubsub.ValidationIgnore
-		case errors.Is(err, ErrForbidden) && !(ev.Type == TypeChat && chatOn):
+		case errors.Is(err, ErrForbidden) && ev.Type != TypeJoin && !(ev.Type == TypeChat && chatOn):
 			return m.reject("authority")
 		case errors.Is(err, ErrInvalid):
 			return m.reject("invalid")

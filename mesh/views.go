@@ -15,6 +15,7 @@ const (
 	NoticeMediaState  = "media-state-changed"
 	NoticeUpdated     = "meeting-updated"
 	NoticeEnded       = "meeting-ended"
+	NoticeLobby       = "lobby-updated"
 	noticeBufferDepth = 256
 )
 
@@ -148,10 +149,15 @@ func auditEntry(ev *Event) AuditEntry {
 	if ev.Type == TypeGenesis {
 		a.Type = "created"
 	}
-	if ev.Type == TypeRole {
+	switch ev.Type {
+	case TypeRole:
 		var b roleBody
 		_ = json.Unmarshal(ev.Body, &b)
 		a.Target, a.Role = b.Peer, b.Role
+	case TypeAdmit:
+		var b admitBody
+		_ = json.Unmarshal(ev.Body, &b)
+		a.Target = b.Peer
 	}
 	return a
 }
@@ -167,7 +173,7 @@ func (m *meeting) noticeLocked(ev *Event, self peer.ID) (Notice, bool) {
 		return Notice{NoticeLeft, m.participantLocked(ev.Author, self)}, true
 	case TypeEnd:
 		return Notice{NoticeEnded, m.viewLocked(self)}, true
-	case TypeGenesis, TypeRole:
+	case TypeGenesis, TypeRole, TypeAdmit:
 		return Notice{NoticeUpdated, m.viewLocked(self)}, true
 	}
 	return Notice{}, false

@@ -53,11 +53,26 @@ type meetingJSON struct {
 }
 
 func (b *backend) withLink(v mesh.MeetingView) meetingJSON {
-	out := meetingJSON{MeetingView: v}
-	if secret, err := b.n.mesh.Secret(v.ID); err == nil {
-		out.JoinURL = mesh.FormatJoinLink(b.n.ui.URL(), v.ID, secret)
+	return meetingJSON{MeetingView: v, JoinURL: b.link(v.ID)}
+}
+
+// link is the join link to share: the lobby link when the meeting
+// requires approval.
+func (b *backend) link(id string) string {
+	key, lobby, err := b.n.mesh.ShareKey(id)
+	switch {
+	case err != nil:
+		return ""
+	case lobby:
+		return mesh.FormatLobbyLink(b.n.ui.URL(), id, key)
 	}
-	return out
+	return mesh.FormatJoinLink(b.n.ui.URL(), id, key)
+}
+
+// waitingJSON is a meeting this node waits to be admitted to.
+type waitingJSON struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
 }
 
 func (b *backend) Node(context.Context) (any, error) {
@@ -73,11 +88,12 @@ func (b *backend) Node(context.Context) (any, error) {
 }
 
 func (b *backend) CreateMeeting(ctx context.Context, body []byte) (any, error) {
-	v, secret, err := b.n.mesh.CreateMeeting(ctx, body)
+	v, _, err := b.n.mesh.CreateMeeting(ctx, body)
 	if err != nil {
 		return nil, apiErr(err)
 	}
-	return map[string]any{"meeting": b.withLink(v), "joinUrl": mesh.FormatJoinLink(b.n.ui.URL(), v.ID, secret)}, nil
+	m := b.withLink(v)
+	return map[string]any{"meeting": m, "joinUrl": m.JoinURL}, nil
 }
 
 func (b *backend) Meetings(context.Context) (any, error) {
@@ -93,6 +109,9 @@ func (b *backend) Meetings(context.Context) (any, error) {
 }
 
 func (b *backend) Meeting(_ context.Context, id string) (any, error) {
+	if b.n.mesh.Waiting(id) {
+		return waitingJSON{ID: id, Status: "waiting"}, nil
+	}
 	v, err := b.n.mesh.Meeting(id)
 	if err != nil {
 		return nil, apiErr(err)
@@ -102,6 +121,9 @@ func (b *backend) Meeting(_ context.Context, id string) (any, error) {
 
 func (b *backend) Join(ctx context.Context, joinURL string) (any, error) {
 	v, err := b.n.mesh.Join(ctx, joinURL)
+	if errors.Is(err, mesh.ErrWaiting) {
+		return webui.Waiting{Body: waitingJSON{ID: v.ID, Status: "waiting"}}, nil
+	}
 	if err != nil {
 		return nil, apiErr(err)
 	}
@@ -131,6 +153,15 @@ func (b *backend) SetRole(ctx context.Context, id, peerID, role string) (any, er
 		return nil, apiErr(err)
 	}
 	return b.withLink(v), nil
+}
+
+func (b *backend) Admit(ctx context.Context, id, peerID string) error {
+	return apiErr(b.n.mesh.Admit(ctx, id, peerID))
+}
+
+func (b *backend) Lobby(_ context.Context, id string) (any, error) {
+	l, err := b.n.mesh.Lobby(id)
+	return l, apiErr(err)
 }
 
 func (b *backend) Messages(_ context.Context, id, after string, limit int) (any, error) {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -149,4 +150,48 @@ func TestBadInputIsRefused(t *testing.T) {
 	}
 	// A 4 KiB message exactly is fine.
 	a.do(t, http.MethodPost, "/api/meetings/"+id+"/messages", map[string]any{"text": strings.Repeat("a", 4096)}, nil)
+}
+
+// TestLobbyThroughTheAPI: requireApproval sends joiners to the lobby (202);
+// the host lists and admits them; then they are in.
+func TestLobbyThroughTheAPI(t *testing.T) {
+	a := startNode(t, "alice", "")
+	b := startNode(t, "bob", "", withPeers(a))
+	m := a.create(t, map[string]any{"title": "Approval", "settings": map[string]any{"requireApproval": true}})
+	if !strings.Contains(m.JoinURL, "#l=") {
+		t.Fatalf("link of an approval meeting %q carries the meeting key", m.JoinURL)
+	}
+	a.join(t, m.JoinURL)
+	id := m.Meeting.ID
+	var w map[string]string
+	if err := b.c.Do(t.Context(), http.MethodPost, "/api/meetings/join", map[string]string{"joinUrl": m.JoinURL}, &w); err != nil || w["status"] != "waiting" {
+		t.Fatalf("join: %v %v", w, err)
+	}
+	b.do(t, http.MethodGet, "/api/meetings/"+id, nil, &w)
+	if w["status"] != "waiting" {
+		t.Fatalf("meeting while waiting: %v", w)
+	}
+	b.doErr(t, http.StatusNotFound, http.MethodPost, "/api/meetings/"+id+"/messages", map[string]string{"text": "let me in"})
+	var lobby []mesh.LobbyEntry
+	eventually(t, 10*time.Second, "alice sees bob waiting", func() error {
+		if err := a.c.Do(t.Context(), http.MethodGet, "/api/meetings/"+id+"/lobby", nil, &lobby); err != nil {
+			return err
+		}
+		if len(lobby) != 1 || lobby[0].Name != "bob" {
+			return fmt.Errorf("lobby %+v", lobby)
+		}
+		return nil
+	})
+	a.do(t, http.MethodPost, "/api/meetings/"+id+"/admit", map[string]string{"peerId": lobby[0].PeerID}, nil)
+	eventually(t, 10*time.Second, "bob is in", func() error {
+		var v mesh.MeetingView
+		if err := b.c.Do(t.Context(), http.MethodGet, "/api/meetings/"+id, nil, &v); err != nil {
+			return err
+		}
+		if !v.Joined {
+			return fmt.Errorf("bob not joined: %+v", v)
+		}
+		return nil
+	})
+	post(t, b, id, "thanks")
 }

@@ -21,6 +21,10 @@ type Event struct {
 	Data any    `json:"data"`
 }
 
+// Waiting is what Join returns when the join waits in the lobby; the API
+// answers 202 Accepted with Body.
+type Waiting struct{ Body any }
+
 // Backend is what the local API needs from the node. Every value returned as
 // `any` is JSON-encodable and written to the client as it is. Bodies passed as
 // []byte are the raw request JSON (already size-limited and checked to be
@@ -34,6 +38,10 @@ type Backend interface {
 	Leave(ctx context.Context, id string) error
 	End(ctx context.Context, id string) error
 	SetRole(ctx context.Context, id, peerID, role string) (any, error)
+	// Admit lets a joiner waiting in the lobby in (host or moderator).
+	Admit(ctx context.Context, id, peerID string) error
+	// Lobby lists who waits to be admitted.
+	Lobby(ctx context.Context, id string) (any, error)
 	Messages(ctx context.Context, id, after string, limit int) (any, error)
 	PostMessage(ctx context.Context, id, text string) (any, error)
 	Participants(ctx context.Context, id string) (any, error)

@@ -94,6 +94,14 @@ func (f *fakeBackend) Join(_ context.Context, joinURL string) (any, error) {
 func (f *fakeBackend) Leave(_ context.Context, id string) error { return f.record("Leave", id) }
 func (f *fakeBackend) End(_ context.Context, id string) error   { return f.record("End", id) }
 
+func (f *fakeBackend) Admit(_ context.Context, id, peerID string) error {
+	return f.record("Admit", id, peerID)
+}
+
+func (f *fakeBackend) Lobby(_ context.Context, id string) (any, error) {
+	return f.result("Lobby", []any{}, id)
+}
+
 func (f *fakeBackend) SetRole(_ context.Context, id, peerID, role string) (any, error) {
 	return f.result("SetRole", map[string]any{"peerId": peerID, "role": role}, id, peerID, role)
 }

@@ -91,7 +91,44 @@ func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request) (int, any, 
 	if strings.TrimSpace(req.JoinURL) == "" {
 		return 0, nil, errBadRequest("joinUrl is required")
 	}
-	return ok200(s.backend.Join(r.Context(), strings.TrimSpace(req.JoinURL)))
+	v, err := s.backend.Join(r.Context(), strings.TrimSpace(req.JoinURL))
+	if err != nil {
+		return 0, nil, err
+	}
+	if w, ok := v.(Waiting); ok {
+		return http.StatusAccepted, w.Body, nil
+	}
+	return http.StatusOK, v, nil
+}
+
+type admitRequest struct {
+	PeerID string `json:"peerId"`
+}
+
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var req admitRequest
+	if err := decodeBody(w, r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if req.PeerID == "" {
+		return 0, nil, errBadRequest("peerId is required")
+	}
+	if err := s.backend.Admit(r.Context(), id, req.PeerID); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) getLobby(_ http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return ok200(s.backend.Lobby(r.Context(), id))
 }
 
 func (s *Server) getMeeting(_ http.ResponseWriter, r *http.Request) (int, any, error) {

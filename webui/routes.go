@@ -27,6 +27,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/meetings/{id}/leave", auth(s.api(s.leaveMeeting)))
 	mux.HandleFunc("POST /api/meetings/{id}/end", auth(s.api(s.endMeeting)))
 	mux.HandleFunc("POST /api/meetings/{id}/role", auth(s.api(s.setRole)))
+	mux.HandleFunc("POST /api/meetings/{id}/admit", auth(s.api(s.admit)))
+	mux.HandleFunc("GET /api/meetings/{id}/lobby", s.api(s.getLobby))
 	mux.HandleFunc("POST /api/meetings/{id}/state", auth(s.api(s.setMediaState)))
 	mux.HandleFunc("GET /api/meetings/{id}/messages", s.api(s.listMessages))
 	mux.HandleFunc("POST /api/meetings/{id}/messages", auth(s.api(s.postMessage)))

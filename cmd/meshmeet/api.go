@@ -119,8 +119,37 @@ func meetingCommand() *cli.Command {
 					}
 					return call(c, http.MethodPost, "/api/meetings/join", map[string]string{"joinUrl": c.Args().First()}, func(v any) {
 						m := v.(map[string]any)
+						if m["status"] == "waiting" {
+							fmt.Printf("waiting in the lobby of %s: the host or a moderator must admit you\n", m["id"])
+							return
+						}
 						fmt.Printf("joined %s (%s)\n", m["id"], m["title"])
 					})
+				},
+			},
+			{
+				Name: "lobby", Usage: "list who waits to be admitted", ArgsUsage: "<meeting-id>", Flags: apiFlags(),
+				Action: func(c *cli.Context) error {
+					id, err := arg(c, "meeting-id")
+					if err != nil {
+						return err
+					}
+					return call(c, http.MethodGet, "/api/meetings/"+id+"/lobby", nil, func(v any) {
+						for _, x := range v.([]any) {
+							p := x.(map[string]any)
+							fmt.Printf("%s  %s (%s)\n", p["peerId"], p["name"], p["fingerprint"])
+						}
+					})
+				},
+			},
+			{
+				Name: "admit", Usage: "let a waiting person in (host or moderator)", ArgsUsage: "<meeting-id> <peer-id>", Flags: apiFlags(),
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 2 {
+						return cli.Exit("usage: meshmeet meeting admit <meeting-id> <peer-id>", 2)
+					}
+					return call(c, http.MethodPost, "/api/meetings/"+url.PathEscape(c.Args().Get(0))+"/admit",
+						map[string]string{"peerId": c.Args().Get(1)}, func(any) { fmt.Println("admitted") })
 				},
 			},
 			simple("leave", "leave a meeting", "/leave"),

@@ -1,0 +1,460 @@
+package mesh
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+// The lobby of a meeting that requires approval. Its link carries only the
+// lobby key: a joiner knocks on the lobby topic with a fresh X25519 key; a
+// host or moderator admits them with a signed "admit" log event and a
+// welcome that seals the meeting key to the knock's key. Only then can the
+// joiner read or post anything of the meeting.
+
+// ErrWaiting says a join is parked in the lobby until someone admits it.
+var ErrWaiting = errors.New("waiting in the lobby")
+
+const (
+	kindLobby   = "lobby"
+	maxLobbyMsg = 2 << 10
+	welcomeInfo = "meshmeet/v1/welcome"
+)
+
+type knock struct {
+	V       int     `json:"v"`
+	Meeting string  `json:"meeting"`
+	Peer    peer.ID `json:"peer"`
+	Name    string  `json:"name"`
+	Box     []byte  `json:"box"` // X25519 public key the meeting key is sealed to
+
+	since, seen time.Time
+}
+
+type welcome struct {
+	V       int     `json:"v"`
+	Meeting string  `json:"meeting"`
+	Peer    peer.ID `json:"peer"`
+	Eph     []byte  `json:"eph"`
+	Sealed  []byte  `json:"sealed"`
+}
+
+type lobbyMsg struct {
+	Knock   *knock   `json:"knock,omitempty"`
+	Welcome *welcome `json:"welcome,omitempty"`
+}
+
+// DecodeLobbyMessage parses a knock or welcome from untrusted bytes.
+func DecodeLobbyMessage(raw []byte) (*lobbyMsg, error) {
+	if len(raw) > maxLobbyMsg {
+		return nil, fmt.Errorf("%w: lobby message of %d bytes", ErrTooLarge, len(raw))
+	}
+	var m lobbyMsg
+	if err := decodeStrict(raw, &m); err != nil {
+		return nil, err
+	}
+	switch {
+	case m.Knock != nil && m.Welcome == nil:
+		k := m.Knock
+		if k.V != wireVersion || !meetingIDPattern.MatchString(k.Meeting) || k.Peer.Validate() != nil || len(k.Box) != 32 || validName(k.Name) != nil {
+			return nil, fmt.Errorf("%w: knock fields", ErrInvalid)
+		}
+	case m.Welcome != nil && m.Knock == nil:
+		w := m.Welcome
+		if w.V != wireVersion || !meetingIDPattern.MatchString(w.Meeting) || w.Peer.Validate() != nil || len(w.Eph) != 32 || len(w.Sealed) > 256 {
+			return nil, fmt.Errorf("%w: welcome fields", ErrInvalid)
+		}
+	default:
+		return nil, fmt.Errorf("%w: lobby message must be a knock or a welcome", ErrInvalid)
+	}
+	return &m, nil
+}
+
+// lobby is one meeting's waiting room, seen from a joiner (box set while
+// waiting) or from a member (knocks).
+type lobby struct {
+	id    string
+	keys  keys
+	topic *pubsub.Topic
+
+	mu     sync.Mutex
+	box    *ecdh.PrivateKey
+	knocks map[peer.ID]*knock
+	mt     *meeting // set once this node holds the meeting key
+}
+
+// openLobby joins a lobby's topic; it returns the existing one when open.
+func (m *Mesh) openLobby(id string, key []byte) (*lobby, error) {
+	if !m.track() {
+		return nil, ErrNotReady
+	}
+	defer m.wg.Done()
+	m.mu.Lock()
+	if lb := m.lobbies[id]; lb != nil {
+		m.mu.Unlock()
+		return lb, nil
+	}
+	m.mu.Unlock()
+	k, err := deriveKeys(id, key)
+	if err != nil {
+		return nil, err
+	}
+	lb := &lobby{id: id, keys: k, knocks: map[peer.ID]*knock{}}
+	name := topicName(k, kindLobby)
+	if err := m.ps.RegisterTopicValidator(name, m.lobbyValidator(lb)); err != nil {
+		return nil, err
+	}
+	if lb.topic, err = m.ps.Join(name); err != nil {
+		return nil, err
+	}
+	sub, err := lb.topic.Subscribe()
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	m.lobbies[id] = lb
+	m.mu.Unlock()
+	m.goLoop(func(ctx context.Context) { m.readLobby(ctx, lb, sub) })
+	return lb, nil
+}
+
+func (m *Mesh) lobbyValidator(lb *lobby) pubsub.ValidatorEx {
+	stub := &meeting{id: lb.id, keys: lb.keys}
+	return m.gossipValidator(stub, kindLobby, func(from peer.ID, plain []byte, msg *pubsub.Message) pubsub.ValidationResult {
+		lm, err := DecodeLobbyMessage(plain)
+		switch {
+		case err != nil:
+			return m.reject("lobby")
+		case lm.Knock != nil && (lm.Knock.Peer != from || lm.Knock.Meeting != lb.id):
+			return m.reject("lobby")
+		case lm.Welcome != nil && lm.Welcome.Meeting != lb.id:
+			return m.reject("lobby")
+		}
+		msg.ValidatorData = lm
+		return pubsub.ValidationAccept
+	})
+}
+
+func (m *Mesh) readLobby(ctx context.Context, lb *lobby, sub *pubsub.Subscription) {
+	defer sub.Cancel()
+	for {
+		msg, err := sub.Next(ctx)
+		if err != nil {
+			return
+		}
+		lm, ok := msg.ValidatorData.(*lobbyMsg)
+		if !ok || msg.GetFrom() == m.self {
+			continue
+		}
+		if lm.Knock != nil {
+			m.onKnock(lb, lm.Knock)
+		} else if lm.Welcome.Peer == m.self {
+			m.onWelcome(lb, lm.Welcome)
+		}
+	}
+}
+
+// onKnock records a joiner at the door; members' pages hear of it.
+func (m *Mesh) onKnock(lb *lobby, k *knock) {
+	k.seen = time.Now()
+	lb.mu.Lock()
+	prev, mt := lb.knocks[k.Peer], lb.mt
+	k.since = k.seen
+	if prev != nil {
+		k.since = prev.since
+	}
+	lb.knocks[k.Peer] = k
+	lb.mu.Unlock()
+	if mt == nil {
+		return
+	}
+	mt.mu.Lock()
+	admitted := mt.st.admitted[k.Peer]
+	me := mt.st.members[m.self]
+	mayAdmit := me != nil && me.present() && (me.Role == RoleHost || me.Role == RoleModerator)
+	mt.mu.Unlock()
+	if admitted && mayAdmit {
+		// Admitted already but still knocking: the welcome was lost.
+		m.sendWelcome(lb, k, mt.keys.secret)
+		return
+	}
+	if prev == nil {
+		m.lobbyChanged(lb)
+	}
+}
+
+func (m *Mesh) sendWelcome(lb *lobby, k *knock, secret []byte) error {
+	w, err := sealWelcome(lb.id, k, secret)
+	if err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(lobbyMsg{Welcome: w})
+	return lb.topic.Publish(m.ctx, lb.keys.sealBytes(raw, topicName(lb.keys, kindLobby)))
+}
+
+func (m *Mesh) lobbyChanged(lb *lobby) {
+	lb.mu.Lock()
+	mt := lb.mt
+	lb.mu.Unlock()
+	if mt == nil {
+		return
+	}
+	list := m.lobbyList(lb)
+	mt.mu.Lock()
+	mt.publishLocked(Notice{NoticeLobby, list})
+	mt.mu.Unlock()
+}
+
+// LobbyEntry is one person waiting to be admitted.
+type LobbyEntry struct {
+	PeerID      string    `json:"peerId"`
+	Name        string    `json:"name"`
+	Fingerprint string    `json:"fingerprint"`
+	Since       time.Time `json:"since"`
+}
+
+func (m *Mesh) lobbyList(lb *lobby) []LobbyEntry {
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	out := []LobbyEntry{}
+	for _, k := range lb.knocks {
+		out = append(out, LobbyEntry{PeerID: k.Peer.String(), Name: k.Name, Fingerprint: Fingerprint(k.Peer), Since: k.since})
+	}
+	slices.SortFunc(out, func(a, b LobbyEntry) int { return a.Since.Compare(b.Since) })
+	return out
+}
+
+// onWelcome opens the meeting key sealed to this node and joins for real.
+func (m *Mesh) onWelcome(lb *lobby, w *welcome) {
+	lb.mu.Lock()
+	box := lb.box
+	lb.mu.Unlock()
+	if box == nil {
+		return
+	}
+	secret, err := openWelcome(box, w, m.self)
+	if err != nil {
+		m.log.Debug("welcome not for us", "meeting", lb.id, "err", err)
+		return
+	}
+	m.spawn(func(ctx context.Context) {
+		mt, err := m.enter(ctx, lb.id, secret)
+		if err != nil {
+			m.log.Warn("admitted but could not join", "meeting", lb.id, "err", err)
+			return
+		}
+		lb.mu.Lock()
+		lb.box, lb.mt = nil, mt
+		lb.mu.Unlock()
+	})
+}
+
+func welcomeKey(shared []byte, meetingID string, to peer.ID) []byte {
+	k, err := hkdf.Key(sha256.New, shared, []byte(meetingID), welcomeInfo+string(to), chacha20poly1305.KeySize)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// sealWelcome seals the meeting key to a knock's box key.
+func sealWelcome(meetingID string, k *knock, secret []byte) (*welcome, error) {
+	pub, err := ecdh.X25519().NewPublicKey(k.Box)
+	if err != nil {
+		return nil, fmt.Errorf("%w: knock key", ErrInvalid)
+	}
+	eph, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := eph.ECDH(pub)
+	if err != nil {
+		return nil, err
+	}
+	aead, _ := chacha20poly1305.NewX(welcomeKey(shared, meetingID, k.Peer))
+	nonce := make([]byte, aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	sealed := aead.Seal(nonce, nonce, secret, []byte(k.Peer))
+	return &welcome{V: wireVersion, Meeting: meetingID, Peer: k.Peer, Eph: eph.PublicKey().Bytes(), Sealed: sealed}, nil
+}
+
+func openWelcome(box *ecdh.PrivateKey, w *welcome, self peer.ID) ([]byte, error) {
+	eph, err := ecdh.X25519().NewPublicKey(w.Eph)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := box.ECDH(eph)
+	if err != nil {
+		return nil, err
+	}
+	aead, _ := chacha20poly1305.NewX(welcomeKey(shared, w.Meeting, self))
+	if len(w.Sealed) < aead.NonceSize() {
+		return nil, errOpen
+	}
+	secret, err := aead.Open(nil, w.Sealed[:aead.NonceSize()], w.Sealed[aead.NonceSize():], []byte(self))
+	if err != nil || len(secret) != secretLen {
+		return nil, errOpen
+	}
+	return secret, nil
+}
+
+// knockLoop announces this node at the door until it is let in or gives up.
+func (m *Mesh) knockLoop(ctx context.Context, lb *lobby) {
+	t := time.NewTicker(m.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		lb.mu.Lock()
+		box := lb.box
+		lb.mu.Unlock()
+		if box == nil {
+			return
+		}
+		raw, _ := json.Marshal(lobbyMsg{Knock: &knock{V: wireVersion, Meeting: lb.id, Peer: m.self, Name: m.cfg.Name, Box: box.PublicKey().Bytes()}})
+		_ = lb.topic.Publish(ctx, lb.keys.sealBytes(raw, topicName(lb.keys, kindLobby)))
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// expireKnocks forgets joiners who stopped knocking (closed their page).
+func (m *Mesh) expireKnocks(now time.Time) {
+	m.mu.Lock()
+	lobbies := make([]*lobby, 0, len(m.lobbies))
+	for _, lb := range m.lobbies {
+		lobbies = append(lobbies, lb)
+	}
+	m.mu.Unlock()
+	for _, lb := range lobbies {
+		changed := false
+		lb.mu.Lock()
+		for p, k := range lb.knocks {
+			if now.Sub(k.seen) > m.cfg.PresenceTimeout {
+				delete(lb.knocks, p)
+				changed = true
+			}
+		}
+		lb.mu.Unlock()
+		if changed {
+			m.lobbyChanged(lb)
+		}
+	}
+}
+
+// watchLobby makes a member node watch its meeting's lobby, if it has one.
+func (m *Mesh) watchLobby(mt *meeting) error {
+	mt.mu.Lock()
+	key := mt.st.record.lobbyKey()
+	mt.mu.Unlock()
+	if key == nil {
+		return nil
+	}
+	lb, err := m.openLobby(mt.id, key)
+	if err != nil {
+		return err
+	}
+	lb.mu.Lock()
+	lb.mt, lb.box = mt, nil
+	lb.mu.Unlock()
+	return nil
+}
+
+// Waiting reports whether this node is waiting in a meeting's lobby.
+func (m *Mesh) Waiting(id string) bool {
+	m.mu.Lock()
+	lb := m.lobbies[id]
+	m.mu.Unlock()
+	if lb == nil {
+		return false
+	}
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	return lb.box != nil
+}
+
+// knock parks a join in the lobby: the node knocks until admitted.
+func (m *Mesh) knock(id string, lobbyKey []byte) error {
+	lb, err := m.openLobby(id, lobbyKey)
+	if err != nil {
+		return err
+	}
+	lb.mu.Lock()
+	start := lb.box == nil && lb.mt == nil
+	if start {
+		if lb.box, err = ecdh.X25519().GenerateKey(rand.Reader); err != nil {
+			lb.mu.Unlock()
+			return err
+		}
+	}
+	lb.mu.Unlock()
+	if start {
+		m.spawn(func(ctx context.Context) { m.knockLoop(ctx, lb) })
+	}
+	m.kickDiscovery()
+	return nil
+}
+
+// Lobby lists who waits to be admitted to a meeting (members only).
+func (m *Mesh) Lobby(id string) ([]LobbyEntry, error) {
+	if _, err := m.known(id); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	lb := m.lobbies[id]
+	m.mu.Unlock()
+	if lb == nil {
+		return []LobbyEntry{}, nil
+	}
+	return m.lobbyList(lb), nil
+}
+
+// Admit lets a waiting joiner in (host or moderator): a signed admit event
+// in the log, then the meeting key sealed to the joiner.
+func (m *Mesh) Admit(ctx context.Context, id, peerID string) error {
+	mt, err := m.known(id)
+	if err != nil {
+		return err
+	}
+	p, err := peer.Decode(peerID)
+	if err != nil {
+		return fmt.Errorf("%w: peerId is not a peer ID", ErrInvalid)
+	}
+	m.mu.Lock()
+	lb := m.lobbies[id]
+	m.mu.Unlock()
+	if lb == nil {
+		return fmt.Errorf("%w: this meeting has no lobby", ErrConflict)
+	}
+	lb.mu.Lock()
+	k := lb.knocks[p]
+	lb.mu.Unlock()
+	if k == nil {
+		return fmt.Errorf("%w: %s is not waiting in the lobby", ErrNotFound, peerID)
+	}
+	body, _ := json.Marshal(admitBody{Peer: peerID})
+	if _, err := m.publishEvent(ctx, mt, TypeAdmit, body); err != nil {
+		return fmt.Errorf("admit to %s: %w", id, err)
+	}
+	if err := m.sendWelcome(lb, k, mt.keys.secret); err != nil {
+		return fmt.Errorf("admit to %s: %w", id, err)
+	}
+	lb.mu.Lock()
+	delete(lb.knocks, p)
+	lb.mu.Unlock()
+	m.lobbyChanged(lb)
+	return nil
+}

@@ -1,0 +1,78 @@
+package mesh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestLobby: with requireApproval the link only reaches the lobby; the
+// host sees who waits and admits them; only then can they read and post.
+func TestLobby(t *testing.T) {
+	ctx := context.Background()
+	host := startMesh(t, testConfig(t, "host"))
+	bob := startMesh(t, testConfig(t, "bob", host))
+	carol := startMesh(t, testConfig(t, "carol", host, bob))
+	v, _, err := host.CreateMeeting(ctx, []byte(`{"title":"Board","settings":{"requireApproval":true}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, lobby, err := host.ShareKey(v.ID)
+	if err != nil || !lobby {
+		t.Fatalf("share key: lobby=%v err=%v", lobby, err)
+	}
+	link := FormatLobbyLink("http://127.0.0.1:7700", v.ID, key)
+	if _, err := host.Join(ctx, link); err != nil {
+		t.Fatalf("host joins with the lobby link: %v", err)
+	}
+	if _, err := host.PostMessage(ctx, v.ID, "agenda"); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, m := range []*Mesh{bob, carol} {
+		if _, err := m.Join(ctx, link); !errors.Is(err, ErrWaiting) {
+			t.Fatalf("%s: join gave %v, want ErrWaiting", m.cfg.Name, err)
+		}
+		if _, err := m.Messages(v.ID, "", 0); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("%s reads the meeting from the lobby: %v", m.cfg.Name, err)
+		}
+	}
+	eventually(t, 10*time.Second, "host sees two knocks", func() error {
+		l, err := host.Lobby(v.ID)
+		if err != nil || len(l) != 2 {
+			return fmt.Errorf("lobby %+v %v", l, err)
+		}
+		return nil
+	})
+	if err := host.Admit(ctx, v.ID, bob.self.String()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, "bob is in", func() error {
+		mv, err := bob.Meeting(v.ID)
+		if err != nil || !mv.Joined {
+			return fmt.Errorf("bob: %+v %v", mv.Joined, err)
+		}
+		return nil
+	})
+	if bob.Waiting(v.ID) || !carol.Waiting(v.ID) {
+		t.Fatal("waiting flags wrong")
+	}
+	eventually(t, 10*time.Second, "bob has the history", hasMessages(bob, v.ID, 1))
+	// A participant cannot admit; carol still waits.
+	if err := bob.Admit(ctx, v.ID, carol.self.String()); !errors.Is(err, ErrForbidden) && !errors.Is(err, ErrNotFound) {
+		t.Fatalf("participant admitted: %v", err)
+	}
+	if _, err := carol.Messages(v.ID, "", 0); !errors.Is(err, ErrNotFound) {
+		t.Fatal("carol got in without being admitted")
+	}
+	a, _ := host.Audit(v.ID)
+	var kinds []string
+	for _, e := range a {
+		kinds = append(kinds, e.Type)
+	}
+	if fmt.Sprint(kinds) != "[created join admit join]" {
+		t.Fatalf("audit %v", kinds)
+	}
+}
