@@ -29,13 +29,13 @@ func (m *member) present() bool { return m.LeftAt == nil }
 // events gives the same state on every node; events that break a rule at
 // their place in that order are skipped.
 type state struct {
-	id      string
-	record  *Record
-	host    peer.ID
-	created time.Time
-	status  string
-	endedAt *time.Time
-	members map[peer.ID]*member
+	id       string
+	record   *Record
+	host     peer.ID
+	created  time.Time
+	status   string
+	endedAt  *time.Time
+	members  map[peer.ID]*member
 	order    []peer.ID // first-join order
 	admitted map[peer.ID]bool
 	valid    map[string]bool
