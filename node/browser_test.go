@@ -341,7 +341,7 @@ func TestBrowsersMeet(t *testing.T) {
 		for i, br := range p.browsers {
 			want := i == 0
 			eventually(t, 5*time.Second, br.name+" end button", func() error {
-				shown, err := eval[bool](br, `!document.getElementById('btn-end').hidden`)
+				shown, err := eval[bool](br, `document.getElementById('btn-end').getClientRects().length > 0`)
 				if err != nil {
 					return err
 				}
