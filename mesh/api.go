@@ -375,24 +375,14 @@ func (m *Mesh) SetMediaState(ctx context.Context, id string, body []byte) (Parti
 		mt.mu.Unlock()
 		return ParticipantView{}, fmt.Errorf("%w: join the meeting first", ErrConflict)
 	}
+	mt.selfMedia = st
 	mt.mu.Unlock()
-	m.mu.Lock()
-	m.media[id] = st
-	m.mu.Unlock()
 	m.sendHeartbeat(ctx, mt)
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
 	p := mt.participantLocked(m.self, m.self)
-	p.Media = &st
 	mt.publishLocked(Notice{NoticeMediaState, p})
 	return p, nil
-}
-
-// MediaStateOf returns this node's own media state in a meeting.
-func (m *Mesh) MediaStateOf(id string) MediaState {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.media[id]
 }
 
 // Subscribe streams a meeting's live notices until ctx ends.

@@ -67,12 +67,15 @@ func TestLobby(t *testing.T) {
 	if _, err := carol.Messages(v.ID, "", 0); !errors.Is(err, ErrNotFound) {
 		t.Fatal("carol got in without being admitted")
 	}
-	a, _ := host.Audit(v.ID)
-	var kinds []string
-	for _, e := range a {
-		kinds = append(kinds, e.Type)
-	}
-	if fmt.Sprint(kinds) != "[created join admit join]" {
-		t.Fatalf("audit %v", kinds)
-	}
+	eventually(t, 10*time.Second, "audit on the host", func() error {
+		a, _ := host.Audit(v.ID)
+		var kinds []string
+		for _, e := range a {
+			kinds = append(kinds, e.Type)
+		}
+		if fmt.Sprint(kinds) != "[created join admit join]" {
+			return fmt.Errorf("audit %v", kinds)
+		}
+		return nil
+	})
 }

@@ -32,6 +32,7 @@ type meeting struct {
 	st        *state
 	buckets   map[int64]*bucket
 	presence  map[peer.ID]*heartbeat
+	selfMedia MediaState // this node's own media state here
 	listeners map[chan Notice]struct{}
 	announced map[peer.ID]bool // presence-based online view, for left/joined notices
 }

@@ -43,7 +43,6 @@ type Mesh struct {
 	meetings map[string]*meeting
 	lobbies  map[string]*lobby
 	limits   map[peer.ID]*rate.Limiter
-	media    map[string]MediaState // this node's media state per meeting
 	signals  map[peer.ID]*signalOut
 	lastSync map[string]int64 // debounce of sync rounds, by peer and meeting
 	cancel   context.CancelFunc
@@ -76,7 +75,7 @@ func New(cfg Config) (*Mesh, error) {
 		cfg: cfg, log: cfg.Logger, clock: newClock(), self: self,
 		ready: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
 		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, limits: map[peer.ID]*rate.Limiter{},
-		media: map[string]MediaState{}, lastSync: map[string]int64{}, signals: map[peer.ID]*signalOut{},
+		lastSync: map[string]int64{}, signals: map[peer.ID]*signalOut{},
 	}
 	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)
 	return m, nil

@@ -124,13 +124,11 @@ func (m *Mesh) sendHeartbeat(ctx context.Context, mt *meeting) {
 	mt.mu.Lock()
 	mb := mt.st.members[m.self]
 	inMeeting := mb != nil && mb.present()
+	hb := heartbeat{V: wireVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: mt.selfMedia, RelayCapacity: 1}
 	mt.mu.Unlock()
 	if !inMeeting {
 		return
 	}
-	m.mu.Lock()
-	hb := heartbeat{V: wireVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: m.media[mt.id], RelayCapacity: 1}
-	m.mu.Unlock()
 	raw, err := json.Marshal(hb)
 	if err != nil {
 		return

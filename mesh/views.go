@@ -118,6 +118,8 @@ func (m *meeting) participantLocked(id, self peer.ID) ParticipantView {
 	}
 	if id == self && mb.present() {
 		p.Online = true
+		ms := m.selfMedia
+		p.Media = &ms
 	}
 	return p
 }
