@@ -82,10 +82,7 @@ func (b *mediaBridge) onPeerSignal(from peer.ID, msg []byte) {
 		b.n.log.Debug("bad peer signal", "peer", from.String(), "err", err)
 		return
 	}
-	b.mu.Lock()
-	in := b.joined[sig.MeetingID]
-	b.mu.Unlock()
-	if !in || !b.isLive(sig.MeetingID, from) {
+	if !b.isJoined(sig.MeetingID) || !b.isLive(sig.MeetingID, from) {
 		b.n.log.Debug("signal from a peer outside the meeting", "peer", from.String(), "meeting", sig.MeetingID)
 		return
 	}
@@ -198,6 +195,12 @@ func (b *mediaBridge) reconcile(in map[string]bool, self string) {
 	}
 }
 
+func (b *mediaBridge) isJoined(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.joined[id]
+}
+
 func (b *mediaBridge) setJoined(id string, on bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -209,10 +212,13 @@ func (b *mediaBridge) setJoined(id string, on bool) {
 }
 
 // BrowserSignal implements webui's signalling hook for the meeting page.
-func (be *backend) BrowserSignal(_ context.Context, id string, msg []byte) error {
-	be.n.bridge.mu.Lock()
-	in := be.n.bridge.joined[id]
-	be.n.bridge.mu.Unlock()
+func (be *backend) BrowserSignal(ctx context.Context, id string, msg []byte) error {
+	in := be.n.bridge.isJoined(id)
+	if !in {
+		// Joined a moment ago (an admission from the lobby): catch up now.
+		be.n.bridge.refreshNow(ctx)
+		in = be.n.bridge.isJoined(id)
+	}
 	if !in {
 		return fmt.Errorf("%w: join the meeting before starting media", webui.ErrConflict)
 	}

@@ -50,6 +50,8 @@ export const api = {
   participants: (id) => request('GET', `${m(id)}/participants`),
   setState: (id, state) => request('POST', `${m(id)}/state`, state),
   setRole: (id, peerId, role) => request('POST', `${m(id)}/role`, { peerId, role }),
+  lobby: (id) => request('GET', `${m(id)}/lobby`),
+  admit: (id, peerId) => request('POST', `${m(id)}/admit`, { peerId }),
   media: (id) => request('GET', `${m(id)}/media`),
   audit: (id) => request('GET', `${m(id)}/audit`),
 };

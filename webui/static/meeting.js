@@ -6,11 +6,13 @@ import { h, replace, toast } from './dom.js';
 import { meetingOf } from './model.js';
 import { captureLocal } from './media.js';
 import { MeetingPage } from './meetingpage.js';
+import { waitInLobby } from './lobby.js';
 
 export async function renderMeeting(app, id, localP = captureLocal()) {
   replace(app, h('p', { class: 'muted' }, 'Joining…'));
   const drop = () => localP.then(({ audio, video }) => { audio?.stop(); video?.stop(); });
-  const hasSecret = new URLSearchParams(location.hash.slice(1)).has('k');
+  const frag = new URLSearchParams(location.hash.slice(1));
+  const hasSecret = frag.has('k') || frag.has('l');
   let joined = null;
   try {
     if (hasSecret) joined = await api.join(location.href);
@@ -19,12 +21,14 @@ export async function renderMeeting(app, id, localP = captureLocal()) {
     showProblem(app, id, e.message);
     return;
   }
-  if (joined && (joined.status === 'lobby' || joined.lobby === true)) {
-    replace(app, h('section', { class: 'card' }, h('h2', {}, 'Waiting in the lobby'),
-      h('p', {}, 'The host has to let you in. This page will update when they do.')));
-    setTimeout(() => renderMeeting(app, id, localP), 5000);
+  if (joined && joined.status === 'waiting') {
+    waitInLobby(app, id, () => openPage(app, id, localP, drop, hasSecret));
     return;
   }
+  await openPage(app, id, localP, drop, hasSecret);
+}
+
+async function openPage(app, id, localP, drop, hasSecret) {
   let meeting;
   let node;
   try {

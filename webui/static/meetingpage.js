@@ -9,6 +9,7 @@ import { createTiles } from './tiles.js';
 import { createControls } from './controls.js';
 import { MediaSession, canvasTrack } from './media.js';
 import { Publisher } from './publisher.js';
+import { createLobby } from './lobby.js';
 
 export class MeetingPage {
   constructor(app, id, meeting, node) {
@@ -21,6 +22,7 @@ export class MeetingPage {
     this.gone = new Map(); // peer seen leaving -> when, until they join again
     this.remote = {}; // peerId -> {mic, camera, screen} tracks from the node
     this.people = createParticipants();
+    this.lobby = createLobby(id);
     this.chat = createChat(id, (pid) => this.nameOf(pid));
     this.tiles = createTiles();
     this.controls = createControls({
@@ -48,11 +50,12 @@ export class MeetingPage {
       this.header,
       h('div', { class: 'meeting-main' },
         h('div', { class: 'stage-col' }, this.tiles.el, this.controls.el),
-        h('aside', { class: 'side' }, this.people.el, chatOn ? this.chat.el : null))));
+        h('aside', { class: 'side' }, this.lobby.el, this.people.el, chatOn ? this.chat.el : null))));
     this.app.classList.add('wide-app');
     this.renderHeader();
     this.renderLocal();
     this.refreshParticipants();
+    this.lobby.load();
     if (chatOn) this.chat.load();
     const ended = this.meeting?.status === 'ended';
     if (!ended) {
@@ -105,7 +108,7 @@ export class MeetingPage {
   renderHeader() {
     const mt = this.meeting || {};
     const link = mt.joinUrl ||
-      (new URLSearchParams(location.hash.slice(1)).has('k') ? location.href : '');
+      (/[#&](k|l)=/.test(location.hash) ? location.href : '');
     replace(this.header,
       h('div', { class: 'row between wrap' },
         h('div', { class: 'head-title' },
@@ -260,6 +263,9 @@ export class MeetingPage {
         break;
       case 'meeting-ended':
         this.onEnded();
+        break;
+      case 'lobby-updated':
+        this.lobby.render(Array.isArray(d) ? d : []);
         break;
       default:
         break;

@@ -1,0 +1,54 @@
+package node
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserLobby: a guest opening the link of a meeting that requires
+// approval waits in the lobby; the host sees them in the page's lobby panel,
+// clicks Admit, and the guest's page enters the meeting and gets media.
+func TestBrowserLobby(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	needChromium(t)
+	host := startNode(t, "host", "")
+	guest := startNode(t, "guest", "", withPeers(host))
+	m := host.create(t, map[string]any{"title": "Interview", "settings": map[string]any{"requireApproval": true}})
+	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
+	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
+	eventually(t, 20*time.Second, "host page open", func() error {
+		ok, err := eval[bool](hb, `!!document.querySelector('#tiles')`)
+		if err != nil || !ok {
+			return fmt.Errorf("no meeting page yet (%v)", err)
+		}
+		return nil
+	})
+	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
+	eventually(t, 20*time.Second, "guest waits in the lobby", func() error {
+		ok, err := eval[bool](gb, `!!document.querySelector('#lobby-wait')`)
+		if err != nil || !ok {
+			return fmt.Errorf("no lobby screen (%v)", err)
+		}
+		return nil
+	})
+	guestID := guest.Mesh().Self().String()
+	eventually(t, 20*time.Second, "host sees the guest and admits", func() error {
+		clicked, err := eval[bool](hb, fmt.Sprintf(`(() => { const b = document.querySelector('#lobby-list li[data-peer=%q] button.admit'); if (!b) return false; b.click(); return true; })()`, guestID))
+		if err != nil || !clicked {
+			return fmt.Errorf("no admit button (%v)", err)
+		}
+		return nil
+	})
+	hostID := host.Mesh().Self().String()
+	eventually(t, 30*time.Second, "guest is in and receives the host's media", func() error {
+		if err := receiving(gb, []string{hostID}); err != nil {
+			return err
+		}
+		return receiving(hb, []string{guestID})
+	})
+}

@@ -1,0 +1,45 @@
+// Lobby panel for hosts and moderators: who waits to be let in, with an
+// Admit button each. Hidden when nobody waits.
+import { h, replace, shortId, toast } from './dom.js';
+import { api } from './api.js';
+
+export function createLobby(id) {
+  const listEl = h('ul', { class: 'people', id: 'lobby-list' });
+  const el = h('section', { class: 'card lobby-card', hidden: true }, h('h2', {}, 'Waiting to join'), listEl);
+
+  function render(entries) {
+    el.hidden = !entries || entries.length === 0;
+    replace(listEl, (entries || []).map((p) => h('li', { 'data-peer': p.peerId },
+      h('div', { class: 'who' },
+        h('strong', {}, p.name || 'unnamed'),
+        h('span', { class: 'muted small mono', title: p.peerId }, p.fingerprint || shortId(p.peerId))),
+      h('button', {
+        type: 'button', class: 'small admit',
+        onclick: async (e) => {
+          e.target.disabled = true;
+          try { await api.admit(id, p.peerId); } catch (err) { toast(err.message, true); e.target.disabled = false; }
+        },
+      }, 'Admit'))));
+  }
+
+  async function load() {
+    try { render(await api.lobby(id)); } catch { /* not a member yet */ }
+  }
+  return { el, render, load };
+}
+
+// waitInLobby shows the waiting screen until the node has been admitted,
+// then calls done. The node keeps knocking by itself meanwhile.
+export function waitInLobby(app, id, done) {
+  replace(app, h('section', { class: 'card', id: 'lobby-wait' }, h('h2', {}, 'Waiting in the lobby'),
+    h('p', {}, 'The host or a moderator has to let you in. This page continues by itself when they do.'),
+    h('p', {}, h('a', { href: '/' }, '← All meetings'))));
+  const poll = async () => {
+    try {
+      const m = await api.meeting(id);
+      if (m && m.status !== 'waiting' && m.joined) { done(); return; }
+    } catch { /* keep waiting */ }
+    setTimeout(poll, 1000);
+  };
+  setTimeout(poll, 1000);
+}
