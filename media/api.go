@@ -9,18 +9,36 @@ import (
 )
 
 const (
-	ptOpus = 111
-	ptVP8  = 96
+	ptOpus        = 111
+	ptVP8         = 96
+	ptVP9         = 98
+	ptH264        = 102 // constrained baseline 42001f, packetization mode 1
+	ptH264CB      = 106 // constrained baseline 42e01f (what browsers send), mode 1
+	fmtpH264      = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"
+	fmtpH264CB    = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
+	fmtpVP9       = "profile-id=0"
+	nackHistory   = 128
+	clockRateOpus = 48000
+	clockRateVid  = 90000
 )
 
 // newAPI builds the engine's single webrtc.API.
+//
+// Codecs, in order of preference: Opus; VP8, VP9 (profile 0), H.264 (constrained baseline,
+// packetization mode 1). Every node registers the same list, so a node↔node link always
+// negotiates all of them, and a forwarded track goes on with the codec its publishing
+// browser chose (sinkTrack binds to the matching payload type). Browsers send VP8 unless
+// the page prefers another codec (RTCRtpTransceiver.setCodecPreferences); a receiving
+// browser must be able to decode what the publisher sends (all current browsers decode all
+// three).
 //
 // Interceptors are chosen deliberately instead of webrtc.RegisterDefaultInterceptors, whose
 // stats interceptor, simulcast header extensions and 1024-packet NACK buffers cost about
 // 2.5 MB per forwarded stream:
 //   - NACK generator (ask senders to retransmit what we lost) and responder (retransmit what
-//     receivers lost) with a 128-packet send buffer (about a second of 640x360 video; each entry is a
-//     1460-byte copy, so this buffer is most of the ~0.3 MB a forwarded video stream costs);
+//     receivers lost) with a 128-packet send history (about a second of 640x360 video). The
+//     responder keeps references, not copies (nack.DisableCopy): sinkTrack writes a fresh
+//     header per packet and the payload is the forwarder's immutable, shared copy;
 //   - RTCP sender and receiver reports, which browsers need for lip sync and RTT;
 //   - TWCC feedback for incoming streams, so a browser's (and a peer's) congestion control
 //     adapts its uplink. The node forwards without transcoding, so it runs no bandwidth
@@ -35,11 +53,20 @@ func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory) (*webrtc.API, 
 		kind webrtc.RTPCodecType
 	}{
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
-			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1",
+			MimeType: webrtc.MimeTypeOpus, ClockRate: clockRateOpus, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1",
 		}, PayloadType: ptOpus}, webrtc.RTPCodecTypeAudio},
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
-			MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFB,
+			MimeType: webrtc.MimeTypeVP8, ClockRate: clockRateVid, RTCPFeedback: videoFB,
 		}, PayloadType: ptVP8}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeVP9, ClockRate: clockRateVid, SDPFmtpLine: fmtpVP9, RTCPFeedback: videoFB,
+		}, PayloadType: ptVP9}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeH264, ClockRate: clockRateVid, SDPFmtpLine: fmtpH264, RTCPFeedback: videoFB,
+		}, PayloadType: ptH264}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeH264, ClockRate: clockRateVid, SDPFmtpLine: fmtpH264CB, RTCPFeedback: videoFB,
+		}, PayloadType: ptH264CB}, webrtc.RTPCodecTypeVideo},
 	}
 	for _, c := range codecs {
 		if err := me.RegisterCodec(c.p, c.kind); err != nil {
@@ -49,7 +76,7 @@ func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory) (*webrtc.API, 
 	reg := &interceptor.Registry{}
 	if err := webrtc.ConfigureNackWithOptions(me, reg,
 		[]nack.GeneratorOption{nack.WithGeneratorLoggerFactory(lf)},
-		nack.ResponderSize(128), nack.WithResponderLoggerFactory(lf)); err != nil {
+		nack.ResponderSize(nackHistory), nack.DisableCopy(), nack.WithResponderLoggerFactory(lf)); err != nil {
 		return nil, err
 	}
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {

@@ -222,9 +222,15 @@ func (c *chain) waitConnectedOnly(tb testing.TB) {
 }
 
 func cpuTime() time.Duration {
+	u, s := cpuTimes()
+	return u + s
+}
+
+// cpuTimes is the process's user and system (kernel: syscalls, loopback delivery) CPU time.
+func cpuTimes() (user, sys time.Duration) {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
 // BenchmarkForward measures one forwarded packet end to end: "relay" is publisher SRTP →

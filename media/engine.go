@@ -20,6 +20,9 @@ type Signaller interface {
 	SendToBrowser(meetingID string, msg []byte) error
 }
 
+// socketBuffer is the requested kernel buffer size of the media socket, each direction.
+const socketBuffer = 4 << 20
+
 // Engine is the media side of one node.
 type Engine struct {
 	cfg Config
@@ -86,6 +89,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen media port %d: %w", e.cfg.UDPPort, err)
 	}
+	// Room for bursts (a keyframe is tens of packets per stream, arriving at once from
+	// every peer); the kernel caps these at net.core.{r,w}mem_max.
+	_ = conn.SetReadBuffer(socketBuffer)
+	_ = conn.SetWriteBuffer(socketBuffer)
 	var pc net.PacketConn = conn
 	if e.connWrap != nil {
 		pc = e.connWrap(conn)

@@ -19,3 +19,6 @@ var (
 func errorf(sentinel error, format string, args ...any) error {
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), sentinel)
 }
+
+// errNotBound: a sink's track is not (yet, or no longer) bound to a PeerConnection.
+var errNotBound = errors.New("media: track not bound")

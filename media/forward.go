@@ -1,6 +1,8 @@
 package media
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +44,7 @@ type forwarder struct {
 	slot   slot
 	codec  webrtc.RTPCodecCapability
 	video  bool
+	isKey  func(payload []byte) bool // video only
 	ssrc   uint32
 
 	writeRTCP   func([]rtcp.Packet) error // upstream, for keyframe requests
@@ -65,9 +68,14 @@ type forwarder struct {
 func newForwarder(origin string, s slot, codec webrtc.RTPCodecCapability, ssrc uint32, cfg *Config,
 	writeRTCP func([]rtcp.Packet) error,
 ) *forwarder {
+	isKey := keyframeFunc(codec.MimeType)
+	video := strings.HasPrefix(strings.ToLower(codec.MimeType), "video/")
+	if video && isKey == nil { // not registered by newAPI; never wait for a keyframe
+		isKey = func([]byte) bool { return true }
+	}
 	return &forwarder{
 		origin: origin, slot: s, codec: codec, ssrc: ssrc,
-		video:       codec.MimeType != webrtc.MimeTypeOpus,
+		video: video, isKey: isKey,
 		writeRTCP:   writeRTCP,
 		pliInterval: cfg.PLIInterval,
 		videoQueue:  cfg.VideoQueue,
@@ -79,20 +87,49 @@ func newForwarder(origin string, s slot, codec webrtc.RTPCodecCapability, ssrc u
 func (f *forwarder) readLoop(track *webrtc.TrackRemote) {
 	defer f.close()
 	buf := make([]byte, 1500)
+	var h rtp.Header // scratch, reused
 	for {
 		n, _, err := track.Read(buf)
 		if err != nil {
 			return
 		}
-		p := &rtp.Packet{}
-		if p.Unmarshal(buf[:n]) != nil {
+		p := forwardPacket(buf[:n], &h)
+		if p == nil {
 			continue
 		}
-		// Header extension IDs are negotiated per PeerConnection: never forward them.
-		p.Extension, p.Extensions = false, nil
-		p.Payload = append([]byte(nil), p.Payload...)
-		f.dispatch(p, f.video && isVP8Keyframe(p.Payload))
+		f.dispatch(p, f.video && f.isKey(p.Payload))
 	}
+}
+
+// forwardPacket parses raw (read into a reused buffer) into a new packet that owns a copy
+// of the payload: two allocations, one copy. Header extensions are left out (their IDs are
+// negotiated per PeerConnection); padding is kept as Header.PaddingSize, as rtp.Packet does.
+// The packet is shared by every sink and never modified afterwards.
+func forwardPacket(raw []byte, h *rtp.Header) *rtp.Packet {
+	hl, err := h.Unmarshal(raw)
+	if err != nil {
+		return nil
+	}
+	end := len(raw)
+	var pad byte
+	if h.Padding {
+		if end <= hl {
+			return nil
+		}
+		pad = raw[end-1]
+		if pad == 0 || int(pad) > end-hl {
+			return nil
+		}
+		end -= int(pad)
+	}
+	p := &rtp.Packet{Header: rtp.Header{Version: 2, Padding: h.Padding, Marker: h.Marker,
+		PayloadType: h.PayloadType, SequenceNumber: h.SequenceNumber, Timestamp: h.Timestamp,
+		SSRC: h.SSRC, PaddingSize: pad}}
+	if len(h.CSRC) > 0 {
+		p.CSRC = slices.Clone(h.CSRC)
+	}
+	p.Payload = slices.Clone(raw[hl:end])
+	return p
 }
 
 // dispatch hands one packet to every sink; p must not be modified afterwards.
@@ -210,7 +247,7 @@ func (f *forwarder) isClosed() bool {
 // sink is one receiver of a forwarder: a bounded queue drained by its own writer.
 type sink struct {
 	f       *forwarder
-	track   *webrtc.TrackLocalStaticRTP
+	track   *sinkTrack
 	q       chan *rtp.Packet
 	waitKey bool // producer (forwarder read loop) only
 	done    chan struct{}
@@ -221,22 +258,23 @@ type sink struct {
 }
 
 func newSink(f *forwarder, streamID string) (*sink, error) {
-	track, err := webrtc.NewTrackLocalStaticRTP(f.codec, f.slot.trackID(), streamID)
-	if err != nil {
-		return nil, err
-	}
+	track := newSinkTrack(f.codec, f.slot.trackID(), streamID)
 	size := f.audioQueue
 	if f.video {
 		size = f.videoQueue
+		// Once negotiation binds the track the receiver can decode from the next
+		// keyframe: ask for one then (a keyframe before that would be lost).
+		track.onBind = f.requestKeyframe
 	}
 	return &sink{f: f, track: track, q: make(chan *rtp.Packet, size), waitKey: f.video, done: make(chan struct{})}, nil
 }
 
 // push never blocks: on overflow, audio drops the packet and video drops everything up
-// to the next keyframe, which it requests.
+// to the next keyframe, which it requests. Video starts at the first keyframe after the
+// track is bound (negotiated).
 func (s *sink) push(p *rtp.Packet, keyframe bool) {
 	if s.waitKey {
-		if !keyframe {
+		if !keyframe || !s.track.bound() {
 			s.dropped.Add(1)
 			return
 		}
@@ -258,7 +296,7 @@ func (s *sink) writeLoop() {
 	for {
 		select {
 		case p := <-s.q:
-			if s.track.WriteRTP(p) == nil {
+			if s.track.write(p) == nil {
 				s.packets.Add(1)
 				s.bytes.Add(uint64(len(p.Payload) + 12))
 			}
@@ -275,42 +313,6 @@ func (s *sink) close() {
 			s.onClose()
 		}
 	})
-}
-
-// isVP8Keyframe reports whether payload starts a VP8 keyframe (RFC 7741 §4.2, §4.3).
-func isVP8Keyframe(b []byte) bool {
-	if len(b) < 1 {
-		return false
-	}
-	x, s, pid := b[0]&0x80 != 0, b[0]&0x10 != 0, b[0]&0x07
-	if !s || pid != 0 {
-		return false
-	}
-	i := 1
-	if x {
-		if len(b) < 2 {
-			return false
-		}
-		ext := b[1]
-		i = 2
-		if ext&0x80 != 0 { // PictureID
-			if len(b) <= i {
-				return false
-			}
-			if b[i]&0x80 != 0 {
-				i += 2
-			} else {
-				i++
-			}
-		}
-		if ext&0x40 != 0 { // TL0PICIDX
-			i++
-		}
-		if ext&0x30 != 0 { // TID/KEYIDX
-			i++
-		}
-	}
-	return len(b) > i && b[i]&0x01 == 0
 }
 
 // readRTCPLoop reads a sender's RTCP (which also feeds the NACK responder and reports) and

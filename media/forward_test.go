@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -50,6 +51,9 @@ func TestSinkOverflowDropsToKeyframe(t *testing.T) {
 		func(p []rtcp.Packet) error { plis.Add(int64(len(p))); return nil })
 	sk, err := newSink(f, "p")
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sk.track.Bind(fakeTrackContext{codecs: []webrtc.RTPCodecParameters{{RTPCodecCapability: f.codec, PayloadType: 96}}, w: &discardWriter{}}); err != nil {
 		t.Fatal(err)
 	}
 	if !f.addSink(sk) {
@@ -105,33 +109,157 @@ func TestImports(t *testing.T) {
 	}
 }
 
+// fakeTrackContext binds a sinkTrack to a writer that discards.
+type fakeTrackContext struct {
+	codecs []webrtc.RTPCodecParameters
+	w      webrtc.TrackLocalWriter
+}
+
+func (c fakeTrackContext) CodecParameters() []webrtc.RTPCodecParameters           { return c.codecs }
+func (c fakeTrackContext) HeaderExtensions() []webrtc.RTPHeaderExtensionParameter { return nil }
+func (c fakeTrackContext) SSRC() webrtc.SSRC                                      { return 1234 }
+func (c fakeTrackContext) SSRCRetransmission() webrtc.SSRC                        { return 0 }
+func (c fakeTrackContext) SSRCForwardErrorCorrection() webrtc.SSRC                { return 0 }
+func (c fakeTrackContext) WriteStream() webrtc.TrackLocalWriter                   { return c.w }
+func (c fakeTrackContext) ID() string                                             { return "ctx" }
+func (c fakeTrackContext) RTCPReader() interceptor.RTCPReader                     { return nil }
+
+type discardWriter struct{ n atomic.Int64 }
+
+func (d *discardWriter) WriteRTP(h *rtp.Header, p []byte) (int, error) {
+	d.n.Add(1)
+	return len(p), nil
+}
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+
 // BenchmarkDispatch is the engine's own share of forwarding one packet (parse, keyframe
-// check, fan-out to a queue, writer goroutine, TrackLocalStaticRTP with no binding),
-// without pion's SRTP and sockets.
+// check, fan-out to a queue, writer goroutine, sinkTrack to a discarding writer), without
+// pion's interceptors, SRTP and sockets.
 func BenchmarkDispatch(b *testing.B) {
 	cfg := DefaultConfig()
 	f := newForwarder("p", slotCamera, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, 1, &cfg,
 		func([]rtcp.Packet) error { return nil })
 	sk, _ := newSink(f, "p")
 	sk.waitKey = false
+	if _, err := sk.track.Bind(fakeTrackContext{codecs: []webrtc.RTPCodecParameters{{RTPCodecCapability: f.codec, PayloadType: 96}}, w: &discardWriter{}}); err != nil {
+		b.Fatal(err)
+	}
 	go sk.writeLoop()
 	f.addSink(sk)
-	raw, _ := (&rtp.Packet{Header: rtp.Header{Version: 2}, Payload: make([]byte, 1100)}).Marshal()
+	raw, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, Extension: true, ExtensionProfile: 0xBEDE,
+		Extensions: []rtp.Extension{{}}}, Payload: make([]byte, 1100)}).Marshal()
+	var h rtp.Header
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := range b.N {
-		p := &rtp.Packet{}
-		_ = p.Unmarshal(raw)
-		p.Payload = append([]byte(nil), p.Payload...)
+	for range b.N {
+		p := forwardPacket(raw, &h)
 		for len(sk.q) > cap(sk.q)/2 {
 			runtime.Gosched()
 		}
-		p.SequenceNumber = uint16(i)
-		f.dispatch(p, isVP8Keyframe(p.Payload))
+		f.dispatch(p, f.isKey(p.Payload))
 	}
 	for sk.packets.Load()+sk.dropped.Load() < uint64(b.N) {
 		runtime.Gosched()
 	}
 	b.StopTimer()
 	f.close()
+}
+
+func TestKeyframeVP9H264(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func([]byte) bool
+		b    []byte
+		want bool
+	}{
+		{"vp9Key", isVP9Keyframe, []byte{0x08, 0}, true},
+		{"vp9KeyPictureID", isVP9Keyframe, []byte{0x88, 0x12, 0}, true},
+		{"vp9Inter", isVP9Keyframe, []byte{0x48, 0}, false},
+		{"vp9NotStart", isVP9Keyframe, []byte{0x04, 0}, false},
+		{"vp9KeyLayer0", isVP9Keyframe, []byte{0xa8, 0x81, 0x02, 0x00, 0}, true},
+		{"vp9KeyLayer1", isVP9Keyframe, []byte{0xa8, 0x05, 0x02, 0}, false},
+		{"vp9Truncated", isVP9Keyframe, []byte{0xa8, 0x81}, false},
+		{"h264IDR", isH264Keyframe, []byte{0x65, 0x88}, true},
+		{"h264SPS", isH264Keyframe, []byte{0x67, 0x42}, true},
+		{"h264Slice", isH264Keyframe, []byte{0x41, 0x9a}, false},
+		{"h264StapSPS", isH264Keyframe, []byte{0x78, 0, 2, 0x09, 0x10, 0, 2, 0x67, 0x42}, true},
+		{"h264StapNoKey", isH264Keyframe, []byte{0x78, 0, 2, 0x09, 0x10, 0, 2, 0x41, 0x42}, false},
+		{"h264StapBadSize", isH264Keyframe, []byte{0x78, 0, 9, 0x67}, false},
+		{"h264FUStartIDR", isH264Keyframe, []byte{0x7c, 0x85, 0}, true},
+		{"h264FUMiddleIDR", isH264Keyframe, []byte{0x7c, 0x05, 0}, false},
+		{"h264FUStartSlice", isH264Keyframe, []byte{0x7c, 0x81, 0}, false},
+		{"empty", isH264Keyframe, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.f(tt.b); got != tt.want {
+				t.Fatalf("keyframe(%x) = %v", tt.b, got)
+			}
+		})
+	}
+	if keyframeFunc(webrtc.MimeTypeOpus) != nil || keyframeFunc("video/vp9") == nil {
+		t.Fatal("keyframeFunc by MIME type")
+	}
+}
+
+// TestForwardPacket: extensions are dropped, padding and CSRCs kept, payload copied.
+func TestForwardPacket(t *testing.T) {
+	in := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, PayloadType: 96, SequenceNumber: 7,
+		Timestamp: 9, SSRC: 5, CSRC: []uint32{1, 2}, Padding: true, PaddingSize: 4}, Payload: []byte{1, 2, 3}}
+	if err := in.SetExtension(3, []byte{0xaa}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := in.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h rtp.Header
+	p := forwardPacket(raw, &h)
+	if p == nil {
+		t.Fatal("not parsed")
+	}
+	raw[len(raw)-5] = 0xff // the copy does not alias the read buffer
+	if p.Extension || len(p.Extensions) != 0 || p.Header.PaddingSize != 4 || !p.Marker || p.SequenceNumber != 7 ||
+		p.Timestamp != 9 || len(p.CSRC) != 2 || string(p.Payload) != "\x01\x02\x03" {
+		t.Fatalf("forwarded %+v", p)
+	}
+	out, err := p.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back rtp.Packet
+	if err := back.Unmarshal(out); err != nil || string(back.Payload) != "\x01\x02\x03" || back.PaddingSize != 4 {
+		t.Fatalf("round trip %+v %v", back, err)
+	}
+	if forwardPacket(raw[:5], &h) != nil {
+		t.Fatal("truncated packet accepted")
+	}
+}
+
+func TestMatchCodec(t *testing.T) {
+	have := []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, PayloadType: 96},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP9, SDPFmtpLine: "profile-id=0"}, PayloadType: 98},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, SDPFmtpLine: fmtpH264}, PayloadType: 102},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, SDPFmtpLine: fmtpH264CB}, PayloadType: 106},
+	}
+	tests := []struct {
+		mime, fmtp string
+		want       webrtc.PayloadType // 0: no match
+	}{
+		{"video/VP8", "", 96},
+		{webrtc.MimeTypeVP9, "", 98},
+		{webrtc.MimeTypeVP9, "profile-id=2", 0},
+		{webrtc.MimeTypeH264, fmtpH264CB, 106},
+		{webrtc.MimeTypeH264, "packetization-mode=1;profile-level-id=42e034", 106},
+		{webrtc.MimeTypeH264, "packetization-mode=0;profile-level-id=42e01f", 0},
+		{webrtc.MimeTypeH264, "packetization-mode=1;profile-level-id=64001f", 0},
+		{webrtc.MimeTypeAV1, "", 0},
+	}
+	for _, tt := range tests {
+		c, ok := matchCodec(webrtc.RTPCodecCapability{MimeType: tt.mime, SDPFmtpLine: tt.fmtp}, have)
+		if ok != (tt.want != 0) || c.PayloadType != tt.want {
+			t.Errorf("%s %q: got %d %v, want %d", tt.mime, tt.fmtp, c.PayloadType, ok, tt.want)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
@@ -236,7 +237,9 @@ type fakeBrowser struct {
 	e       *Engine
 	pc      *webrtc.PeerConnection
 	publish bool
-	video   *webrtc.TrackLocalStaticSample
+	video   *webrtc.TrackLocalStaticSample // the VP8 clip
+	synth   *webrtc.TrackLocalStaticRTP    // or synthetic VP9 / H.264 (videoCodec)
+	vcodec  string
 	audio   *webrtc.TrackLocalStaticSample
 	plis    atomic.Int64
 	restart atomic.Bool
@@ -251,12 +254,20 @@ type fakeBrowser struct {
 }
 
 type recvCount struct {
+	codec     string
+	first     byte // first payload byte of the first packet
 	packets   int
 	keyframes int
 	firstKey  time.Time
 }
 
 func (n *testNet) startBrowser(node string, publish bool) *fakeBrowser {
+	return n.startBrowserCodec(node, publish, webrtc.MimeTypeVP8)
+}
+
+// startBrowserCodec starts a browser that publishes its video with codec mime: the VP8 clip,
+// or synthetic VP9 or H.264 frames (see playSynthetic).
+func (n *testNet) startBrowserCodec(node string, publish bool, mime string) *fakeBrowser {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		n.t.Fatal(err)
@@ -275,7 +286,7 @@ func (n *testNet) startBrowser(node string, publish bool) *fakeBrowser {
 	n.mu.Lock()
 	e := n.engines[node]
 	n.mu.Unlock()
-	b := &fakeBrowser{t: n.t, n: n, node: node, e: e, pc: pc, publish: publish, recv: map[string]*recvCount{}}
+	b := &fakeBrowser{t: n.t, n: n, node: node, e: e, pc: pc, publish: publish, recv: map[string]*recvCount{}, vcodec: mime}
 	n.t.Cleanup(func() { b.closing.Store(true); _ = pc.Close() })
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c == nil {
@@ -293,7 +304,16 @@ func (n *testNet) startBrowser(node string, publish bool) *fakeBrowser {
 	})
 	pc.OnTrack(b.onTrack)
 	if publish {
-		b.video, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "v", "self")
+		switch mime {
+		case webrtc.MimeTypeVP8:
+			b.video, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "v", "self")
+		case webrtc.MimeTypeVP9:
+			b.synth, _ = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: mime, ClockRate: 90000, SDPFmtpLine: fmtpVP9}, "v", "self")
+		case webrtc.MimeTypeH264:
+			b.synth, _ = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: mime, ClockRate: 90000, SDPFmtpLine: fmtpH264CB}, "v", "self")
+		default:
+			n.t.Fatal("no synthetic video for", mime)
+		}
 		b.audio, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "a", "self")
 	}
 	n.mu.Lock()
@@ -334,7 +354,11 @@ func (b *fakeBrowser) handle(msg []byte) {
 		b.mu.Unlock()
 		if first && b.publish {
 			// Sendonly transceivers added before the first offer take its mic and camera slots.
-			for _, tr := range []*webrtc.TrackLocalStaticSample{b.audio, b.video} {
+			var video webrtc.TrackLocal = b.video
+			if b.synth != nil {
+				video = b.synth
+			}
+			for _, tr := range []webrtc.TrackLocal{b.audio, video} {
 				t, err := b.pc.AddTransceiverFromTrack(tr, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 				if err != nil {
 					b.fail("%v", err)
@@ -344,7 +368,11 @@ func (b *fakeBrowser) handle(msg []byte) {
 				go b.readRTCP(t.Sender())
 			}
 			b.n.wg.Add(2)
-			go b.playVideo()
+			if b.synth != nil {
+				go b.playSynthetic()
+			} else {
+				go b.playVideo()
+			}
 			go b.playAudio()
 		}
 		if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: s.SDP}); err != nil {
@@ -419,6 +447,55 @@ func (b *fakeBrowser) playVideo() {
 	}
 }
 
+// synthFrame returns the RTP payloads of one synthetic frame of codec mime: a keyframe or
+// not, as the keyframe detectors (and RFC 9628 / RFC 6184 packetization) see them.
+func synthFrame(mime string, key bool) [][]byte {
+	body := make([]byte, 400)
+	switch mime {
+	case webrtc.MimeTypeVP9: // descriptor I|P|L|F|B|E|V|Z, two packets per frame
+		first, last := byte(0x08), byte(0x04)
+		if !key {
+			first, last = first|0x40, last|0x40
+		}
+		return [][]byte{append([]byte{first}, body...), append([]byte{last}, body...)}
+	default: // H.264: STAP-A(SPS, PPS) + IDR, or one non-IDR slice
+		if !key {
+			return [][]byte{append([]byte{0x41}, body...)}
+		}
+		sps, pps := []byte{0x67, 0x42, 0xe0, 0x1f}, []byte{0x68, 0xce, 0x3c, 0x80}
+		stap := []byte{0x78, 0, byte(len(sps))}
+		stap = append(stap, sps...)
+		stap = append(stap, 0, byte(len(pps)))
+		stap = append(stap, pps...)
+		return [][]byte{stap, append([]byte{0x65}, body...)}
+	}
+}
+
+// playSynthetic sends synthetic frames at 30 fps, a keyframe every second and in answer to a PLI.
+func (b *fakeBrowser) playSynthetic() {
+	defer b.n.wg.Done()
+	t := time.NewTicker(33 * time.Millisecond)
+	defer t.Stop()
+	var seq uint16
+	for i := 0; ; i++ {
+		select {
+		case <-b.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		key := i%30 == 0 || b.restart.Swap(false)
+		pkts := synthFrame(b.vcodec, key)
+		for j, payload := range pkts {
+			seq++
+			p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(i) * 3000,
+				Marker: j == len(pkts)-1}, Payload: payload}
+			if err := b.synth.WriteRTP(p); err != nil {
+				return
+			}
+		}
+	}
+}
+
 func (b *fakeBrowser) playAudio() {
 	defer b.n.wg.Done()
 	_, audio := clips()
@@ -438,19 +515,24 @@ func (b *fakeBrowser) playAudio() {
 
 func (b *fakeBrowser) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	key := track.StreamID() + "/" + track.Kind().String()
+	isKey := keyframeFunc(track.Codec().MimeType)
 	b.mu.Lock()
 	if b.recv[key] == nil {
 		b.recv[key] = &recvCount{}
 	}
 	c := b.recv[key]
+	c.codec = track.Codec().MimeType
 	b.mu.Unlock()
 	for {
 		p, _, err := track.ReadRTP()
 		if err != nil {
 			return
 		}
-		kf := track.Kind() == webrtc.RTPCodecTypeVideo && isVP8Keyframe(p.Payload)
+		kf := isKey != nil && isKey(p.Payload)
 		b.mu.Lock()
+		if c.packets == 0 && len(p.Payload) > 0 {
+			c.first = p.Payload[0]
+		}
 		c.packets++
 		if kf {
 			if c.keyframes == 0 {

@@ -3,9 +3,12 @@ package media
 import (
 	"encoding/json"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pion/webrtc/v4"
 )
 
 func receivesFrom(b *fakeBrowser, peer string) bool {
@@ -170,5 +173,38 @@ func TestDroppedLinkRecovers(t *testing.T) {
 	t.Logf("media resumed %v after the network came back; link %+v", time.Since(start), linkState())
 	if linkState().ICERestarts == 0 {
 		t.Fatal("recovered without an ICE restart")
+	}
+}
+
+// TestCodecs: a browser that publishes VP9 or H.264 reaches another node's browser in that
+// codec: the node↔node link carries what the browser sends, and keyframe detection works
+// for the codec (the receiving browser's first video packet starts a keyframe).
+func TestCodecs(t *testing.T) {
+	for _, mime := range []string{webrtc.MimeTypeVP9, webrtc.MimeTypeH264} {
+		t.Run(strings.TrimPrefix(mime, "video/"), func(t *testing.T) {
+			n := newTestNet(t)
+			a := n.startEngine("peerA", nil)
+			n.startBrowserCodec("peerA", true, mime)
+			b := n.startEngine("peerB", nil)
+			bb := n.startBrowser("peerB", false)
+			_ = a.SetPeers(testMeeting, []string{"peerB"})
+			_ = b.SetPeers(testMeeting, []string{"peerA"})
+			eventually(t, 15*time.Second, "B receives A's video", func() bool {
+				v := bb.count("peerA", "video")
+				return v.keyframes > 0 && v.packets > 20 && bb.count("peerA", "audio").packets > 20
+			})
+			v := bb.count("peerA", "video")
+			if !strings.EqualFold(v.codec, mime) {
+				t.Fatalf("browser B receives %s, want %s", v.codec, mime)
+			}
+			if want := synthFrame(mime, true)[0][0]; v.first != want {
+				t.Fatalf("first packet starts %#x, want a keyframe's %#x", v.first, want)
+			}
+			for _, tr := range b.Stats(testMeeting).(*MeetingStats).TracksReceived {
+				if tr.Kind == "video" && !strings.EqualFold(tr.Codec, mime) {
+					t.Fatalf("link A→B carries %s, want %s", tr.Codec, mime)
+				}
+			}
+		})
 	}
 }

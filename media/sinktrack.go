@@ -1,0 +1,162 @@
+package media
+
+import (
+	"encoding/hex"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// sinkTrack is the webrtc.TrackLocal a sink writes to. Unlike webrtc.TrackLocalStaticRTP
+// it writes each binding a header of its own, allocated per packet and never reused, next to
+// the forwarder's shared, immutable payload; so the NACK responder can keep both for
+// retransmission without copying (nack.DisableCopy), and one forwarded packet costs one
+// small allocation per receiver instead of a 1.5 kB copy.
+type sinkTrack struct {
+	codec        webrtc.RTPCodecCapability
+	id, streamID string
+	kind         webrtc.RTPCodecType
+
+	mu       sync.Mutex                    // serialises Bind/Unbind
+	bindings atomic.Pointer[[]sinkBinding] // copy on write
+	onBind   func()                        // set before the track is added; called after each Bind
+}
+
+type sinkBinding struct {
+	id   string
+	ssrc uint32
+	pt   uint8
+	w    webrtc.TrackLocalWriter
+}
+
+func newSinkTrack(codec webrtc.RTPCodecCapability, id, streamID string) *sinkTrack {
+	kind := webrtc.RTPCodecTypeVideo
+	if strings.HasPrefix(strings.ToLower(codec.MimeType), "audio/") {
+		kind = webrtc.RTPCodecTypeAudio
+	}
+	return &sinkTrack{codec: codec, id: id, streamID: streamID, kind: kind}
+}
+
+func (t *sinkTrack) ID() string                { return t.id }
+func (t *sinkTrack) RID() string               { return "" }
+func (t *sinkTrack) StreamID() string          { return t.streamID }
+func (t *sinkTrack) Kind() webrtc.RTPCodecType { return t.kind }
+
+// Bind accepts a transceiver that negotiated the track's codec (with compatible format
+// parameters) and writes with that transceiver's payload type and SSRC.
+func (t *sinkTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	c, ok := matchCodec(t.codec, ctx.CodecParameters())
+	if !ok {
+		return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var next []sinkBinding
+	if bp := t.bindings.Load(); bp != nil {
+		next = append(next, *bp...)
+	}
+	next = append(next, sinkBinding{id: ctx.ID(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), w: ctx.WriteStream()})
+	t.bindings.Store(&next)
+	if t.onBind != nil {
+		t.onBind()
+	}
+	return c, nil
+}
+
+// bound reports whether the track has a binding, i.e. whether a write reaches anyone.
+func (t *sinkTrack) bound() bool {
+	bp := t.bindings.Load()
+	return bp != nil && len(*bp) > 0
+}
+
+func (t *sinkTrack) Unbind(ctx webrtc.TrackLocalContext) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bp := t.bindings.Load()
+	if bp == nil {
+		return webrtc.ErrUnbindFailed
+	}
+	next := make([]sinkBinding, 0, len(*bp))
+	for _, b := range *bp {
+		if b.id != ctx.ID() {
+			next = append(next, b)
+		}
+	}
+	if len(next) == len(*bp) {
+		return webrtc.ErrUnbindFailed
+	}
+	t.bindings.Store(&next)
+	return nil
+}
+
+// write sends p (never modified) on every binding.
+func (t *sinkTrack) write(p *rtp.Packet) error {
+	bp := t.bindings.Load()
+	if bp == nil || len(*bp) == 0 {
+		return errNotBound
+	}
+	var err error
+	for _, b := range *bp {
+		h := new(rtp.Header)
+		*h = p.Header
+		h.SSRC, h.PayloadType = b.ssrc, b.pt
+		if _, werr := b.w.WriteRTP(h, p.Payload); werr != nil {
+			err = werr
+		}
+	}
+	return err
+}
+
+// matchCodec finds want among a transceiver's negotiated codecs: the same MIME type and
+// format parameters, else the same MIME type with compatible parameters (H.264: packetization
+// mode and profile; VP9: profile).
+func matchCodec(want webrtc.RTPCodecCapability, have []webrtc.RTPCodecParameters) (webrtc.RTPCodecParameters, bool) {
+	for _, c := range have {
+		if strings.EqualFold(c.MimeType, want.MimeType) && c.SDPFmtpLine == want.SDPFmtpLine {
+			return c, true
+		}
+	}
+	for _, c := range have {
+		if strings.EqualFold(c.MimeType, want.MimeType) && fmtpCompatible(want.MimeType, want.SDPFmtpLine, c.SDPFmtpLine) {
+			return c, true
+		}
+	}
+	return webrtc.RTPCodecParameters{}, false
+}
+
+func fmtpCompatible(mime, a, b string) bool {
+	pa, pb := parseFmtp(a), parseFmtp(b)
+	switch strings.ToLower(mime) {
+	case strings.ToLower(webrtc.MimeTypeH264):
+		if pa["packetization-mode"] != pb["packetization-mode"] {
+			return false
+		}
+		x, err1 := hex.DecodeString(pa["profile-level-id"])
+		y, err2 := hex.DecodeString(pb["profile-level-id"])
+		return err1 == nil && err2 == nil && len(x) == 3 && len(y) == 3 && x[0] == y[0] && x[1] == y[1]
+	case strings.ToLower(webrtc.MimeTypeVP9):
+		return orDefault(pa["profile-id"], "0") == orDefault(pb["profile-id"], "0")
+	}
+	return true
+}
+
+func parseFmtp(line string) map[string]string {
+	m := map[string]string{}
+	for kv := range strings.SplitSeq(line, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+		if k != "" {
+			m[strings.ToLower(k)] = v
+		}
+	}
+	return m
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
