@@ -100,6 +100,20 @@ func (m *Mesh) view(mt *meeting) MeetingView {
 	return mt.viewLocked(m.self)
 }
 
+// JoinedIDs lists the meetings this node is in now (joined, not ended).
+func (m *Mesh) JoinedIDs() []string {
+	var out []string
+	for _, mt := range m.snapshot() {
+		mt.mu.Lock()
+		me := mt.st.members[m.self]
+		if me != nil && me.present() && mt.st.status != StatusEnded {
+			out = append(out, mt.id)
+		}
+		mt.mu.Unlock()
+	}
+	return out
+}
+
 // Meetings lists every meeting this node knows, newest first.
 func (m *Mesh) Meetings() ([]MeetingView, error) {
 	if err := m.running(); err != nil {
@@ -311,22 +325,23 @@ func (m *Mesh) Messages(id, after string, limit int) ([]MessageView, error) {
 	}
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
-	out := []MessageView{}
-	started := after == ""
-	for _, ev := range mt.events {
-		if !started {
-			started = ev.ID == after
-			continue
+	start := 0
+	if after != "" {
+		ev := mt.ids[after]
+		if ev == nil {
+			return nil, fmt.Errorf("%w: no message %q in this meeting", ErrInvalid, after)
 		}
+		start, _ = slices.BinarySearchFunc(mt.events, ev, less)
+		start++
+	}
+	out := []MessageView{}
+	for _, ev := range mt.events[start:] {
 		if ev.Type == TypeChat && mt.st.valid[ev.ID] {
 			out = append(out, mt.messageLocked(ev))
 			if len(out) == limit {
 				break
 			}
 		}
-	}
-	if !started {
-		return nil, fmt.Errorf("%w: no message %q in this meeting", ErrInvalid, after)
 	}
 	return out, nil
 }

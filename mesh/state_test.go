@@ -109,3 +109,35 @@ func TestIdentityKeyIsPrivateAndStable(t *testing.T) {
 		t.Fatalf("second load gave another key: %v", err)
 	}
 }
+
+// TestMessagesPaging: after/limit walk the history in order, page by page.
+func TestMessagesPaging(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	id, _ := meetingOf(t, a)
+	for i := range 25 {
+		if _, err := a.PostMessage(t.Context(), id, fmt.Sprintf("m%02d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	after := ""
+	for {
+		page, err := a.Messages(id, after, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, m := range page {
+			got = append(got, m.Text)
+		}
+		after = page[len(page)-1].ID
+	}
+	if len(got) != 25 || got[0] != "m00" || got[24] != "m24" {
+		t.Fatalf("paged history %v", got)
+	}
+	if _, err := a.Messages(id, "nope", 10); err == nil {
+		t.Fatal("unknown after accepted")
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"meshmeet/media"
-	"meshmeet/mesh"
 	"meshmeet/webui"
 )
 
@@ -138,15 +137,9 @@ func (b *mediaBridge) refreshNow(ctx context.Context) {
 }
 
 func (b *mediaBridge) refresh() {
-	ms, err := b.n.mesh.Meetings()
-	if err != nil {
-		return
-	}
 	in := map[string]bool{}
-	for _, m := range ms {
-		if m.Joined && m.Status != mesh.StatusEnded {
-			in[m.ID] = true
-		}
+	for _, id := range b.n.mesh.JoinedIDs() {
+		in[id] = true
 	}
 	b.reconcile(in, b.n.mesh.Self().String())
 }
