@@ -380,15 +380,43 @@ func TestBrowsersMeet(t *testing.T) {
 		}
 	})
 
+	t.Run("microphone off", func(t *testing.T) {
+		A.do(chromedp.Click(chromedp.CSS("#btn-mic")))
+		for _, br := range []*browser{B, C} {
+			eventually(t, 5*time.Second, br.name+" sees alice muted", func() error {
+				ts, err := br.tiles()
+				if err != nil {
+					return err
+				}
+				if tl := findTile(ts, pa, "camera"); tl == nil || tl.Audio != "off" {
+					return fmt.Errorf("alice's tile %+v", tl)
+				}
+				return nil
+			})
+			stalled(t, br, pa, "alice's audio", audioBytes)
+		}
+		A.do(chromedp.Click(chromedp.CSS("#btn-mic")))
+		for _, br := range []*browser{B, C} {
+			growing(t, br, []string{pa}, "alice's audio after unmute", audioBytes)
+		}
+	})
+
 	t.Run("screen share", func(t *testing.T) {
 		// The real button first: headless Chromium usually cannot capture a
 		// screen, and the page must say so; then the canvas path.
 		A.do(chromedp.Click(chromedp.CSS("#btn-screen")))
-		time.Sleep(500 * time.Millisecond)
-		on, err := eval[bool](A, `window.meshmeet.state().screenShare`)
-		if err != nil {
-			t.Fatal(err)
-		}
+		var on bool
+		eventually(t, 10*time.Second, "the share starts or the page says why not", func() error {
+			var err error
+			if on, err = eval[bool](A, `window.meshmeet.state().screenShare`); err != nil || on {
+				return err
+			}
+			msg, err := eval[string](A, `document.getElementById('toast').textContent`)
+			if err == nil && msg == "" {
+				err = fmt.Errorf("no share and no message yet")
+			}
+			return err
+		})
 		if !on {
 			msg, _ := eval[string](A, `document.getElementById('toast').textContent`)
 			t.Logf("getDisplayMedia unavailable (page says %q); sharing a canvas instead", msg)
@@ -496,6 +524,20 @@ func TestBrowsersMeet(t *testing.T) {
 				return fmt.Errorf("carol's page at %s", loc)
 			}
 			return nil
+		})
+	})
+
+	t.Run("rejoin", func(t *testing.T) {
+		// Carol opens the link again; the others get her back without a reload.
+		C.do(chromedp.Navigate(pageLink(t, p.nodes[2], p.link)))
+		for _, br := range []*browser{A, B} {
+			eventually(t, 20*time.Second, br.name+" receives carol again", func() error {
+				return receiving(br, []string{pc})
+			})
+			growing(t, br, []string{pc}, "carol's frames after rejoining", frames)
+		}
+		eventually(t, 20*time.Second, "carol receives both others", func() error {
+			return receiving(C, []string{pa, p.peers[1]})
 		})
 	})
 }
