@@ -59,6 +59,8 @@ type forwarder struct {
 	lastPLI  time.Time
 	pliTimer *time.Timer
 
+	lastKey atomic.Int64 // UnixNano of the last keyframe seen
+
 	packets, bytes, plis atomic.Uint64
 	bitrate              atomic.Uint64
 	winStart             time.Time // read loop only
@@ -135,6 +137,9 @@ func forwardPacket(raw []byte, h *rtp.Header) *rtp.Packet {
 // dispatch hands one packet to every sink; p must not be modified afterwards.
 func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool) {
 	f.packets.Add(1)
+	if keyframe && f.video {
+		f.lastKey.Store(time.Now().UnixNano())
+	}
 	size := uint64(len(p.Payload) + 12)
 	f.bytes.Add(size)
 	f.winBytes += size
@@ -169,7 +174,9 @@ func (f *forwarder) addSink(s *sink) bool {
 	next = append(next, s)
 	f.sinks.Store(&next)
 	f.mu.Unlock()
-	if f.video {
+	// A track not negotiated yet asks when it is bound (sinkTrack.onBind): a keyframe
+	// requested now would arrive before it can be sent, and rate-limit the useful request.
+	if f.video && s.track.bound() {
 		f.requestKeyframe()
 	}
 	return true
@@ -190,8 +197,9 @@ func (f *forwarder) removeSink(s *sink) {
 	s.close()
 }
 
-// requestKeyframe sends a PLI upstream, at most one per pliInterval; a request inside the
-// interval is sent when it ends, so a new receiver is never left waiting for a full GOP.
+// requestKeyframe sends a PLI upstream, at most one per pliInterval unless the previous
+// one was answered (a keyframe came since); a request inside the interval is sent when it
+// ends, so a new receiver is never left waiting for a full GOP.
 func (f *forwarder) requestKeyframe() {
 	if !f.video {
 		return
@@ -202,6 +210,9 @@ func (f *forwarder) requestKeyframe() {
 		return
 	}
 	wait := f.pliInterval - time.Since(f.lastPLI)
+	if f.lastKey.Load() > f.lastPLI.UnixNano() {
+		wait = 0
+	}
 	if wait > 0 {
 		f.pliTimer = time.AfterFunc(wait, func() {
 			f.mu.Lock()

@@ -87,13 +87,15 @@ func isVP9Keyframe(b []byte) bool {
 	return (b[n]>>1)&0x07 == 0 // SID
 }
 
-// isH264Keyframe reports whether payload carries the start of an IDR picture or its
-// sequence parameter set (RFC 6184 §5: single NAL unit, STAP-A, FU-A).
+// isH264Keyframe reports whether payload carries a sequence parameter set (RFC 6184 §5:
+// single NAL unit, STAP-A, FU-A start), which is where a receiver can start decoding: browsers
+// send SPS and PPS ahead of every IDR picture, and an IDR without them (its SPS/PPS packets
+// lost or dropped) is not decodable for a new receiver.
 func isH264Keyframe(b []byte) bool {
 	if len(b) < 1 {
 		return false
 	}
-	key := func(t byte) bool { return t == 5 || t == 7 }
+	key := func(t byte) bool { return t == 7 }
 	switch t := b[0] & 0x1f; {
 	case t >= 1 && t <= 23:
 		return key(t)

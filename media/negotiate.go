@@ -129,6 +129,14 @@ func (n *negotiator) onAnswer(sdp string) error {
 }
 
 func (n *negotiator) onOffer(sdp string) error {
+	// The same offer again (the offerer re-sent it after our "restart" crossed its first
+	// copy): answer again without applying it twice, which would make pion start a second
+	// ICE agent whose credentials the offerer never sees (the link then stays "connecting"
+	// until the next ICE restart).
+	if rd, ld := n.pc.RemoteDescription(), n.pc.LocalDescription(); rd != nil && ld != nil &&
+		rd.SDP == sdp && ld.Type == webrtc.SDPTypeAnswer && n.pc.SignalingState() == webrtc.SignalingStateStable {
+		return n.send(Signal{Type: TypeAnswer, SDP: ld.SDP})
+	}
 	if err := n.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return err
 	}
