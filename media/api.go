@@ -38,7 +38,8 @@ const (
 //   - NACK generator (ask senders to retransmit what we lost) and responder (retransmit what
 //     receivers lost) with a 128-packet send history (about a second of 640x360 video). The
 //     responder keeps references, not copies (nack.DisableCopy): sinkTrack writes a fresh
-//     header per packet and the payload is the forwarder's immutable, shared copy;
+//     header per packet and the payload is the forwarder's immutable, shared copy (RTX is
+//     not negotiated: retransmissions go on the original SSRC);
 //   - RTCP sender and receiver reports, which browsers need for lip sync and RTT;
 //   - TWCC feedback for incoming streams, so a browser's (and a peer's) congestion control
 //     adapts its uplink. The node forwards without transcoding, so it runs no bandwidth

@@ -9,7 +9,8 @@ package media
 // browser's two tracks and every peer's, sending its browser's tracks to every peer and
 // every peer's tracks to its browser, with SRTP, interceptors, RTCP and ICE keepalives.
 //
-// One iteration is one second of steady media (after the mesh is up and has settled).
+// The engines use DefaultConfig's timers (not testConfig's short ones). One iteration is
+// one second of steady media (after the mesh is up and has settled).
 // Run it with:
 //
 //	go test -run '^$' -bench BenchmarkMeshNode -benchtime 5x ./media/
@@ -107,6 +108,7 @@ func runMeshPeers(n int) {
 	tb := &procTB{}
 	defer tb.runCleanups()
 	net := newTestNet(tb)
+	net.config = productionTimers
 	out := &lineWriter{enc: json.NewEncoder(os.Stdout)}
 	net.remote = out.send
 	ids := meshIDs(n)
@@ -120,6 +122,14 @@ func runMeshPeers(n int) {
 		_ = net.engines[id].SetPeers(testMeeting, ids)
 	}
 	readLines(os.Stdin, net)
+}
+
+// productionTimers puts back DefaultConfig's ICE keepalive and restart timers, which
+// testConfig shortens (they tick on every link, whether media flows or not).
+func productionTimers(c *Config) {
+	d := DefaultConfig()
+	c.ICEDisconnectedTimeout, c.ICEFailedTimeout, c.ICEKeepalive = d.ICEDisconnectedTimeout, d.ICEFailedTimeout, d.ICEKeepalive
+	c.RestartAfter = d.RestartAfter
 }
 
 // nodePackets counts the packets an engine received (forwarders) and sent (sinks).
@@ -176,6 +186,7 @@ func BenchmarkMeshNode(b *testing.B) {
 func benchMeshNode(b *testing.B, size int) {
 	ids := meshIDs(size)
 	net := newTestNet(b)
+	net.config = productionTimers
 	e := net.startEngine(ids[0], nil)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")

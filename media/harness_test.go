@@ -74,6 +74,8 @@ type testNet struct {
 	// (BenchmarkMeshNode): kind is "peer" (node → node), "browser" (node → its browser)
 	// or "node" (browser → its node); to is the node's peer ID. inject is its other end.
 	remote func(kind, to, from string, msg []byte)
+	// config, when set, adjusts the configuration of the engines startEngine starts.
+	config func(*Config)
 }
 
 func newTestNet(t testing.TB) *testNet {
@@ -199,6 +201,9 @@ func testConfig() Config {
 func (n *testNet) startEngine(id string, wrap func(net.PacketConn) net.PacketConn) *Engine {
 	cfg := testConfig()
 	cfg.Signaller = nodeSignaller{n: n, self: id}
+	if n.config != nil {
+		n.config(&cfg)
+	}
 	e, err := New(cfg)
 	if err != nil {
 		n.t.Fatal(err)
