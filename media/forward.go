@@ -197,9 +197,9 @@ func (f *forwarder) removeSink(s *sink) {
 	s.close()
 }
 
-// requestKeyframe sends a PLI upstream, at most one per pliInterval unless the previous
-// one was answered (a keyframe came since); a request inside the interval is sent when it
-// ends, so a new receiver is never left waiting for a full GOP.
+// requestKeyframe sends a PLI upstream, at most one per pliInterval, or per pliInterval/4
+// once the previous one was answered (a keyframe came since); a request inside the
+// interval is sent when it ends, so a new receiver is never left waiting for a full GOP.
 func (f *forwarder) requestKeyframe() {
 	if !f.video {
 		return
@@ -209,9 +209,10 @@ func (f *forwarder) requestKeyframe() {
 		f.mu.Unlock()
 		return
 	}
-	wait := f.pliInterval - time.Since(f.lastPLI)
+	since := time.Since(f.lastPLI)
+	wait := f.pliInterval - since
 	if f.lastKey.Load() > f.lastPLI.UnixNano() {
-		wait = 0
+		wait = f.pliInterval/4 - since // answered: a shorter gap, still no keyframe storm
 	}
 	if wait > 0 {
 		f.pliTimer = time.AfterFunc(wait, func() {

@@ -63,6 +63,8 @@ type negotiator struct {
 	again        bool
 	restartAgain bool
 	haveRemote   bool
+	offerSDP     string // the outstanding offer exactly as sent (resend sends it again)
+	remoteOffer  string // the last offer applied (answerer side)
 	cands        []webrtc.ICECandidateInit
 	restarts     int
 }
@@ -86,7 +88,7 @@ func (n *negotiator) offer(restart, force bool) error {
 	if restart {
 		n.restarts++
 	}
-	n.pending, n.sentAt = true, time.Now()
+	n.pending, n.sentAt, n.offerSDP = true, time.Now(), o.SDP
 	s := Signal{Type: TypeOffer, SDP: o.SDP}
 	if n.decorate != nil {
 		n.decorate(&s)
@@ -97,14 +99,15 @@ func (n *negotiator) offer(restart, force bool) error {
 // resend answers a peer's request for an offer: the outstanding offer again (it may have
 // been lost), else a new one restarting ICE, at most one per minGap.
 func (n *negotiator) resend(minGap time.Duration) error {
-	ld := n.pc.LocalDescription()
-	if !n.pending || ld == nil {
+	if !n.pending || n.offerSDP == "" {
 		if !n.sentAt.IsZero() && time.Since(n.sentAt) < minGap {
 			return nil
 		}
 		return n.offer(n.haveRemote, true)
 	}
-	s := Signal{Type: TypeOffer, SDP: ld.SDP}
+	// Byte for byte the offer sent (not LocalDescription(), which has gained the
+	// candidates gathered since), so the answerer recognises it (onOffer).
+	s := Signal{Type: TypeOffer, SDP: n.offerSDP}
 	if n.decorate != nil {
 		n.decorate(&s)
 	}
@@ -133,14 +136,14 @@ func (n *negotiator) onOffer(sdp string) error {
 	// copy): answer again without applying it twice, which would make pion start a second
 	// ICE agent whose credentials the offerer never sees (the link then stays "connecting"
 	// until the next ICE restart).
-	if rd, ld := n.pc.RemoteDescription(), n.pc.LocalDescription(); rd != nil && ld != nil &&
-		rd.SDP == sdp && ld.Type == webrtc.SDPTypeAnswer && n.pc.SignalingState() == webrtc.SignalingStateStable {
+	if ld := n.pc.LocalDescription(); ld != nil && sdp == n.remoteOffer &&
+		ld.Type == webrtc.SDPTypeAnswer && n.pc.SignalingState() == webrtc.SignalingStateStable {
 		return n.send(Signal{Type: TypeAnswer, SDP: ld.SDP})
 	}
 	if err := n.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return err
 	}
-	n.haveRemote = true
+	n.haveRemote, n.remoteOffer = true, sdp
 	n.flushCandidates()
 	a, err := n.pc.CreateAnswer(nil)
 	if err != nil {
