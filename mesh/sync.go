@@ -71,8 +71,12 @@ func readFrame(r io.Reader) ([]byte, error) {
 	if size > maxFrame {
 		return nil, fmt.Errorf("%w: sync frame of %d bytes", ErrTooLarge, size)
 	}
-	b := make([]byte, size)
-	_, err := io.ReadFull(r, b)
+	// Grow with what arrives rather than trusting the length: a peer that
+	// announces 16 MiB and sends nothing costs nothing.
+	b, err := io.ReadAll(io.LimitReader(r, int64(size)))
+	if err == nil && len(b) != int(size) {
+		err = io.ErrUnexpectedEOF
+	}
 	return b, err
 }
 
