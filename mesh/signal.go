@@ -97,11 +97,12 @@ func (m *Mesh) signalWriter(ctx context.Context, p peer.ID, out *signalOut) {
 func (m *Mesh) handleSignal(s network.Stream) {
 	from := s.Conn().RemotePeer()
 	for {
-		b, err := readFrame(s)
+		b, err := readFrame(s, maxSignal)
 		if err != nil {
+			_ = s.Reset()
 			return
 		}
-		if len(b) > maxSignal || !m.allow(from) {
+		if !m.allow(from) {
 			_ = s.Reset()
 			return
 		}

@@ -31,6 +31,7 @@ const (
 	maxOffer     = 100_000 // IDs per round; the rest follows next round
 	syncTimeout  = 60 * time.Second
 	syncAD       = "meshmeet/sync"
+	maxHello     = 1 << 10
 )
 
 type syncHello struct {
@@ -62,13 +63,13 @@ func writeFrame(w io.Writer, b []byte) error {
 	return err
 }
 
-func readFrame(r io.Reader) ([]byte, error) {
+func readFrame(r io.Reader, limit uint32) ([]byte, error) {
 	var n [4]byte
 	if _, err := io.ReadFull(r, n[:]); err != nil {
 		return nil, err
 	}
 	size := binary.BigEndian.Uint32(n[:])
-	if size > maxFrame {
+	if size > limit {
 		return nil, fmt.Errorf("%w: sync frame of %d bytes", ErrTooLarge, size)
 	}
 	// Grow with what arrives rather than trusting the length: a peer that
@@ -89,7 +90,7 @@ func writeSealed(w io.Writer, k keys, v any) error {
 }
 
 func readSealed(r io.Reader, k keys, v any) error {
-	b, err := readFrame(r)
+	b, err := readFrame(r, maxFrame)
 	if err != nil {
 		return err
 	}
@@ -258,7 +259,7 @@ func (m *Mesh) handleSync(s network.Stream) {
 		return
 	}
 	_ = s.SetDeadline(time.Now().Add(syncTimeout))
-	b, err := readFrame(s)
+	b, err := readFrame(s, maxHello)
 	if err != nil {
 		_ = s.Reset()
 		return
