@@ -13,8 +13,8 @@ deps:
 test: deps
 	test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 20m ./...
 	./scripts/fuzz.sh 3s
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 fuzz:
 	./scripts/fuzz.sh 60s
