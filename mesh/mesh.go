@@ -121,6 +121,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictSign),
 		pubsub.WithMaxMessageSize(maxGossip),
 		pubsub.WithPeerExchange(true),
+		pubsub.WithGossipSubParams(gossipParams()),
 	)
 	if err != nil {
 		return fmt.Errorf("start gossipsub: %w", err)
@@ -259,4 +260,14 @@ func (n mdnsNotifee) HandlePeerFound(pi peer.AddrInfo) {
 		return
 	}
 	n.m.connect(pi)
+}
+
+// gossipParams: the origin floods to every subscriber it is connected to
+// (GossipSub's default), which on a LAN or a shared rendezvous is everyone,
+// so mesh forwarding mostly carries duplicates; a smaller mesh cuts that
+// work while keeping a redundant path for peers the origin cannot reach.
+func gossipParams() pubsub.GossipSubParams {
+	p := pubsub.DefaultGossipSubParams()
+	p.D, p.Dlo, p.Dhi, p.Dscore, p.Dout = 4, 3, 8, 2, 1
+	return p
 }
