@@ -90,11 +90,17 @@ func TestMalformedEndsStream(t *testing.T) {
 		go func() { _, _ = st.Write(flood) }() // may fail once reset
 		r := bufio.NewReader(st)
 		body, err := readFrame(r, maxResponseSize)
-		if err != nil {
-			t.Fatalf("no error answer: %v", err)
-		}
-		if _, err := decodeResponse(body); !errors.Is(err, ErrMalformed) {
-			t.Fatalf("answer %v, want ErrMalformed", err)
+		switch {
+		case err != nil && isReset(err):
+			// The reset can overtake the error answer (QUIC drops unread
+			// data on reset) when the server drains faster than we read:
+			// the stream is ended either way, which is what matters.
+		case err != nil:
+			t.Fatalf("neither an error answer nor a reset: %v", err)
+		default:
+			if _, err := decodeResponse(body); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("answer %v, want ErrMalformed", err)
+			}
 		}
 		// Without our FIN the server still ends the stream, by a reset.
 		if _, err := io.ReadAll(r); err != nil && !isReset(err) {
