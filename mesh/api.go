@@ -212,6 +212,10 @@ func (m *Mesh) enter(ctx context.Context, id string, secret []byte) (*meeting, e
 	if err := m.watchLobby(mt); err != nil {
 		return nil, err
 	}
+	// Check and publish as one step, so joins racing each other (a double
+	// click, two tabs) make one join event.
+	mt.joinMu.Lock()
+	defer mt.joinMu.Unlock()
 	mt.mu.Lock()
 	me := mt.st.members[m.self]
 	already := me != nil && me.present()

@@ -101,6 +101,8 @@ func (m *Mesh) openLobby(id string, key []byte) (*lobby, error) {
 		return nil, ErrNotReady
 	}
 	defer m.wg.Done()
+	m.openMu.Lock()
+	defer m.openMu.Unlock()
 	m.mu.Lock()
 	if lb := m.lobbies[id]; lb != nil {
 		m.mu.Unlock()

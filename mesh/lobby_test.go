@@ -79,3 +79,34 @@ func TestLobby(t *testing.T) {
 		return nil
 	})
 }
+
+// TestConcurrentJoins: the same link joined many times at once is one join.
+func TestConcurrentJoins(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	b := startMesh(t, testConfig(t, "bob", a))
+	v, secret, err := a.CreateMeeting(context.Background(), []byte(`{"title":"t"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := FormatJoinLink("http://127.0.0.1:7700", v.ID, secret)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := b.Join(context.Background(), link)
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent join: %v", err)
+		}
+	}
+	a2, _ := a.Audit(v.ID)
+	eventually(t, 5*time.Second, "one join", func() error {
+		a2, _ = b.Audit(v.ID)
+		if len(a2) != 2 {
+			return fmt.Errorf("audit %+v", a2)
+		}
+		return nil
+	})
+}

@@ -25,6 +25,7 @@ type meeting struct {
 	id     string
 	keys   keys
 	topics map[string]*pubsub.Topic // by topic kind, set once at open
+	joinMu sync.Mutex               // serialises this node's own joins
 
 	mu        sync.Mutex
 	events    []*Event // sorted by (HLC, ID)

@@ -39,6 +39,8 @@ type Mesh struct {
 	disc    Discovery
 	ctx     context.Context
 
+	openMu sync.Mutex // serialises opening meetings and lobbies
+
 	mu       sync.Mutex
 	meetings map[string]*meeting
 	lobbies  map[string]*lobby

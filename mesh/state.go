@@ -79,7 +79,10 @@ func (s *state) check(ev *Event) error {
 		if s.record.Settings.RequireApproval && ev.Author != s.host && !s.admitted[ev.Author] {
 			return fmt.Errorf("%w: waiting for the host to admit you", ErrForbidden)
 		}
-		if !inMeeting && s.presentCount() >= s.record.Settings.MaxParticipants {
+		if inMeeting {
+			return fmt.Errorf("%w: already in the meeting", ErrConflict)
+		}
+		if s.presentCount() >= s.record.Settings.MaxParticipants {
 			return fmt.Errorf("%w: the meeting is full (at most %d participants)", ErrConflict, s.record.Settings.MaxParticipants)
 		}
 	case TypeLeave:
@@ -139,10 +142,7 @@ func (s *state) apply(ev *Event) bool {
 			s.members[ev.Author] = m
 			s.order = append(s.order, ev.Author)
 		}
-		if !m.present() || m.JoinedAt.IsZero() {
-			m.JoinedAt, m.LeftAt = at, nil
-		}
-		m.Name = b.Name
+		m.JoinedAt, m.LeftAt, m.Name = at, nil, b.Name
 		s.status = StatusActive
 	case TypeLeave:
 		s.members[ev.Author].LeftAt = &at

@@ -46,6 +46,10 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 		return nil, ErrNotReady
 	}
 	defer m.wg.Done()
+	// One opening at a time: two joins racing must not register a topic
+	// validator twice.
+	m.openMu.Lock()
+	defer m.openMu.Unlock()
 	m.mu.Lock()
 	if mt := m.meetings[id]; mt != nil {
 		m.mu.Unlock()
