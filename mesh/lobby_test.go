@@ -101,11 +101,9 @@ func TestConcurrentJoins(t *testing.T) {
 			t.Fatalf("concurrent join: %v", err)
 		}
 	}
-	a2, _ := a.Audit(v.ID)
 	eventually(t, 5*time.Second, "one join", func() error {
-		a2, _ = b.Audit(v.ID)
-		if len(a2) != 2 {
-			return fmt.Errorf("audit %+v", a2)
+		if log, _ := b.Audit(v.ID); len(log) != 2 {
+			return fmt.Errorf("audit %+v", log)
 		}
 		return nil
 	})
