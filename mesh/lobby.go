@@ -115,16 +115,11 @@ func (m *Mesh) openLobby(id string, key []byte) (*lobby, error) {
 	}
 	lb := &lobby{id: id, keys: k, knocks: map[peer.ID]*knock{}}
 	name := topicName(k, kindLobby)
-	if err := m.ps.RegisterTopicValidator(name, m.lobbyValidator(lb)); err != nil {
-		return nil, err
-	}
-	if lb.topic, err = m.ps.Join(name); err != nil {
-		return nil, err
-	}
-	sub, err := lb.topic.Subscribe()
+	topic, sub, err := m.subscribe(name, m.lobbyValidator(lb))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("lobby topic: %w", err)
 	}
+	lb.topic = topic
 	m.mu.Lock()
 	m.lobbies[id] = lb
 	m.mu.Unlock()

@@ -78,16 +78,9 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 		if kind == kindPresence {
 			v = m.presenceValidator(mt)
 		}
-		if err := m.ps.RegisterTopicValidator(name, v); err != nil {
-			return nil, fmt.Errorf("validator for %s: %w", kind, err)
-		}
-		t, err := m.ps.Join(name)
+		t, sub, err := m.subscribe(name, v)
 		if err != nil {
-			return nil, fmt.Errorf("join topic %s: %w", kind, err)
-		}
-		sub, err := t.Subscribe()
-		if err != nil {
-			return nil, fmt.Errorf("subscribe %s: %w", kind, err)
+			return nil, fmt.Errorf("topic %s: %w", kind, err)
 		}
 		mt.topics[kind] = t
 		m.goLoop(func(ctx context.Context) { m.readTopic(ctx, mt, kind, sub) })
@@ -103,6 +96,22 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 	m.meetings[id] = mt
 	m.mu.Unlock()
 	return mt, nil
+}
+
+// subscribe registers a topic's validator, joins it and subscribes.
+func (m *Mesh) subscribe(name string, v pubsub.ValidatorEx) (*pubsub.Topic, *pubsub.Subscription, error) {
+	if err := m.ps.RegisterTopicValidator(name, v); err != nil {
+		return nil, nil, err
+	}
+	t, err := m.ps.Join(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := t.Subscribe()
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, sub, nil
 }
 
 // gossipValidator does what every topic's validator starts with: accept our
