@@ -259,6 +259,9 @@ func (m *Mesh) awaitRecord(ctx context.Context, mt *meeting) error {
 
 // Leave announces that this node left the meeting.
 func (m *Mesh) Leave(ctx context.Context, id string) error {
+	if m.stopKnocking(id) {
+		return nil
+	}
 	mt, err := m.known(id)
 	if err != nil {
 		return err

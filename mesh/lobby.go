@@ -28,9 +28,11 @@ import (
 var ErrWaiting = errors.New("waiting in the lobby")
 
 const (
-	kindLobby   = "lobby"
-	maxLobbyMsg = 2 << 10
-	welcomeInfo = "meshmeet/v1/welcome"
+	// maxLobbyWait bounds how long a node knocks for a page that went away.
+	maxLobbyWait = 30 * time.Minute
+	kindLobby    = "lobby"
+	maxLobbyMsg  = 2 << 10
+	welcomeInfo  = "meshmeet/v1/welcome"
 )
 
 type knock struct {
@@ -307,21 +309,29 @@ func openWelcome(box *ecdh.PrivateKey, w *welcome, self peer.ID) ([]byte, error)
 	return secret, nil
 }
 
-// knockLoop announces this node at the door until it is let in or gives up.
-func (m *Mesh) knockLoop(ctx context.Context, lb *lobby) {
+// knockLoop announces this node at the door until it is let in, leaves the
+// lobby (its box key is replaced or cleared), or gives up.
+func (m *Mesh) knockLoop(ctx context.Context, lb *lobby, box *ecdh.PrivateKey) {
 	t := time.NewTicker(m.cfg.HeartbeatInterval)
 	defer t.Stop()
+	ctx, cancel := context.WithTimeout(ctx, maxLobbyWait)
+	defer cancel()
+	raw, _ := json.Marshal(lobbyMsg{Knock: &knock{V: wireVersion, Meeting: lb.id, Peer: m.self, Name: m.cfg.Name, Box: box.PublicKey().Bytes()}})
 	for {
 		lb.mu.Lock()
-		box := lb.box
+		current := lb.box == box
 		lb.mu.Unlock()
-		if box == nil {
+		if !current {
 			return
 		}
-		raw, _ := json.Marshal(lobbyMsg{Knock: &knock{V: wireVersion, Meeting: lb.id, Peer: m.self, Name: m.cfg.Name, Box: box.PublicKey().Bytes()}})
 		_ = lb.topic.Publish(ctx, lb.keys.sealBytes(raw, topicName(lb.keys, kindLobby)))
 		select {
 		case <-ctx.Done():
+			lb.mu.Lock()
+			if lb.box == box {
+				lb.box = nil
+			}
+			lb.mu.Unlock()
 			return
 		case <-t.C:
 		}
@@ -370,6 +380,21 @@ func (m *Mesh) watchLobby(mt *meeting) error {
 	return nil
 }
 
+// stopKnocking leaves a lobby this node waits in; false if it does not wait.
+func (m *Mesh) stopKnocking(id string) bool {
+	m.mu.Lock()
+	lb := m.lobbies[id]
+	m.mu.Unlock()
+	if lb == nil {
+		return false
+	}
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	waiting := lb.box != nil
+	lb.box = nil
+	return waiting
+}
+
 // Waiting reports whether this node is waiting in a meeting's lobby.
 func (m *Mesh) Waiting(id string) bool {
 	m.mu.Lock()
@@ -390,16 +415,17 @@ func (m *Mesh) knock(id string, lobbyKey []byte) error {
 		return err
 	}
 	lb.mu.Lock()
-	start := lb.box == nil && lb.mt == nil
-	if start {
-		if lb.box, err = ecdh.X25519().GenerateKey(rand.Reader); err != nil {
+	var box *ecdh.PrivateKey
+	if lb.box == nil && lb.mt == nil {
+		if box, err = ecdh.X25519().GenerateKey(rand.Reader); err != nil {
 			lb.mu.Unlock()
 			return err
 		}
+		lb.box = box
 	}
 	lb.mu.Unlock()
-	if start {
-		m.spawn(func(ctx context.Context) { m.knockLoop(ctx, lb) })
+	if box != nil {
+		m.spawn(func(ctx context.Context) { m.knockLoop(ctx, lb, box) })
 	}
 	m.kickDiscovery()
 	return nil

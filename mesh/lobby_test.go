@@ -67,6 +67,16 @@ func TestLobby(t *testing.T) {
 	if _, err := carol.Messages(v.ID, "", 0); !errors.Is(err, ErrNotFound) {
 		t.Fatal("carol got in without being admitted")
 	}
+	// Carol gives up: she leaves the host's lobby list.
+	if err := carol.Leave(ctx, v.ID); err != nil || carol.Waiting(v.ID) {
+		t.Fatalf("leave the lobby: %v, waiting %v", err, carol.Waiting(v.ID))
+	}
+	eventually(t, 10*time.Second, "carol's knock expires", func() error {
+		if l, _ := host.Lobby(v.ID); len(l) != 0 {
+			return fmt.Errorf("lobby %+v", l)
+		}
+		return nil
+	})
 	eventually(t, 10*time.Second, "audit on the host", func() error {
 		a, _ := host.Audit(v.ID)
 		var kinds []string

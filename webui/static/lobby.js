@@ -33,7 +33,14 @@ export function createLobby(id) {
 export function waitInLobby(app, id, done) {
   replace(app, h('section', { class: 'card', id: 'lobby-wait' }, h('h2', {}, 'Waiting in the lobby'),
     h('p', {}, 'The host or a moderator has to let you in. This page continues by itself when they do.'),
-    h('p', {}, h('a', { href: '/' }, '← All meetings'))));
+    h('p', {}, h('a', {
+      href: '/',
+      onclick: async (e) => {
+        e.preventDefault();
+        await api.leave(id).catch(() => {});
+        location.assign('/');
+      },
+    }, '← Leave the lobby'))));
   const poll = async () => {
     try {
       const m = await api.meeting(id);
