@@ -27,6 +27,7 @@ type chain struct {
 	fwd          []*forwarder
 	pcs          []*webrtc.PeerConnection
 	muxes        []interface{ Close() error }
+	batch        *batchConn // the last engineAPI socket
 	done         chan struct{}
 }
 
@@ -51,7 +52,8 @@ func (c *chain) engineAPI(tb testing.TB) *webrtc.API {
 	}
 	cfg := testConfig()
 	lf := pionLoggerFactory{log: cfg.Logger}
-	mux := webrtc.NewICEUDPMux(lf.NewLogger("udpmux"), conn)
+	c.batch = newBatchConn(conn)
+	mux := webrtc.NewICEUDPMux(lf.NewLogger("udpmux"), c.batch)
 	c.muxes = append(c.muxes, mux)
 	if c.pionDefaults {
 		me := &webrtc.MediaEngine{}

@@ -113,6 +113,7 @@ func BenchmarkForwardNode(b *testing.B) {
 	defer c.close()
 	f := newForwarder("pub", slotCamera, vp8, 0, &cfg, relayIn.WriteRTCP)
 	sk, _ := newSink(f, "pub")
+	sk.batch = c.batch
 	sender, err := relayOut.AddTrack(sk.track)
 	if err != nil {
 		b.Fatal(err)

@@ -120,6 +120,7 @@ func (b *browserSession) addOut(f *forwarder) {
 		return
 	}
 	e := b.m.e
+	sk.batch = e.batch
 	b.lp.do(func() {
 		tr, err := b.pc.AddTransceiverFromTrack(sk.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 		if err != nil {

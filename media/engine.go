@@ -44,6 +44,8 @@ type Engine struct {
 	meetings map[string]*meeting
 	wg       sync.WaitGroup
 
+	batch *batchConn // the media socket; set before ready is closed
+
 	// connWrap lets tests interpose on the media socket (black-holing a link).
 	connWrap func(net.PacketConn) net.PacketConn
 }
@@ -93,7 +95,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	// every peer); the kernel caps these at net.core.{r,w}mem_max.
 	_ = conn.SetReadBuffer(socketBuffer)
 	_ = conn.SetWriteBuffer(socketBuffer)
-	var pc net.PacketConn = conn
+	bc := newBatchConn(conn)
+	e.batch = bc
+	var pc net.PacketConn = bc
 	if e.connWrap != nil {
 		pc = e.connWrap(conn)
 	}

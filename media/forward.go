@@ -265,6 +265,7 @@ type sink struct {
 	done    chan struct{}
 	once    sync.Once
 	onClose func()
+	batch   *batchConn // the media socket, corked around a run of queued packets; may be nil
 
 	packets, bytes, dropped atomic.Uint64
 }
@@ -303,18 +304,38 @@ func (s *sink) push(p *rtp.Packet, keyframe bool) {
 	}
 }
 
-// writeLoop drains the queue into the track until the sink closes.
+// writeLoop drains the queue into the track until the sink closes. Packets already
+// queued behind the first go out in one sendmmsg.
 func (s *sink) writeLoop() {
 	for {
 		select {
 		case p := <-s.q:
-			if s.track.write(p) == nil {
-				s.packets.Add(1)
-				s.bytes.Add(uint64(len(p.Payload) + 12))
+			if s.batch == nil || len(s.q) == 0 {
+				s.write(p)
+				continue
 			}
+			s.batch.cork()
+			s.write(p)
+		run:
+			for range batchSize - 1 {
+				select {
+				case p = <-s.q:
+					s.write(p)
+				default:
+					break run
+				}
+			}
+			s.batch.uncork()
 		case <-s.done:
 			return
 		}
+	}
+}
+
+func (s *sink) write(p *rtp.Packet) {
+	if s.track.write(p) == nil {
+		s.packets.Add(1)
+		s.bytes.Add(uint64(len(p.Payload) + 12))
 	}
 }
 

@@ -169,6 +169,7 @@ func (l *peerLink) attach(s slot, f *forwarder) {
 		e.log.Warn("media sink failed", "err", err)
 		return
 	}
+	sk.batch = e.batch
 	sk.onClose = func() { l.detach(s, sk) }
 	e.mu.Lock()
 	old := l.out[s]
