@@ -1,7 +1,9 @@
 package node
 
 import (
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 )
@@ -24,13 +26,34 @@ func TestChatAcrossThreeNodes(t *testing.T) {
 			t.Fatalf("%s not joined", n.cfg.Name)
 		}
 	}
+	// A conversation: each person answers after seeing the message before,
+	// so every node must show the lines in the order they were written.
 	var msgs []string
 	for i, n := range []*testNode{a, b, c, a} {
 		text := []string{"hi from alice", "bob here", "carol too", "welcome"}[i]
 		n.do(t, http.MethodPost, "/api/meetings/"+id+"/messages", map[string]string{"text": text}, nil)
 		msgs = append(msgs, text)
+		for _, o := range []*testNode{a, b, c} {
+			eventually(t, 10*time.Second, o.cfg.Name+" history", func() error { return sameTexts(msgs, o.messages(t, id)) })
+		}
 	}
+	// Lines written at the same moment on different nodes (no one saw the
+	// other's) may fall either way, but in the same order everywhere.
+	var wg sync.WaitGroup
 	for _, n := range []*testNode{a, b, c} {
-		eventually(t, 10*time.Second, n.cfg.Name+" history", func() error { return sameTexts(msgs, n.messages(t, id)) })
+		wg.Go(func() { post(t, n, id, "at once from "+n.cfg.Name) })
 	}
+	wg.Wait()
+	eventually(t, 10*time.Second, "same order everywhere", func() error {
+		ref := a.messages(t, id)
+		if len(ref) != 7 {
+			return fmt.Errorf("alice has %d messages", len(ref))
+		}
+		for _, o := range []*testNode{b, c} {
+			if err := sameTexts(texts(ref), o.messages(t, id)); err != nil {
+				return fmt.Errorf("%s: %w", o.cfg.Name, err)
+			}
+		}
+		return nil
+	})
 }

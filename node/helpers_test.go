@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -176,6 +177,17 @@ func sameJSON(want, got any) error {
 	b, _ := json.Marshal(got)
 	if string(a) != string(b) {
 		return fmt.Errorf("got %s, want %s", b, a)
+	}
+	return nil
+}
+
+// sameSet checks the same messages, in any order, each once.
+func sameSet(want, got []string) error {
+	a, b := slices.Clone(want), slices.Clone(got)
+	slices.Sort(a)
+	slices.Sort(b)
+	if !slices.Equal(a, b) {
+		return fmt.Errorf("messages %q, want %q in any order", got, want)
 	}
 	return nil
 }

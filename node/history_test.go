@@ -34,7 +34,15 @@ func TestLateJoinerGetsWholeHistory(t *testing.T) {
 	}
 	c := startNode(t, "carol", "", withPeers(b))
 	c.join(t, m.JoinURL)
-	eventually(t, 10*time.Second, "carol has the history", func() error { return sameTexts(want, c.messages(t, id)) })
+	// Alice's and bob's lines were not written in answer to each other, so
+	// their order is the log's (HLC, ID); carol must see exactly that.
+	eventually(t, 10*time.Second, "carol has the history", func() error {
+		ref := a.messages(t, id)
+		if err := sameSet(want, texts(ref)); err != nil {
+			return fmt.Errorf("alice: %w", err)
+		}
+		return sameTexts(texts(ref), c.messages(t, id))
+	})
 }
 
 // gate cuts a node off from chosen peers, as a broken link would.
