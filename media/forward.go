@@ -289,6 +289,11 @@ func (s *sink) push(p *rtp.Packet, keyframe bool) {
 	if s.waitKey {
 		if !keyframe || !s.track.bound() {
 			s.dropped.Add(1)
+			if s.track.bound() {
+				// Keep asking (rate-limited) until a keyframe comes: a request or
+				// its answer lost on any hop must not leave this receiver dark.
+				s.f.requestKeyframe()
+			}
 			return
 		}
 		s.waitKey = false
