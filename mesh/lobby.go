@@ -382,9 +382,7 @@ func (m *Mesh) watchLobby(mt *meeting) error {
 
 // stopKnocking leaves a lobby this node waits in; false if it does not wait.
 func (m *Mesh) stopKnocking(id string) bool {
-	m.mu.Lock()
-	lb := m.lobbies[id]
-	m.mu.Unlock()
+	lb := m.lobbyOf(id)
 	if lb == nil {
 		return false
 	}
@@ -397,9 +395,7 @@ func (m *Mesh) stopKnocking(id string) bool {
 
 // Waiting reports whether this node is waiting in a meeting's lobby.
 func (m *Mesh) Waiting(id string) bool {
-	m.mu.Lock()
-	lb := m.lobbies[id]
-	m.mu.Unlock()
+	lb := m.lobbyOf(id)
 	if lb == nil {
 		return false
 	}
@@ -436,9 +432,7 @@ func (m *Mesh) Lobby(id string) ([]LobbyEntry, error) {
 	if _, err := m.known(id); err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	lb := m.lobbies[id]
-	m.mu.Unlock()
+	lb := m.lobbyOf(id)
 	if lb == nil {
 		return []LobbyEntry{}, nil
 	}
@@ -456,9 +450,7 @@ func (m *Mesh) Admit(ctx context.Context, id, peerID string) error {
 	if err != nil {
 		return fmt.Errorf("%w: peerId is not a peer ID", ErrInvalid)
 	}
-	m.mu.Lock()
-	lb := m.lobbies[id]
-	m.mu.Unlock()
+	lb := m.lobbyOf(id)
 	if lb == nil {
 		return fmt.Errorf("%w: this meeting has no lobby", ErrConflict)
 	}
@@ -480,4 +472,10 @@ func (m *Mesh) Admit(ctx context.Context, id, peerID string) error {
 	lb.mu.Unlock()
 	m.lobbyChanged(lb)
 	return nil
+}
+
+func (m *Mesh) lobbyOf(id string) *lobby {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lobbies[id]
 }
