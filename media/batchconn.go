@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"sync"
 	"time"
-
-	"golang.org/x/net/ipv4"
 )
 
 // batchSize is the most datagrams one recvmmsg or sendmmsg moves.
@@ -20,17 +18,17 @@ const batchSize = 32
 // others waits at most that long.
 type batchConn struct {
 	conn *net.UDPConn
-	pc   *ipv4.PacketConn
+	ip4  bool // an AF_INET socket
 
-	rmu   sync.Mutex
-	rmsgs []ipv4.Message
-	rn    int // messages in rmsgs from the last recvmmsg
-	ri    int // next one to hand out
+	rmu sync.Mutex
+	rv  *msgVec
+	rn  int // messages in rv from the last recvmmsg
+	ri  int // next one to hand out
 
 	wmu    sync.Mutex
 	corked int
-	wmsgs  []ipv4.Message
-	waddrs []net.UDPAddr
+	wv     *msgVec
+	wbufs  [][]byte // queued datagrams (each with capacity receiveMTU)
 	waps   []netip.AddrPort
 	wn     int // queued messages
 
@@ -39,18 +37,23 @@ type batchConn struct {
 	gsooob []byte
 }
 
-func newBatchConn(conn *net.UDPConn) *batchConn {
-	c := &batchConn{conn: conn, pc: ipv4.NewPacketConn(conn),
-		rmsgs: make([]ipv4.Message, batchSize), wmsgs: make([]ipv4.Message, batchSize),
-		waddrs: make([]net.UDPAddr, batchSize), waps: make([]netip.AddrPort, batchSize),
-		gso: gsoSupported(conn), gsobuf: make([]byte, 0, batchSize*1500)}
-	for i := range batchSize {
-		c.rmsgs[i].Buffers = [][]byte{make([]byte, receiveMTU)}
-		c.wmsgs[i].Buffers = [][]byte{make([]byte, 0, receiveMTU)}
-		c.waddrs[i].IP = make(net.IP, 0, net.IPv6len)
-		c.wmsgs[i].Addr = &c.waddrs[i]
+func newBatchConn(conn *net.UDPConn) (*batchConn, error) {
+	rv, err := newMsgVec(conn, receiveMTU)
+	if err != nil {
+		return nil, err
 	}
-	return c
+	wv, err := newMsgVec(conn, 0)
+	if err != nil {
+		return nil, err
+	}
+	la, _ := conn.LocalAddr().(*net.UDPAddr)
+	c := &batchConn{conn: conn, ip4: la != nil && la.IP.To4() != nil, rv: rv, wv: wv,
+		wbufs: make([][]byte, batchSize), waps: make([]netip.AddrPort, batchSize),
+		gso: gsoSupported(conn), gsobuf: make([]byte, 0, batchSize*1500)}
+	for i := range c.wbufs {
+		c.wbufs[i] = make([]byte, 0, receiveMTU)
+	}
+	return c, nil
 }
 
 // receiveMTU is the largest datagram read or queued; pion reads with the same size.
@@ -61,22 +64,16 @@ func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	for c.ri >= c.rn {
-		n, err := c.pc.ReadBatch(c.rmsgs, 0)
+		n, err := c.rv.recv()
 		if err != nil {
 			c.rn, c.ri = 0, 0
 			return 0, netip.AddrPort{}, err
 		}
 		c.rn, c.ri = n, 0
 	}
-	m := &c.rmsgs[c.ri]
+	i := c.ri
 	c.ri++
-	n := copy(b, m.Buffers[0][:m.N])
-	var ap netip.AddrPort
-	if ua, ok := m.Addr.(*net.UDPAddr); ok {
-		ap = ua.AddrPort()
-		ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	}
-	return n, ap, nil
+	return copy(b, c.rv.bufs[i][:c.rv.size(i)]), c.rv.addr(i), nil
 }
 
 func (c *batchConn) ReadFrom(b []byte) (int, net.Addr, error) {
@@ -98,19 +95,8 @@ func (c *batchConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) 
 		c.wmu.Unlock()
 		return c.conn.WriteToUDPAddrPort(b, addr)
 	}
-	m := &c.wmsgs[c.wn]
-	m.Buffers[0] = append(m.Buffers[0][:0], b...)
-	ua := &c.waddrs[c.wn]
-	a := addr.Addr().Unmap()
-	if a.Is4() {
-		a4 := a.As4()
-		ua.IP = append(ua.IP[:0], a4[:]...)
-	} else {
-		a16 := a.As16()
-		ua.IP = append(ua.IP[:0], a16[:]...)
-	}
-	ua.Port = int(addr.Port())
-	c.waps[c.wn] = netip.AddrPortFrom(a, addr.Port())
+	c.wbufs[c.wn] = append(c.wbufs[c.wn][:0], b...)
+	c.waps[c.wn] = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
 	c.wn++
 	if c.wn == batchSize {
 		c.flushLocked()
@@ -129,46 +115,44 @@ func (c *batchConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 
 // flushLocked sends the queued datagrams; one that fails is dropped. With GSO a run of
 // datagrams of one size (the last may be shorter) to one address goes out as one
-// datagram the kernel splits, so it crosses the stack once.
+// datagram the kernel splits, so it crosses the stack once; the others go out together
+// in one sendmmsg.
 func (c *batchConn) flushLocked() {
-	ms := c.wmsgs[:c.wn]
+	bufs, aps := c.wbufs[:c.wn], c.waps[:c.wn]
+	plain := 0 // bufs[plain:i] wait for one sendmmsg
 	i := 0
-	for i < len(ms) {
+	for i < len(bufs) {
 		j := i + 1
 		if c.gso {
-			seg := len(ms[i].Buffers[0])
-			for j < len(ms) && c.waps[j] == c.waps[i] && len(ms[j-1].Buffers[0]) == seg &&
-				len(ms[j].Buffers[0]) <= seg && (j-i+1)*seg <= 65000 {
+			seg := len(bufs[i])
+			for j < len(bufs) && aps[j] == aps[i] && len(bufs[j-1]) == seg &&
+				len(bufs[j]) <= seg && (j-i+1)*seg <= 65000 {
 				j++
 			}
 			if j-i > 1 {
-				if c.sendGSO(ms[i:j], c.waps[i], seg) {
-					i = j
+				if plain < i {
+					c.wv.send(bufs[plain:i], aps[plain:i], c.ip4)
+				}
+				if c.sendGSO(bufs[i:j], aps[i], seg) {
+					i, plain = j, j
 					continue
 				}
 				c.gso = false
+				plain = i
 			}
 		}
-		c.sendBatch(ms[i:j])
 		i = j
+	}
+	if plain < len(bufs) {
+		c.wv.send(bufs[plain:], aps[plain:], c.ip4)
 	}
 	c.wn = 0
 }
 
-func (c *batchConn) sendBatch(ms []ipv4.Message) {
-	for len(ms) > 0 {
-		n, err := c.pc.WriteBatch(ms, 0)
-		if err != nil && n <= 0 {
-			n = 1
-		}
-		ms = ms[n:]
-	}
-}
-
-func (c *batchConn) sendGSO(ms []ipv4.Message, addr netip.AddrPort, seg int) bool {
+func (c *batchConn) sendGSO(bufs [][]byte, addr netip.AddrPort, seg int) bool {
 	b := c.gsobuf[:0]
-	for k := range ms {
-		b = append(b, ms[k].Buffers[0]...)
+	for _, d := range bufs {
+		b = append(b, d...)
 	}
 	c.gsobuf = b
 	c.gsooob = appendSegmentSize(c.gsooob[:0], seg)

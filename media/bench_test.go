@@ -28,6 +28,7 @@ type chain struct {
 	pcs          []*webrtc.PeerConnection
 	muxes        []interface{ Close() error }
 	batch        *batchConn // the last engineAPI socket
+	pps          int        // pump's pace in packets per second; 0: as fast as the window allows
 	done         chan struct{}
 }
 
@@ -52,7 +53,10 @@ func (c *chain) engineAPI(tb testing.TB) *webrtc.API {
 	}
 	cfg := testConfig()
 	lf := pionLoggerFactory{log: cfg.Logger}
-	c.batch = newBatchConn(conn)
+	c.batch, err = newBatchConn(conn)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	mux := webrtc.NewICEUDPMux(lf.NewLogger("udpmux"), c.batch)
 	c.muxes = append(c.muxes, mux)
 	if c.pionDefaults {
@@ -173,6 +177,7 @@ func (c *chain) pump(perStream int) {
 	payload := make([]byte, 1100)
 	payload[0] = 0x10 // VP8 descriptor: start of partition 0; payload[1] = 0: keyframe
 	sent := c.received.Load()
+	start, k := time.Now(), 0
 	for range perStream {
 		c.seq++
 		for _, tr := range c.pubTracks {
@@ -188,6 +193,9 @@ func (c *chain) pump(perStream int) {
 			}
 			_ = tr.WriteRTP(p)
 			sent++
+			if k++; c.pps > 0 {
+				time.Sleep(time.Until(start.Add(time.Duration(k) * time.Second / time.Duration(c.pps))))
+			}
 		}
 	}
 	deadline := time.Now().Add(10 * time.Second)

@@ -95,7 +95,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	// every peer); the kernel caps these at net.core.{r,w}mem_max.
 	_ = conn.SetReadBuffer(socketBuffer)
 	_ = conn.SetWriteBuffer(socketBuffer)
-	bc := newBatchConn(conn)
+	bc, err := newBatchConn(conn)
+	if err != nil {
+		_ = conn.Close()
+		return err
+	}
 	e.batch = bc
 	var pc net.PacketConn = bc
 	if e.connWrap != nil {
