@@ -75,6 +75,7 @@ func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory) (*webrtc.API, 
 		}
 	}
 	reg := &interceptor.Registry{}
+	reg.Add(attrsFactory{})
 	if err := webrtc.ConfigureNackWithOptions(me, reg,
 		[]nack.GeneratorOption{nack.WithGeneratorLoggerFactory(lf)},
 		nack.ResponderSize(nackHistory), nack.DisableCopy(), nack.WithResponderLoggerFactory(lf)); err != nil {
