@@ -57,9 +57,10 @@ type forwarder struct {
 	mu       sync.Mutex
 	closed   bool
 	lastPLI  time.Time
+	keysPLI  uint64 // keys when lastPLI was sent
 	pliTimer *time.Timer
 
-	lastKey atomic.Int64 // UnixNano of the last keyframe seen
+	keys atomic.Uint64 // keyframes seen (a counter, not a clock: no time.Now per packet)
 
 	packets, bytes, plis atomic.Uint64
 	bitrate              atomic.Uint64
@@ -138,7 +139,7 @@ func forwardPacket(raw []byte, h *rtp.Header) *rtp.Packet {
 func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool) {
 	f.packets.Add(1)
 	if keyframe && f.video {
-		f.lastKey.Store(time.Now().UnixNano())
+		f.keys.Add(1)
 	}
 	size := uint64(len(p.Payload) + 12)
 	f.bytes.Add(size)
@@ -211,7 +212,7 @@ func (f *forwarder) requestKeyframe() {
 	}
 	since := time.Since(f.lastPLI)
 	wait := f.pliInterval - since
-	if f.lastKey.Load() > f.lastPLI.UnixNano() {
+	if f.keys.Load() > f.keysPLI {
 		wait = f.pliInterval/4 - since // answered: a shorter gap, still no keyframe storm
 	}
 	if wait > 0 {
@@ -224,7 +225,7 @@ func (f *forwarder) requestKeyframe() {
 		f.mu.Unlock()
 		return
 	}
-	f.lastPLI = time.Now()
+	f.lastPLI, f.keysPLI = time.Now(), f.keys.Load()
 	f.mu.Unlock()
 	f.plis.Add(1)
 	_ = f.writeRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: f.ssrc}})
