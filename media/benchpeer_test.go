@@ -41,6 +41,7 @@ func runBenchPeer() {
 		return d
 	}
 	c := &chain{notify: make(chan struct{}, 1)}
+	c.pps, _ = strconv.Atoi(os.Getenv("MEDIA_BENCH_PPS"))
 	pub, _ := plainAPI().NewPeerConnection(webrtc.Configuration{})
 	sub, _ := plainAPI().NewPeerConnection(webrtc.Configuration{})
 	tr, _ := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "t0", "pub")
@@ -82,11 +83,20 @@ func runBenchPeer() {
 // process: cpu-ns/pkt is the forwarding node's CPU per forwarded packet (SRTP receive,
 // interceptors, forwarder, queue, SRTP send, two UDP syscalls), split into user-ns/pkt and
 // sys-ns/pkt (kernel; on loopback sendto also pays for delivering the packet into the
-// subscriber's socket). Run it with:
+// subscriber's socket and waking it). Run it with:
 //
 //	go test -run '^$' -bench BenchmarkForwardNode -benchtime 100000x -count 5 ./media/
+//
+// The publisher sends one packet at a time, as fast as 64 packets in flight allow. On a
+// machine with two or more CPUs (and taskset) the publisher and subscriber run on the last
+// CPU and the node on the others, so that the generator's CPU use does not disturb the
+// node's; MEDIA_BENCH_SHARED=1 lets them share every CPU. MEDIA_BENCH_PPS=N paces the
+// publisher at N packets per second instead (CPU per packet at a given load).
 func BenchmarkForwardNode(b *testing.B) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	prefix, undo := isolateCPUs(b)
+	defer undo()
+	args := append(prefix, os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = append(os.Environ(), benchPeerEnv+"=1")
 	cmd.Stderr = os.Stderr
 	stdin, _ := cmd.StdinPipe()
