@@ -12,9 +12,6 @@ import (
 // approval waits in the lobby; the host sees them in the page's lobby panel,
 // clicks Admit, and the guest's page enters the meeting and gets media.
 func TestBrowserLobby(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
 	needChromium(t)
 	host := startNode(t, "host", "")
 	guest := startNode(t, "guest", "", withPeers(host))

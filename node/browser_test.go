@@ -27,8 +27,12 @@ type browser struct {
 	console []string
 }
 
+// needChromium skips a browser test in -short mode or without Chromium.
 func needChromium(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test")
+	}
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("no %s (make test installs it): %v", chromiumPath, err)
 	}
@@ -130,8 +134,25 @@ func (b *browser) screenshot(path string) {
 	b.t.Logf("%s: screenshot in %s", b.name, path)
 }
 
-// pageLink is the join link opened on n's own UI: the same path and fragment.
+// pageLink is the join link opened on n's own UI by a browser not logged in yet: the same
+// path and fragment, with n's login token (the node logs the browser in and redirects to
+// the link without the token, fragment kept).
 func pageLink(t testing.TB, n *testNode, joinURL string) string {
+	t.Helper()
+	u, err := url.Parse(uiLink(t, n, joinURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, err := url.Parse(n.LoginURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.RawQuery = login.RawQuery
+	return u.String()
+}
+
+// uiLink is the join link opened on n's own UI by a browser already logged in.
+func uiLink(t testing.TB, n *testNode, joinURL string) string {
 	t.Helper()
 	u, err := url.Parse(joinURL)
 	if err != nil {
@@ -305,9 +326,6 @@ func startParty(t *testing.T) *party {
 // microphone, one meeting: everyone sees and hears both others; camera off,
 // screen share, chat and leave reach the others.
 func TestBrowsersMeet(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
 	p := startParty(t)
 	A, B, C := p.browsers[0], p.browsers[1], p.browsers[2]
 	pa, pc := p.peers[0], p.peers[2]

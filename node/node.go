@@ -97,6 +97,10 @@ func (n *Node) Mesh() *mesh.Mesh { return n.mesh }
 // UIURL is the address of the local UI and API, once ready.
 func (n *Node) UIURL() string { return n.ui.URL() }
 
+// LoginURL is the address that logs a browser in to the local UI (it carries the API
+// token), once ready.
+func (n *Node) LoginURL() string { return n.ui.LoginURL() }
+
 // Run starts the mesh and the UI and blocks until ctx ends or either fails.
 func (n *Node) Run(ctx context.Context) error {
 	defer close(n.done)

@@ -188,38 +188,70 @@ func TestMetrics(t *testing.T) {
 	reg.MustRegister(c)
 	c.Inc()
 	ts := startServer(t, func(cfg *Config) { cfg.Metrics = reg })
-	resp, body := ts.do(t, "GET", "/metrics", nil)
+	resp, body := ts.do(t, "GET", "/metrics", nil, withToken)
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "meshmeet_test_total 1") {
 		t.Fatalf("GET /metrics = %d %s", resp.StatusCode, body)
 	}
+	if resp, _ := ts.do(t, "GET", "/metrics", nil); resp.StatusCode != 401 {
+		t.Fatalf("GET /metrics without token = %d, want 401", resp.StatusCode)
+	}
 }
 
-func TestPagesAndCookie(t *testing.T) {
+// TestPagesAndLogin: the pages go only to a logged-in browser; the login address sets the
+// cookie and redirects to the same page without the token; anybody else gets the login page.
+func TestPagesAndLogin(t *testing.T) {
 	ts := startServer(t, nil)
+	if want := ts.base + "/?token=" + testToken; ts.srv.LoginURL() != want {
+		t.Fatalf("LoginURL = %q, want %q", ts.srv.LoginURL(), want)
+	}
+	tokenCookieOf := func(resp *http.Response) *http.Cookie {
+		for _, c := range resp.Cookies() {
+			if c.Name == tokenCookie {
+				return c
+			}
+		}
+		return nil
+	}
 	for _, path := range []string{"/", "/m/m1"} {
-		t.Run(path, func(t *testing.T) {
+		t.Run(path+" without cookie", func(t *testing.T) {
 			resp, body := ts.do(t, "GET", path, nil)
+			if resp.StatusCode != 401 || !strings.Contains(string(body), `src="/static/login.js"`) {
+				t.Fatalf("GET %s = %d %s", path, resp.StatusCode, body)
+			}
+			if tokenCookieOf(resp) != nil || strings.Contains(string(body), testToken) {
+				t.Fatal("the token handed to a visitor without it")
+			}
+			if resp.Header.Get("Content-Security-Policy") == "" {
+				t.Error("login page without CSP")
+			}
+		})
+		t.Run(path+" login", func(t *testing.T) {
+			resp, _ := ts.do(t, "GET", path+"?token="+testToken, nil)
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path {
+				t.Fatalf("GET %s?token= = %d to %q, want 303 to %s", path, resp.StatusCode, resp.Header.Get("Location"), path)
+			}
+			c := tokenCookieOf(resp)
+			if c == nil || c.Value != testToken || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge <= 0 {
+				t.Fatalf("cookie = %+v", c)
+			}
+		})
+		t.Run(path+" wrong login", func(t *testing.T) {
+			resp, body := ts.do(t, "GET", path+"?token=nope", nil)
+			if resp.StatusCode != 401 || tokenCookieOf(resp) != nil || !strings.Contains(string(body), "login.js") {
+				t.Fatalf("GET %s?token=nope = %d, cookie %v", path, resp.StatusCode, tokenCookieOf(resp))
+			}
+		})
+		t.Run(path+" logged in", func(t *testing.T) {
+			resp, body := ts.do(t, "GET", path, nil, withCookie(tokenCookie, testToken))
 			if resp.StatusCode != 200 || !strings.Contains(string(body), `src="/static/main.js"`) {
 				t.Fatalf("GET %s = %d %s", path, resp.StatusCode, body)
 			}
-			var found *http.Cookie
-			for _, c := range resp.Cookies() {
-				if c.Name == tokenCookie {
-					found = c
-				}
-			}
-			if found == nil {
-				t.Fatal("token cookie not set")
-			}
-			if found.Value != testToken || !found.HttpOnly || found.SameSite != http.SameSiteStrictMode || found.Path != "/" {
-				t.Errorf("cookie = %+v", found)
-			}
-			if resp.Header.Get("Content-Security-Policy") == "" {
-				t.Error("page without CSP")
+			if resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("Cache-Control") != "no-store" {
+				t.Error("page without CSP or cacheable")
 			}
 		})
 	}
-	for _, f := range []string{"main.js", "api.js", "meeting.js", "home.js", "chat.js", "participants.js", "model.js", "dom.js", "app.css"} {
+	for _, f := range []string{"login.js", "main.js", "api.js", "meeting.js", "home.js", "chat.js", "participants.js", "model.js", "dom.js", "app.css"} {
 		t.Run(f, func(t *testing.T) {
 			resp, _ := ts.do(t, "GET", "/static/"+f, nil)
 			if resp.StatusCode != 200 {

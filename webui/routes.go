@@ -6,9 +6,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// routes builds the mux. Read-only GETs need only the loopback Host (checked
-// in secure); everything that changes state, and the WebSocket, goes
-// through requireAuth.
+// routes builds the mux. Every route needs the loopback Host (checked in
+// secure). The API (but for the readiness probe GET /api/node), its WebSocket
+// and the metrics also need the token (requireAuth): chat history and
+// participants are private to the node's user, and the pages hand the token
+// only to a browser that brought it once (see servePage).
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	auth := s.requireAuth
@@ -20,27 +22,26 @@ func (s *Server) routes() http.Handler {
 
 	// API.
 	mux.HandleFunc("GET /api/node", s.api(s.getNode))
-	mux.HandleFunc("GET /api/meetings", s.api(s.listMeetings))
+	mux.HandleFunc("GET /api/meetings", auth(s.api(s.listMeetings)))
 	mux.HandleFunc("POST /api/meetings", auth(s.api(s.createMeeting)))
 	mux.HandleFunc("POST /api/meetings/join", auth(s.api(s.joinMeeting)))
-	mux.HandleFunc("GET /api/meetings/{id}", s.api(s.getMeeting))
+	mux.HandleFunc("GET /api/meetings/{id}", auth(s.api(s.getMeeting)))
 	mux.HandleFunc("POST /api/meetings/{id}/leave", auth(s.api(s.leaveMeeting)))
 	mux.HandleFunc("POST /api/meetings/{id}/end", auth(s.api(s.endMeeting)))
 	mux.HandleFunc("POST /api/meetings/{id}/role", auth(s.api(s.setRole)))
 	mux.HandleFunc("POST /api/meetings/{id}/admit", auth(s.api(s.admit)))
-	mux.HandleFunc("GET /api/meetings/{id}/lobby", s.api(s.getLobby))
+	mux.HandleFunc("GET /api/meetings/{id}/lobby", auth(s.api(s.getLobby)))
 	mux.HandleFunc("POST /api/meetings/{id}/state", auth(s.api(s.setMediaState)))
-	mux.HandleFunc("GET /api/meetings/{id}/messages", s.api(s.listMessages))
+	mux.HandleFunc("GET /api/meetings/{id}/messages", auth(s.api(s.listMessages)))
 	mux.HandleFunc("POST /api/meetings/{id}/messages", auth(s.api(s.postMessage)))
-	mux.HandleFunc("GET /api/meetings/{id}/participants", s.api(s.listParticipants))
-	mux.HandleFunc("GET /api/meetings/{id}/media", s.api(s.getMedia))
-	mux.HandleFunc("GET /api/meetings/{id}/audit", s.api(s.getAudit))
+	mux.HandleFunc("GET /api/meetings/{id}/participants", auth(s.api(s.listParticipants)))
+	mux.HandleFunc("GET /api/meetings/{id}/media", auth(s.api(s.getMedia)))
+	mux.HandleFunc("GET /api/meetings/{id}/audit", auth(s.api(s.getAudit)))
 	mux.HandleFunc("GET /api/meetings/{id}/events", auth(s.serveEvents))
 
 	if s.cfg.Metrics != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{
-			ErrorLog: slogPrinter{s.log},
-		}))
+		metrics := promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
+		mux.HandleFunc("GET /metrics", auth(metrics.ServeHTTP))
 	}
 	return s.jsonFallback(mux)
 }

@@ -13,7 +13,8 @@ const tokenCookie = "meshmeet_token"
 
 // secure wraps the whole mux: loopback Host check, security headers and the
 // per-client rate limit on every request. Token and Origin checks are per
-// route (see requireAuth), as the read-only GET routes do not need them.
+// route (see requireAuth), as the pages, scripts and readiness probe do not
+// need them.
 func (s *Server) secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -34,8 +35,8 @@ func (s *Server) secure(next http.Handler) http.Handler {
 	})
 }
 
-// requireAuth guards state-changing routes and the WebSocket: a present
-// Origin must be this very loopback origin, and the API token is required.
+// requireAuth guards the API, its WebSocket and the metrics: a present Origin
+// must be this very loopback origin, and the API token is required.
 func (s *Server) requireAuth(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && !sameLoopbackOrigin(origin, r.Host) {
@@ -45,7 +46,7 @@ func (s *Server) requireAuth(next http.HandlerFunc) http.HandlerFunc {
 		}
 		if !s.validToken(r) {
 			s.writeError(w, r, &apiError{http.StatusUnauthorized, codeUnauthorized,
-				"missing or wrong API token: send 'Authorization: Bearer <token>' with the token from the node's api-token file, or open the UI from the node's address"})
+				"missing or wrong API token: send 'Authorization: Bearer <token>' with the token from the node's api-token file, or open the login address the node printed"})
 			return
 		}
 		next(w, r)
@@ -69,14 +70,27 @@ func (s *Server) tokenEqual(tok string) bool {
 }
 
 // setTokenCookie hands the token to the browser app; scripts cannot read it.
+// It lasts (browsers cap it at 400 days) so a join link opened later finds the
+// browser logged in; SameSite=Lax so that a join link clicked in another site
+// carries it, while every state change is a POST (never sent cross-site with
+// Lax) that also checks Origin.
 func (s *Server) setTokenCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     tokenCookie,
 		Value:    s.cfg.Token,
 		Path:     "/",
+		MaxAge:   400 * 24 * 3600,
 		HttpOnly: true,
-		SameSite: http.SameSiteStrictMode,
+		SameSite: http.SameSiteLaxMode,
 	})
+}
+
+// loginParam is the query parameter of the login address (Server.LoginURL).
+const loginParam = "token"
+
+// LoginURL is the address that logs a browser in: the node prints it at start.
+func (s *Server) LoginURL() string {
+	return s.URL() + "/?" + loginParam + "=" + url.QueryEscape(s.cfg.Token)
 }
 
 // splitHost splits "host[:port]" and strips IPv6 brackets; ok is false when malformed.

@@ -3,6 +3,7 @@ package webui
 import (
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 
 	"golang.org/x/time/rate"
@@ -28,12 +29,15 @@ func TestHostCheck(t *testing.T) {
 		{"10.0.0.1:" + port, 403},
 	}
 	for _, tt := range tests {
-		for _, path := range []string{"/api/node", "/", "/static/main.js", "/api/nope"} {
+		for _, path := range []string{"/api/node", "/?token=" + testToken, "/static/main.js", "/api/nope"} {
 			t.Run(tt.host+path, func(t *testing.T) {
 				resp, body := ts.do(t, "GET", path, nil, withHost(tt.host))
 				want := tt.wantStatus
-				if want == 200 && path == "/api/nope" {
+				switch {
+				case want == 200 && path == "/api/nope":
 					want = 404
+				case want == 200 && strings.HasPrefix(path, "/?token="):
+					want = http.StatusSeeOther // logged in, back to "/"
 				}
 				if resp.StatusCode != want {
 					t.Fatalf("status = %d, want %d", resp.StatusCode, want)
@@ -94,11 +98,31 @@ func TestOriginAndToken(t *testing.T) {
 			}
 		})
 	}
-	t.Run("read-only GET needs no token", func(t *testing.T) {
-		if resp, _ := ts.do(t, "GET", "/api/meetings", nil); resp.StatusCode != 200 {
-			t.Fatalf("status = %d", resp.StatusCode)
+	// Reads are private too: history and participants need the token.
+	reads := []struct {
+		name       string
+		opts       []reqOpt
+		wantStatus int
+	}{
+		{"no token", nil, 401},
+		{"bearer token", []reqOpt{withToken}, 200},
+		{"cookie token", []reqOpt{withCookie(tokenCookie, testToken)}, 200},
+		{"foreign origin", []reqOpt{withToken, withHeader("Origin", "http://evil.example")}, 403},
+	}
+	for _, path := range []string{"/api/meetings", "/api/meetings/m1", "/api/meetings/m1/messages",
+		"/api/meetings/m1/participants", "/api/meetings/m1/media", "/api/meetings/m1/audit", "/api/meetings/m1/lobby"} {
+		for _, tt := range reads {
+			t.Run("GET "+path+" "+tt.name, func(t *testing.T) {
+				resp, body := ts.do(t, "GET", path, nil, tt.opts...)
+				if tt.wantStatus == 200 && resp.StatusCode >= 400 && resp.StatusCode != 404 || tt.wantStatus != 200 && resp.StatusCode != tt.wantStatus {
+					t.Fatalf("status = %d, want %d; %s", resp.StatusCode, tt.wantStatus, body)
+				}
+			})
 		}
-	})
+	}
+	if resp, _ := ts.do(t, "GET", "/api/node", nil); resp.StatusCode != 200 {
+		t.Fatalf("readiness probe GET /api/node without token = %d, want 200", resp.StatusCode)
+	}
 }
 
 func TestRateLimit(t *testing.T) {

@@ -64,9 +64,10 @@ func startServer(t *testing.T, mutate func(*Config)) *testServer {
 	ts := &testServer{
 		srv:     srv,
 		backend: fb,
-		client:  &http.Client{Transport: tr, Timeout: 10 * time.Second},
-		base:    srv.URL(),
-		host:    srv.Addr(),
+		client: &http.Client{Transport: tr, Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		base: srv.URL(),
+		host: srv.Addr(),
 	}
 	var once sync.Once
 	ts.stop = func() {

@@ -14,20 +14,40 @@ const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-sr
 	"media-src 'self' blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
-// servePage serves the app shell for / and /m/{id} and hands the API token
-// to the browser as an HttpOnly cookie.
+// servePage serves the app shell for / and /m/{id} to a logged-in browser
+// (token cookie). The login address (?token=, see LoginURL) logs a browser in:
+// it sets the cookie and redirects to the same page without the token, so the
+// token leaves the address bar; the browser keeps a join link's #fragment
+// across the redirect. Any other visitor gets the login page (401), so no
+// local process can collect the token by asking for a page.
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
-	page, err := staticFiles.ReadFile("static/index.html")
+	w.Header().Set("Cache-Control", "no-store")
+	if q := r.URL.Query(); q.Has(loginParam) {
+		if !s.tokenEqual(q.Get(loginParam)) {
+			s.serveHTML(w, r, "static/login.html", http.StatusUnauthorized)
+			return
+		}
+		s.setTokenCookie(w)
+		http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+		return
+	}
+	if !s.validToken(r) {
+		s.serveHTML(w, r, "static/login.html", http.StatusUnauthorized)
+		return
+	}
+	s.serveHTML(w, r, "static/index.html", http.StatusOK)
+}
+
+func (s *Server) serveHTML(w http.ResponseWriter, r *http.Request, name string, status int) {
+	page, err := staticFiles.ReadFile(name)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.setTokenCookie(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", pageCSP)
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(page)
 	}

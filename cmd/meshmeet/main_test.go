@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,7 +39,8 @@ func TestMain(m *testing.M) {
 // proc is a running `meshmeet node` process.
 type proc struct {
 	cmd   *exec.Cmd
-	ui    string
+	ui    string // the API base, from the login address the node printed
+	login string
 	addrs []string
 	id    string
 }
@@ -76,7 +78,9 @@ func startProcEnv(t testing.TB, env []string, args ...string) *proc {
 		for sc.Scan() {
 			line := sc.Text()
 			if m := uiLine.FindStringSubmatch(line); m != nil {
-				p.ui = m[1]
+				if u, err := url.Parse(m[1]); err == nil {
+					p.ui, p.login = u.Scheme+"://"+u.Host, m[1]
+				}
 			}
 			if m := idLine.FindStringSubmatch(line); m != nil {
 				p.id = m[1]
@@ -230,6 +234,24 @@ func TestCLI(t *testing.T) {
 	}
 	if got := strings.TrimSpace(run("id")); got != p.id {
 		t.Fatalf("id printed %q, node said %q", got, p.id)
+	}
+	// The printed UI address logs a browser in: cookie, then back to the page.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(p.login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
+		t.Fatalf("GET %s = %d with %d cookies, want 303 and the token cookie", p.login, resp.StatusCode, len(resp.Cookies()))
+	}
+	resp, err = noRedirect.Get(p.ui + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET / without the login token = %d, want 401", resp.StatusCode)
 	}
 	out := run("meeting", "create", "--title", "From the CLI", "--duration", "30", "--max-participants", "5")
 	link := regexp.MustCompile(`join link: (\S+)`).FindStringSubmatch(out)

@@ -56,7 +56,7 @@ func nodeCommand() *cli.Command {
 				select {
 				case <-n.Ready():
 					info, _ := n.Mesh().Info()
-					fmt.Printf("meshmeet node ready\n  UI:      %s\n  peer ID: %s\n  media:   udp %s\n", n.UIURL(), info.PeerID, n.MediaAddr())
+					fmt.Printf("meshmeet node ready\n  UI:      %s\n  peer ID: %s\n  media:   udp %s\n", n.LoginURL(), info.PeerID, n.MediaAddr())
 					for _, a := range info.Addresses {
 						fmt.Printf("  listen:  %s\n", a)
 					}

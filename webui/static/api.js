@@ -1,5 +1,5 @@
 // Client for the node's local API (DESIGN.md §5). Auth rides on the
-// HttpOnly meshmeet_token cookie the node set when it served this page.
+// HttpOnly meshmeet_token cookie the node set when this browser logged in.
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -24,6 +24,11 @@ async function request(method, path, body) {
   if (res.status === 204) return null;
   let data = null;
   try { data = await res.json(); } catch { /* not JSON */ }
+  if (res.status === 401) {
+    // Logged out (the cookie expired or the node has a new token): reloading
+    // shows the node's login page, which brings the browser back here.
+    location.reload();
+  }
   if (!res.ok) {
     throw new ApiError(res.status, data?.code || `http_${res.status}`,
       data?.error || `Request failed (${res.status} ${res.statusText})`);
