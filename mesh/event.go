@@ -21,6 +21,7 @@ const (
 	TypeEnd     = "end"
 	TypeChat    = "chat"
 	TypeAdmit   = "admit"
+	TypeDeny    = "deny"
 )
 
 const (
@@ -159,11 +160,11 @@ func checkEventShape(ev *Event) error {
 		if err = decodeStrict(ev.Body, &b); err == nil {
 			err = b.validate()
 		}
-	case TypeAdmit:
+	case TypeAdmit, TypeDeny:
 		var b admitBody
 		if err = decodeStrict(ev.Body, &b); err == nil {
 			if _, perr := peer.Decode(b.Peer); perr != nil {
-				err = fmt.Errorf("%w: admitted peer", ErrInvalid)
+				err = fmt.Errorf("%w: admitted or denied peer", ErrInvalid)
 			}
 		}
 	case TypeChat:

@@ -114,12 +114,26 @@ func FuzzDecodeLobbyMessage(f *testing.F) {
 	_, id := fuzzKey(f)
 	k, _ := json.Marshal(lobbyMsg{Knock: &knock{V: 1, Meeting: "0123456789abcdef0123456789abcdef", Peer: id, Name: "n", Box: make([]byte, 32)}})
 	w, _ := json.Marshal(lobbyMsg{Welcome: &welcome{V: 1, Meeting: "0123456789abcdef0123456789abcdef", Peer: id, Eph: make([]byte, 32), Sealed: make([]byte, 72)}})
+	d, _ := json.Marshal(lobbyMsg{Denial: &denial{V: 1, Meeting: "0123456789abcdef0123456789abcdef", Peer: id, Proof: [][]byte{[]byte(`{}`), []byte(`{}`)}}})
 	f.Add(k)
 	f.Add(w)
+	f.Add(d)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		m, err := DecodeLobbyMessage(raw)
-		if err == nil && (m.Knock == nil) == (m.Welcome == nil) {
+		if err != nil {
+			return
+		}
+		kinds := 0
+		for _, set := range []bool{m.Knock != nil, m.Welcome != nil, m.Denial != nil} {
+			if set {
+				kinds++
+			}
+		}
+		if kinds != 1 || m.Denial == nil && len(raw) > maxLobbyMsg {
 			t.Fatalf("accepted %s", raw)
+		}
+		if m.Denial != nil {
+			_ = verifyDenial(m.Denial) // must not panic on any proof
 		}
 	})
 }

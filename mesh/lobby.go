@@ -22,7 +22,10 @@ import (
 // lobby key: a joiner knocks on the lobby topic with a fresh X25519 key; a
 // host or moderator admits them with a signed "admit" log event and a
 // welcome that seals the meeting key to the knock's key. Only then can the
-// joiner read or post anything of the meeting.
+// joiner read or post anything of the meeting. Or they turn the joiner away
+// with a signed "deny" event, which the joiner gets with the proof that its
+// author may deny (the genesis event, and the host's role event making a
+// moderator), so nobody else holding the lobby link can send them away.
 
 // ErrWaiting says a join is parked in the lobby until someone admits it.
 var ErrWaiting = errors.New("waiting in the lobby")
@@ -32,6 +35,8 @@ const (
 	maxLobbyWait = 30 * time.Minute
 	kindLobby    = "lobby"
 	maxLobbyMsg  = 2 << 10
+	// maxDenialMsg fits a denial's proof: up to three signed events.
+	maxDenialMsg = 3*maxEnvelope + 1<<10
 	welcomeInfo  = "meshmeet/v1/welcome"
 )
 
@@ -53,33 +58,52 @@ type welcome struct {
 	Sealed  []byte  `json:"sealed"`
 }
 
+// denial tells a joiner they were turned away. Proof is the genesis event,
+// for a moderator the host's role event making them one, and the deny event.
+type denial struct {
+	V       int      `json:"v"`
+	Meeting string   `json:"meeting"`
+	Peer    peer.ID  `json:"peer"`
+	Proof   [][]byte `json:"proof"`
+}
+
 type lobbyMsg struct {
 	Knock   *knock   `json:"knock,omitempty"`
 	Welcome *welcome `json:"welcome,omitempty"`
+	Denial  *denial  `json:"denial,omitempty"`
 }
 
-// DecodeLobbyMessage parses a knock or welcome from untrusted bytes.
+// DecodeLobbyMessage parses a knock, welcome or denial from untrusted bytes
+// (a denial's proof is checked by verifyDenial).
 func DecodeLobbyMessage(raw []byte) (*lobbyMsg, error) {
-	if len(raw) > maxLobbyMsg {
+	if len(raw) > maxDenialMsg {
 		return nil, fmt.Errorf("%w: lobby message of %d bytes", ErrTooLarge, len(raw))
 	}
 	var m lobbyMsg
 	if err := decodeStrict(raw, &m); err != nil {
 		return nil, err
 	}
+	if m.Denial == nil && len(raw) > maxLobbyMsg {
+		return nil, fmt.Errorf("%w: lobby message of %d bytes", ErrTooLarge, len(raw))
+	}
 	switch {
-	case m.Knock != nil && m.Welcome == nil:
+	case m.Denial != nil && m.Knock == nil && m.Welcome == nil:
+		d := m.Denial
+		if d.V != wireVersion || !meetingIDPattern.MatchString(d.Meeting) || d.Peer.Validate() != nil || len(d.Proof) < 2 || len(d.Proof) > 3 {
+			return nil, fmt.Errorf("%w: denial fields", ErrInvalid)
+		}
+	case m.Knock != nil && m.Welcome == nil && m.Denial == nil:
 		k := m.Knock
 		if k.V != wireVersion || !meetingIDPattern.MatchString(k.Meeting) || k.Peer.Validate() != nil || len(k.Box) != 32 || validName(k.Name) != nil {
 			return nil, fmt.Errorf("%w: knock fields", ErrInvalid)
 		}
-	case m.Welcome != nil && m.Knock == nil:
+	case m.Welcome != nil && m.Knock == nil && m.Denial == nil:
 		w := m.Welcome
 		if w.V != wireVersion || !meetingIDPattern.MatchString(w.Meeting) || w.Peer.Validate() != nil || len(w.Eph) != 32 || len(w.Sealed) > 256 {
 			return nil, fmt.Errorf("%w: welcome fields", ErrInvalid)
 		}
 	default:
-		return nil, fmt.Errorf("%w: lobby message must be a knock or a welcome", ErrInvalid)
+		return nil, fmt.Errorf("%w: lobby message must be a knock, a welcome or a denial", ErrInvalid)
 	}
 	return &m, nil
 }
@@ -95,6 +119,7 @@ type lobby struct {
 	box    *ecdh.PrivateKey
 	knocks map[peer.ID]*knock
 	mt     *meeting // set once this node holds the meeting key
+	denied bool     // this node was turned away
 }
 
 // openLobby joins a lobby's topic; it returns the existing one when open.
@@ -140,6 +165,8 @@ func (m *Mesh) lobbyValidator(lb *lobby) pubsub.ValidatorEx {
 			return m.reject("lobby")
 		case lm.Welcome != nil && lm.Welcome.Meeting != lb.id:
 			return m.reject("lobby")
+		case lm.Denial != nil && (lm.Denial.Meeting != lb.id || verifyDenial(lm.Denial) != nil):
+			return m.reject("lobby")
 		}
 		msg.ValidatorData = lm
 		return pubsub.ValidationAccept
@@ -157,10 +184,13 @@ func (m *Mesh) readLobby(ctx context.Context, lb *lobby, sub *pubsub.Subscriptio
 		if !ok || msg.GetFrom() == m.self {
 			continue
 		}
-		if lm.Knock != nil {
+		switch {
+		case lm.Knock != nil:
 			m.onKnock(lb, lm.Knock)
-		} else if lm.Welcome.Peer == m.self {
+		case lm.Welcome != nil && lm.Welcome.Peer == m.self:
 			m.onWelcome(lb, lm.Welcome)
+		case lm.Denial != nil && lm.Denial.Peer == m.self:
+			m.onDenial(lb)
 		}
 	}
 }
@@ -180,13 +210,23 @@ func (m *Mesh) onKnock(lb *lobby, k *knock) {
 		return
 	}
 	mt.mu.Lock()
-	admitted := mt.st.admitted[k.Peer]
+	admitted, denied := mt.st.admitted[k.Peer], mt.st.denied[k.Peer]
 	me := mt.st.members[m.self]
 	mayAdmit := me != nil && me.present() && (me.Role == RoleHost || me.Role == RoleModerator)
 	mt.mu.Unlock()
-	if admitted && mayAdmit {
+	switch {
+	case admitted && mayAdmit:
 		// Admitted already but still knocking: the welcome was lost.
 		m.sendWelcome(lb, k, mt.keys.secret)
+		return
+	case denied:
+		// Turned away but still knocking: the denial was lost.
+		lb.mu.Lock()
+		delete(lb.knocks, k.Peer)
+		lb.mu.Unlock()
+		if mayAdmit {
+			_ = m.sendDenial(lb, mt, k.Peer)
+		}
 		return
 	}
 	if prev == nil {
@@ -201,6 +241,102 @@ func (m *Mesh) sendWelcome(lb *lobby, k *knock, secret []byte) error {
 	}
 	raw, _ := json.Marshal(lobbyMsg{Welcome: w})
 	return lb.topic.Publish(m.ctx, lb.keys.sealBytes(raw, topicName(lb.keys, kindLobby)))
+}
+
+// sendDenial tells a joiner they were turned away, with the proof from this
+// member's log.
+func (m *Mesh) sendDenial(lb *lobby, mt *meeting, p peer.ID) error {
+	mt.mu.Lock()
+	proof := denialProofLocked(mt, p)
+	mt.mu.Unlock()
+	if proof == nil {
+		return fmt.Errorf("%w: no valid denial of %s in the log", ErrNotFound, p)
+	}
+	raw, _ := json.Marshal(lobbyMsg{Denial: &denial{V: wireVersion, Meeting: lb.id, Peer: p, Proof: proof}})
+	return lb.topic.Publish(m.ctx, lb.keys.sealBytes(raw, topicName(lb.keys, kindLobby)))
+}
+
+// denialProofLocked collects the genesis, the last valid deny of p, and, when
+// a moderator wrote it, the host's last role event about that moderator.
+func denialProofLocked(mt *meeting, p peer.ID) [][]byte {
+	var genesis, deny *Event
+	roles := map[peer.ID]*Event{}
+	for _, ev := range mt.events {
+		if !mt.st.valid[ev.ID] {
+			continue
+		}
+		switch ev.Type {
+		case TypeGenesis:
+			genesis = ev
+		case TypeDeny, TypeRole:
+			var b admitBody // the peer field; a role body's role is checked by the joiner
+			_ = json.Unmarshal(ev.Body, &b)
+			target, _ := peer.Decode(b.Peer)
+			if ev.Type == TypeRole {
+				roles[target] = ev
+			} else if target == p {
+				deny = ev
+			}
+		}
+	}
+	if genesis == nil || deny == nil {
+		return nil
+	}
+	if deny.Author == genesis.Author {
+		return [][]byte{genesis.raw, deny.raw}
+	}
+	if role := roles[deny.Author]; role != nil {
+		return [][]byte{genesis.raw, role.raw, deny.raw}
+	}
+	return nil
+}
+
+// verifyDenial checks a denial's proof: the meeting's genesis (its hash is
+// the meeting ID), then a deny of d.Peer in that meeting signed by the host,
+// or by a peer the host's role event made a moderator.
+func verifyDenial(d *denial) error {
+	evs := make([]*Event, len(d.Proof))
+	for i, raw := range d.Proof {
+		ev, err := DecodeEvent(raw)
+		if err != nil {
+			return err
+		}
+		evs[i] = ev
+	}
+	genesis, deny := evs[0], evs[len(evs)-1]
+	if genesis.Type != TypeGenesis || genesis.ID[:32] != d.Meeting {
+		return fmt.Errorf("%w: denial proof: not this meeting's genesis", ErrInvalid)
+	}
+	var b admitBody
+	_ = json.Unmarshal(deny.Body, &b)
+	if deny.Type != TypeDeny || deny.Meeting != d.Meeting || b.Peer != d.Peer.String() {
+		return fmt.Errorf("%w: denial proof: no deny of this peer", ErrInvalid)
+	}
+	host := genesis.Author
+	if len(evs) == 2 {
+		if deny.Author != host {
+			return fmt.Errorf("%w: denial proof: deny not by the host", ErrForbidden)
+		}
+		return nil
+	}
+	role := evs[1]
+	var r roleBody
+	_ = json.Unmarshal(role.Body, &r)
+	if role.Type != TypeRole || role.Meeting != d.Meeting || role.Author != host ||
+		r.Peer != deny.Author.String() || r.Role != RoleModerator {
+		return fmt.Errorf("%w: denial proof: its author is not a moderator", ErrForbidden)
+	}
+	return nil
+}
+
+// onDenial: this node was turned away; it stops knocking.
+func (m *Mesh) onDenial(lb *lobby) {
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	if lb.box != nil {
+		lb.box, lb.denied = nil, true
+		m.log.Info("turned away from the lobby", "meeting", lb.id)
+	}
 }
 
 func (m *Mesh) lobbyChanged(lb *lobby) {
@@ -393,6 +529,17 @@ func (m *Mesh) stopKnocking(id string) bool {
 	return waiting
 }
 
+// Denied reports whether this node was turned away from a meeting's lobby.
+func (m *Mesh) Denied(id string) bool {
+	lb := m.lobbyOf(id)
+	if lb == nil {
+		return false
+	}
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	return lb.denied
+}
+
 // Waiting reports whether this node is waiting in a meeting's lobby.
 func (m *Mesh) Waiting(id string) bool {
 	lb := m.lobbyOf(id)
@@ -412,6 +559,7 @@ func (m *Mesh) knock(id string, lobbyKey []byte) error {
 	}
 	lb.mu.Lock()
 	var box *ecdh.PrivateKey
+	lb.denied = false // knocking again: the members' logs decide
 	if lb.box == nil && lb.mt == nil {
 		if box, err = ecdh.X25519().GenerateKey(rand.Reader); err != nil {
 			lb.mu.Unlock()
@@ -442,23 +590,9 @@ func (m *Mesh) Lobby(id string) ([]LobbyEntry, error) {
 // Admit lets a waiting joiner in (host or moderator): a signed admit event
 // in the log, then the meeting key sealed to the joiner.
 func (m *Mesh) Admit(ctx context.Context, id, peerID string) error {
-	mt, err := m.known(id)
+	mt, lb, k, err := m.lobbyDecision(id, peerID)
 	if err != nil {
 		return err
-	}
-	p, err := peer.Decode(peerID)
-	if err != nil {
-		return fmt.Errorf("%w: peerId is not a peer ID", ErrInvalid)
-	}
-	lb := m.lobbyOf(id)
-	if lb == nil {
-		return fmt.Errorf("%w: this meeting has no lobby", ErrConflict)
-	}
-	lb.mu.Lock()
-	k := lb.knocks[p]
-	lb.mu.Unlock()
-	if k == nil {
-		return fmt.Errorf("%w: %s is not waiting in the lobby", ErrNotFound, peerID)
 	}
 	body, _ := json.Marshal(admitBody{Peer: peerID})
 	if _, err := m.publishEvent(ctx, mt, TypeAdmit, body); err != nil {
@@ -468,7 +602,52 @@ func (m *Mesh) Admit(ctx context.Context, id, peerID string) error {
 		return fmt.Errorf("admit to %s: %w", id, err)
 	}
 	lb.mu.Lock()
-	delete(lb.knocks, p)
+	delete(lb.knocks, k.Peer)
+	lb.mu.Unlock()
+	m.lobbyChanged(lb)
+	return nil
+}
+
+// lobbyDecision finds the knock an admit or deny is about.
+func (m *Mesh) lobbyDecision(id, peerID string) (*meeting, *lobby, *knock, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p, err := peer.Decode(peerID)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: peerId is not a peer ID", ErrInvalid)
+	}
+	lb := m.lobbyOf(id)
+	if lb == nil {
+		return nil, nil, nil, fmt.Errorf("%w: this meeting has no lobby", ErrConflict)
+	}
+	lb.mu.Lock()
+	k := lb.knocks[p]
+	lb.mu.Unlock()
+	if k == nil {
+		return nil, nil, nil, fmt.Errorf("%w: %s is not waiting in the lobby", ErrNotFound, peerID)
+	}
+	return mt, lb, k, nil
+}
+
+// Deny turns a waiting joiner away (host or moderator): a signed deny event
+// in the log, then the denial with its proof to the joiner. It is final: the
+// members ignore that node's knocks from then on.
+func (m *Mesh) Deny(ctx context.Context, id, peerID string) error {
+	mt, lb, k, err := m.lobbyDecision(id, peerID)
+	if err != nil {
+		return err
+	}
+	body, _ := json.Marshal(admitBody{Peer: peerID})
+	if _, err := m.publishEvent(ctx, mt, TypeDeny, body); err != nil {
+		return fmt.Errorf("deny in %s: %w", id, err)
+	}
+	if err := m.sendDenial(lb, mt, k.Peer); err != nil {
+		return fmt.Errorf("deny in %s: %w", id, err)
+	}
+	lb.mu.Lock()
+	delete(lb.knocks, k.Peer)
 	lb.mu.Unlock()
 	m.lobbyChanged(lb)
 	return nil

@@ -153,7 +153,8 @@ const (
 	RoleParticipant = "participant"
 )
 
-// admitBody names the joiner a host or moderator lets in.
+// admitBody names the joiner a host or moderator lets in (admit) or turns
+// away (deny).
 type admitBody struct {
 	Peer string `json:"peer"`
 }

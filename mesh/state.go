@@ -38,11 +38,12 @@ type state struct {
 	members  map[peer.ID]*member
 	order    []peer.ID // first-join order
 	admitted map[peer.ID]bool
+	denied   map[peer.ID]bool // turned away in the lobby, until admitted after all
 	valid    map[string]bool
 }
 
 func newState(id string) *state {
-	return &state{id: id, status: StatusScheduled, members: map[peer.ID]*member{}, admitted: map[peer.ID]bool{}, valid: map[string]bool{}}
+	return &state{id: id, status: StatusScheduled, members: map[peer.ID]*member{}, admitted: map[peer.ID]bool{}, denied: map[peer.ID]bool{}, valid: map[string]bool{}}
 }
 
 func (s *state) presentCount() int {
@@ -100,9 +101,16 @@ func (s *state) check(ev *Event) error {
 		if ev.Author != s.host {
 			return fmt.Errorf("%w: only the host can end the meeting", ErrForbidden)
 		}
-	case TypeAdmit:
+	case TypeAdmit, TypeDeny:
 		if !inMeeting || (m.Role != RoleHost && m.Role != RoleModerator) {
-			return fmt.Errorf("%w: only the host or a moderator can admit", ErrForbidden)
+			return fmt.Errorf("%w: only the host or a moderator can admit or deny", ErrForbidden)
+		}
+		if ev.Type == TypeDeny {
+			var b admitBody
+			_ = json.Unmarshal(ev.Body, &b)
+			if target, _ := peer.Decode(b.Peer); s.admitted[target] {
+				return fmt.Errorf("%w: already admitted", ErrConflict)
+			}
 		}
 	case TypeRole:
 		if ev.Author != s.host {
@@ -156,6 +164,12 @@ func (s *state) apply(ev *Event) bool {
 		_ = json.Unmarshal(ev.Body, &b)
 		target, _ := peer.Decode(b.Peer)
 		s.admitted[target] = true
+		delete(s.denied, target)
+	case TypeDeny:
+		var b admitBody
+		_ = json.Unmarshal(ev.Body, &b)
+		target, _ := peer.Decode(b.Peer)
+		s.denied[target] = true
 	case TypeEnd:
 		s.status, s.endedAt = StatusEnded, &at
 		for _, m := range s.members {

@@ -156,7 +156,7 @@ func auditEntry(ev *Event) AuditEntry {
 		var b roleBody
 		_ = json.Unmarshal(ev.Body, &b)
 		a.Target, a.Role = b.Peer, b.Role
-	case TypeAdmit:
+	case TypeAdmit, TypeDeny:
 		var b admitBody
 		_ = json.Unmarshal(ev.Body, &b)
 		a.Target = b.Peer
@@ -175,7 +175,7 @@ func (m *meeting) noticeLocked(ev *Event, self peer.ID) (Notice, bool) {
 		return Notice{NoticeLeft, m.participantLocked(ev.Author, self)}, true
 	case TypeEnd:
 		return Notice{NoticeEnded, m.viewLocked(self)}, true
-	case TypeGenesis, TypeRole, TypeAdmit:
+	case TypeGenesis, TypeRole, TypeAdmit, TypeDeny:
 		return Notice{NoticeUpdated, m.viewLocked(self)}, true
 	}
 	return Notice{}, false

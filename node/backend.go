@@ -112,6 +112,9 @@ func (b *backend) Meeting(_ context.Context, id string) (any, error) {
 	if b.n.mesh.Waiting(id) {
 		return waitingJSON{ID: id, Status: "waiting"}, nil
 	}
+	if b.n.mesh.Denied(id) {
+		return waitingJSON{ID: id, Status: "denied"}, nil
+	}
 	v, err := b.n.mesh.Meeting(id)
 	if err != nil {
 		return nil, apiErr(err)
@@ -157,6 +160,10 @@ func (b *backend) SetRole(ctx context.Context, id, peerID, role string) (any, er
 
 func (b *backend) Admit(ctx context.Context, id, peerID string) error {
 	return apiErr(b.n.mesh.Admit(ctx, id, peerID))
+}
+
+func (b *backend) Deny(ctx context.Context, id, peerID string) error {
+	return apiErr(b.n.mesh.Deny(ctx, id, peerID))
 }
 
 func (b *backend) Lobby(_ context.Context, id string) (any, error) {

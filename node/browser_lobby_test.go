@@ -10,11 +10,13 @@ import (
 
 // TestBrowserLobby: a guest opening the link of a meeting that requires
 // approval waits in the lobby; the host sees them in the page's lobby panel,
-// clicks Admit, and the guest's page enters the meeting and gets media.
+// clicks Admit, and the guest's page enters the meeting and gets media. A
+// second guest is turned away with Deny, and their page says so.
 func TestBrowserLobby(t *testing.T) {
 	needChromium(t)
 	host := startNode(t, "host", "")
 	guest := startNode(t, "guest", "", withPeers(host))
+	other := startNode(t, "other", "", withPeers(host, guest))
 	m := host.create(t, map[string]any{"title": "Interview", "settings": map[string]any{"requireApproval": true}})
 	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
 	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
@@ -47,5 +49,30 @@ func TestBrowserLobby(t *testing.T) {
 			return err
 		}
 		return receiving(hb, []string{guestID})
+	})
+
+	ob := startBrowser(t, "other")
+	ob.do(chromedp.Navigate(pageLink(t, other, m.JoinURL)))
+	otherID := other.Mesh().Self().String()
+	eventually(t, 20*time.Second, "host sees the other guest and denies", func() error {
+		clicked, err := eval[bool](hb, fmt.Sprintf(`(() => { const b = document.querySelector('#lobby-list li[data-peer=%q] button.deny'); if (!b) return false; b.click(); return true; })()`, otherID))
+		if err != nil || !clicked {
+			return fmt.Errorf("no deny button (%v)", err)
+		}
+		return nil
+	})
+	eventually(t, 20*time.Second, "the other guest's page says no", func() error {
+		ok, err := eval[bool](ob, `!!document.querySelector('#lobby-denied')`)
+		if err != nil || !ok {
+			return fmt.Errorf("no denial screen (%v)", err)
+		}
+		return nil
+	})
+	eventually(t, 10*time.Second, "lobby panel hidden again", func() error {
+		hidden, err := eval[bool](hb, `document.querySelector('#lobby-list').closest('section').hidden`)
+		if err != nil || !hidden {
+			return fmt.Errorf("lobby panel still shown (%v)", err)
+		}
+		return nil
 	})
 }

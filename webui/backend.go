@@ -40,6 +40,8 @@ type Backend interface {
 	SetRole(ctx context.Context, id, peerID, role string) (any, error)
 	// Admit lets a joiner waiting in the lobby in (host or moderator).
 	Admit(ctx context.Context, id, peerID string) error
+	// Deny turns a joiner waiting in the lobby away, for good (host or moderator).
+	Deny(ctx context.Context, id, peerID string) error
 	// Lobby lists who waits to be admitted.
 	Lobby(ctx context.Context, id string) (any, error)
 	Messages(ctx context.Context, id, after string, limit int) (any, error)

@@ -98,6 +98,10 @@ func (f *fakeBackend) Admit(_ context.Context, id, peerID string) error {
 	return f.record("Admit", id, peerID)
 }
 
+func (f *fakeBackend) Deny(_ context.Context, id, peerID string) error {
+	return f.record("Deny", id, peerID)
+}
+
 func (f *fakeBackend) Lobby(_ context.Context, id string) (any, error) {
 	return f.result("Lobby", []any{}, id)
 }

@@ -106,6 +106,15 @@ type admitRequest struct {
 }
 
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	return s.lobbyDecision(w, r, s.backend.Admit)
+}
+
+func (s *Server) deny(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	return s.lobbyDecision(w, r, s.backend.Deny)
+}
+
+// lobbyDecision admits or denies the joiner named by {peerId}.
+func (s *Server) lobbyDecision(w http.ResponseWriter, r *http.Request, decide func(ctx context.Context, id, peerID string) error) (int, any, error) {
 	id, err := meetingID(r)
 	if err != nil {
 		return 0, nil, err
@@ -117,7 +126,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (int, any, error)
 	if req.PeerID == "" {
 		return 0, nil, errBadRequest("peerId is required")
 	}
-	if err := s.backend.Admit(r.Context(), id, req.PeerID); err != nil {
+	if err := decide(r.Context(), id, req.PeerID); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil

@@ -142,16 +142,8 @@ func meetingCommand() *cli.Command {
 					})
 				},
 			},
-			{
-				Name: "admit", Usage: "let a waiting person in (host or moderator)", ArgsUsage: "<meeting-id> <peer-id>", Flags: apiFlags(),
-				Action: func(c *cli.Context) error {
-					if c.NArg() != 2 {
-						return cli.Exit("usage: meshmeet meeting admit <meeting-id> <peer-id>", 2)
-					}
-					return call(c, http.MethodPost, "/api/meetings/"+url.PathEscape(c.Args().Get(0))+"/admit",
-						map[string]string{"peerId": c.Args().Get(1)}, func(any) { fmt.Println("admitted") })
-				},
-			},
+			lobbyDecision("admit", "let a waiting person in (host or moderator)", "admitted"),
+			lobbyDecision("deny", "turn a waiting person away for good (host or moderator)", "denied"),
 			simple("leave", "leave a meeting", "/leave"),
 			simple("end", "end a meeting for everyone (host only)", "/end"),
 		},
@@ -202,6 +194,20 @@ func chatCommand() *cli.Command {
 					})
 				},
 			},
+		},
+	}
+}
+
+// lobbyDecision is "meeting admit" or "meeting deny": POST {peerId} to the route of that name.
+func lobbyDecision(name, usage, done string) *cli.Command {
+	return &cli.Command{
+		Name: name, Usage: usage, ArgsUsage: "<meeting-id> <peer-id>", Flags: apiFlags(),
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 2 {
+				return cli.Exit("usage: meshmeet meeting "+name+" <meeting-id> <peer-id>", 2)
+			}
+			return call(c, http.MethodPost, "/api/meetings/"+url.PathEscape(c.Args().Get(0))+"/"+name,
+				map[string]string{"peerId": c.Args().Get(1)}, func(any) { fmt.Println(done) })
 		},
 	}
 }

@@ -57,6 +57,7 @@ export const api = {
   setRole: (id, peerId, role) => request('POST', `${m(id)}/role`, { peerId, role }),
   lobby: (id) => request('GET', `${m(id)}/lobby`),
   admit: (id, peerId) => request('POST', `${m(id)}/admit`, { peerId }),
+  deny: (id, peerId) => request('POST', `${m(id)}/deny`, { peerId }),
   media: (id) => request('GET', `${m(id)}/media`),
   audit: (id) => request('GET', `${m(id)}/audit`),
 };

@@ -1,5 +1,5 @@
-// Lobby panel for hosts and moderators: who waits to be let in, with an
-// Admit button each. Hidden when nobody waits.
+// Lobby panel for hosts and moderators: who waits to be let in, with Admit
+// and Deny buttons each. Hidden when nobody waits.
 import { h, replace, shortId, toast } from './dom.js';
 import { api } from './api.js';
 
@@ -7,19 +7,27 @@ export function createLobby(id) {
   const listEl = h('ul', { class: 'people', id: 'lobby-list' });
   const el = h('section', { class: 'card lobby-card', hidden: true }, h('h2', {}, 'Waiting to join'), listEl);
 
+  // decide is one of the lobby buttons: both are disabled while it runs.
+  const decide = (p, cls, label, call) => h('button', {
+    type: 'button', class: `small ${cls}`,
+    onclick: async (e) => {
+      const buttons = e.target.parentElement.querySelectorAll('button');
+      buttons.forEach((b) => { b.disabled = true; });
+      try { await call(id, p.peerId); } catch (err) {
+        toast(err.message, true);
+        buttons.forEach((b) => { b.disabled = false; });
+      }
+    },
+  }, label);
+
   function render(entries) {
     el.hidden = !entries || entries.length === 0;
     replace(listEl, (entries || []).map((p) => h('li', { 'data-peer': p.peerId },
       h('div', { class: 'who' },
         h('strong', {}, p.name || 'unnamed'),
         h('span', { class: 'muted small mono', title: p.peerId }, p.fingerprint || shortId(p.peerId))),
-      h('button', {
-        type: 'button', class: 'small admit',
-        onclick: async (e) => {
-          e.target.disabled = true;
-          try { await api.admit(id, p.peerId); } catch (err) { toast(err.message, true); e.target.disabled = false; }
-        },
-      }, 'Admit'))));
+      decide(p, 'admit', 'Admit', api.admit),
+      decide(p, 'deny danger', 'Deny', api.deny))));
   }
 
   async function load() {
@@ -44,9 +52,16 @@ export function waitInLobby(app, id, done) {
   const poll = async () => {
     try {
       const m = await api.meeting(id);
+      if (m && m.status === 'denied') { denied(app); return; }
       if (m && m.status !== 'waiting' && m.joined) { done(); return; }
     } catch { /* keep waiting */ }
     setTimeout(poll, 1000);
   };
   setTimeout(poll, 1000);
+}
+
+function denied(app) {
+  replace(app, h('section', { class: 'card', id: 'lobby-denied' }, h('h2', {}, 'Not admitted'),
+    h('p', {}, 'The host or a moderator declined your request to join this meeting.'),
+    h('p', {}, h('a', { href: '/' }, '← Back to your meetings'))));
 }
