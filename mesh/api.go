@@ -284,6 +284,26 @@ func (m *Mesh) End(ctx context.Context, id string) error {
 	return nil
 }
 
+// Remove takes a participant out of the meeting (host, or a moderator for a
+// plain participant): a signed remove event. Their node leaves at once; they
+// cannot join again unless admitted through the lobby of a meeting that
+// requires approval. They still hold the meeting key: removal stops their
+// posts, presence and media, not their reading of what is gossiped later.
+func (m *Mesh) Remove(ctx context.Context, id, peerID string) error {
+	mt, err := m.known(id)
+	if err != nil {
+		return err
+	}
+	if _, err := peer.Decode(peerID); err != nil {
+		return fmt.Errorf("%w: peerId is not a peer ID", ErrInvalid)
+	}
+	body, _ := json.Marshal(admitBody{Peer: peerID})
+	if _, err := m.publishEvent(ctx, mt, TypeRemove, body); err != nil {
+		return fmt.Errorf("remove from %s: %w", id, err)
+	}
+	return nil
+}
+
 // SetRole makes a participant a moderator or a plain participant (host only).
 func (m *Mesh) SetRole(ctx context.Context, id, peerID, role string) (MeetingView, error) {
 	mt, err := m.known(id)

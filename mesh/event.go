@@ -22,6 +22,7 @@ const (
 	TypeChat    = "chat"
 	TypeAdmit   = "admit"
 	TypeDeny    = "deny"
+	TypeRemove  = "remove"
 )
 
 const (
@@ -160,11 +161,11 @@ func checkEventShape(ev *Event) error {
 		if err = decodeStrict(ev.Body, &b); err == nil {
 			err = b.validate()
 		}
-	case TypeAdmit, TypeDeny:
+	case TypeAdmit, TypeDeny, TypeRemove:
 		var b admitBody
 		if err = decodeStrict(ev.Body, &b); err == nil {
 			if _, perr := peer.Decode(b.Peer); perr != nil {
-				err = fmt.Errorf("%w: admitted or denied peer", ErrInvalid)
+				err = fmt.Errorf("%w: admitted, denied or removed peer", ErrInvalid)
 			}
 		}
 	case TypeChat:

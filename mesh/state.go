@@ -39,11 +39,12 @@ type state struct {
 	order    []peer.ID // first-join order
 	admitted map[peer.ID]bool
 	denied   map[peer.ID]bool // turned away in the lobby, until admitted after all
+	removed  map[peer.ID]bool // removed from the meeting, until admitted again
 	valid    map[string]bool
 }
 
 func newState(id string) *state {
-	return &state{id: id, status: StatusScheduled, members: map[peer.ID]*member{}, admitted: map[peer.ID]bool{}, denied: map[peer.ID]bool{}, valid: map[string]bool{}}
+	return &state{id: id, status: StatusScheduled, members: map[peer.ID]*member{}, admitted: map[peer.ID]bool{}, denied: map[peer.ID]bool{}, removed: map[peer.ID]bool{}, valid: map[string]bool{}}
 }
 
 func (s *state) presentCount() int {
@@ -77,6 +78,9 @@ func (s *state) check(ev *Event) error {
 	inMeeting := m != nil && m.present()
 	switch ev.Type {
 	case TypeJoin:
+		if s.removed[ev.Author] {
+			return fmt.Errorf("%w: you were removed from this meeting", ErrForbidden)
+		}
 		if s.record.Settings.RequireApproval && ev.Author != s.host && !s.admitted[ev.Author] {
 			return fmt.Errorf("%w: waiting for the host to admit you", ErrForbidden)
 		}
@@ -111,6 +115,22 @@ func (s *state) check(ev *Event) error {
 			if target, _ := peer.Decode(b.Peer); s.admitted[target] {
 				return fmt.Errorf("%w: already admitted", ErrConflict)
 			}
+		}
+	case TypeRemove:
+		if !inMeeting || (m.Role != RoleHost && m.Role != RoleModerator) {
+			return fmt.Errorf("%w: only the host or a moderator can remove a participant", ErrForbidden)
+		}
+		var b admitBody
+		_ = json.Unmarshal(ev.Body, &b)
+		target, _ := peer.Decode(b.Peer)
+		t := s.members[target]
+		switch {
+		case t == nil || !t.present():
+			return fmt.Errorf("%w: no such participant in the meeting", ErrConflict)
+		case target == s.host:
+			return fmt.Errorf("%w: nobody can remove the host", ErrForbidden)
+		case t.Role == RoleModerator && ev.Author != s.host:
+			return fmt.Errorf("%w: only the host can remove a moderator", ErrForbidden)
 		}
 	case TypeRole:
 		if ev.Author != s.host {
@@ -165,6 +185,16 @@ func (s *state) apply(ev *Event) bool {
 		target, _ := peer.Decode(b.Peer)
 		s.admitted[target] = true
 		delete(s.denied, target)
+		delete(s.removed, target)
+	case TypeRemove:
+		var b admitBody
+		_ = json.Unmarshal(ev.Body, &b)
+		target, _ := peer.Decode(b.Peer)
+		s.members[target].LeftAt = &at
+		s.removed[target] = true
+		if s.record.Settings.RequireApproval {
+			delete(s.admitted, target) // back through the lobby, if at all
+		}
 	case TypeDeny:
 		var b admitBody
 		_ = json.Unmarshal(ev.Body, &b)

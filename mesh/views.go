@@ -11,6 +11,7 @@ import (
 const (
 	NoticeJoined      = "participant-joined"
 	NoticeLeft        = "participant-left"
+	NoticeRemoved     = "participant-removed"
 	NoticeChat        = "chat-message"
 	NoticeMediaState  = "media-state-changed"
 	NoticeUpdated     = "meeting-updated"
@@ -156,7 +157,7 @@ func auditEntry(ev *Event) AuditEntry {
 		var b roleBody
 		_ = json.Unmarshal(ev.Body, &b)
 		a.Target, a.Role = b.Peer, b.Role
-	case TypeAdmit, TypeDeny:
+	case TypeAdmit, TypeDeny, TypeRemove:
 		var b admitBody
 		_ = json.Unmarshal(ev.Body, &b)
 		a.Target = b.Peer
@@ -173,6 +174,11 @@ func (m *meeting) noticeLocked(ev *Event, self peer.ID) (Notice, bool) {
 		return Notice{NoticeJoined, m.participantLocked(ev.Author, self)}, true
 	case TypeLeave:
 		return Notice{NoticeLeft, m.participantLocked(ev.Author, self)}, true
+	case TypeRemove:
+		var b admitBody
+		_ = json.Unmarshal(ev.Body, &b)
+		target, _ := peer.Decode(b.Peer)
+		return Notice{NoticeRemoved, m.participantLocked(target, self)}, true
 	case TypeEnd:
 		return Notice{NoticeEnded, m.viewLocked(self)}, true
 	case TypeGenesis, TypeRole, TypeAdmit, TypeDeny:

@@ -166,6 +166,14 @@ func (b *backend) Deny(ctx context.Context, id, peerID string) error {
 	return apiErr(b.n.mesh.Deny(ctx, id, peerID))
 }
 
+func (b *backend) Remove(ctx context.Context, id, peerID string) error {
+	if err := b.n.mesh.Remove(ctx, id, peerID); err != nil {
+		return apiErr(err)
+	}
+	b.n.bridge.refreshNow(ctx)
+	return nil
+}
+
 func (b *backend) Lobby(_ context.Context, id string) (any, error) {
 	l, err := b.n.mesh.Lobby(id)
 	return l, apiErr(err)

@@ -42,6 +42,8 @@ type Backend interface {
 	Admit(ctx context.Context, id, peerID string) error
 	// Deny turns a joiner waiting in the lobby away, for good (host or moderator).
 	Deny(ctx context.Context, id, peerID string) error
+	// Remove takes a participant out of the meeting (host, or moderator for a participant).
+	Remove(ctx context.Context, id, peerID string) error
 	// Lobby lists who waits to be admitted.
 	Lobby(ctx context.Context, id string) (any, error)
 	Messages(ctx context.Context, id, after string, limit int) (any, error)

@@ -102,6 +102,10 @@ func (f *fakeBackend) Deny(_ context.Context, id, peerID string) error {
 	return f.record("Deny", id, peerID)
 }
 
+func (f *fakeBackend) Remove(_ context.Context, id, peerID string) error {
+	return f.record("Remove", id, peerID)
+}
+
 func (f *fakeBackend) Lobby(_ context.Context, id string) (any, error) {
 	return f.result("Lobby", []any{}, id)
 }

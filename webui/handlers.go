@@ -113,7 +113,11 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request) (int, any, error) 
 	return s.lobbyDecision(w, r, s.backend.Deny)
 }
 
-// lobbyDecision admits or denies the joiner named by {peerId}.
+func (s *Server) remove(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	return s.lobbyDecision(w, r, s.backend.Remove)
+}
+
+// lobbyDecision admits, denies or removes the peer named by {peerId}.
 func (s *Server) lobbyDecision(w http.ResponseWriter, r *http.Request, decide func(ctx context.Context, id, peerID string) error) (int, any, error) {
 	id, err := meetingID(r)
 	if err != nil {

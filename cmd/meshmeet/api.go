@@ -144,6 +144,7 @@ func meetingCommand() *cli.Command {
 			},
 			lobbyDecision("admit", "let a waiting person in (host or moderator)", "admitted"),
 			lobbyDecision("deny", "turn a waiting person away for good (host or moderator)", "denied"),
+			lobbyDecision("remove", "take a participant out of the meeting (host, or moderator for a participant)", "removed"),
 			simple("leave", "leave a meeting", "/leave"),
 			simple("end", "end a meeting for everyone (host only)", "/end"),
 		},
@@ -198,7 +199,7 @@ func chatCommand() *cli.Command {
 	}
 }
 
-// lobbyDecision is "meeting admit" or "meeting deny": POST {peerId} to the route of that name.
+// lobbyDecision is "meeting admit", "deny" or "remove": POST {peerId} to the route of that name.
 func lobbyDecision(name, usage, done string) *cli.Command {
 	return &cli.Command{
 		Name: name, Usage: usage, ArgsUsage: "<meeting-id> <peer-id>", Flags: apiFlags(),

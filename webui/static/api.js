@@ -58,6 +58,7 @@ export const api = {
   lobby: (id) => request('GET', `${m(id)}/lobby`),
   admit: (id, peerId) => request('POST', `${m(id)}/admit`, { peerId }),
   deny: (id, peerId) => request('POST', `${m(id)}/deny`, { peerId }),
+  remove: (id, peerId) => request('POST', `${m(id)}/remove`, { peerId }),
   media: (id) => request('GET', `${m(id)}/media`),
   audit: (id) => request('GET', `${m(id)}/audit`),
 };

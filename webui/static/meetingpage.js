@@ -171,11 +171,16 @@ export class MeetingPage {
   }
 
   renderPeople() {
-    const canModerate = this.isHost() && this.meeting?.status !== 'ended';
+    const open = this.meeting?.status !== 'ended';
+    const myRole = this.participants.find((p) => peerId(p) === this.me)?.role;
     // Our own media state is what this page publishes, whatever presence says.
     const shown = this.participants.filter((p) => !this.gone.has(peerId(p)))
       .map((p) => (peerId(p) === this.me ? { ...p, media: { ...mediaState(p), ...this.pub.state } } : p));
-    this.people.render(shown, this.me, canModerate ? (pid, role) => this.setRole(pid, role) : null);
+    this.people.render(shown, this.me, open ? {
+      onRole: this.isHost() ? (pid, role) => this.setRole(pid, role) : null,
+      onRemove: (pid, name) => this.remove(pid, name),
+      myRole,
+    } : {});
     this.chat.rerender();
     this.renderTiles();
   }
@@ -211,6 +216,16 @@ export class MeetingPage {
   async setRole(pid, role) {
     try {
       await api.setRole(this.id, pid, role);
+      this.scheduleRefresh();
+    } catch (e) {
+      toast(e.message, true);
+    }
+  }
+
+  async remove(pid, name) {
+    if (!confirm(`Remove ${name || 'this participant'} from the meeting?`)) return;
+    try {
+      await api.remove(this.id, pid);
       this.scheduleRefresh();
     } catch (e) {
       toast(e.message, true);
@@ -253,6 +268,16 @@ export class MeetingPage {
         this.renderPeople();
         this.scheduleRefresh();
         break;
+      case 'participant-removed':
+        if (peerId(d) === this.me) {
+          this.onRemoved();
+          break;
+        }
+        if (peerId(d)) this.gone.set(peerId(d), Date.now());
+        toast(`${displayName(d) || 'A participant'} was removed from the meeting.`);
+        this.renderPeople();
+        this.scheduleRefresh();
+        break;
       case 'media-state-changed':
         if (d && typeof d === 'object') this.upsert(d);
         this.scheduleRefresh();
@@ -281,6 +306,17 @@ export class MeetingPage {
     this.renderLocal();
     this.chat.disable('The meeting has ended.');
     toast('The meeting has ended.');
+  }
+
+  // onRemoved: the host or a moderator took this node out of the meeting.
+  onRemoved() {
+    this.pub.stop();
+    this.media.close();
+    this.events?.close();
+    this.app.classList.remove('wide-app');
+    replace(this.app, h('section', { class: 'card', id: 'removed' }, h('h2', {}, 'Removed from the meeting'),
+      h('p', {}, 'The host or a moderator removed you from this meeting.'),
+      h('p', {}, h('a', { href: '/' }, '← Back to your meetings'))));
   }
 
   async leave() {

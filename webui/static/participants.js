@@ -1,4 +1,5 @@
-// Participants panel: who is here, their role and media state.
+// Participants panel: who is here, their role and media state; for the host,
+// role changes; for the host and moderators, Remove.
 import { h, replace, shortId } from './dom.js';
 import { peerId, displayName, mediaState, isActiveParticipant } from './model.js';
 import { icon } from './icons.js';
@@ -16,13 +17,18 @@ export function createParticipants() {
   const title = h('h2', {}, 'Participants');
   const el = h('section', { class: 'card people-card' }, title, listEl);
 
-  function render(participants, me, onRole) {
+  // actions: {onRole (host only), onRemove, myRole}; absent once the meeting ended.
+  function render(participants, me, actions = {}) {
+    const { onRole, onRemove, myRole } = actions;
+    // The host removes anyone but themselves; a moderator removes plain participants.
+    const removable = (p) => onRemove && peerId(p) !== me && p.role !== 'host'
+      && (myRole === 'host' || (myRole === 'moderator' && p.role === 'participant'));
     const active = participants.filter(isActiveParticipant);
     title.textContent = `Participants (${active.length})`;
     replace(listEl, active.length === 0 ? h('li', { class: 'muted' }, 'Nobody here yet.') : active.map((p) => {
       const id = peerId(p);
       const st = mediaState(p);
-      return h('li', { class: st.speaking ? 'speaking' : '' },
+      return h('li', { class: st.speaking ? 'speaking' : '', 'data-peer': id },
         h('div', { class: 'who' },
           h('strong', {}, displayName(p) || 'unnamed'),
           id === me ? h('span', { class: 'badge' }, 'you') : null,
@@ -37,6 +43,9 @@ export function createParticipants() {
               type: 'button', class: 'link small',
               onclick: () => onRole(id, p.role === 'moderator' ? 'participant' : 'moderator'),
             }, p.role === 'moderator' ? 'make participant' : 'make moderator')
+            : null,
+          removable(p)
+            ? h('button', { type: 'button', class: 'link small danger-text remove', onclick: () => onRemove(id, displayName(p)) }, 'remove')
             : null));
     }));
   }

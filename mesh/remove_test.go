@@ -1,0 +1,129 @@
+package mesh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRemove: the host removes a participant. The removed node sees itself out, stops
+// sending presence, cannot post or join again; the others see them leave at once. A
+// moderator can remove a participant but not the host or another moderator; a
+// participant can remove nobody.
+func TestRemove(t *testing.T) {
+	ctx := context.Background()
+	host := startMesh(t, testConfig(t, "host"))
+	bob := startMesh(t, testConfig(t, "bob", host))
+	carol := startMesh(t, testConfig(t, "carol", host, bob))
+	dave := startMesh(t, testConfig(t, "dave", host, bob, carol))
+	v, secret, err := host.CreateMeeting(ctx, []byte(`{"title":"Standup"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := FormatJoinLink("http://127.0.0.1:7700", v.ID, secret)
+	for _, m := range []*Mesh{host, bob, carol, dave} {
+		if _, err := m.Join(ctx, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range []*Mesh{host, bob, carol, dave} {
+		eventually(t, 10*time.Second, m.cfg.Name+" sees four", liveCount(m, v.ID, 4))
+	}
+	// A participant removes nobody.
+	if err := bob.Remove(ctx, v.ID, carol.self.String()); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a participant removed someone: %v", err)
+	}
+	if _, err := host.SetRole(ctx, v.ID, bob.self.String(), RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := host.SetRole(ctx, v.ID, carol.self.String(), RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "bob knows the roles", func() error {
+		ps, _ := bob.Participants(v.ID)
+		mods := 0
+		for _, p := range ps {
+			if p.Role == RoleModerator {
+				mods++
+			}
+		}
+		if mods != 2 {
+			return fmt.Errorf("%d moderators", mods)
+		}
+		return nil
+	})
+	// A moderator cannot remove the host or another moderator, but removes a participant.
+	if err := bob.Remove(ctx, v.ID, host.self.String()); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("the host was removed: %v", err)
+	}
+	if err := bob.Remove(ctx, v.ID, carol.self.String()); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a moderator removed a moderator: %v", err)
+	}
+	if err := bob.Remove(ctx, v.ID, dave.self.String()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "dave is out, on his own node", func() error {
+		if mv, _ := dave.Meeting(v.ID); mv.Joined {
+			return errors.New("dave still joined")
+		}
+		return nil
+	})
+	for _, m := range []*Mesh{host, bob, carol} {
+		eventually(t, 10*time.Second, m.cfg.Name+" sees three", liveCount(m, v.ID, 3))
+	}
+	if _, err := dave.PostMessage(ctx, v.ID, "still here?"); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a removed participant posted: %v", err)
+	}
+	if _, err := dave.Join(ctx, link); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a removed participant joined again: %v", err)
+	}
+	// The host removes a moderator.
+	if err := host.Remove(ctx, v.ID, carol.self.String()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "carol is out", liveCount(host, v.ID, 2))
+	eventually(t, 10*time.Second, "audit", auditIs(host, v.ID, "[created join join join join role role remove remove]"))
+}
+
+func liveCount(m *Mesh, id string, n int) func() error {
+	return func() error {
+		ps, err := m.Participants(id)
+		if err != nil || len(ps) != n {
+			return fmt.Errorf("%s sees %d participants (%v), want %d", m.cfg.Name, len(ps), err, n)
+		}
+		return nil
+	}
+}
+
+// TestRemovedComesBackOnlyThroughTheLobby: in a meeting that requires approval a removed
+// participant's join is refused until the host admits them again.
+func TestRemovedComesBackOnlyThroughTheLobby(t *testing.T) {
+	host, bob := newAuthor(t), newAuthor(t)
+	base := hlcFromTime(time.Now())
+	genesis := host.event(t, "", TypeGenesis, base, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":true,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef","lobby":"`+strings.Repeat("A", 43)+`"}`))
+	id := genesis.ID[:32]
+	bobBody := []byte(fmt.Sprintf(`{"peer":%q}`, bob.id))
+	evs := []*Event{
+		genesis,
+		host.event(t, id, TypeJoin, base+1, []byte(`{"name":"h"}`)),
+		host.event(t, id, TypeAdmit, base+2, bobBody),
+		bob.event(t, id, TypeJoin, base+3, []byte(`{"name":"b"}`)),
+		host.event(t, id, TypeRemove, base+4, bobBody),
+		bob.event(t, id, TypeJoin, base+5, []byte(`{"name":"b"}`)), // refused
+		host.event(t, id, TypeAdmit, base+6, bobBody),
+		bob.event(t, id, TypeJoin, base+7, []byte(`{"name":"b"}`)), // back in
+	}
+	m := newMeeting(id, keys{})
+	m.addLocked(evs)
+	for i, want := range []bool{true, true, true, true, true, false, true, true} {
+		if m.st.valid[evs[i].ID] != want {
+			t.Fatalf("event %d (%s) valid=%v, want %v", i, evs[i].Type, m.st.valid[evs[i].ID], want)
+		}
+	}
+	if mb := m.st.members[bob.id]; mb == nil || !mb.present() {
+		t.Fatal("bob is not back in")
+	}
+}
