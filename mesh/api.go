@@ -290,6 +290,11 @@ func (m *Mesh) End(ctx context.Context, id string) error {
 // requires approval. They still hold the meeting key: removal stops their
 // posts, presence and media, not their reading of what is gossiped later.
 func (m *Mesh) Remove(ctx context.Context, id, peerID string) error {
+	return m.moderate(ctx, id, peerID, TypeRemove)
+}
+
+// moderate publishes a remove or mute of peerID.
+func (m *Mesh) moderate(ctx context.Context, id, peerID, typ string) error {
 	mt, err := m.known(id)
 	if err != nil {
 		return err
@@ -298,10 +303,17 @@ func (m *Mesh) Remove(ctx context.Context, id, peerID string) error {
 		return fmt.Errorf("%w: peerId is not a peer ID", ErrInvalid)
 	}
 	body, _ := json.Marshal(admitBody{Peer: peerID})
-	if _, err := m.publishEvent(ctx, mt, TypeRemove, body); err != nil {
-		return fmt.Errorf("remove from %s: %w", id, err)
+	if _, err := m.publishEvent(ctx, mt, typ, body); err != nil {
+		return fmt.Errorf("%s in %s: %w", typ, id, err)
 	}
 	return nil
+}
+
+// Mute asks a participant's page to turn their microphone off (host, or a
+// moderator for a plain participant): a signed mute event. Only they can turn
+// it on again, as in Zoom and Jitsi.
+func (m *Mesh) Mute(ctx context.Context, id, peerID string) error {
+	return m.moderate(ctx, id, peerID, TypeMute)
 }
 
 // SetRole makes a participant a moderator or a plain participant (host only).

@@ -23,6 +23,7 @@ const (
 	TypeAdmit   = "admit"
 	TypeDeny    = "deny"
 	TypeRemove  = "remove"
+	TypeMute    = "mute"
 )
 
 const (
@@ -161,11 +162,11 @@ func checkEventShape(ev *Event) error {
 		if err = decodeStrict(ev.Body, &b); err == nil {
 			err = b.validate()
 		}
-	case TypeAdmit, TypeDeny, TypeRemove:
+	case TypeAdmit, TypeDeny, TypeRemove, TypeMute:
 		var b admitBody
 		if err = decodeStrict(ev.Body, &b); err == nil {
 			if _, perr := peer.Decode(b.Peer); perr != nil {
-				err = fmt.Errorf("%w: admitted, denied or removed peer", ErrInvalid)
+				err = fmt.Errorf("%w: admitted, denied, removed or muted peer", ErrInvalid)
 			}
 		}
 	case TypeChat:

@@ -154,7 +154,7 @@ const (
 )
 
 // admitBody names the joiner a host or moderator lets in (admit) or turns
-// away (deny), or the participant they remove (remove).
+// away (deny), or the participant they remove (remove) or ask to mute (mute).
 type admitBody struct {
 	Peer string `json:"peer"`
 }

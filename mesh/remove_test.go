@@ -127,3 +127,79 @@ func TestRemovedComesBackOnlyThroughTheLobby(t *testing.T) {
 		t.Fatal("bob is not back in")
 	}
 }
+
+// TestMute: the host's mute request reaches the muted participant's page (a notice on their
+// node only); a participant cannot mute anyone, a moderator not the host.
+func TestMute(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	host := startMesh(t, testConfig(t, "host"))
+	bob := startMesh(t, testConfig(t, "bob", host))
+	carol := startMesh(t, testConfig(t, "carol", host, bob))
+	v, secret, err := host.CreateMeeting(ctx, []byte(`{"title":"Standup"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := FormatJoinLink("http://127.0.0.1:7700", v.ID, secret)
+	for _, m := range []*Mesh{host, bob, carol} {
+		if _, err := m.Join(ctx, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range []*Mesh{host, bob, carol} {
+		eventually(t, 10*time.Second, m.cfg.Name+" sees three", liveCount(m, v.ID, 3))
+	}
+	bobN, _ := bob.Subscribe(ctx, v.ID)
+	carolN, _ := carol.Subscribe(ctx, v.ID)
+	if err := carol.Mute(ctx, v.ID, bob.self.String()); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a participant muted someone: %v", err)
+	}
+	if err := host.Mute(ctx, v.ID, bob.self.String()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	for got := false; !got; {
+		select {
+		case n := <-bobN:
+			if n.Type == NoticeMute {
+				if p, ok := n.Data.(ParticipantView); !ok || p.PeerID != host.self.String() {
+					t.Fatalf("mute notice %+v, want one naming the host", n.Data)
+				}
+				got = true
+			}
+		case <-deadline:
+			t.Fatal("bob's node did not ask its page to mute")
+		}
+	}
+	eventually(t, 10*time.Second, "carol has the mute in her log", auditIs(carol, v.ID, "[created join join join mute]"))
+	for len(carolN) > 0 {
+		if n := <-carolN; n.Type == NoticeMute {
+			t.Fatal("carol's page was asked to mute for bob")
+		}
+	}
+	if _, err := host.SetRole(ctx, v.ID, carol.self.String(), RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "carol moderates", func() error { return carol.Mute(ctx, v.ID, bob.self.String()) })
+	if err := carol.Mute(ctx, v.ID, host.self.String()); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a moderator muted the host: %v", err)
+	}
+}
+
+// TestOldMuteMutesNobody: a mute request learnt later from history (sync) is no notice.
+func TestOldMuteMutesNobody(t *testing.T) {
+	host, bob := newAuthor(t), newAuthor(t)
+	old := hlcFromTime(time.Now().Add(-time.Hour))
+	genesis := host.event(t, "", TypeGenesis, old, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef"}`))
+	id := genesis.ID[:32]
+	mute := host.event(t, id, TypeMute, old+3, []byte(fmt.Sprintf(`{"peer":%q}`, bob.id)))
+	m := newMeeting(id, keys{})
+	m.addLocked([]*Event{genesis, host.event(t, id, TypeJoin, old+1, []byte(`{"name":"h"}`)),
+		bob.event(t, id, TypeJoin, old+2, []byte(`{"name":"b"}`)), mute})
+	if !m.st.valid[mute.ID] {
+		t.Fatal("the mute is not valid")
+	}
+	if n, ok := m.noticeLocked(mute, bob.id); ok {
+		t.Fatalf("an hour-old mute gave a notice %+v", n)
+	}
+}

@@ -116,9 +116,11 @@ func (s *state) check(ev *Event) error {
 				return fmt.Errorf("%w: already admitted", ErrConflict)
 			}
 		}
-	case TypeRemove:
+	case TypeRemove, TypeMute:
+		// The host removes or mutes anyone else; a moderator, plain participants.
+		what := map[string]string{TypeRemove: "remove", TypeMute: "mute"}[ev.Type]
 		if !inMeeting || (m.Role != RoleHost && m.Role != RoleModerator) {
-			return fmt.Errorf("%w: only the host or a moderator can remove a participant", ErrForbidden)
+			return fmt.Errorf("%w: only the host or a moderator can %s a participant", ErrForbidden, what)
 		}
 		var b admitBody
 		_ = json.Unmarshal(ev.Body, &b)
@@ -128,9 +130,9 @@ func (s *state) check(ev *Event) error {
 		case t == nil || !t.present():
 			return fmt.Errorf("%w: no such participant in the meeting", ErrConflict)
 		case target == s.host:
-			return fmt.Errorf("%w: nobody can remove the host", ErrForbidden)
+			return fmt.Errorf("%w: nobody can %s the host", ErrForbidden, what)
 		case t.Role == RoleModerator && ev.Author != s.host:
-			return fmt.Errorf("%w: only the host can remove a moderator", ErrForbidden)
+			return fmt.Errorf("%w: only the host can %s a moderator", ErrForbidden, what)
 		}
 	case TypeRole:
 		if ev.Author != s.host {

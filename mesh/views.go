@@ -12,6 +12,7 @@ const (
 	NoticeJoined      = "participant-joined"
 	NoticeLeft        = "participant-left"
 	NoticeRemoved     = "participant-removed"
+	NoticeMute        = "mute-requested"
 	NoticeChat        = "chat-message"
 	NoticeMediaState  = "media-state-changed"
 	NoticeUpdated     = "meeting-updated"
@@ -19,6 +20,9 @@ const (
 	NoticeLobby       = "lobby-updated"
 	noticeBufferDepth = 256
 )
+
+// muteFreshness is how old a mute request may be and still mute a microphone.
+const muteFreshness = 30 * time.Second
 
 // Notice is one live event for subscribers of a meeting.
 type Notice struct {
@@ -157,7 +161,7 @@ func auditEntry(ev *Event) AuditEntry {
 		var b roleBody
 		_ = json.Unmarshal(ev.Body, &b)
 		a.Target, a.Role = b.Peer, b.Role
-	case TypeAdmit, TypeDeny, TypeRemove:
+	case TypeAdmit, TypeDeny, TypeRemove, TypeMute:
 		var b admitBody
 		_ = json.Unmarshal(ev.Body, &b)
 		a.Target = b.Peer
@@ -179,6 +183,15 @@ func (m *meeting) noticeLocked(ev *Event, self peer.ID) (Notice, bool) {
 		_ = json.Unmarshal(ev.Body, &b)
 		target, _ := peer.Decode(b.Peer)
 		return Notice{NoticeRemoved, m.participantLocked(target, self)}, true
+	case TypeMute:
+		// Only this node's page acts, and only on a fresh request: a mute
+		// learnt from history (a late sync) must not silence anyone now.
+		var b admitBody
+		_ = json.Unmarshal(ev.Body, &b)
+		if b.Peer != self.String() || time.Since(hlcTime(ev.HLC)).Abs() > muteFreshness {
+			return Notice{}, false
+		}
+		return Notice{NoticeMute, m.participantLocked(ev.Author, self)}, true
 	case TypeEnd:
 		return Notice{NoticeEnded, m.viewLocked(self)}, true
 	case TypeGenesis, TypeRole, TypeAdmit, TypeDeny:

@@ -166,6 +166,10 @@ func (b *backend) Deny(ctx context.Context, id, peerID string) error {
 	return apiErr(b.n.mesh.Deny(ctx, id, peerID))
 }
 
+func (b *backend) Mute(ctx context.Context, id, peerID string) error {
+	return apiErr(b.n.mesh.Mute(ctx, id, peerID))
+}
+
 func (b *backend) Remove(ctx context.Context, id, peerID string) error {
 	if err := b.n.mesh.Remove(ctx, id, peerID); err != nil {
 		return apiErr(err)

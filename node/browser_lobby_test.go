@@ -36,13 +36,8 @@ func TestBrowserLobby(t *testing.T) {
 		return nil
 	})
 	guestID := guest.Mesh().Self().String()
-	eventually(t, 20*time.Second, "host sees the guest and admits", func() error {
-		clicked, err := eval[bool](hb, fmt.Sprintf(`(() => { const b = document.querySelector('#lobby-list li[data-peer=%q] button.admit'); if (!b) return false; b.click(); return true; })()`, guestID))
-		if err != nil || !clicked {
-			return fmt.Errorf("no admit button (%v)", err)
-		}
-		return nil
-	})
+	eventually(t, 20*time.Second, "host sees the guest and admits",
+		hb.click(fmt.Sprintf(`#lobby-list li[data-peer=%q] button.admit`, guestID)))
 	hostID := host.Mesh().Self().String()
 	eventually(t, 30*time.Second, "guest is in and receives the host's media", func() error {
 		if err := receiving(gb, []string{hostID}); err != nil {
@@ -54,13 +49,8 @@ func TestBrowserLobby(t *testing.T) {
 	ob := startBrowser(t, "other")
 	ob.do(chromedp.Navigate(pageLink(t, other, m.JoinURL)))
 	otherID := other.Mesh().Self().String()
-	eventually(t, 20*time.Second, "host sees the other guest and denies", func() error {
-		clicked, err := eval[bool](hb, fmt.Sprintf(`(() => { const b = document.querySelector('#lobby-list li[data-peer=%q] button.deny'); if (!b) return false; b.click(); return true; })()`, otherID))
-		if err != nil || !clicked {
-			return fmt.Errorf("no deny button (%v)", err)
-		}
-		return nil
-	})
+	eventually(t, 20*time.Second, "host sees the other guest and denies",
+		hb.click(fmt.Sprintf(`#lobby-list li[data-peer=%q] button.deny`, otherID)))
 	eventually(t, 20*time.Second, "the other guest's page says no", func() error {
 		ok, err := eval[bool](ob, `!!document.querySelector('#lobby-denied')`)
 		if err != nil || !ok {

@@ -8,8 +8,9 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestBrowserRemove: the host clicks "remove" on a participant in the participants list;
-// the removed person's page says so and stops, and the host's page drops their tile.
+// TestBrowserRemove: the host clicks "mute" on a participant in the participants list and
+// their page turns the microphone off (everyone sees it off); then "remove": the removed
+// person's page says so and stops, and the host's page drops their tile.
 func TestBrowserRemove(t *testing.T) {
 	needChromium(t)
 	host := startNode(t, "host", "")
@@ -25,19 +26,27 @@ func TestBrowserRemove(t *testing.T) {
 		}
 		return receiving(hb, []string{guestID})
 	})
-	eventually(t, 10*time.Second, "host removes the guest", func() error {
-		clicked, err := eval[bool](hb, fmt.Sprintf(`(() => {
-			window.confirm = () => true;
-			const b = document.querySelector('.people-card li[data-peer=%q] button.remove');
-			if (!b) return false;
-			b.click();
-			return true;
-		})()`, guestID))
-		if err != nil || !clicked {
-			return fmt.Errorf("no remove button (%v)", err)
+	eventually(t, 10*time.Second, "host mutes the guest",
+		hb.click(fmt.Sprintf(`.people-card li[data-peer=%q] button.mute`, guestID)))
+	eventually(t, 10*time.Second, "the guest's microphone goes off, as the host sees", func() error {
+		s, err := gb.stats()
+		if err != nil {
+			return err
+		}
+		if st, _ := s.Local["state"].(map[string]any); st == nil || st["audio"] != false {
+			return fmt.Errorf("guest's page state %v", s.Local["state"])
+		}
+		ts, err := hb.tiles()
+		if err != nil {
+			return err
+		}
+		if tl := findTile(ts, guestID, "camera"); tl == nil || tl.Audio != "off" {
+			return fmt.Errorf("host's tile for the guest: %+v", tl)
 		}
 		return nil
 	})
+	eventually(t, 10*time.Second, "host removes the guest",
+		hb.click(fmt.Sprintf(`.people-card li[data-peer=%q] button.remove`, guestID)))
 	eventually(t, 10*time.Second, "the guest's page says removed", func() error {
 		ok, err := eval[bool](gb, `!!document.querySelector('#removed')`)
 		if err != nil || !ok {

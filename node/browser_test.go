@@ -120,6 +120,23 @@ func eval[T any](b *browser, expr string) (T, error) {
 	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
+// click clicks the element selector finds (confirm dialogs answered yes), for eventually.
+func (b *browser) click(selector string) func() error {
+	return func() error {
+		clicked, err := eval[bool](b, fmt.Sprintf(`(() => {
+			window.confirm = () => true;
+			const el = document.querySelector(%q);
+			if (!el) return false;
+			el.click();
+			return true;
+		})()`, selector))
+		if err != nil || !clicked {
+			return fmt.Errorf("%s: nothing to click at %s (%v)", b.name, selector, err)
+		}
+		return nil
+	}
+}
+
 func (b *browser) screenshot(path string) {
 	ctx, cancel := b.within(10 * time.Second)
 	defer cancel()

@@ -106,6 +106,10 @@ func (f *fakeBackend) Remove(_ context.Context, id, peerID string) error {
 	return f.record("Remove", id, peerID)
 }
 
+func (f *fakeBackend) Mute(_ context.Context, id, peerID string) error {
+	return f.record("Mute", id, peerID)
+}
+
 func (f *fakeBackend) Lobby(_ context.Context, id string) (any, error) {
 	return f.result("Lobby", []any{}, id)
 }

@@ -106,19 +106,23 @@ type admitRequest struct {
 }
 
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (int, any, error) {
-	return s.lobbyDecision(w, r, s.backend.Admit)
+	return s.peerAction(w, r, s.backend.Admit)
 }
 
 func (s *Server) deny(w http.ResponseWriter, r *http.Request) (int, any, error) {
-	return s.lobbyDecision(w, r, s.backend.Deny)
+	return s.peerAction(w, r, s.backend.Deny)
 }
 
 func (s *Server) remove(w http.ResponseWriter, r *http.Request) (int, any, error) {
-	return s.lobbyDecision(w, r, s.backend.Remove)
+	return s.peerAction(w, r, s.backend.Remove)
 }
 
-// lobbyDecision admits, denies or removes the peer named by {peerId}.
-func (s *Server) lobbyDecision(w http.ResponseWriter, r *http.Request, decide func(ctx context.Context, id, peerID string) error) (int, any, error) {
+func (s *Server) mute(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	return s.peerAction(w, r, s.backend.Mute)
+}
+
+// peerAction admits, denies, removes or mutes the peer named by {peerId}.
+func (s *Server) peerAction(w http.ResponseWriter, r *http.Request, decide func(ctx context.Context, id, peerID string) error) (int, any, error) {
 	id, err := meetingID(r)
 	if err != nil {
 		return 0, nil, err

@@ -39,6 +39,7 @@ func TestRoutes(t *testing.T) {
 		{"deny", "POST", "/api/meetings/m1/deny", map[string]string{"peerId": "p2"}, 204, "Deny", []any{"m1", "p2"}},
 		{"deny without peer", "POST", "/api/meetings/m1/deny", `{}`, 400, "", nil},
 		{"remove", "POST", "/api/meetings/m1/remove", map[string]string{"peerId": "p2"}, 204, "Remove", []any{"m1", "p2"}},
+		{"mute", "POST", "/api/meetings/m1/mute", map[string]string{"peerId": "p2"}, 204, "Mute", []any{"m1", "p2"}},
 		{"lobby", "GET", "/api/meetings/m1/lobby", nil, 200, "Lobby", []any{"m1"}},
 		{"state", "POST", "/api/meetings/m1/state", `{"audio":true}`, 200, "SetMediaState",
 			[]any{"m1", json.RawMessage(`{"audio":true}`)}},

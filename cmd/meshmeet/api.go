@@ -142,9 +142,10 @@ func meetingCommand() *cli.Command {
 					})
 				},
 			},
-			lobbyDecision("admit", "let a waiting person in (host or moderator)", "admitted"),
-			lobbyDecision("deny", "turn a waiting person away for good (host or moderator)", "denied"),
-			lobbyDecision("remove", "take a participant out of the meeting (host, or moderator for a participant)", "removed"),
+			peerAction("admit", "let a waiting person in (host or moderator)", "admitted"),
+			peerAction("deny", "turn a waiting person away for good (host or moderator)", "denied"),
+			peerAction("remove", "take a participant out of the meeting (host, or moderator for a participant)", "removed"),
+			peerAction("mute", "ask a participant's page to turn their microphone off (host, or moderator for a participant)", "mute requested"),
 			simple("leave", "leave a meeting", "/leave"),
 			simple("end", "end a meeting for everyone (host only)", "/end"),
 		},
@@ -199,8 +200,8 @@ func chatCommand() *cli.Command {
 	}
 }
 
-// lobbyDecision is "meeting admit", "deny" or "remove": POST {peerId} to the route of that name.
-func lobbyDecision(name, usage, done string) *cli.Command {
+// peerAction is "meeting admit", "deny", "remove" or "mute": POST {peerId} to the route of that name.
+func peerAction(name, usage, done string) *cli.Command {
 	return &cli.Command{
 		Name: name, Usage: usage, ArgsUsage: "<meeting-id> <peer-id>", Flags: apiFlags(),
 		Action: func(c *cli.Context) error {

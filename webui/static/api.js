@@ -59,6 +59,7 @@ export const api = {
   admit: (id, peerId) => request('POST', `${m(id)}/admit`, { peerId }),
   deny: (id, peerId) => request('POST', `${m(id)}/deny`, { peerId }),
   remove: (id, peerId) => request('POST', `${m(id)}/remove`, { peerId }),
+  mute: (id, peerId) => request('POST', `${m(id)}/mute`, { peerId }),
   media: (id) => request('GET', `${m(id)}/media`),
   audit: (id) => request('GET', `${m(id)}/audit`),
 };

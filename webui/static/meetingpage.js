@@ -178,6 +178,7 @@ export class MeetingPage {
       .map((p) => (peerId(p) === this.me ? { ...p, media: { ...mediaState(p), ...this.pub.state } } : p));
     this.people.render(shown, this.me, open ? {
       onRole: this.isHost() ? (pid, role) => this.setRole(pid, role) : null,
+      onMute: (pid) => api.mute(this.id, pid).catch((e) => toast(e.message, true)),
       onRemove: (pid, name) => this.remove(pid, name),
       myRole,
     } : {});
@@ -267,6 +268,10 @@ export class MeetingPage {
         if (peerId(d) && peerId(d) !== this.me) this.gone.set(peerId(d), Date.now());
         this.renderPeople();
         this.scheduleRefresh();
+        break;
+      case 'mute-requested':
+        if (this.pub.state.audio) this.pub.setMic(false);
+        toast(`${displayName(d) || 'The host'} muted your microphone. Unmute it when you want to speak.`);
         break;
       case 'participant-removed':
         if (peerId(d) === this.me) {

@@ -1,5 +1,5 @@
 // Participants panel: who is here, their role and media state; for the host,
-// role changes; for the host and moderators, Remove.
+// role changes; for the host and moderators, Mute and Remove.
 import { h, replace, shortId } from './dom.js';
 import { peerId, displayName, mediaState, isActiveParticipant } from './model.js';
 import { icon } from './icons.js';
@@ -17,11 +17,11 @@ export function createParticipants() {
   const title = h('h2', {}, 'Participants');
   const el = h('section', { class: 'card people-card' }, title, listEl);
 
-  // actions: {onRole (host only), onRemove, myRole}; absent once the meeting ended.
+  // actions: {onRole (host only), onMute, onRemove, myRole}; absent once the meeting ended.
   function render(participants, me, actions = {}) {
-    const { onRole, onRemove, myRole } = actions;
-    // The host removes anyone but themselves; a moderator removes plain participants.
-    const removable = (p) => onRemove && peerId(p) !== me && p.role !== 'host'
+    const { onRole, onMute, onRemove, myRole } = actions;
+    // The host mutes or removes anyone but themselves; a moderator, plain participants.
+    const moderatable = (p) => peerId(p) !== me && p.role !== 'host'
       && (myRole === 'host' || (myRole === 'moderator' && p.role === 'participant'));
     const active = participants.filter(isActiveParticipant);
     title.textContent = `Participants (${active.length})`;
@@ -44,7 +44,10 @@ export function createParticipants() {
               onclick: () => onRole(id, p.role === 'moderator' ? 'participant' : 'moderator'),
             }, p.role === 'moderator' ? 'make participant' : 'make moderator')
             : null,
-          removable(p)
+          onMute && moderatable(p) && st.audio
+            ? h('button', { type: 'button', class: 'link small danger-text mute', onclick: () => onMute(id) }, 'mute')
+            : null,
+          onRemove && moderatable(p)
             ? h('button', { type: 'button', class: 'link small danger-text remove', onclick: () => onRemove(id, displayName(p)) }, 'remove')
             : null));
     }));
