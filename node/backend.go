@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"meshmeet/mesh"
 	"meshmeet/webui"
@@ -217,6 +218,14 @@ func (b *backend) Media(_ context.Context, id string) (any, error) {
 		return st, nil
 	}
 	return map[string]any{"mode": "mesh", "relay": "", "epoch": 0, "links": []any{}, "tracks": []any{}}, nil
+}
+
+func (b *backend) Calendar(_ context.Context, id string) ([]byte, error) {
+	v, err := b.n.mesh.Meeting(id)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	return calendarICS(v, b.link(id), time.Now()), nil
 }
 
 func (b *backend) Audit(_ context.Context, id string) (any, error) {

@@ -64,4 +64,9 @@ func TestBrowserLogin(t *testing.T) {
 	if strings.Contains(loc["cookie"], a.c.Token) {
 		t.Error("the page's scripts can read the token cookie")
 	}
+	// The logged-in page's calendar link downloads the meeting's .ics.
+	ics, err := eval[string](b, `fetch(document.getElementById('calendar-link').href).then((r) => r.text())`)
+	if err != nil || !strings.Contains(ics, "SUMMARY:Login") {
+		t.Errorf("calendar link gave %q, %v", ics, err)
+	}
 }

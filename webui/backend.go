@@ -44,6 +44,8 @@ type Backend interface {
 	Deny(ctx context.Context, id, peerID string) error
 	// Remove takes a participant out of the meeting (host, or moderator for a participant).
 	Remove(ctx context.Context, id, peerID string) error
+	// Calendar is the meeting as an iCalendar file (text/calendar).
+	Calendar(ctx context.Context, id string) ([]byte, error)
 	// Mute asks a participant's page to turn their microphone off (same rule as Remove).
 	Mute(ctx context.Context, id, peerID string) error
 	// Lobby lists who waits to be admitted.

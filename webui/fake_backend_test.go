@@ -106,6 +106,13 @@ func (f *fakeBackend) Remove(_ context.Context, id, peerID string) error {
 	return f.record("Remove", id, peerID)
 }
 
+func (f *fakeBackend) Calendar(_ context.Context, id string) ([]byte, error) {
+	if err := f.record("Calendar", id); err != nil {
+		return nil, err
+	}
+	return []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), nil
+}
+
 func (f *fakeBackend) Mute(_ context.Context, id, peerID string) error {
 	return f.record("Mute", id, peerID)
 }

@@ -277,6 +277,25 @@ func (s *Server) getAudit(_ http.ResponseWriter, r *http.Request) (int, any, err
 	return ok200(s.backend.Audit(r.Context(), id))
 }
 
+// getCalendar serves the meeting as an .ics file to add to a calendar.
+func (s *Server) getCalendar(w http.ResponseWriter, r *http.Request) {
+	id, err := meetingID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ics, err := s.backend.Calendar(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/calendar; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="meeting.ics"`)
+	h.Set("Cache-Control", "no-store")
+	_, _ = w.Write(ics)
+}
+
 // slogPrinter lets promhttp log through slog.
 type slogPrinter struct{ log *slog.Logger }
 

@@ -271,3 +271,15 @@ func TestPagesAndLogin(t *testing.T) {
 		})
 	}
 }
+
+func TestCalendarRoute(t *testing.T) {
+	ts := startServer(t, nil)
+	resp, body := ts.do(t, "GET", "/api/meetings/m1/calendar.ics", nil, withToken)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/calendar") ||
+		!strings.HasPrefix(string(body), "BEGIN:VCALENDAR") || !ts.backend.called("Calendar") {
+		t.Fatalf("GET calendar.ics = %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if resp, _ := ts.do(t, "GET", "/api/meetings/m1/calendar.ics", nil); resp.StatusCode != 401 {
+		t.Fatalf("without token = %d, want 401", resp.StatusCode)
+	}
+}

@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/meetings/{id}/participants", auth(s.api(s.listParticipants)))
 	mux.HandleFunc("GET /api/meetings/{id}/media", auth(s.api(s.getMedia)))
 	mux.HandleFunc("GET /api/meetings/{id}/audit", auth(s.api(s.getAudit)))
+	mux.HandleFunc("GET /api/meetings/{id}/calendar.ics", auth(s.getCalendar))
 	mux.HandleFunc("GET /api/meetings/{id}/events", auth(s.serveEvents))
 
 	if s.cfg.Metrics != nil {

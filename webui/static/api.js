@@ -38,6 +38,9 @@ async function request(method, path, body) {
 
 const m = (id) => `/api/meetings/${encodeURIComponent(id)}`;
 
+// calendarURL is the meeting's .ics file (a link the browser downloads with its cookie).
+export const calendarURL = (id) => `${m(id)}/calendar.ics`;
+
 export const api = {
   node: () => request('GET', '/api/node'),
   meetings: () => request('GET', '/api/meetings'),

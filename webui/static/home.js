@@ -1,5 +1,5 @@
 // Home page: node info, meetings, create and join forms.
-import { api } from './api.js';
+import { api, calendarURL } from './api.js';
 import { h, replace, fmtTime, toast } from './dom.js';
 import { list, meetingOf, meetingId } from './model.js';
 
@@ -53,7 +53,8 @@ async function loadMeetings(box) {
         h('a', { href: `/m/${encodeURIComponent(meetingId(mt))}` }, mt.title || '(untitled)'),
         h('span', { class: `badge ${mt.status || ''}` }, mt.status || 'unknown'),
         h('span', { class: 'muted small' },
-          [fmtTime(mt.scheduledTime), mt.duration ? `${mt.duration} min` : ''].filter(Boolean).join(' · '))))));
+          [fmtTime(mt.scheduledTime), mt.duration ? `${mt.duration} min` : ''].filter(Boolean).join(' · ')),
+        h('a', { class: 'small', href: calendarURL(meetingId(mt)), download: 'meeting.ics' }, 'add to calendar')))));
 }
 
 function joinForm() {

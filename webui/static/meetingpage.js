@@ -1,6 +1,6 @@
 // The meeting page once joined: header, video grid, controls, participants
 // and chat, fed by the events WebSocket (which also carries media signalling).
-import { api, openEvents } from './api.js';
+import { api, calendarURL, openEvents } from './api.js';
 import { h, replace, fmtTime, toast } from './dom.js';
 import { list, meetingOf, peerId, displayName, hostPeerId, mediaState, isActiveParticipant } from './model.js';
 import { createChat } from './chat.js';
@@ -117,7 +117,9 @@ export class MeetingPage {
             h('span', { class: `badge ${mt.status || ''}` }, mt.status || 'unknown'), ' ',
             [fmtTime(mt.scheduledTime), mt.duration ? `${mt.duration} min` : ''].filter(Boolean).join(' · '), ' ',
             this.conn, ' ', this.mediaConn)),
-        link ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, 'Copy join link') : null),
+        h('div', { class: 'row wrap' },
+          h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics' }, 'Add to calendar'),
+          link ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, 'Copy join link') : null)),
       mt.description ? h('p', { class: 'desc' }, mt.description) : null);
   }
 
