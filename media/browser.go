@@ -27,7 +27,7 @@ type browserSession struct {
 }
 
 func newBrowserSession(m *meeting) (*browserSession, error) {
-	pc, err := m.e.newPeerConnection()
+	pc, err := m.e.newPeerConnection(false)
 	if err != nil {
 		return nil, err
 	}

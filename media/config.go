@@ -16,6 +16,9 @@ type Config struct {
 	ListenIP string
 	// ICEServers are the STUN/TURN servers offered to ICE (from --ice-server).
 	ICEServers []webrtc.ICEServer
+	// RelayOnly makes links to other nodes use only TURN-relayed paths (for
+	// privacy: no host addresses reach other nodes; and for tests of the relay).
+	RelayOnly bool
 	// IncludeLoopback makes ICE gather loopback host candidates; needed when the browser
 	// talks to its node over 127.0.0.1 and on loopback-only hosts.
 	IncludeLoopback bool

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -45,6 +47,8 @@ type Engine struct {
 	wg       sync.WaitGroup
 
 	batch *batchConn // the media socket; set before ready is closed
+
+	extraICE atomic.Pointer[[]webrtc.ICEServer] // SetICEServers: e.g. TURN from the rendezvous
 
 	// connWrap lets tests interpose on the media socket (black-holing a link).
 	connWrap func(net.PacketConn) net.PacketConn
@@ -285,6 +289,48 @@ func (e *Engine) HandleBrowserSignal(meetingID string, msg []byte) error {
 	return nil
 }
 
-func (e *Engine) newPeerConnection() (*webrtc.PeerConnection, error) {
-	return e.api.NewPeerConnection(webrtc.Configuration{ICEServers: e.cfg.ICEServers})
+// newPeerConnection makes a PeerConnection; one to another node (peer) gets the
+// STUN/TURN servers, one to the browser on loopback needs none.
+func (e *Engine) newPeerConnection(peer bool) (*webrtc.PeerConnection, error) {
+	var c webrtc.Configuration
+	if peer {
+		c.ICEServers = e.iceServers()
+		if e.cfg.RelayOnly {
+			c.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+		}
+	}
+	return e.api.NewPeerConnection(c)
+}
+
+// SetICEServers sets STUN/TURN servers used next to Config.ICEServers by links
+// made from now on (the node hands in TURN credentials from its rendezvous
+// servers and renews them).
+func (e *Engine) SetICEServers(servers []webrtc.ICEServer) {
+	s := slices.Clone(servers)
+	e.extraICE.Store(&s)
+	// Links made before (say, while the first credentials were on their way) take
+	// them too: the next ICE restart gathers with them.
+	e.mu.Lock()
+	var links []*peerLink
+	for _, m := range e.meetings {
+		for _, l := range m.links {
+			links = append(links, l)
+		}
+	}
+	e.mu.Unlock()
+	for _, l := range links {
+		l.lp.do(func() {
+			c := l.pc.GetConfiguration()
+			c.ICEServers = e.iceServers()
+			l.logErr(l.pc.SetConfiguration(c))
+		})
+	}
+}
+
+func (e *Engine) iceServers() []webrtc.ICEServer {
+	out := slices.Clone(e.cfg.ICEServers)
+	if p := e.extraICE.Load(); p != nil {
+		out = append(out, *p...)
+	}
+	return out
 }

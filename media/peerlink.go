@@ -29,7 +29,7 @@ type peerLink struct {
 }
 
 func newPeerLink(m *meeting, peer string) (*peerLink, error) {
-	pc, err := m.e.newPeerConnection()
+	pc, err := m.e.newPeerConnection(true)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 	"meshmeet/rendezvous"
 )
 
-func startRendezvous(t testing.TB) []string {
+func startRendezvous(t testing.TB, mutate ...func(*rendezvous.Config)) []string {
 	t.Helper()
 	key, err := mesh.LoadIdentity(t.TempDir())
 	if err != nil {
@@ -23,6 +23,9 @@ func startRendezvous(t testing.TB) []string {
 	cfg := rendezvous.DefaultConfig()
 	cfg.PrivKey = key
 	cfg.ListenAddrs = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
+	for _, f := range mutate {
+		f(&cfg)
+	}
 	s, err := rendezvous.New(cfg)
 	if err != nil {
 		t.Fatal(err)

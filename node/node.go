@@ -31,6 +31,7 @@ type Node struct {
 
 	mu        sync.Mutex
 	cancel    context.CancelFunc
+	rdv       *rendezvous.Client // the mesh's rendezvous client, once it made one
 	closeOnce sync.Once
 }
 
@@ -58,11 +59,17 @@ func New(cfg Config) (*Node, error) {
 	mc.DataDir, mc.PrivKey, mc.Name, mc.Logger, mc.Metrics = cfg.DataDir, key, cfg.Name, cfg.Logger.With("component", "mesh"), reg
 	if len(servers) > 0 {
 		mc.Relays = servers
-		mc.NewDiscovery = func(h host.Host) mesh.Discovery {
-			return rendezvous.NewClient(h, servers, cfg.Logger.With("component", "rendezvous"))
-		}
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), done: make(chan struct{})}
+	if len(servers) > 0 {
+		mc.NewDiscovery = func(h host.Host) mesh.Discovery {
+			c := rendezvous.NewClient(h, servers, cfg.Logger.With("component", "rendezvous"))
+			n.mu.Lock()
+			n.rdv = c
+			n.mu.Unlock()
+			return c
+		}
+	}
 	n.bridge = newMediaBridge(n)
 	mc.OnSignal = n.bridge.onPeerSignal
 	msh, err := mesh.New(mc)
@@ -123,6 +130,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	if waitAll(ctx, n.mesh.Ready(), n.media.Ready(), n.ui.Ready()) {
 		wg.Go(func() { n.bridge.follow(ctx) })
+		wg.Go(func() { n.renewTURN(ctx) })
 		close(n.ready)
 		n.log.Info("node ready", "ui", n.ui.URL(), "peerId", n.mesh.Self().String(), "media", n.media.UDPAddr().String())
 	}

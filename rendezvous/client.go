@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -153,6 +154,51 @@ func (c *Client) Reserve(ctx context.Context) (time.Time, error) {
 		c.log.Warn("relay reservation failed", "err", err)
 	}
 	return earliest, nil
+}
+
+// TURNServer is a TURN relay and credentials for it from a rendezvous server.
+type TURNServer struct {
+	URLs       []string
+	Username   string
+	Credential string
+	Expires    time.Time
+}
+
+// TURN asks every server for credentials to its TURN relay; servers without
+// one are skipped. It fails (ErrNoTURN among the causes) if none has one.
+func (c *Client) TURN(ctx context.Context) ([]TURNServer, error) {
+	resps, err := c.all(ctx, request{V: wireVersion, Type: typeTURN})
+	if err != nil {
+		return nil, err
+	}
+	var out []TURNServer
+	for _, r := range resps {
+		t := r.TURN
+		if t == nil || validTURN(t) != nil {
+			c.log.Warn("rendezvous server sent unusable TURN credentials")
+			continue
+		}
+		out = append(out, TURNServer{URLs: t.URLs, Username: t.Username, Credential: t.Credential,
+			Expires: time.Now().Add(time.Duration(t.TTL) * time.Second)})
+	}
+	if len(out) == 0 {
+		return nil, ErrNoTURN
+	}
+	return out, nil
+}
+
+// validTURN bounds what a server may send: a few turn:/turns: URLs and
+// short credentials with a positive lifetime.
+func validTURN(t *wireTURN) error {
+	if len(t.URLs) == 0 || len(t.URLs) > 4 || len(t.Username) > 256 || len(t.Credential) > 256 || t.TTL <= 0 {
+		return ErrMalformed
+	}
+	for _, u := range t.URLs {
+		if len(u) > 256 || !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+			return ErrMalformed
+		}
+	}
+	return nil
 }
 
 // all sends req to every server concurrently and returns the successful

@@ -53,6 +53,9 @@ type Config struct {
 	// Relay are the resources of the circuit relay v2 service. See
 	// DefaultRelayResources for why Relay.Limit is nil by default.
 	Relay relayv2.Resources
+
+	// TURN, when set, runs a TURN relay for media next to the rendezvous.
+	TURN *TURNConfig
 }
 
 // DefaultConfig returns a Config with every default filled in but PrivKey.
@@ -107,6 +110,11 @@ func (cfg *Config) validate() ([]ma.Multiaddr, error) {
 	for _, c := range checks {
 		if !c.ok {
 			return nil, fmt.Errorf("%w: %s", ErrInvalidConfig, c.what)
+		}
+	}
+	if cfg.TURN != nil {
+		if err := cfg.TURN.validate(); err != nil {
+			return nil, err
 		}
 	}
 	return addrs, nil

@@ -27,6 +27,8 @@ var (
 	ErrNoServers = errors.New("no rendezvous servers")
 	// ErrInvalidServerAddr reports a server multiaddr that cannot be used.
 	ErrInvalidServerAddr = errors.New("invalid rendezvous server address")
+	// ErrNoTURN reports a server that runs no TURN relay.
+	ErrNoTURN = errors.New("no TURN relay on this rendezvous server")
 	// ErrNotReady reports a Server that is not (or no longer) running.
 	ErrNotReady = errors.New("rendezvous server not running")
 )
@@ -39,6 +41,7 @@ const (
 	codeTooLarge         = "too_large"
 	codeRateLimited      = "rate_limited"
 	codeTooMany          = "too_many_registrations"
+	codeNoTURN           = "no_turn"
 	codeInternal         = "internal"
 )
 
@@ -49,6 +52,7 @@ var codeErrors = map[string]error{
 	codeTooLarge:         ErrMessageTooLarge,
 	codeRateLimited:      ErrRateLimited,
 	codeTooMany:          ErrTooManyRegistrations,
+	codeNoTURN:           ErrNoTURN,
 }
 
 // errorCode maps an error to its wire code.

@@ -124,6 +124,15 @@ func (s *Server) handle(ctx context.Context, h host.Host, c network.Conn, req re
 			peers = append(peers, wp)
 		}
 		return response{V: wireVersion, Status: statusOK, Peers: peers}
+	case typeTURN:
+		if s.turn == nil {
+			return errorResponse(ErrNoTURN)
+		}
+		t, err := s.turn.credentials(p.String())
+		if err != nil {
+			return errorResponse(err)
+		}
+		return response{V: wireVersion, Status: statusOK, TURN: t}
 	default: // decodeRequest admits no other type
 		return errorResponse(ErrMalformed)
 	}

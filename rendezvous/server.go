@@ -36,6 +36,7 @@ type Server struct {
 	h        host.Host // set while serving
 	runCtx   context.Context
 	handlers sync.WaitGroup // stream handlers in flight
+	turn     *turnRelay     // set before the stream handler, when configured
 }
 
 // New validates cfg and returns a Server. It starts nothing.
@@ -58,6 +59,14 @@ func New(cfg Config) (*Server, error) {
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}, nil
+}
+
+// TURNURL is the TURN relay's URL once Ready, or "" without one.
+func (s *Server) TURNURL() string {
+	if s.turn == nil {
+		return ""
+	}
+	return s.turn.url
 }
 
 // Ready is closed once the server listens and its relay runs.
@@ -132,6 +141,15 @@ func (s *Server) Run(ctx context.Context) error {
 			return nil
 		}
 		return fmt.Errorf("run: wait for relay: %w", err)
+	}
+	if s.cfg.TURN != nil {
+		t, err := startTURN(s.cfg.TURN, s.log)
+		if err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+		defer t.close()
+		s.turn = t
+		s.log.Info("TURN relay listening", "url", t.url)
 	}
 
 	s.mu.Lock()

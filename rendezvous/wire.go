@@ -34,6 +34,7 @@ const (
 	typeRegister   = "register"
 	typeUnregister = "unregister"
 	typeDiscover   = "discover"
+	typeTURN       = "turn" // credentials for the server's TURN relay
 )
 
 // Response statuses.
@@ -63,6 +64,15 @@ type response struct {
 	// TTL is the granted TTL in seconds (REGISTER).
 	TTL   int64      `json:"ttl,omitempty"`
 	Peers []wirePeer `json:"peers,omitempty"`
+	TURN  *wireTURN  `json:"turn,omitempty"`
+}
+
+// wireTURN is a TURN relay and short-lived credentials for it.
+type wireTURN struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username"`
+	Credential string   `json:"credential"`
+	TTL        int64    `json:"ttl"` // seconds the credentials stay valid
 }
 
 // wirePeer is one discovered peer: its ID and multiaddrs as strings.
@@ -132,6 +142,11 @@ func decodeRequest(b []byte, maxNSLen int) (request, error) {
 		if req.Limit < 0 {
 			return req, fmt.Errorf("%w: negative limit", ErrMalformed)
 		}
+	case typeTURN:
+		if req.NS != "" || req.TTL != 0 || req.Limit != 0 {
+			return req, fmt.Errorf("%w: fields in a turn request", ErrMalformed)
+		}
+		return req, nil
 	default:
 		return req, fmt.Errorf("%w: unknown type %q", ErrMalformed, req.Type)
 	}

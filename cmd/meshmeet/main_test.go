@@ -283,9 +283,10 @@ func TestCLI(t *testing.T) {
 	}
 }
 
-// TestRendezvousCommand prints full multiaddrs that nodes can use.
+// TestRendezvousCommand prints full multiaddrs that nodes can use, and its TURN relay.
 func TestRendezvousCommand(t *testing.T) {
-	cmd := exec.Command(binary, "rendezvous", "--data-dir", t.TempDir(), "--listen", "/ip4/127.0.0.1/tcp/0")
+	cmd := exec.Command(binary, "rendezvous", "--data-dir", t.TempDir(), "--listen", "/ip4/127.0.0.1/tcp/0",
+		"--turn-ip", "127.0.0.1", "--turn-listen", "127.0.0.1:0")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +299,9 @@ func TestRendezvousCommand(t *testing.T) {
 	addr := regexp.MustCompile(`^\s*(/ip4/127\.0\.0\.1/tcp/\d+/p2p/12D3\S+)`)
 	deadline := time.AfterFunc(20*time.Second, func() { _ = cmd.Process.Kill() })
 	defer deadline.Stop()
+	turnLine := false
 	for sc.Scan() {
+		turnLine = turnLine || strings.Contains(sc.Text(), "TURN relay for media: turn:127.0.0.1:")
 		if m := addr.FindStringSubmatch(sc.Text()); m != nil {
 			dir := t.TempDir()
 			n := startProc(t, nil, nodeArgs(dir, "--rendezvous", m[1])...)
@@ -313,6 +316,12 @@ func TestRendezvousCommand(t *testing.T) {
 				}
 				return nil
 			})
+			for !turnLine && sc.Scan() {
+				turnLine = strings.Contains(sc.Text(), "TURN relay for media: turn:127.0.0.1:")
+			}
+			if !turnLine {
+				t.Fatal("rendezvous with --turn-ip printed no TURN relay")
+			}
 			return
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/pion/webrtc/v4"
@@ -33,7 +34,8 @@ func nodeCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "peer", Usage: "known node multiaddr with /p2p/ to dial (repeatable)", EnvVars: env("PEER")},
 			&cli.BoolFlag{Name: "no-mdns", Usage: "do not look for nodes on the local network", EnvVars: env("NO_MDNS")},
 			&cli.IntFlag{Name: "media-port", Value: d.Media.UDPPort, Usage: "the one UDP port all WebRTC media uses (0 = any free port)", EnvVars: env("MEDIA_PORT")},
-			&cli.StringSliceFlag{Name: "ice-server", Usage: "STUN/TURN server for media across NATs: URL[,username,credential] (repeatable)", EnvVars: env("ICE_SERVER")},
+			&cli.StringSliceFlag{Name: "ice-server", Usage: "STUN/TURN server for media across NATs: URL[,username,credential] (repeatable); rendezvous servers started with --turn-ip add theirs", EnvVars: env("ICE_SERVER")},
+			&cli.BoolFlag{Name: "relay-only", Usage: "send media to other nodes only through TURN relays (they never see this machine's addresses)", EnvVars: env("RELAY_ONLY")},
 		},
 		Action: func(c *cli.Context) error {
 			log, err := newLogger(c)
@@ -44,7 +46,7 @@ func nodeCommand() *cli.Command {
 			cfg.DataDir, cfg.UIAddr, cfg.Name = c.String("data-dir"), c.String("ui"), c.String("name")
 			cfg.Rendezvous, cfg.Logger, cfg.Version = c.StringSlice("rendezvous"), log, version
 			cfg.Mesh.ListenAddrs, cfg.Mesh.Peers, cfg.Mesh.MDNS = c.StringSlice("listen"), c.StringSlice("peer"), !c.Bool("no-mdns")
-			cfg.Media.UDPPort = c.Int("media-port")
+			cfg.Media.UDPPort, cfg.Media.RelayOnly = c.Int("media-port"), c.Bool("relay-only")
 			if cfg.Media.ICEServers, err = iceServers(c.StringSlice("ice-server")); err != nil {
 				return err
 			}
@@ -76,6 +78,8 @@ func rendezvousCommand() *cli.Command {
 		Flags: []cli.Flag{
 			dataDirFlag(node.DefaultDataDir() + "-rendezvous"),
 			&cli.StringSliceFlag{Name: "listen", Value: cli.NewStringSlice(d.ListenAddrs...), Usage: "libp2p listen multiaddr (repeatable)", EnvVars: env("LISTEN")},
+			&cli.StringFlag{Name: "turn-ip", Usage: "run a TURN relay for media and announce it at this IP (nodes get credentials from the rendezvous)", EnvVars: env("TURN_IP")},
+			&cli.StringFlag{Name: "turn-listen", Value: "0.0.0.0:3478", Usage: "UDP address of the TURN relay (with --turn-ip)", EnvVars: env("TURN_LISTEN")},
 		},
 		Action: func(c *cli.Context) error {
 			log, err := newLogger(c)
@@ -88,6 +92,14 @@ func rendezvousCommand() *cli.Command {
 			}
 			cfg := rendezvous.DefaultConfig()
 			cfg.PrivKey, cfg.ListenAddrs, cfg.Logger = key, c.StringSlice("listen"), log
+			if ipText := c.String("turn-ip"); ipText != "" {
+				ip := net.ParseIP(ipText)
+				if ip == nil {
+					return cli.Exit(fmt.Sprintf("--turn-ip %q is not an IP address", ipText), 2)
+				}
+				cfg.TURN = rendezvous.DefaultTURNConfig(ip)
+				cfg.TURN.Listen = c.String("turn-listen")
+			}
 			s, err := rendezvous.New(cfg)
 			if err != nil {
 				return err
@@ -98,6 +110,9 @@ func rendezvousCommand() *cli.Command {
 					fmt.Println("meshmeet rendezvous ready; nodes use --rendezvous with one of:")
 					for _, a := range s.Addrs() {
 						fmt.Printf("  %s\n", a)
+					}
+					if u := s.TURNURL(); u != "" {
+						fmt.Printf("  TURN relay for media: %s (nodes get credentials from this server)\n", u)
 					}
 				case <-c.Done():
 				}

@@ -1,0 +1,127 @@
+package rendezvous
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/logging"
+	"github.com/pion/turn/v5"
+)
+
+// TURNConfig turns on a TURN relay (pion/turn) for the media of nodes that
+// cannot reach each other directly (NATs, firewalls between sites). Nodes get
+// short-lived credentials from the rendezvous protocol itself (TURN REST
+// style: HMAC of "expiry:peerID" under a secret only this process knows), so
+// no password is configured anywhere.
+type TURNConfig struct {
+	// Listen is the UDP address, e.g. "0.0.0.0:3478".
+	Listen string
+	// PublicIP is the address nodes reach the relay at; relayed addresses use it.
+	PublicIP net.IP
+	// CredentialTTL is how long handed-out credentials stay valid.
+	CredentialTTL time.Duration
+	// MaxAllocationsPerPeer caps one node's concurrent relay allocations.
+	MaxAllocationsPerPeer int
+}
+
+// DefaultTURNConfig listens on the standard TURN port of every address.
+func DefaultTURNConfig(publicIP net.IP) *TURNConfig {
+	return &TURNConfig{Listen: "0.0.0.0:3478", PublicIP: publicIP, CredentialTTL: 24 * time.Hour, MaxAllocationsPerPeer: 64}
+}
+
+func (c *TURNConfig) validate() error {
+	switch {
+	case c.PublicIP == nil || c.PublicIP.IsUnspecified():
+		return fmt.Errorf("%w: TURN needs the public IP nodes reach it at", ErrInvalidConfig)
+	case c.CredentialTTL <= 0 || c.MaxAllocationsPerPeer <= 0:
+		return fmt.Errorf("%w: TURN CredentialTTL and MaxAllocationsPerPeer must be positive", ErrInvalidConfig)
+	}
+	return nil
+}
+
+// turnRelay is a running TURN server.
+type turnRelay struct {
+	cfg    *TURNConfig
+	srv    *turn.Server
+	url    string
+	secret string
+
+	mu    sync.Mutex
+	count map[string]int // allocations per peer ID
+}
+
+func startTURN(cfg *TURNConfig, log *slog.Logger) (*turnRelay, error) {
+	conn, err := net.ListenPacket("udp4", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("turn: listen %s: %w", cfg.Listen, err)
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	t := &turnRelay{cfg: cfg, secret: base64.StdEncoding.EncodeToString(key), count: map[string]int{}}
+	port := conn.LocalAddr().(*net.UDPAddr).Port
+	t.url = fmt.Sprintf("turn:%s?transport=udp", net.JoinHostPort(cfg.PublicIP.String(), fmt.Sprint(port)))
+	lf := &logging.DefaultLoggerFactory{Writer: slogWriter{log.With("component", "turn")},
+		DefaultLogLevel: logging.LogLevelWarn, ScopeLevels: map[string]logging.LogLevel{}}
+	host, _, _ := net.SplitHostPort(cfg.Listen)
+	t.srv, err = turn.NewServer(turn.ServerConfig{
+		Realm:         "meshmeet",
+		LoggerFactory: lf,
+		AuthHandler:   turn.LongTermTURNRESTAuthHandler(t.secret, lf.NewLogger("turn")),
+		QuotaHandler:  t.allow,
+		EventHandler: turn.EventHandler{
+			OnAllocationCreated: func(_, _ net.Addr, _, user, _ string, _ net.Addr, _ int) { t.add(user, 1) },
+			OnAllocationDeleted: func(_, _ net.Addr, _, user, _ string) { t.add(user, -1) },
+		},
+		PacketConnConfigs: []turn.PacketConnConfig{{
+			PacketConn:            conn,
+			RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: cfg.PublicIP, Address: host},
+		}},
+	})
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("turn: %w", err)
+	}
+	return t, nil
+}
+
+// credentials for peer p, valid for the configured TTL.
+func (t *turnRelay) credentials(p string) (*wireTURN, error) {
+	user, pass, err := turn.GenerateLongTermTURNRESTCredentials(t.secret, p, t.cfg.CredentialTTL)
+	if err != nil {
+		return nil, err
+	}
+	return &wireTURN{URLs: []string{t.url}, Username: user, Credential: pass, TTL: int64(t.cfg.CredentialTTL / time.Second)}, nil
+}
+
+// allow is the quota check; user is the peer ID part of "expiry:peerID".
+func (t *turnRelay) allow(user, _ string, _ net.Addr) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.count[user] < t.cfg.MaxAllocationsPerPeer
+}
+
+func (t *turnRelay) add(p string, d int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.count[p] += d; t.count[p] <= 0 {
+		delete(t.count, p)
+	}
+}
+
+func (t *turnRelay) close() error { return t.srv.Close() }
+
+// slogWriter takes pion's formatted log lines (warnings and errors: bad
+// credentials, quota refusals) into slog at debug level: they are what
+// strangers can cause, not the operator's business.
+type slogWriter struct{ log *slog.Logger }
+
+func (w slogWriter) Write(b []byte) (int, error) {
+	w.log.Debug(strings.TrimSpace(string(b)))
+	return len(b), nil
+}

@@ -1,0 +1,96 @@
+package rendezvous
+
+import (
+	"errors"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/pion/turn/v5"
+)
+
+// turnClient is a pion/turn client of the relay at url with the given credentials.
+func turnClient(t *testing.T, url, user, pass string) *turn.Client {
+	t.Helper()
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimSuffix(strings.TrimPrefix(url, "turn:"), "?transport=udp")
+	c, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: addr, STUNServerAddr: addr,
+		Username: user, Password: pass, Realm: "meshmeet", Conn: conn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(); _ = conn.Close() })
+	if err := c.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func turnAllocate(t *testing.T, url, user, pass string) error {
+	t.Helper()
+	relay, err := turnClient(t, url, user, pass).Allocate()
+	if err != nil {
+		return err
+	}
+	return relay.Close()
+}
+
+// TestTURN: a node gets credentials for the server's TURN relay over the rendezvous
+// protocol and allocates a relay with them; made-up credentials are refused; a server
+// without TURN says so.
+func TestTURN(t *testing.T) {
+	srv := startServer(t, func(c *Config) {
+		c.TURN = DefaultTURNConfig(net.IPv4(127, 0, 0, 1))
+		c.TURN.Listen = "127.0.0.1:0"
+	})
+	plain := startServer(t, nil)
+	if !strings.HasPrefix(srv.TURNURL(), "turn:127.0.0.1:") || plain.TURNURL() != "" {
+		t.Fatalf("TURN URLs %q and %q", srv.TURNURL(), plain.TURNURL())
+	}
+	h := newHost(t)
+	c := NewClient(h, []peer.AddrInfo{serverInfo(t, srv, nil), serverInfo(t, plain, nil)}, nil)
+	ts, err := c.TURN(testCtx(t))
+	if err != nil || len(ts) != 1 || len(ts[0].URLs) != 1 || ts[0].URLs[0] != srv.TURNURL() {
+		t.Fatalf("TURN = %+v, %v", ts, err)
+	}
+	if !strings.HasSuffix(ts[0].Username, ":"+h.ID().String()) {
+		t.Errorf("username %q does not name the node", ts[0].Username)
+	}
+	if err := turnAllocate(t, ts[0].URLs[0], ts[0].Username, ts[0].Credential); err != nil {
+		t.Fatalf("allocate with the handed-out credentials: %v", err)
+	}
+	if err := turnAllocate(t, ts[0].URLs[0], ts[0].Username, "bm90IHRoZSBwYXNzd29yZA=="); err == nil {
+		t.Fatal("allocated with a made-up password")
+	}
+	only := NewClient(h, []peer.AddrInfo{serverInfo(t, plain, nil)}, nil)
+	if _, err := only.TURN(testCtx(t)); !errors.Is(err, ErrNoTURN) {
+		t.Fatalf("TURN from a server without it: %v", err)
+	}
+}
+
+// TestTURNQuota: one node holds at most MaxAllocationsPerPeer relays at once.
+func TestTURNQuota(t *testing.T) {
+	srv := startServer(t, func(c *Config) {
+		c.TURN = DefaultTURNConfig(net.IPv4(127, 0, 0, 1))
+		c.TURN.Listen = "127.0.0.1:0"
+		c.TURN.MaxAllocationsPerPeer = 1
+	})
+	h := newHost(t)
+	ts, err := NewClient(h, []peer.AddrInfo{serverInfo(t, srv, nil)}, nil).TURN(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := turnClient(t, ts[0].URLs[0], ts[0].Username, ts[0].Credential)
+	first, err := c.Allocate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if err := turnAllocate(t, ts[0].URLs[0], ts[0].Username, ts[0].Credential); err == nil {
+		t.Fatal("a second allocation passed a quota of one")
+	}
+}
