@@ -16,6 +16,7 @@ func TestMediaThroughRendezvousTURN(t *testing.T) {
 	r := startRendezvous(t, func(c *rendezvous.Config) {
 		c.TURN = rendezvous.DefaultTURNConfig(net.IPv4(127, 0, 0, 1))
 		c.TURN.Listen = "127.0.0.1:0"
+		c.TURN.AllowLoopback = true
 	})
 	relayOnly := func(c *Config) { c.Media.RelayOnly = true }
 	a := startNode(t, "alice", "", withRendezvous(r[0]), relayOnly)

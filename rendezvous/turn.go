@@ -28,6 +28,11 @@ type TURNConfig struct {
 	CredentialTTL time.Duration
 	// MaxAllocationsPerPeer caps one node's concurrent relay allocations.
 	MaxAllocationsPerPeer int
+	// AllowLoopback lets the relay send to loopback addresses, which it
+	// otherwise refuses (with unspecified, multicast and link-local ones) so
+	// that nobody uses it to reach services on the server itself. Only for
+	// tests on one machine.
+	AllowLoopback bool
 }
 
 // DefaultTURNConfig listens on the standard TURN port of every address.
@@ -81,6 +86,7 @@ func startTURN(cfg *TURNConfig, log *slog.Logger) (*turnRelay, error) {
 		PacketConnConfigs: []turn.PacketConnConfig{{
 			PacketConn:            conn,
 			RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: cfg.PublicIP, Address: host},
+			PermissionHandler:     t.mayRelayTo,
 		}},
 	})
 	if err != nil {
@@ -97,6 +103,17 @@ func (t *turnRelay) credentials(p string) (*wireTURN, error) {
 		return nil, err
 	}
 	return &wireTURN{URLs: []string{t.url}, Username: user, Credential: pass, TTL: int64(t.cfg.CredentialTTL / time.Second)}, nil
+}
+
+// mayRelayTo refuses peers on this machine or that are no unicast host.
+func (t *turnRelay) mayRelayTo(_ net.Addr, ip net.IP) bool {
+	switch {
+	case ip.IsLoopback():
+		return t.cfg.AllowLoopback
+	case ip.IsUnspecified(), ip.IsMulticast(), ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast(), ip.IsInterfaceLocalMulticast():
+		return false
+	}
+	return true
 }
 
 // allow is the quota check; user is the peer ID part of "expiry:peerID".

@@ -46,6 +46,7 @@ func TestTURN(t *testing.T) {
 	srv := startServer(t, func(c *Config) {
 		c.TURN = DefaultTURNConfig(net.IPv4(127, 0, 0, 1))
 		c.TURN.Listen = "127.0.0.1:0"
+		c.TURN.AllowLoopback = true
 	})
 	plain := startServer(t, nil)
 	if !strings.HasPrefix(srv.TURNURL(), "turn:127.0.0.1:") || plain.TURNURL() != "" {
@@ -77,6 +78,7 @@ func TestTURNQuota(t *testing.T) {
 	srv := startServer(t, func(c *Config) {
 		c.TURN = DefaultTURNConfig(net.IPv4(127, 0, 0, 1))
 		c.TURN.Listen = "127.0.0.1:0"
+		c.TURN.AllowLoopback = true
 		c.TURN.MaxAllocationsPerPeer = 1
 	})
 	h := newHost(t)
@@ -92,5 +94,21 @@ func TestTURNQuota(t *testing.T) {
 	defer first.Close()
 	if err := turnAllocate(t, ts[0].URLs[0], ts[0].Username, ts[0].Credential); err == nil {
 		t.Fatal("a second allocation passed a quota of one")
+	}
+}
+
+// TestTURNRefusesLoopbackPeers: by default the relay does not reach services on its own
+// machine.
+func TestTURNRefusesLoopbackPeers(t *testing.T) {
+	relay := &turnRelay{cfg: DefaultTURNConfig(net.IPv4(192, 0, 2, 1))}
+	for ip, want := range map[string]bool{"127.0.0.1": false, "::1": false, "0.0.0.0": false, "169.254.1.1": false,
+		"224.0.0.1": false, "10.1.2.3": true, "192.168.0.7": true, "203.0.113.9": true} {
+		if got := relay.mayRelayTo(nil, net.ParseIP(ip)); got != want {
+			t.Errorf("relay to %s: %v, want %v", ip, got, want)
+		}
+	}
+	relay.cfg.AllowLoopback = true
+	if !relay.mayRelayTo(nil, net.IPv4(127, 0, 0, 1)) {
+		t.Error("AllowLoopback does not allow loopback")
 	}
 }
