@@ -224,6 +224,9 @@ func (m *Mesh) onKnock(lb *lobby, k *knock) {
 		lb.mu.Lock()
 		delete(lb.knocks, k.Peer)
 		lb.mu.Unlock()
+		if prev != nil { // listed before this member learnt of the deny
+			m.lobbyChanged(lb)
+		}
 		if mayAdmit {
 			_ = m.sendDenial(lb, mt, k.Peer)
 		}
