@@ -12,14 +12,18 @@ import (
 
 // TestRelayOnlyThroughTURN: with RelayOnly, two nodes reach each other only through a
 // TURN relay (given to the engine with SetICEServers, as the node does with the
-// rendezvous server's credentials), and both browsers get each other's media.
+// rendezvous server's credentials), over UDP or, where firewalls allow no UDP, TCP, and
+// both browsers get each other's media.
 func TestRelayOnlyThroughTURN(t *testing.T) {
-	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for _, transport := range []string{"udp", "tcp"} {
+		t.Run(transport, func(t *testing.T) { relayOnly(t, transport) })
 	}
+}
+
+func relayOnly(t *testing.T, transport string) {
 	var allocations atomic.Int64
-	srv, err := turn.NewServer(turn.ServerConfig{
+	relays := &turn.RelayAddressGeneratorStatic{RelayAddress: net.IPv4(127, 0, 0, 1), Address: "127.0.0.1"}
+	cfg := turn.ServerConfig{
 		Realm: "test",
 		AuthHandler: func(ra *turn.RequestAttributes) (string, []byte, bool) {
 			return ra.Username, turn.GenerateAuthKey(ra.Username, ra.Realm, "secret"), ra.Username == "node"
@@ -27,9 +31,24 @@ func TestRelayOnlyThroughTURN(t *testing.T) {
 		EventHandler: turn.EventHandler{OnAllocationCreated: func(net.Addr, net.Addr, string, string, string, net.Addr, int) {
 			allocations.Add(1)
 		}},
-		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: conn,
-			RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: net.IPv4(127, 0, 0, 1), Address: "127.0.0.1"}}},
-	})
+	}
+	var addr string
+	if transport == "tcp" {
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr = ln.Addr().String()
+		cfg.ListenerConfigs = []turn.ListenerConfig{{Listener: ln, RelayAddressGenerator: relays}}
+	} else {
+		conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr = conn.LocalAddr().String()
+		cfg.PacketConnConfigs = []turn.PacketConnConfig{{PacketConn: conn, RelayAddressGenerator: relays}}
+	}
+	srv, err := turn.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +57,7 @@ func TestRelayOnlyThroughTURN(t *testing.T) {
 	n := newTestNet(t)
 	n.config = func(c *Config) { c.RelayOnly = true }
 	ids := []string{"peerA", "peerB"}
-	url := "turn:" + conn.LocalAddr().String() + "?transport=udp"
+	url := "turn:" + addr + "?transport=" + transport
 	browsers := map[string]*fakeBrowser{}
 	for _, id := range ids {
 		e := n.startEngine(id, nil)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,12 +62,12 @@ func New(cfg Config) (*Server, error) {
 	}, nil
 }
 
-// TURNURL is the TURN relay's URL once Ready, or "" without one.
-func (s *Server) TURNURL() string {
+// TURNURLs are the TURN relay's URLs (UDP, TCP) once Ready; none without one.
+func (s *Server) TURNURLs() []string {
 	if s.turn == nil {
-		return ""
+		return nil
 	}
-	return s.turn.url
+	return s.turn.urls
 }
 
 // Ready is closed once the server listens and its relay runs.
@@ -149,7 +150,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		defer t.close()
 		s.turn = t
-		s.log.Info("TURN relay listening", "url", t.url)
+		s.log.Info("TURN relay listening", "urls", strings.Join(t.urls, " "))
 	}
 
 	s.mu.Lock()

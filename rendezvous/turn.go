@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,11 +51,12 @@ func (c *TURNConfig) validate() error {
 	return nil
 }
 
-// turnRelay is a running TURN server.
+// turnRelay is a running TURN server, on UDP and on TCP (the same port), for
+// sites whose firewalls let no UDP out.
 type turnRelay struct {
 	cfg    *TURNConfig
 	srv    *turn.Server
-	url    string
+	urls   []string // udp, then tcp
 	secret string
 
 	mu    sync.Mutex
@@ -66,14 +68,21 @@ func startTURN(cfg *TURNConfig, log *slog.Logger) (*turnRelay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("turn: listen %s: %w", cfg.Listen, err)
 	}
+	host, _, _ := net.SplitHostPort(cfg.Listen)
+	port := strconv.Itoa(conn.LocalAddr().(*net.UDPAddr).Port)
+	ln, err := net.Listen("tcp4", net.JoinHostPort(host, port))
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("turn: listen tcp %s: %w", net.JoinHostPort(host, port), err)
+	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	t := &turnRelay{cfg: cfg, secret: base64.StdEncoding.EncodeToString(key), count: map[string]int{}}
-	port := conn.LocalAddr().(*net.UDPAddr).Port
-	t.url = fmt.Sprintf("turn:%s?transport=udp", net.JoinHostPort(cfg.PublicIP.String(), fmt.Sprint(port)))
+	at := net.JoinHostPort(cfg.PublicIP.String(), port)
+	t.urls = []string{"turn:" + at + "?transport=udp", "turn:" + at + "?transport=tcp"}
 	lf := &logging.DefaultLoggerFactory{Writer: slogWriter{log.With("component", "turn")},
 		DefaultLogLevel: logging.LogLevelWarn, ScopeLevels: map[string]logging.LogLevel{}}
-	host, _, _ := net.SplitHostPort(cfg.Listen)
+	relays := &turn.RelayAddressGeneratorStatic{RelayAddress: cfg.PublicIP, Address: host}
 	t.srv, err = turn.NewServer(turn.ServerConfig{
 		Realm:         "meshmeet",
 		LoggerFactory: lf,
@@ -83,14 +92,12 @@ func startTURN(cfg *TURNConfig, log *slog.Logger) (*turnRelay, error) {
 			OnAllocationCreated: func(_, _ net.Addr, _, user, _ string, _ net.Addr, _ int) { t.add(user, 1) },
 			OnAllocationDeleted: func(_, _ net.Addr, _, user, _ string) { t.add(user, -1) },
 		},
-		PacketConnConfigs: []turn.PacketConnConfig{{
-			PacketConn:            conn,
-			RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: cfg.PublicIP, Address: host},
-			PermissionHandler:     t.mayRelayTo,
-		}},
+		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: conn, RelayAddressGenerator: relays, PermissionHandler: t.mayRelayTo}},
+		ListenerConfigs:   []turn.ListenerConfig{{Listener: ln, RelayAddressGenerator: relays, PermissionHandler: t.mayRelayTo}},
 	})
 	if err != nil {
 		_ = conn.Close()
+		_ = ln.Close()
 		return nil, fmt.Errorf("turn: %w", err)
 	}
 	return t, nil
@@ -102,7 +109,7 @@ func (t *turnRelay) credentials(p string) (*wireTURN, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &wireTURN{URLs: []string{t.url}, Username: user, Credential: pass, TTL: int64(t.cfg.CredentialTTL / time.Second)}, nil
+	return &wireTURN{URLs: t.urls, Username: user, Credential: pass, TTL: int64(t.cfg.CredentialTTL / time.Second)}, nil
 }
 
 // mayRelayTo refuses peers on this machine or that are no unicast host.

@@ -3,6 +3,7 @@ package rendezvous
 import (
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,14 +11,25 @@ import (
 	"github.com/pion/turn/v5"
 )
 
-// turnClient is a pion/turn client of the relay at url with the given credentials.
+// turnClient is a pion/turn client of the relay at url (UDP or TCP) with the given
+// credentials.
 func turnClient(t *testing.T, url, user, pass string) *turn.Client {
 	t.Helper()
-	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	addr, transport, _ := strings.Cut(strings.TrimPrefix(url, "turn:"), "?transport=")
+	var conn net.PacketConn
+	if transport == "tcp" {
+		tc, err := net.Dial("tcp4", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn = turn.NewSTUNConn(tc)
+	} else {
+		uc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn = uc
 	}
-	addr := strings.TrimSuffix(strings.TrimPrefix(url, "turn:"), "?transport=udp")
 	c, err := turn.NewClient(&turn.ClientConfig{TURNServerAddr: addr, STUNServerAddr: addr,
 		Username: user, Password: pass, Realm: "meshmeet", Conn: conn})
 	if err != nil {
@@ -49,20 +61,24 @@ func TestTURN(t *testing.T) {
 		c.TURN.AllowLoopback = true
 	})
 	plain := startServer(t, nil)
-	if !strings.HasPrefix(srv.TURNURL(), "turn:127.0.0.1:") || plain.TURNURL() != "" {
-		t.Fatalf("TURN URLs %q and %q", srv.TURNURL(), plain.TURNURL())
+	urls := srv.TURNURLs()
+	if len(urls) != 2 || !strings.HasPrefix(urls[0], "turn:127.0.0.1:") || !strings.HasSuffix(urls[0], "?transport=udp") ||
+		!strings.HasSuffix(urls[1], "?transport=tcp") || plain.TURNURLs() != nil {
+		t.Fatalf("TURN URLs %q and %q", urls, plain.TURNURLs())
 	}
 	h := newHost(t)
 	c := NewClient(h, []peer.AddrInfo{serverInfo(t, srv, nil), serverInfo(t, plain, nil)}, nil)
 	ts, err := c.TURN(testCtx(t))
-	if err != nil || len(ts) != 1 || len(ts[0].URLs) != 1 || ts[0].URLs[0] != srv.TURNURL() {
+	if err != nil || len(ts) != 1 || !slices.Equal(ts[0].URLs, urls) {
 		t.Fatalf("TURN = %+v, %v", ts, err)
 	}
 	if !strings.HasSuffix(ts[0].Username, ":"+h.ID().String()) {
 		t.Errorf("username %q does not name the node", ts[0].Username)
 	}
-	if err := turnAllocate(t, ts[0].URLs[0], ts[0].Username, ts[0].Credential); err != nil {
-		t.Fatalf("allocate with the handed-out credentials: %v", err)
+	for _, u := range ts[0].URLs {
+		if err := turnAllocate(t, u, ts[0].Username, ts[0].Credential); err != nil {
+			t.Fatalf("allocate at %s with the handed-out credentials: %v", u, err)
+		}
 	}
 	if err := turnAllocate(t, ts[0].URLs[0], ts[0].Username, "bm90IHRoZSBwYXNzd29yZA=="); err == nil {
 		t.Fatal("allocated with a made-up password")

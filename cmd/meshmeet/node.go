@@ -111,8 +111,8 @@ func rendezvousCommand() *cli.Command {
 					for _, a := range s.Addrs() {
 						fmt.Printf("  %s\n", a)
 					}
-					if u := s.TURNURL(); u != "" {
-						fmt.Printf("  TURN relay for media: %s (nodes get credentials from this server)\n", u)
+					if us := s.TURNURLs(); len(us) > 0 {
+						fmt.Printf("  TURN relay for media: %s (nodes get credentials from this server)\n", strings.Join(us, " "))
 					}
 				case <-c.Done():
 				}
