@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -60,7 +61,14 @@ func startProcB(b *testing.B, args ...string) *proc { return startProcEnv(b, nil
 
 func startProcEnv(t testing.TB, env []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"node"}, args...)...)
+	return startProcIn(t, nil, env, args...)
+}
+
+// startProcIn is startProc with a command prefix (such as "ip netns exec NS").
+func startProcIn(t testing.TB, prefix, env []string, args ...string) *proc {
+	t.Helper()
+	argv := append(append(slices.Clone(prefix), binary, "node"), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
