@@ -5,7 +5,9 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -53,4 +55,20 @@ func pinAll(tb testing.TB, set *unix.CPUSet) {
 			}
 		}
 	}
+}
+
+// stolenTime is the CPU time the hypervisor gave to other guests (steal, /proc/stat):
+// benchmarks report it, as CPU figures measured while it grows are inflated.
+func stolenTime() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	ticks, _ := strconv.ParseInt(f[8], 10, 64)
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
 }

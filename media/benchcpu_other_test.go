@@ -2,6 +2,11 @@
 
 package media
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func isolateCPUs(testing.TB) ([]string, func()) { return nil, func() {} }
+
+func stolenTime() time.Duration { return 0 }

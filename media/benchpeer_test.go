@@ -91,7 +91,9 @@ func runBenchPeer() {
 // machine with two or more CPUs (and taskset) the publisher and subscriber run on the last
 // CPU and the node on the others, so that the generator's CPU use does not disturb the
 // node's; MEDIA_BENCH_SHARED=1 lets them share every CPU. MEDIA_BENCH_PPS=N paces the
-// publisher at N packets per second instead (CPU per packet at a given load).
+// publisher at N packets per second instead (CPU per packet at a given load). steal-ms is
+// the time a hypervisor gave to other guests during the run: figures from runs with much
+// of it are inflated.
 func BenchmarkForwardNode(b *testing.B) {
 	prefix, undo := isolateCPUs(b)
 	defer undo()
@@ -166,6 +168,7 @@ func BenchmarkForwardNode(b *testing.B) {
 	}
 	pump(200) // warm up: first packets start the tracks
 	u0, s0 := cpuTimes()
+	st0 := stolenTime()
 	b.ResetTimer()
 	res := pump(b.N)
 	b.StopTimer()
@@ -173,6 +176,8 @@ func BenchmarkForwardNode(b *testing.B) {
 	b.ReportMetric(float64(u1-u0+s1-s0)/float64(b.N), "cpu-ns/pkt")
 	b.ReportMetric(float64(u1-u0)/float64(b.N), "user-ns/pkt")
 	b.ReportMetric(float64(s1-s0)/float64(b.N), "sys-ns/pkt")
+	// Time the hypervisor stole meanwhile: runs with more than a few ms of it overstate.
+	b.ReportMetric(float64(stolenTime()-st0)/1e6, "steal-ms")
 	if lost, _ := strconv.Atoi(strings.TrimPrefix(res, "done ")); lost > 0 {
 		b.ReportMetric(float64(lost), "lost")
 	}
