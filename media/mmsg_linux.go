@@ -105,9 +105,9 @@ func (v *msgVec) addr(i int) netip.AddrPort {
 	switch sa.Family {
 	case unix.AF_INET:
 		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
-		return netip.AddrPortFrom(netip.AddrFrom4(sa4.Addr), port(sa4.Port))
+		return netip.AddrPortFrom(netip.AddrFrom4(sa4.Addr), swapPort(sa4.Port))
 	case unix.AF_INET6:
-		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), port(sa.Port))
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), swapPort(sa.Port))
 	}
 	return netip.AddrPort{}
 }
@@ -142,15 +142,15 @@ func (v *msgVec) setAddr(i int, addr netip.AddrPort, ip4 bool) uint32 {
 		return 0 // the kernel refuses it; send skips it
 	case ip4:
 		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
-		*sa4 = unix.RawSockaddrInet4{Family: unix.AF_INET, Port: port(addr.Port()), Addr: a.Unmap().As4()}
+		*sa4 = unix.RawSockaddrInet4{Family: unix.AF_INET, Port: swapPort(addr.Port()), Addr: a.Unmap().As4()}
 		return unix.SizeofSockaddrInet4
 	}
-	*sa = unix.RawSockaddrInet6{Family: unix.AF_INET6, Port: port(addr.Port()), Addr: a.As16()}
+	*sa = unix.RawSockaddrInet6{Family: unix.AF_INET6, Port: swapPort(addr.Port()), Addr: a.As16()}
 	return unix.SizeofSockaddrInet6
 }
 
-// port converts between host order and the network order of a sockaddr's port, both ways.
-func port(p uint16) uint16 {
+// swapPort converts between host order and the network order of a sockaddr's port, both ways.
+func swapPort(p uint16) uint16 {
 	b := (*[2]byte)(unsafe.Pointer(&p))
 	return uint16(b[0])<<8 | uint16(b[1])
 }
