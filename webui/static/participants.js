@@ -19,10 +19,6 @@ export function createParticipants() {
 
   // actions: {onRole (host only), onMute, onRemove, myRole}; absent once the meeting ended.
   function render(participants, me, actions = {}) {
-    const { onRole, onMute, onRemove, myRole } = actions;
-    // The host mutes or removes anyone but themselves; a moderator, plain participants.
-    const moderatable = (p) => peerId(p) !== me && p.role !== 'host'
-      && (myRole === 'host' || (myRole === 'moderator' && p.role === 'participant'));
     const active = participants.filter(isActiveParticipant);
     title.textContent = `Participants (${active.length})`;
     replace(listEl, active.length === 0 ? h('li', { class: 'muted' }, 'Nobody here yet.') : active.map((p) => {
@@ -37,20 +33,32 @@ export function createParticipants() {
           p.role ? h('span', { class: `badge role-${p.role}` }, p.role) : null,
           ICONS.map(([k, name, on, off]) => (st[k] || off)
             ? h('span', { class: st[k] ? 'on' : 'off', title: st[k] ? on : off, role: 'img', 'aria-label': st[k] ? on : off, 'data-icon': k }, icon(name, !st[k]))
-            : null),
-          onRole && id !== me && p.role !== 'host'
-            ? h('button', {
-              type: 'button', class: 'link small',
-              onclick: () => onRole(id, p.role === 'moderator' ? 'participant' : 'moderator'),
-            }, p.role === 'moderator' ? 'make participant' : 'make moderator')
-            : null,
-          onMute && moderatable(p) && st.audio
-            ? h('button', { type: 'button', class: 'link small danger-text mute', onclick: () => onMute(id) }, 'mute')
-            : null,
-          onRemove && moderatable(p)
-            ? h('button', { type: 'button', class: 'link small danger-text remove', onclick: () => onRemove(id, displayName(p)) }, 'remove')
-            : null));
+            : null)),
+        moderation(p, me, actions));
     }));
+  }
+
+  // moderation is the row of buttons under a participant for the host or a moderator:
+  // the host mutes or removes anyone but themselves, a moderator plain participants.
+  function moderation(p, me, { onRole, onMute, onRemove, myRole }) {
+    const id = peerId(p);
+    const may = id !== me && p.role !== 'host'
+      && (myRole === 'host' || (myRole === 'moderator' && p.role === 'participant'));
+    const buttons = [
+      onRole && id !== me && p.role !== 'host'
+        ? h('button', {
+          type: 'button', class: 'link small',
+          onclick: () => onRole(id, p.role === 'moderator' ? 'participant' : 'moderator'),
+        }, p.role === 'moderator' ? 'make participant' : 'make moderator')
+        : null,
+      onMute && may && mediaState(p).audio
+        ? h('button', { type: 'button', class: 'link small danger-text mute', onclick: () => onMute(id) }, 'mute')
+        : null,
+      onRemove && may
+        ? h('button', { type: 'button', class: 'link small danger-text remove', onclick: () => onRemove(id, displayName(p)) }, 'remove')
+        : null,
+    ].filter(Boolean);
+    return buttons.length ? h('div', { class: 'actions' }, buttons) : null;
   }
   return { el, render };
 }
