@@ -140,19 +140,9 @@ func nodePackets(e *Engine) (in, out uint64) {
 		e.mu.Unlock()
 		return 0, 0
 	}
-	var fs []*forwarder
+	fs := m.forwardersLocked()
 	var sinks []*sink
-	for _, f := range m.local {
-		if f != nil {
-			fs = append(fs, f)
-		}
-	}
 	for _, l := range m.links {
-		for _, f := range l.remote {
-			if f != nil {
-				fs = append(fs, f)
-			}
-		}
 		for _, sk := range l.out {
 			if sk != nil {
 				sinks = append(sinks, sk)

@@ -52,7 +52,8 @@ type forwarder struct {
 	videoQueue  int
 	audioQueue  int
 
-	sinks atomic.Pointer[[]*sink] // copy on write, under mu
+	sinks atomic.Pointer[[]*sink]     // copy on write, under mu
+	recs  atomic.Pointer[[]*recorder] // copy on write, under mu
 
 	mu       sync.Mutex
 	closed   bool
@@ -158,6 +159,52 @@ func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool) {
 			s.push(p, keyframe)
 		}
 	}
+	if rp := f.recs.Load(); rp != nil {
+		for _, r := range *rp {
+			r.push(p, keyframe)
+		}
+	}
+}
+
+// addRecorder writes the track to r too; false when the forwarder has ended.
+func (f *forwarder) addRecorder(r *recorder) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	cowAdd(&f.recs, r)
+	return true
+}
+
+func (f *forwarder) removeRecorder(r *recorder) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cowRemove(&f.recs, r)
+}
+
+// cowAdd appends v to a copy-on-write list that the read loop loads without locking;
+// writers serialise (the forwarder's mu).
+func cowAdd[T comparable](list *atomic.Pointer[[]T], v T) {
+	var next []T
+	if cur := list.Load(); cur != nil {
+		next = append(next, *cur...)
+	}
+	next = append(next, v)
+	list.Store(&next)
+}
+
+// cowRemove drops v from a copy-on-write list (writers serialise).
+func cowRemove[T comparable](list *atomic.Pointer[[]T], v T) {
+	if cur := list.Load(); cur != nil {
+		next := make([]T, 0, len(*cur))
+		for _, o := range *cur {
+			if o != v {
+				next = append(next, o)
+			}
+		}
+		list.Store(&next)
+	}
 }
 
 // addSink subscribes a new receiver and asks upstream for a keyframe so its video starts
@@ -168,12 +215,7 @@ func (f *forwarder) addSink(s *sink) bool {
 		f.mu.Unlock()
 		return false
 	}
-	var next []*sink
-	if sp := f.sinks.Load(); sp != nil {
-		next = append(next, *sp...)
-	}
-	next = append(next, s)
-	f.sinks.Store(&next)
+	cowAdd(&f.sinks, s)
 	f.mu.Unlock()
 	// A track not negotiated yet asks when it is bound (sinkTrack.onBind): a keyframe
 	// requested now would arrive before it can be sent, and rate-limit the useful request.
@@ -185,15 +227,7 @@ func (f *forwarder) addSink(s *sink) bool {
 
 func (f *forwarder) removeSink(s *sink) {
 	f.mu.Lock()
-	if sp := f.sinks.Load(); sp != nil {
-		next := make([]*sink, 0, len(*sp))
-		for _, o := range *sp {
-			if o != s {
-				next = append(next, o)
-			}
-		}
-		f.sinks.Store(&next)
-	}
+	cowRemove(&f.sinks, s)
 	f.mu.Unlock()
 	s.close()
 }
@@ -241,12 +275,17 @@ func (f *forwarder) close() {
 	if f.pliTimer != nil {
 		f.pliTimer.Stop()
 	}
-	sp := f.sinks.Load()
+	sp, rp := f.sinks.Load(), f.recs.Load()
 	f.sinks.Store(nil)
 	f.mu.Unlock()
 	if sp != nil {
 		for _, s := range *sp {
 			s.close()
+		}
+	}
+	if rp != nil { // the track ended: finish its files
+		for _, r := range *rp {
+			r.close()
 		}
 	}
 }

@@ -17,6 +17,7 @@ type meeting struct {
 	links   map[string]*peerLink
 	browser *browserSession
 	local   [numSlots]*forwarder // what the local browser publishes
+	rec     *recording           // while this node records the meeting
 }
 
 func newMeeting(e *Engine, id, self string) *meeting {
@@ -181,6 +182,7 @@ func (m *meeting) dropBrowser(b *browserSession) {
 
 // setLocal records a track the browser publishes and sends it on every link.
 func (m *meeting) setLocal(s slot, f *forwarder) {
+	m.record(f)
 	m.e.mu.Lock()
 	m.local[s] = f
 	links := make([]*peerLink, 0, len(m.links))
@@ -220,6 +222,7 @@ func (m *meeting) close() {
 	m.browser = nil
 	m.e.mu.Unlock()
 	m.cancel()
+	m.stopRecording()
 	for _, l := range links {
 		l.close()
 	}

@@ -149,6 +149,7 @@ func (l *peerLink) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) 
 	e.mu.Lock()
 	l.remote[s] = f
 	e.mu.Unlock()
+	l.m.record(f)
 	e.spawn(func() { drainRTCP(recv) })
 	e.spawn(func() {
 		f.readLoop(track)

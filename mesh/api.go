@@ -316,6 +316,24 @@ func (m *Mesh) Mute(ctx context.Context, id, peerID string) error {
 	return m.moderate(ctx, id, peerID, TypeMute)
 }
 
+// SetRecording starts or stops the recording (host or moderator, and only if
+// the meeting allows recording): a signed record event; this node records
+// until it is stopped, this node leaves or the meeting ends. Everyone's page
+// shows that the meeting is being recorded.
+func (m *Mesh) SetRecording(ctx context.Context, id string, on bool) (MeetingView, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return MeetingView{}, err
+	}
+	body, _ := json.Marshal(recordBody{On: on})
+	if _, err := m.publishEvent(ctx, mt, TypeRecord, body); err != nil {
+		return MeetingView{}, fmt.Errorf("recording in %s: %w", id, err)
+	}
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	return mt.viewLocked(m.self), nil
+}
+
 // SetRole makes a participant a moderator or a plain participant (host only).
 func (m *Mesh) SetRole(ctx context.Context, id, peerID, role string) (MeetingView, error) {
 	mt, err := m.known(id)
@@ -393,13 +411,7 @@ func (m *Mesh) Audit(id string) ([]AuditEntry, error) {
 	}
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
-	out := []AuditEntry{}
-	for _, ev := range mt.events {
-		if ev.Type != TypeChat && mt.st.valid[ev.ID] {
-			out = append(out, auditEntry(ev))
-		}
-	}
-	return out, nil
+	return mt.auditLocked(), nil
 }
 
 // Participants lists who is in the meeting now, with media state.

@@ -24,6 +24,7 @@ const (
 	TypeDeny    = "deny"
 	TypeRemove  = "remove"
 	TypeMute    = "mute"
+	TypeRecord  = "record"
 )
 
 const (
@@ -174,6 +175,9 @@ func checkEventShape(ev *Event) error {
 		if err = decodeStrict(ev.Body, &b); err == nil {
 			err = validText(b.Text)
 		}
+	case TypeRecord:
+		var b recordBody
+		err = decodeStrict(ev.Body, &b)
 	default:
 		err = fmt.Errorf("%w: unknown event type %q", ErrInvalid, ev.Type)
 	}

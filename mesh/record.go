@@ -159,6 +159,11 @@ type admitBody struct {
 	Peer string `json:"peer"`
 }
 
+// recordBody starts (On) or stops recording; the author's node records.
+type recordBody struct {
+	On bool `json:"on"`
+}
+
 type roleBody struct {
 	Peer string `json:"peer"`
 	Role string `json:"role"`

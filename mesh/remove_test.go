@@ -203,3 +203,58 @@ func TestOldMuteMutesNobody(t *testing.T) {
 		t.Fatalf("an hour-old mute gave a notice %+v", n)
 	}
 }
+
+// TestRecordingRules: only the host or a moderator starts and stops recording, only where
+// the meeting allows it, once; leaving or the end stops it; the audit log shows it.
+func TestRecordingRules(t *testing.T) {
+	host, mod, bob := newAuthor(t), newAuthor(t), newAuthor(t)
+	base := hlcFromTime(time.Now())
+	record := func(allowed bool) *Event {
+		return host.event(t, "", TypeGenesis, base, []byte(fmt.Sprintf(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":%v,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef"}`, allowed)))
+	}
+	on, off := []byte(`{"on":true}`), []byte(`{"on":false}`)
+	genesis := record(true)
+	id := genesis.ID[:32]
+	evs := []*Event{
+		genesis,
+		host.event(t, id, TypeJoin, base+1, []byte(`{"name":"h"}`)),
+		mod.event(t, id, TypeJoin, base+2, []byte(`{"name":"m"}`)),
+		bob.event(t, id, TypeJoin, base+3, []byte(`{"name":"b"}`)),
+		host.event(t, id, TypeRole, base+4, []byte(fmt.Sprintf(`{"peer":%q,"role":"moderator"}`, mod.id))),
+		bob.event(t, id, TypeRecord, base+5, on),    // 5: a participant: refused
+		mod.event(t, id, TypeRecord, base+6, on),    // 6: the moderator records
+		host.event(t, id, TypeRecord, base+7, on),   // 7: already on: refused
+		host.event(t, id, TypeRecord, base+8, off),  // 8: the host stops it
+		mod.event(t, id, TypeRecord, base+9, on),    // 9: on again
+		mod.event(t, id, TypeLeave, base+10, nil),   // 10: the recorder leaves: off
+		host.event(t, id, TypeRecord, base+11, off), // 11: already off: refused
+	}
+	m := newMeeting(id, keys{})
+	m.addLocked(evs)
+	for i, want := range []bool{true, true, true, true, true, false, true, false, true, true, true, false} {
+		if m.st.valid[evs[i].ID] != want {
+			t.Fatalf("event %d (%s) valid=%v, want %v", i, evs[i].Type, m.st.valid[evs[i].ID], want)
+		}
+	}
+	if v := m.viewLocked(host.id); v.Recording {
+		t.Fatal("still recording after the recorder left")
+	}
+	var kinds []string
+	for _, a := range m.auditLocked() {
+		kinds = append(kinds, a.Type)
+	}
+	if got := fmt.Sprint(kinds); got != "[created join join join role recording-started recording-stopped recording-started leave]" {
+		t.Fatalf("audit %s", got)
+	}
+
+	// Not allowed by the meeting's settings.
+	closed := record(false)
+	cid := closed.ID[:32]
+	m = newMeeting(cid, keys{})
+	m.addLocked([]*Event{closed, host.event(t, cid, TypeJoin, base+1, []byte(`{"name":"h"}`))})
+	rec := host.event(t, cid, TypeRecord, base+2, on)
+	m.addLocked([]*Event{rec})
+	if m.st.valid[rec.ID] {
+		t.Fatal("recording started in a meeting that does not allow it")
+	}
+}

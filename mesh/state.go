@@ -40,6 +40,7 @@ type state struct {
 	admitted map[peer.ID]bool
 	denied   map[peer.ID]bool // turned away in the lobby, until admitted after all
 	removed  map[peer.ID]bool // removed from the meeting, until admitted again
+	recorder peer.ID          // whose node records now; "" when nobody does
 	valid    map[string]bool
 }
 
@@ -134,6 +135,18 @@ func (s *state) check(ev *Event) error {
 		case t.Role == RoleModerator && ev.Author != s.host:
 			return fmt.Errorf("%w: only the host can %s a moderator", ErrForbidden, what)
 		}
+	case TypeRecord:
+		if !inMeeting || (m.Role != RoleHost && m.Role != RoleModerator) {
+			return fmt.Errorf("%w: only the host or a moderator can start or stop recording", ErrForbidden)
+		}
+		if !s.record.Settings.EnableRecording {
+			return fmt.Errorf("%w: recording is not allowed in this meeting", ErrForbidden)
+		}
+		var b recordBody
+		_ = json.Unmarshal(ev.Body, &b)
+		if b.On == (s.recorder != "") {
+			return fmt.Errorf("%w: recording is already %s", ErrConflict, map[bool]string{true: "on", false: "off"}[b.On])
+		}
 	case TypeRole:
 		if ev.Author != s.host {
 			return fmt.Errorf("%w: only the host can change roles", ErrForbidden)
@@ -176,6 +189,16 @@ func (s *state) apply(ev *Event) bool {
 		s.status = StatusActive
 	case TypeLeave:
 		s.members[ev.Author].LeftAt = &at
+		if s.recorder == ev.Author {
+			s.recorder = "" // the recording node left: the recording ends
+		}
+	case TypeRecord:
+		var b recordBody
+		_ = json.Unmarshal(ev.Body, &b)
+		s.recorder = ""
+		if b.On {
+			s.recorder = ev.Author
+		}
 	case TypeRole:
 		var b roleBody
 		_ = json.Unmarshal(ev.Body, &b)
@@ -194,6 +217,9 @@ func (s *state) apply(ev *Event) bool {
 		target, _ := peer.Decode(b.Peer)
 		s.members[target].LeftAt = &at
 		s.removed[target] = true
+		if s.recorder == target {
+			s.recorder = ""
+		}
 		if s.record.Settings.RequireApproval {
 			delete(s.admitted, target) // back through the lobby, if at all
 		}
@@ -203,7 +229,7 @@ func (s *state) apply(ev *Event) bool {
 		target, _ := peer.Decode(b.Peer)
 		s.denied[target] = true
 	case TypeEnd:
-		s.status, s.endedAt = StatusEnded, &at
+		s.status, s.endedAt, s.recorder = StatusEnded, &at, ""
 		for _, m := range s.members {
 			if m.present() {
 				m.LeftAt = &at

@@ -52,6 +52,8 @@ type MeetingView struct {
 	CreatedAt     time.Time         `json:"createdAt"`
 	EndedAt       *time.Time        `json:"endedAt,omitempty"`
 	Joined        bool              `json:"joined"`
+	Recording     bool              `json:"recording"`          // somebody's node records the meeting now
+	Recorder      string            `json:"recorder,omitempty"` // whose
 	Participants  []ParticipantView `json:"participants"`
 }
 
@@ -107,6 +109,9 @@ func (m *meeting) viewLocked(self peer.ID) MeetingView {
 	if me := st.members[self]; me != nil && me.present() {
 		v.Joined = true
 	}
+	if st.recorder != "" {
+		v.Recording, v.Recorder = true, st.recorder.String()
+	}
 	for _, id := range st.order {
 		v.Participants = append(v.Participants, m.participantLocked(id, self))
 	}
@@ -151,6 +156,17 @@ func (m *meeting) messageLocked(ev *Event) MessageView {
 	return MessageView{ID: ev.ID, Meeting: m.id, From: ev.Author.String(), Name: name, Text: b.Text, Time: hlcTime(ev.HLC), HLC: ev.HLC}
 }
 
+// auditLocked is the meeting's audit log: every valid event but chat, in order.
+func (m *meeting) auditLocked() []AuditEntry {
+	out := []AuditEntry{}
+	for _, ev := range m.events {
+		if ev.Type != TypeChat && m.st.valid[ev.ID] {
+			out = append(out, auditEntry(ev))
+		}
+	}
+	return out
+}
+
 func auditEntry(ev *Event) AuditEntry {
 	a := AuditEntry{ID: ev.ID, Type: ev.Type, Actor: ev.Author.String(), Time: hlcTime(ev.HLC), HLC: ev.HLC}
 	if ev.Type == TypeGenesis {
@@ -165,6 +181,10 @@ func auditEntry(ev *Event) AuditEntry {
 		var b admitBody
 		_ = json.Unmarshal(ev.Body, &b)
 		a.Target = b.Peer
+	case TypeRecord:
+		var b recordBody
+		_ = json.Unmarshal(ev.Body, &b)
+		a.Type = map[bool]string{true: "recording-started", false: "recording-stopped"}[b.On]
 	}
 	return a
 }
@@ -194,7 +214,7 @@ func (m *meeting) noticeLocked(ev *Event, self peer.ID) (Notice, bool) {
 		return Notice{NoticeMute, m.participantLocked(ev.Author, self)}, true
 	case TypeEnd:
 		return Notice{NoticeEnded, m.viewLocked(self)}, true
-	case TypeGenesis, TypeRole, TypeAdmit, TypeDeny:
+	case TypeGenesis, TypeRole, TypeAdmit, TypeDeny, TypeRecord:
 		return Notice{NoticeUpdated, m.viewLocked(self)}, true
 	}
 	return Notice{}, false

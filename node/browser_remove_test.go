@@ -2,20 +2,23 @@ package node
 
 import (
 	"fmt"
+	"path"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 )
 
-// TestBrowserRemove: the host clicks "mute" on a participant in the participants list and
-// their page turns the microphone off (everyone sees it off); then "remove": the removed
-// person's page says so and stops, and the host's page drops their tile.
+// TestBrowserRemove: the host records the meeting for a while (both pages show it; the
+// host's node writes both participants' tracks to disk), clicks "mute" on a participant in
+// the participants list and their page turns the microphone off (everyone sees it off);
+// then "remove": the removed person's page says so and stops, and the host's page drops
+// their tile.
 func TestBrowserRemove(t *testing.T) {
 	needChromium(t)
 	host := startNode(t, "host", "")
 	guest := startNode(t, "guest", "", withPeers(host))
-	m := host.create(t, map[string]any{"title": "Remove"})
+	m := host.create(t, map[string]any{"title": "Remove", "settings": map[string]any{"enableRecording": true}})
 	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
 	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
 	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
@@ -25,6 +28,54 @@ func TestBrowserRemove(t *testing.T) {
 			return err
 		}
 		return receiving(hb, []string{guestID})
+	})
+	eventually(t, 10*time.Second, "host starts recording", hb.click(`#btn-record`))
+	for _, b := range []*browser{hb, gb} {
+		eventually(t, 10*time.Second, b.name+" shows the recording", func() error {
+			if ok, err := eval[bool](b, `!!document.querySelector('#recording-badge')`); err != nil || !ok {
+				return fmt.Errorf("no recording badge (%v)", err)
+			}
+			return nil
+		})
+	}
+	var rec struct {
+		Dir       string `json:"dir"`
+		Recording bool   `json:"recording"`
+		Files     []struct {
+			Path string `json:"path"`
+			Size int64  `json:"size"`
+		} `json:"files"`
+	}
+	recorded := func(min int64) func() error {
+		return func() error {
+			host.do(t, "GET", "/api/meetings/"+m.Meeting.ID+"/recordings", nil, &rec)
+			sizes := map[string]int64{}
+			for _, f := range rec.Files {
+				sizes[path.Base(f.Path)] = f.Size
+			}
+			for _, who := range []string{hostID, guestID} {
+				for _, file := range []string{who + "-camera.ivf", who + "-mic.ogg"} {
+					if sizes[file] < min {
+						return fmt.Errorf("%s: %d bytes of %d (host %s; files %+v)", file, sizes[file], min, hostID, rec.Files)
+					}
+				}
+			}
+			return nil
+		}
+	}
+	eventually(t, 20*time.Second, "the host's node records both participants", recorded(20000))
+	eventually(t, 10*time.Second, "host stops recording", hb.click(`#btn-record`))
+	eventually(t, 10*time.Second, "recording stopped everywhere", func() error {
+		for _, b := range []*browser{hb, gb} {
+			if on, err := eval[bool](b, `!!document.querySelector('#recording-badge')`); err != nil || on {
+				return fmt.Errorf("%s still shows the recording (%v)", b.name, err)
+			}
+		}
+		host.do(t, "GET", "/api/meetings/"+m.Meeting.ID+"/recordings", nil, &rec)
+		if rec.Recording {
+			return fmt.Errorf("the node still records")
+		}
+		return nil
 	})
 	eventually(t, 10*time.Second, "host mutes the guest",
 		hb.click(fmt.Sprintf(`.people-card li[data-peer=%q] button.mute`, guestID)))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -185,7 +186,31 @@ func (b *mediaBridge) reconcile(in map[string]bool, self string) {
 		if err := b.n.media.SetPeers(id, peers); err != nil {
 			b.n.log.Debug("media peers", "meeting", id, "err", err)
 		}
+		b.record(id, self)
 	}
+}
+
+// record makes the engine record the meeting while the log says this node does.
+func (b *mediaBridge) record(id, self string) {
+	v, err := b.n.mesh.Meeting(id)
+	if err != nil {
+		return
+	}
+	want, have := v.Recording && v.Recorder == self, b.n.media.Recording(id) != ""
+	switch {
+	case want && !have:
+		dir := filepath.Join(recordingsDir(b.n.cfg.DataDir, id), time.Now().UTC().Format("20060102T150405Z"))
+		if err := b.n.media.StartRecording(id, dir); err != nil {
+			b.n.log.Warn("recording failed to start", "meeting", id, "err", err)
+		}
+	case !want && have:
+		_ = b.n.media.StopRecording(id)
+	}
+}
+
+// recordingsDir holds a meeting's recordings on this node, one directory per recording.
+func recordingsDir(dataDir, meetingID string) string {
+	return filepath.Join(dataDir, "recordings", meetingID)
 }
 
 func (b *mediaBridge) isJoined(id string) bool {

@@ -38,6 +38,10 @@ type Backend interface {
 	Leave(ctx context.Context, id string) error
 	End(ctx context.Context, id string) error
 	SetRole(ctx context.Context, id, peerID, role string) (any, error)
+	// SetRecording starts or stops this node's recording of the meeting (host or moderator).
+	SetRecording(ctx context.Context, id string, on bool) (any, error)
+	// Recordings lists the meeting's recordings on this node.
+	Recordings(ctx context.Context, id string) (any, error)
 	// Admit lets a joiner waiting in the lobby in (host or moderator).
 	Admit(ctx context.Context, id, peerID string) error
 	// Deny turns a joiner waiting in the lobby away, for good (host or moderator).

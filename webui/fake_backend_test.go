@@ -121,6 +121,14 @@ func (f *fakeBackend) Lobby(_ context.Context, id string) (any, error) {
 	return f.result("Lobby", []any{}, id)
 }
 
+func (f *fakeBackend) SetRecording(_ context.Context, id string, on bool) (any, error) {
+	return f.result("SetRecording", map[string]any{"recording": on}, id, on)
+}
+
+func (f *fakeBackend) Recordings(_ context.Context, id string) (any, error) {
+	return f.result("Recordings", []any{}, id)
+}
+
 func (f *fakeBackend) SetRole(_ context.Context, id, peerID, role string) (any, error) {
 	return f.result("SetRole", map[string]any{"peerId": peerID, "role": role}, id, peerID, role)
 }

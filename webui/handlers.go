@@ -201,6 +201,34 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request) (int, any, erro
 	return ok200(s.backend.SetRole(r.Context(), id, req.PeerID, req.Role))
 }
 
+type recordingRequest struct {
+	On *bool `json:"on"`
+}
+
+// setRecording starts or stops recording: {"on": true|false}.
+func (s *Server) setRecording(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var req recordingRequest
+	if err := decodeBody(w, r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if req.On == nil {
+		return 0, nil, errBadRequest("on (true or false) is required")
+	}
+	return ok200(s.backend.SetRecording(r.Context(), id, *req.On))
+}
+
+func (s *Server) getRecordings(_ http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return ok200(s.backend.Recordings(r.Context(), id))
+}
+
 func (s *Server) setMediaState(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := meetingID(r)
 	if err != nil {

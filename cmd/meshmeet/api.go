@@ -146,6 +146,35 @@ func meetingCommand() *cli.Command {
 			peerAction("deny", "turn a waiting person away for good (host or moderator)", "denied"),
 			peerAction("remove", "take a participant out of the meeting (host, or moderator for a participant)", "removed"),
 			peerAction("mute", "ask a participant's page to turn their microphone off (host, or moderator for a participant)", "mute requested"),
+			{
+				Name: "record", Usage: "start or stop this node's recording of a meeting (host or moderator; the meeting must allow recording)",
+				ArgsUsage: "<meeting-id> on|off", Flags: apiFlags(),
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 2 || c.Args().Get(1) != "on" && c.Args().Get(1) != "off" {
+						return cli.Exit("usage: meshmeet meeting record <meeting-id> on|off", 2)
+					}
+					on := c.Args().Get(1) == "on"
+					return call(c, http.MethodPost, "/api/meetings/"+url.PathEscape(c.Args().Get(0))+"/recording",
+						map[string]bool{"on": on}, func(any) { fmt.Println("recording", c.Args().Get(1)) })
+				},
+			},
+			{
+				Name: "recordings", Usage: "list this node's recordings of a meeting", ArgsUsage: "<meeting-id>", Flags: apiFlags(),
+				Action: func(c *cli.Context) error {
+					id, err := arg(c, "meeting-id")
+					if err != nil {
+						return err
+					}
+					return call(c, http.MethodGet, "/api/meetings/"+id+"/recordings", nil, func(v any) {
+						m := v.(map[string]any)
+						fmt.Printf("in %s:\n", m["dir"])
+						for _, x := range m["files"].([]any) {
+							f := x.(map[string]any)
+							fmt.Printf("  %s  %.0f bytes\n", f["path"], f["size"])
+						}
+					})
+				},
+			},
 			simple("leave", "leave a meeting", "/leave"),
 			simple("end", "end a meeting for everyone (host only)", "/end"),
 		},

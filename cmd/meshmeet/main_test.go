@@ -278,6 +278,23 @@ func TestCLI(t *testing.T) {
 	if out := run("chat", "history", id); !strings.Contains(out, "cli-user: hello from the shell") {
 		t.Fatalf("history printed %q", out)
 	}
+	// Recording: refused where the meeting does not allow it; started and stopped where it does.
+	if out, err := exec.Command(binary, "meeting", "record", "--data-dir", dir, "--api", p.ui, id, "on").CombinedOutput(); err == nil || !strings.Contains(string(out), "not allowed") {
+		t.Fatalf("record in a meeting without recording: %v %s", err, out)
+	}
+	rec := run("meeting", "create", "--title", "Recorded", "--enable-recording")
+	recID := regexp.MustCompile(`/m/([0-9a-f]{32})#`).FindStringSubmatch(rec)[1]
+	run("meeting", "join", regexp.MustCompile(`join link: (\S+)`).FindStringSubmatch(rec)[1])
+	if out := run("meeting", "record", recID, "on"); !strings.Contains(out, "recording on") {
+		t.Fatalf("record on printed %q", out)
+	}
+	if out := run("meeting", "show", recID); !strings.Contains(out, `"recording": true`) {
+		t.Fatalf("show while recording printed %q", out)
+	}
+	run("meeting", "record", recID, "off")
+	if out := run("meeting", "recordings", recID); !strings.Contains(out, filepath.Join("recordings", recID)) {
+		t.Fatalf("recordings printed %q", out)
+	}
 	run("meeting", "end", id)
 	cmd := exec.Command(binary, "chat", "send", "--data-dir", dir, "--api", p.ui, id, "after the end")
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "ended") {

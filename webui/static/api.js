@@ -63,6 +63,8 @@ export const api = {
   deny: (id, peerId) => request('POST', `${m(id)}/deny`, { peerId }),
   remove: (id, peerId) => request('POST', `${m(id)}/remove`, { peerId }),
   mute: (id, peerId) => request('POST', `${m(id)}/mute`, { peerId }),
+  setRecording: (id, on) => request('POST', `${m(id)}/recording`, { on }),
+  recordings: (id) => request('GET', `${m(id)}/recordings`),
   media: (id) => request('GET', `${m(id)}/media`),
   audit: (id) => request('GET', `${m(id)}/audit`),
 };

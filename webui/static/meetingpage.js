@@ -115,9 +115,15 @@ export class MeetingPage {
           h('h1', {}, mt.title || 'Meeting'),
           h('p', { class: 'muted small' },
             h('span', { class: `badge ${mt.status || ''}` }, mt.status || 'unknown'), ' ',
+            mt.recording ? h('span', { class: 'badge rec', id: 'recording-badge', title: 'This meeting is being recorded' }, '● Recording') : null,
+            mt.recording ? ' ' : null,
             [fmtTime(mt.scheduledTime), mt.duration ? `${mt.duration} min` : ''].filter(Boolean).join(' · '), ' ',
             this.conn, ' ', this.mediaConn)),
         h('div', { class: 'row wrap' },
+          this.canRecord() ? h('button', {
+            type: 'button', class: 'secondary', id: 'btn-record',
+            onclick: () => this.setRecording(!mt.recording),
+          }, mt.recording ? 'Stop recording' : 'Record') : null,
           h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics' }, 'Add to calendar'),
           link ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, 'Copy join link') : null)),
       mt.description ? h('p', { class: 'desc' }, mt.description) : null);
@@ -168,6 +174,7 @@ export class MeetingPage {
       if (at && isActiveParticipant(p) && Date.parse(p.joinedAt) > at) this.gone.delete(peerId(p));
     }
     if (!hostPeerId(this.meeting)) this.refreshMeeting(); // the record may have synced since
+    this.renderHeader(); // the Record button follows this node's role
     this.renderPeople();
     this.renderLocal();
   }
@@ -220,6 +227,23 @@ export class MeetingPage {
     try {
       await api.setRole(this.id, pid, role);
       this.scheduleRefresh();
+    } catch (e) {
+      toast(e.message, true);
+    }
+  }
+
+  // canRecord: the host and moderators of a meeting that allows recording.
+  canRecord() {
+    const mt = this.meeting || {};
+    const role = this.participants.find((p) => peerId(p) === this.me)?.role;
+    return mt.settings?.enableRecording && mt.status !== 'ended' && (role === 'host' || role === 'moderator');
+  }
+
+  async setRecording(on) {
+    try {
+      this.meeting = meetingOf(await api.setRecording(this.id, on));
+      this.renderHeader();
+      if (!on) toast('Recording stopped: the files are in this node\'s data directory, under recordings/.');
     } catch (e) {
       toast(e.message, true);
     }
