@@ -521,37 +521,32 @@ func (m *Mesh) watchLobby(mt *meeting) error {
 
 // stopKnocking leaves a lobby this node waits in; false if it does not wait.
 func (m *Mesh) stopKnocking(id string) bool {
-	lb := m.lobbyOf(id)
-	if lb == nil {
-		return false
-	}
-	lb.mu.Lock()
-	defer lb.mu.Unlock()
-	waiting := lb.box != nil
-	lb.box = nil
-	return waiting
+	return m.withLobby(id, func(lb *lobby) bool {
+		waiting := lb.box != nil
+		lb.box = nil
+		return waiting
+	})
 }
 
 // Denied reports whether this node was turned away from a meeting's lobby.
 func (m *Mesh) Denied(id string) bool {
-	lb := m.lobbyOf(id)
-	if lb == nil {
-		return false
-	}
-	lb.mu.Lock()
-	defer lb.mu.Unlock()
-	return lb.denied
+	return m.withLobby(id, func(lb *lobby) bool { return lb.denied })
 }
 
 // Waiting reports whether this node is waiting in a meeting's lobby.
 func (m *Mesh) Waiting(id string) bool {
+	return m.withLobby(id, func(lb *lobby) bool { return lb.box != nil })
+}
+
+// withLobby runs f on the meeting's lobby under its lock; false when there is none.
+func (m *Mesh) withLobby(id string, f func(*lobby) bool) bool {
 	lb := m.lobbyOf(id)
 	if lb == nil {
 		return false
 	}
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
-	return lb.box != nil
+	return f(lb)
 }
 
 // knock parks a join in the lobby: the node knocks until admitted.
