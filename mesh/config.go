@@ -50,6 +50,11 @@ type Config struct {
 	PresenceTimeout   time.Duration // silence after which a participant is gone
 	JoinTimeout       time.Duration // how long a join waits for the meeting record
 
+	// PeerRate and PeerBurst limit the gossip messages, sync sessions and
+	// signals taken from one peer (per second, and at once).
+	PeerRate  float64
+	PeerBurst int
+
 	Logger  *slog.Logger
 	Metrics prometheus.Registerer
 }
@@ -64,6 +69,8 @@ func DefaultConfig() Config {
 		HeartbeatInterval: 2 * time.Second,
 		PresenceTimeout:   6 * time.Second,
 		JoinTimeout:       20 * time.Second,
+		PeerRate:          50,
+		PeerBurst:         200,
 	}
 }
 
@@ -80,6 +87,9 @@ func (c *Config) fill() {
 		if *p.v <= 0 {
 			*p.v = *p.def
 		}
+	}
+	if c.PeerRate <= 0 || c.PeerBurst <= 0 {
+		c.PeerRate, c.PeerBurst = d.PeerRate, d.PeerBurst
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -249,7 +249,7 @@ func (m *Mesh) allow(p peer.ID) bool {
 	defer m.mu.Unlock()
 	l := m.limits[p]
 	if l == nil {
-		l = rate.NewLimiter(50, 200)
+		l = rate.NewLimiter(rate.Limit(m.cfg.PeerRate), m.cfg.PeerBurst)
 		m.limits[p] = l
 	}
 	return l.Allow()
