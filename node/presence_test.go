@@ -50,7 +50,7 @@ func TestPresence(t *testing.T) {
 	state := mesh.MediaState{Audio: true, Video: false, ScreenShare: true, HandRaised: true}
 	b.do(t, http.MethodPost, "/api/meetings/"+id+"/state", state, nil)
 	for _, n := range []*testNode{a, c} {
-		eventually(t, 2*time.Second, n.cfg.Name+" sees bob's media state", func() error {
+		eventually(t, 5*time.Second, n.cfg.Name+" sees bob's media state", func() error {
 			ps, err := n.participants(t, id)
 			if err != nil {
 				return err
