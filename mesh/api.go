@@ -363,7 +363,12 @@ func (m *Mesh) PostMessage(ctx context.Context, id, text string) (MessageView, e
 	if err := validText(text); err != nil {
 		return MessageView{}, err
 	}
-	body, _ := json.Marshal(chatBody{Text: text})
+	return m.postChat(ctx, mt, chatBody{Text: text})
+}
+
+// postChat publishes a chat message and returns it as the API shows it.
+func (m *Mesh) postChat(ctx context.Context, mt *meeting, b chatBody) (MessageView, error) {
+	body, _ := json.Marshal(b)
 	ev, err := m.publishEvent(ctx, mt, TypeChat, body)
 	if err != nil {
 		return MessageView{}, err

@@ -173,7 +173,7 @@ func checkEventShape(ev *Event) error {
 	case TypeChat:
 		var b chatBody
 		if err = decodeStrict(ev.Body, &b); err == nil {
-			err = validText(b.Text)
+			err = b.validate()
 		}
 	case TypeRecord:
 		var b recordBody

@@ -38,6 +38,8 @@ type Mesh struct {
 	persist *persister
 	disc    Discovery
 	ctx     context.Context
+	blobs   blobs    // shared files, by hash
+	fetches *fetches // shared files being fetched
 
 	openMu sync.Mutex // serialises opening meetings and lobbies
 
@@ -78,6 +80,7 @@ func New(cfg Config) (*Mesh, error) {
 		ready: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
 		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, limits: map[peer.ID]*rate.Limiter{},
 		lastSync: map[string]int64{}, signals: map[peer.ID]*signalOut{},
+		blobs: blobs{filepath.Join(cfg.DataDir, "files")}, fetches: newFetches(),
 	}
 	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)
 	return m, nil
@@ -134,6 +137,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 	}
 	h.SetStreamHandler(syncProtocol, m.serve(m.handleSync))
 	h.SetStreamHandler(signalProtocol, m.serve(m.handleSignal))
+	h.SetStreamHandler(fileProtocol, m.serve(m.handleFile))
 	h.Network().Notify(&network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
 		m.onConnected(c.RemotePeer())
 	}})
@@ -152,6 +156,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 	m.goLoop(m.discoveryLoop)
 	m.goLoop(m.syncLoop)
 	m.goLoop(m.presenceLoop)
+	m.goLoop(m.fileLoop)
 	close(m.ready)
 	m.log.Info("mesh ready", "peerId", m.self.String(), "addrs", h.Addrs())
 

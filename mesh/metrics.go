@@ -8,6 +8,7 @@ type metrics struct {
 	rejects     *prometheus.CounterVec
 	syncRounds  *prometheus.CounterVec
 	dropped     prometheus.Counter
+	files       *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, peers, meetings func() float64) *metrics {
@@ -17,9 +18,10 @@ func newMetrics(reg prometheus.Registerer, peers, meetings func() float64) *metr
 		rejects:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "meshmeet_gossip_rejects_total", Help: "Gossip messages refused, by reason."}, []string{"reason"}),
 		syncRounds:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "meshmeet_sync_rounds_total", Help: "Anti-entropy rounds, by role and result."}, []string{"role", "result"}),
 		dropped:     prometheus.NewCounter(prometheus.CounterOpts{Name: "meshmeet_notices_dropped_total", Help: "Live notices dropped for slow subscribers."}),
+		files:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "meshmeet_file_transfers_total", Help: "Shared-file transfers, by outcome (fetched, failed, served)."}, []string{"outcome"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.messagesIn, m.messagesOut, m.rejects, m.syncRounds, m.dropped,
+		reg.MustRegister(m.messagesIn, m.messagesOut, m.rejects, m.syncRounds, m.dropped, m.files,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshmeet_peers", Help: "Connected libp2p peers."}, peers),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshmeet_meetings", Help: "Meetings this node knows."}, meetings))
 	}

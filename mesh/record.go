@@ -142,8 +142,22 @@ type joinBody struct {
 	Name string `json:"name"`
 }
 
+// chatBody is a chat message: text, a shared file, or a file with a caption.
 type chatBody struct {
-	Text string `json:"text"`
+	Text string   `json:"text"`
+	File *FileRef `json:"file,omitempty"`
+}
+
+func (b chatBody) validate() error {
+	if b.File == nil {
+		return validText(b.Text)
+	}
+	if b.Text != "" {
+		if err := validText(b.Text); err != nil {
+			return err
+		}
+	}
+	return b.File.validate()
 }
 
 // Roles a participant can hold.

@@ -231,7 +231,11 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 	mt.mu.Lock()
 	fresh := mt.unknownLocked(evs)
 	valid := mt.addLocked(fresh)
+	var files []FileRef
 	for _, ev := range valid {
+		if f := fileOf(ev); f != nil && ev.Author != m.self {
+			files = append(files, *f)
+		}
 		if n, ok := mt.noticeLocked(ev, m.self); ok {
 			if d := mt.publishLocked(n); d > 0 {
 				m.metrics.dropped.Add(float64(d))
@@ -239,6 +243,11 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 		}
 	}
 	mt.mu.Unlock()
+	for _, f := range files {
+		if !m.blobs.has(f) {
+			m.wantFile(mt, f)
+		}
+	}
 	if len(fresh) == 0 {
 		return 0, nil
 	}

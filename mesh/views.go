@@ -76,6 +76,7 @@ type MessageView struct {
 	From    string    `json:"from"`
 	Name    string    `json:"name"`
 	Text    string    `json:"text"`
+	File    *FileRef  `json:"file,omitempty"` // a shared file: GET …/files/{sha256}
 	Time    time.Time `json:"time"`
 	HLC     uint64    `json:"hlc"`
 }
@@ -153,7 +154,7 @@ func (m *meeting) messageLocked(ev *Event) MessageView {
 	if mb := m.st.members[ev.Author]; mb != nil {
 		name = mb.Name
 	}
-	return MessageView{ID: ev.ID, Meeting: m.id, From: ev.Author.String(), Name: name, Text: b.Text, Time: hlcTime(ev.HLC), HLC: ev.HLC}
+	return MessageView{ID: ev.ID, Meeting: m.id, From: ev.Author.String(), Name: name, Text: b.Text, File: b.File, Time: hlcTime(ev.HLC), HLC: ev.HLC}
 }
 
 // auditLocked is the meeting's audit log: every valid event but chat, in order.

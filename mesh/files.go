@@ -1,0 +1,203 @@
+package mesh
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// File sharing: a chat message may carry a file. The log holds only its
+// reference (name, size, type, SHA-256); every member node fetches the bytes
+// from a member that holds them (filexfer.go), checks the hash and keeps them
+// under DataDir/files by hash. Any member holding a copy serves it, so a file
+// outlives its sharer's node.
+const (
+	MaxFile     = 64 << 20 // bytes of one shared file
+	MaxFileName = 255      // bytes of its name
+	maxFileType = 127
+)
+
+var (
+	shaPattern      = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	fileTypePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
+)
+
+// FileRef is a shared file as the log describes it.
+type FileRef struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	Type   string `json:"type,omitempty"`
+	SHA256 string `json:"sha256"`
+}
+
+func (f FileRef) validate() error {
+	switch {
+	case validFileName(f.Name) != nil:
+		return validFileName(f.Name)
+	case f.Size < 1 || f.Size > MaxFile:
+		return fmt.Errorf("%w: file size %d", ErrInvalid, f.Size)
+	case f.Type != "" && (len(f.Type) > maxFileType || !fileTypePattern.MatchString(f.Type)):
+		return fmt.Errorf("%w: file type", ErrInvalid)
+	case !shaPattern.MatchString(f.SHA256):
+		return fmt.Errorf("%w: file hash", ErrInvalid)
+	}
+	return nil
+}
+
+// validFileName accepts a plain file name: no path, no control characters.
+func validFileName(s string) error {
+	bad := func(r rune) bool { return r == '/' || r == '\\' || unicode.IsControl(r) }
+	if s == "" || s == "." || s == ".." || len(s) > MaxFileName || !utf8.ValidString(s) ||
+		strings.IndexFunc(s, bad) >= 0 || strings.TrimSpace(s) == "" {
+		return fmt.Errorf("%w: file name must be 1 to %d bytes of text without slashes or control characters", ErrInvalid, MaxFileName)
+	}
+	return nil
+}
+
+// cleanFileType keeps a declared media type only if it is a plain one.
+func cleanFileType(s string) string {
+	s, _, _ = strings.Cut(strings.ToLower(strings.TrimSpace(s)), ";")
+	s = strings.TrimSpace(s)
+	if len(s) > maxFileType || !fileTypePattern.MatchString(s) {
+		return ""
+	}
+	return s
+}
+
+// blobs is the content-addressed file store.
+type blobs struct{ dir string }
+
+func (b blobs) path(sha string) string { return filepath.Join(b.dir, sha) }
+
+func (b blobs) has(f FileRef) bool {
+	st, err := os.Stat(b.path(f.SHA256))
+	return err == nil && st.Size() == f.Size
+}
+
+// put stores what r yields (at most limit bytes, else ErrTooLarge) on disk
+// and returns its hash and size. want, when set, is the hash and size the
+// bytes must have.
+func (b blobs) put(r io.Reader, limit int64, want *FileRef) (string, int64, error) {
+	if err := os.MkdirAll(b.dir, 0o700); err != nil {
+		return "", 0, err
+	}
+	tmp, err := os.CreateTemp(b.dir, ".part-*")
+	if err != nil {
+		return "", 0, err
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	defer tmp.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, limit+1))
+	if err != nil {
+		return "", 0, err
+	}
+	sha := hex.EncodeToString(h.Sum(nil))
+	switch {
+	case n > limit:
+		return "", 0, fmt.Errorf("%w: the file is larger than %d MiB", ErrTooLarge, limit>>20)
+	case n == 0:
+		return "", 0, fmt.Errorf("%w: the file is empty", ErrInvalid)
+	case want != nil && (n != want.Size || sha != want.SHA256):
+		return "", 0, fmt.Errorf("%w: file bytes do not match their hash", ErrInvalid)
+	}
+	if err := tmp.Sync(); err != nil {
+		return "", 0, err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", 0, err
+	}
+	return sha, n, os.Rename(tmp.Name(), b.path(sha))
+}
+
+// ShareFile stores a file and posts it to the meeting's chat as a message
+// carrying its reference; text is an optional caption. Member nodes fetch
+// the bytes from this node, or from any member that already has them.
+func (m *Mesh) ShareFile(ctx context.Context, id, name, typ, text string, r io.Reader) (MessageView, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return MessageView{}, err
+	}
+	if err := validFileName(name); err != nil {
+		return MessageView{}, err
+	}
+	if text != "" {
+		if err := validText(text); err != nil {
+			return MessageView{}, err
+		}
+	}
+	// Refuse before reading the bytes when the message could not be posted.
+	mt.mu.Lock()
+	err = mt.st.check(&Event{Type: TypeChat, Meeting: id, Author: m.self})
+	mt.mu.Unlock()
+	if err != nil {
+		return MessageView{}, err
+	}
+	sha, size, err := m.blobs.put(r, MaxFile, nil)
+	if err != nil {
+		return MessageView{}, err
+	}
+	ref := FileRef{Name: name, Size: size, Type: cleanFileType(typ), SHA256: sha}
+	return m.postChat(ctx, mt, chatBody{Text: text, File: &ref})
+}
+
+// OpenFile opens a file shared in the meeting, fetching it from a member
+// node first if this node does not hold it yet.
+func (m *Mesh) OpenFile(ctx context.Context, id, sha string) (*os.File, FileRef, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return nil, FileRef{}, err
+	}
+	if !shaPattern.MatchString(sha) {
+		return nil, FileRef{}, fmt.Errorf("%w: a file is named by its SHA-256, 64 hex digits", ErrInvalid)
+	}
+	mt.mu.Lock()
+	ref, ok := mt.fileLocked(sha)
+	mt.mu.Unlock()
+	if !ok {
+		return nil, FileRef{}, fmt.Errorf("%w: no file %s was shared in this meeting", ErrNotFound, sha)
+	}
+	if !m.blobs.has(ref) {
+		if err := m.fetchFile(ctx, mt, ref); err != nil {
+			return nil, FileRef{}, err
+		}
+	}
+	f, err := os.Open(m.blobs.path(sha))
+	if errors.Is(err, os.ErrNotExist) {
+		err = fmt.Errorf("%w: file %s is not on this node", ErrNotFound, sha)
+	}
+	return f, ref, err
+}
+
+// fileLocked finds a file shared by a valid message of the meeting.
+func (m *meeting) fileLocked(sha string) (FileRef, bool) {
+	for _, ev := range m.events {
+		if f := fileOf(ev); f != nil && f.SHA256 == sha && m.st.valid[ev.ID] {
+			return *f, true
+		}
+	}
+	return FileRef{}, false
+}
+
+// fileOf is the file a chat event carries, nil if none.
+func fileOf(ev *Event) *FileRef {
+	if ev.Type != TypeChat || !bytes.Contains(ev.Body, []byte(`"file"`)) {
+		return nil
+	}
+	var b chatBody
+	if json.Unmarshal(ev.Body, &b) != nil {
+		return nil
+	}
+	return b.File
+}

@@ -1,0 +1,199 @@
+package mesh
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func hasFile(m *Mesh, ref FileRef) func() error {
+	return func() error {
+		if !m.blobs.has(ref) {
+			return fmt.Errorf("%s does not hold %s yet", m.cfg.Name, ref.Name)
+		}
+		return nil
+	}
+}
+
+func readShared(t *testing.T, m *Mesh, id, sha string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	f, _, err := m.OpenFile(ctx, id, sha)
+	if err != nil {
+		t.Fatalf("%s opens the file: %v", m.cfg.Name, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestFileSharing: a file shared in chat reaches every member node, which
+// checks it against its hash; it outlives its sharer's node, as a late
+// joiner fetches it from the members that kept a copy.
+func TestFileSharing(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	b := startMesh(t, testConfig(t, "bob", a))
+	c := startMesh(t, testConfig(t, "carol", a, b))
+	id, link := meetingOf(t, a, b, c)
+	data := make([]byte, 3<<20+17)
+	_, _ = rand.Read(data)
+	msg, err := a.ShareFile(context.Background(), id, "plan v2.pdf", "Application/PDF; charset=x", "the plan", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := *msg.File
+	if ref.Name != "plan v2.pdf" || ref.Size != int64(len(data)) || ref.Type != "application/pdf" || msg.Text != "the plan" {
+		t.Fatalf("shared %+v %q", ref, msg.Text)
+	}
+	for _, m := range []*Mesh{b, c} {
+		eventually(t, 20*time.Second, m.cfg.Name+" fetches the file by itself", hasFile(m, ref))
+		ms, _ := m.Messages(id, "", 0)
+		if len(ms) != 1 || ms[0].File == nil || *ms[0].File != ref {
+			t.Fatalf("%s's chat: %+v", m.cfg.Name, ms)
+		}
+		if got := readShared(t, m, id, ref.SHA256); !bytes.Equal(got, data) {
+			t.Fatalf("%s holds other bytes", m.cfg.Name)
+		}
+	}
+
+	// The sharer's node goes; a late joiner gets the file from the others.
+	a.Close()
+	d := startMesh(t, testConfig(t, "dave", b, c))
+	if _, err := d.Join(context.Background(), link); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "dave has the message", hasMessages(d, id, 1))
+	if got := readShared(t, d, id, ref.SHA256); !bytes.Equal(got, data) {
+		t.Fatal("dave got other bytes")
+	}
+
+	// Unknown and malformed names.
+	ctx := context.Background()
+	if _, _, err := d.OpenFile(ctx, id, strings.Repeat("ab", 32)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("file never shared: %v", err)
+	}
+	if _, _, err := d.OpenFile(ctx, id, "../../db"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("malformed hash: %v", err)
+	}
+}
+
+// TestFileServedOnlyToMembers: a node with the meeting key that never
+// joined, or was removed, is refused; bytes that do not match the hash are
+// not kept.
+func TestFileServedOnlyToMembers(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	b := startMesh(t, testConfig(t, "bob", a))
+	x := startMesh(t, testConfig(t, "lurker", a, b))
+	id, _ := meetingOf(t, a, b)
+	msg, err := a.ShareFile(context.Background(), id, "a.txt", "text/plain", "", strings.NewReader("hello, members"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := *msg.File
+	eventually(t, 20*time.Second, "bob fetches", hasFile(b, ref))
+
+	// x holds the key (as anyone given the link) but has not joined.
+	am, _ := a.meeting(id)
+	xm, err := x.openMeeting(id, am.keys.secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "lurker has the log", func() error {
+		xm.mu.Lock()
+		defer xm.mu.Unlock()
+		if _, ok := xm.fileLocked(ref.SHA256); !ok {
+			return errNot("no file message yet")
+		}
+		return nil
+	})
+	ctx := context.Background()
+	if err := x.fetchFrom(ctx, a.self, xm, ref); err == nil || !strings.Contains(err.Error(), "not a member") {
+		t.Fatalf("non-member fetch: %v", err)
+	}
+
+	// A holder whose copy went bad: the bytes are refused, nothing kept.
+	if err := os.WriteFile(b.blobs.path(ref.SHA256), []byte("hello, MEMBERS"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(a.blobs.path(ref.SHA256)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.fetchFrom(ctx, b.self, am, ref); err == nil {
+		t.Fatal("bad bytes accepted")
+	}
+	if a.blobs.has(ref) {
+		t.Fatal("bad bytes kept")
+	}
+
+	// Removed: bob is refused even by a holder.
+	if err := os.WriteFile(a.blobs.path(ref.SHA256), []byte("hello, members"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Remove(ctx, id, b.self.String()); err != nil {
+		t.Fatal(err)
+	}
+	bm, _ := b.meeting(id)
+	if err := b.fetchFrom(ctx, a.self, bm, ref); err == nil || !strings.Contains(err.Error(), "not a member") {
+		t.Fatalf("removed member fetch: %v", err)
+	}
+}
+
+// TestShareFileInput: what may be shared, and where.
+func TestShareFileInput(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	id, _ := meetingOf(t, a)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, text string
+		r          io.Reader
+		want       error
+	}{
+		{"", "", strings.NewReader("x"), ErrInvalid},
+		{"../etc/passwd", "", strings.NewReader("x"), ErrInvalid},
+		{"a\x00b", "", strings.NewReader("x"), ErrInvalid},
+		{strings.Repeat("n", MaxFileName+1), "", strings.NewReader("x"), ErrInvalid},
+		{"empty.txt", "", strings.NewReader(""), ErrInvalid},
+		{"big.bin", "", io.LimitReader(zeros{}, MaxFile+1), ErrTooLarge},
+		{"ok.txt", strings.Repeat("x", MaxText+1), strings.NewReader("x"), ErrTooLarge},
+	} {
+		if _, err := a.ShareFile(ctx, id, tc.name, "", tc.text, tc.r); !errors.Is(err, tc.want) {
+			t.Errorf("share %.20q: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if n := messageCount(t, a, id); n != 0 {
+		t.Fatalf("%d messages after refused shares", n)
+	}
+	left, _ := os.ReadDir(a.blobs.dir)
+	if len(left) != 0 {
+		t.Fatalf("refused shares left %d files", len(left))
+	}
+	// A meeting without chat has no file sharing either.
+	v, secret, err := a.CreateMeeting(ctx, []byte(`{"title":"quiet","settings":{"enableChat":false}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Join(ctx, FormatJoinLink("http://127.0.0.1:7700", v.ID, secret)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ShareFile(ctx, v.ID, "a.txt", "", "", strings.NewReader("x")); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("share with chat off: %v", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}

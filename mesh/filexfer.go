@@ -1,0 +1,296 @@
+package mesh
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// File transfer: the requester names the meeting by its tag and asks, sealed
+// with the meeting key, for a file by hash; the holder answers (sealed) with
+// the size or a refusal, then sends the bytes, which the requester checks
+// against the hash before keeping them. The holder serves only members of
+// the meeting who were not removed, and only files shared in it. The bytes
+// are protected on the way by the libp2p connection's encryption.
+const (
+	fileProtocol = protocol.ID("/meshmeet/file/1.0.0")
+	fileTimeout  = 5 * time.Minute // one transfer of at most MaxFile
+	fileAD       = "meshmeet/file"
+	fileQueue    = 256
+)
+
+type fileRequest struct {
+	SHA256 string `json:"sha256"`
+}
+
+type fileAnswer struct {
+	Size  int64  `json:"size,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// fetches holds the transfers under way, one per hash, and the queue of
+// files to fetch in the background.
+type fetches struct {
+	mu       sync.Mutex
+	inflight map[string]chan struct{}
+	queue    chan fileJob
+}
+
+type fileJob struct {
+	mt  *meeting
+	ref FileRef
+}
+
+func newFetches() *fetches {
+	return &fetches{inflight: map[string]chan struct{}{}, queue: make(chan fileJob, fileQueue)}
+}
+
+// fileLoop fetches the files of every meeting this node is in, as their
+// messages arrive and again each sync interval for those that failed.
+func (m *Mesh) fileLoop(ctx context.Context) {
+	t := time.NewTicker(m.cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		m.wantMissingFiles()
+		for drained := false; !drained; {
+			select {
+			case <-ctx.Done():
+				return
+			case j := <-m.fetches.queue:
+				if !m.blobs.has(j.ref) {
+					_ = m.fetchFile(ctx, j.mt, j.ref)
+				}
+			case <-t.C:
+				drained = true
+			}
+		}
+	}
+}
+
+// wantMissingFiles queues the files of this node's meetings it lacks.
+func (m *Mesh) wantMissingFiles() {
+	for _, mt := range m.snapshot() {
+		mt.mu.Lock()
+		var refs []FileRef
+		if mt.st.members[m.self] != nil {
+			for _, ev := range mt.events {
+				if f := fileOf(ev); f != nil && mt.st.valid[ev.ID] {
+					refs = append(refs, *f)
+				}
+			}
+		}
+		mt.mu.Unlock()
+		for _, ref := range refs {
+			if !m.blobs.has(ref) {
+				m.wantFile(mt, ref)
+			}
+		}
+	}
+}
+
+// wantFile queues a background fetch; a full queue is retried next round.
+func (m *Mesh) wantFile(mt *meeting, ref FileRef) {
+	select {
+	case m.fetches.queue <- fileJob{mt, ref}:
+	default:
+	}
+}
+
+// fetchFile gets a file from a member that holds it: its sharer first, then
+// the others. Concurrent calls for one file share one transfer.
+func (m *Mesh) fetchFile(ctx context.Context, mt *meeting, ref FileRef) error {
+	f := m.fetches
+	f.mu.Lock()
+	wait, busy := f.inflight[ref.SHA256]
+	if !busy {
+		wait = make(chan struct{})
+		f.inflight[ref.SHA256] = wait
+	}
+	f.mu.Unlock()
+	if busy {
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if m.blobs.has(ref) {
+			return nil
+		}
+		return fmt.Errorf("%w: no member node holding %q could be reached", ErrNotReady, ref.Name)
+	}
+	defer func() {
+		f.mu.Lock()
+		delete(f.inflight, ref.SHA256)
+		f.mu.Unlock()
+		close(wait)
+	}()
+	var errs []error
+	for _, p := range m.fileSources(mt, ref) {
+		err := m.fetchFrom(ctx, p, mt, ref)
+		if err == nil {
+			m.metrics.files.WithLabelValues("fetched").Inc()
+			return nil
+		}
+		m.metrics.files.WithLabelValues("failed").Inc()
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	m.log.Debug("file fetch failed", "meeting", mt.id, "file", ref.SHA256, "err", errors.Join(errs...))
+	return fmt.Errorf("%w: no member node holding %q could be reached", ErrNotReady, ref.Name)
+}
+
+// fileSources orders the members who may hold a file: its sharer, then the
+// others heard from lately, then the rest.
+func (m *Mesh) fileSources(mt *meeting, ref FileRef) []peer.ID {
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	var sharer peer.ID
+	for _, ev := range mt.events {
+		if f := fileOf(ev); f != nil && f.SHA256 == ref.SHA256 && mt.st.valid[ev.ID] {
+			sharer = ev.Author
+			break
+		}
+	}
+	var online, rest []peer.ID
+	for _, p := range mt.st.order {
+		switch {
+		case p == m.self || p == sharer || mt.st.removed[p]:
+		case mt.presence[p] != nil:
+			online = append(online, p)
+		default:
+			rest = append(rest, p)
+		}
+	}
+	out := append(online, rest...)
+	if sharer != "" && sharer != m.self {
+		out = append([]peer.ID{sharer}, out...)
+	}
+	return out
+}
+
+// fetchFrom asks one peer for the file and keeps it if the bytes match.
+func (m *Mesh) fetchFrom(ctx context.Context, p peer.ID, mt *meeting, ref FileRef) error {
+	ctx, cancel := context.WithTimeout(ctx, fileTimeout)
+	defer cancel()
+	s, err := m.host.NewStream(ctx, p, fileProtocol)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	defer context.AfterFunc(ctx, func() { _ = s.Reset() })()
+	_ = s.SetDeadline(time.Now().Add(fileTimeout))
+	hello, _ := json.Marshal(syncHello{Tag: mt.keys.tag})
+	if err := writeFrame(s, hello); err != nil {
+		return err
+	}
+	if err := writeFrame(s, mt.keys.sealBytes(mustJSON(fileRequest{SHA256: ref.SHA256}), fileAD)); err != nil {
+		return err
+	}
+	if err := s.CloseWrite(); err != nil {
+		return err
+	}
+	var ans fileAnswer
+	if err := readFileAnswer(s, mt.keys, &ans); err != nil {
+		return err
+	}
+	if ans.Error != "" {
+		return fmt.Errorf("%s refused: %s", p, ans.Error)
+	}
+	if ans.Size != ref.Size {
+		return fmt.Errorf("%s offers %d bytes, the file has %d", p, ans.Size, ref.Size)
+	}
+	_, _, err = m.blobs.put(s, ref.Size, &ref)
+	return err
+}
+
+func readFileAnswer(r io.Reader, k keys, v *fileAnswer) error {
+	b, err := readFrame(r, maxHello)
+	if err != nil {
+		return err
+	}
+	plain, err := k.open(b, fileAD)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(plain, v)
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// handleFile serves a file to a member of the meeting it was shared in.
+func (m *Mesh) handleFile(s network.Stream) {
+	from := s.Conn().RemotePeer()
+	if !m.allow(from) {
+		_ = s.Reset()
+		return
+	}
+	_ = s.SetDeadline(time.Now().Add(fileTimeout))
+	b, err := readFrame(s, maxHello)
+	var hello syncHello
+	if err != nil || decodeStrict(b, &hello) != nil {
+		_ = s.Reset()
+		return
+	}
+	mt := m.meetingByTag(hello.Tag)
+	if mt == nil {
+		_ = s.Reset() // not a meeting of ours: say nothing more
+		return
+	}
+	b, err = readFrame(s, maxHello)
+	if err != nil {
+		_ = s.Reset()
+		return
+	}
+	plain, err := mt.keys.open(b, fileAD)
+	var req fileRequest
+	if err != nil || decodeStrict(plain, &req) != nil {
+		_ = s.Reset()
+		return
+	}
+	answer := func(a fileAnswer) error {
+		return writeFrame(s, mt.keys.sealBytes(mustJSON(a), fileAD))
+	}
+	mt.mu.Lock()
+	member := mt.st.members[from] != nil && !mt.st.removed[from]
+	ref, shared := mt.fileLocked(req.SHA256)
+	mt.mu.Unlock()
+	var f *os.File
+	switch {
+	case !member:
+		err = errors.New("not a member of this meeting")
+	case !shared:
+		err = errors.New("no such file in this meeting")
+	case !m.blobs.has(ref):
+		err = errors.New("not here yet")
+	default:
+		f, err = os.Open(m.blobs.path(ref.SHA256))
+	}
+	if err != nil {
+		_ = answer(fileAnswer{Error: err.Error()})
+		return
+	}
+	defer f.Close()
+	if answer(fileAnswer{Size: ref.Size}) != nil {
+		return
+	}
+	if _, err := io.CopyN(s, f, ref.Size); err == nil {
+		m.metrics.files.WithLabelValues("served").Inc()
+	}
+}
