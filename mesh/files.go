@@ -153,7 +153,8 @@ func (m *Mesh) ShareFile(ctx context.Context, id, name, typ, text string, r io.R
 }
 
 // OpenFile opens a file shared in the meeting, fetching it from a member
-// node first if this node does not hold it yet.
+// node first if this node does not hold it yet. The fetch goes on when ctx
+// ends first, so asking again later finds the file.
 func (m *Mesh) OpenFile(ctx context.Context, id, sha string) (*os.File, FileRef, error) {
 	mt, err := m.known(id)
 	if err != nil {
@@ -169,8 +170,21 @@ func (m *Mesh) OpenFile(ctx context.Context, id, sha string) (*os.File, FileRef,
 		return nil, FileRef{}, fmt.Errorf("%w: no file %s was shared in this meeting", ErrNotFound, sha)
 	}
 	if !m.blobs.has(ref) {
-		if err := m.fetchFile(ctx, mt, ref); err != nil {
-			return nil, FileRef{}, err
+		if !m.track() {
+			return nil, FileRef{}, ErrNotReady
+		}
+		done := make(chan error, 1)
+		go func() {
+			defer m.wg.Done()
+			done <- m.fetchFile(m.ctx, mt, ref)
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				return nil, FileRef{}, err
+			}
+		case <-ctx.Done():
+			return nil, FileRef{}, fmt.Errorf("%w: %q is still on its way from a member node; try again shortly", ErrNotReady, ref.Name)
 		}
 	}
 	f, err := os.Open(m.blobs.path(sha))

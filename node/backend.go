@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"time"
 
@@ -195,6 +196,31 @@ func (b *backend) PostMessage(ctx context.Context, id, text string) (any, error)
 		return nil, apiErr(err)
 	}
 	return m, nil
+}
+
+// fileWait is how long a download waits for a file still being fetched.
+const fileWait = time.Minute
+
+func (b *backend) ShareFile(ctx context.Context, id, name, mediaType string, body io.Reader) (any, error) {
+	m, err := b.n.mesh.ShareFile(ctx, id, name, mediaType, "", body)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	return m, nil
+}
+
+func (b *backend) OpenFile(ctx context.Context, id, sha string) (*webui.File, error) {
+	ctx, cancel := context.WithTimeout(ctx, fileWait)
+	defer cancel()
+	f, ref, err := b.n.mesh.OpenFile(ctx, id, sha)
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	var mod time.Time
+	if st, err := f.Stat(); err == nil {
+		mod = st.ModTime()
+	}
+	return &webui.File{Name: ref.Name, ModTime: mod, Content: f}, nil
 }
 
 func (b *backend) Participants(_ context.Context, id string) (any, error) {

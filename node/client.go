@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"meshmeet/mesh"
 )
 
 // Client talks to a node's local API, as the CLI and scripts do.
@@ -43,22 +47,15 @@ func NewClient(base, dataDir string) (*Client, error) {
 // into out (when not nil).
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
+	typ := ""
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return err
 		}
-		rd = bytes.NewReader(b)
+		rd, typ = bytes.NewReader(b), "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.HTTP.Do(req)
+	resp, err := c.send(ctx, method, path, typ, rd)
 	if err != nil {
 		return err
 	}
@@ -67,15 +64,67 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode >= 300 {
-		e := &APIError{Status: resp.StatusCode}
-		if json.Unmarshal(data, e) != nil || e.Message == "" {
-			e.Message = strings.TrimSpace(string(data))
-		}
-		return e
-	}
 	if out != nil && len(data) > 0 {
 		return json.Unmarshal(data, out)
 	}
 	return nil
+}
+
+// send makes one authenticated request; an error answer becomes *APIError.
+// The caller closes the body of a successful response.
+func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	e := &APIError{Status: resp.StatusCode}
+	if json.Unmarshal(data, e) != nil || e.Message == "" {
+		e.Message = strings.TrimSpace(string(data))
+	}
+	return nil, e
+}
+
+// ShareFile posts the file at path to the meeting's chat.
+func (c *Client) ShareFile(ctx context.Context, id, path string) (mesh.MessageView, error) {
+	var msg mesh.MessageView
+	f, err := os.Open(path)
+	if err != nil {
+		return msg, err
+	}
+	defer f.Close()
+	q := url.Values{"name": {filepath.Base(path)}}
+	typ := mime.TypeByExtension(filepath.Ext(path))
+	if typ == "" {
+		typ = "application/octet-stream"
+	}
+	resp, err := c.send(ctx, http.MethodPost, "/api/meetings/"+url.PathEscape(id)+"/files?"+q.Encode(), typ, f)
+	if err != nil {
+		return msg, err
+	}
+	defer resp.Body.Close()
+	return msg, json.NewDecoder(resp.Body).Decode(&msg)
+}
+
+// DownloadFile writes a file shared in the meeting to w.
+func (c *Client) DownloadFile(ctx context.Context, id, sha string, w io.Writer) error {
+	resp, err := c.send(ctx, http.MethodGet, "/api/meetings/"+url.PathEscape(id)+"/files/"+url.PathEscape(sha), "", nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(w, resp.Body)
+	return err
 }

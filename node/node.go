@@ -87,6 +87,7 @@ func New(cfg Config) (*Node, error) {
 		uc.Addr = cfg.UIAddr
 	}
 	uc.Token, uc.Backend, uc.Logger, uc.Metrics = token, &backend{n: n}, cfg.Logger.With("component", "webui"), reg
+	uc.MaxUpload = mesh.MaxFile
 	ui, err := webui.New(uc)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package webui
 import (
 	"context"
 	"errors"
+	"io"
+	"time"
 )
 
 // Errors a Backend wraps so the handlers can answer with the right status.
@@ -54,6 +56,13 @@ type Backend interface {
 	Mute(ctx context.Context, id, peerID string) error
 	// Lobby lists who waits to be admitted.
 	Lobby(ctx context.Context, id string) (any, error)
+	// ShareFile stores a file (the request body, read to its end) and posts
+	// it to the meeting's chat; it returns the message. Too large a file is
+	// ErrTooLarge.
+	ShareFile(ctx context.Context, id, name, mediaType string, body io.Reader) (any, error)
+	// OpenFile opens a file shared in the meeting, fetched from a member
+	// node first if this node lacks it.
+	OpenFile(ctx context.Context, id, sha256 string) (*File, error)
 	Messages(ctx context.Context, id, after string, limit int) (any, error)
 	PostMessage(ctx context.Context, id, text string) (any, error)
 	Participants(ctx context.Context, id string) (any, error)
@@ -62,6 +71,13 @@ type Backend interface {
 	Audit(ctx context.Context, id string) (any, error)
 	// Subscribe streams the meeting's live events until ctx ends; the channel is then closed.
 	Subscribe(ctx context.Context, id string) (<-chan Event, error)
+}
+
+// File is a shared file to download; the handler closes Content.
+type File struct {
+	Name    string
+	ModTime time.Time
+	Content io.ReadSeekCloser
 }
 
 // BrowserSignaller is implemented by a backend that carries the meeting

@@ -3,7 +3,10 @@ package webui
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"strings"
 	"sync"
+	"time"
 )
 
 // fakeBackend is a Backend for tests: it answers every call with a fixed
@@ -112,6 +115,28 @@ func (f *fakeBackend) Calendar(_ context.Context, id string) ([]byte, error) {
 	}
 	return []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), nil
 }
+
+func (f *fakeBackend) ShareFile(_ context.Context, id, name, mediaType string, body io.Reader) (any, error) {
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	return f.result("ShareFile", map[string]any{"id": "msg2", "file": map[string]any{"name": name, "size": len(b)}}, id, name, mediaType, string(b))
+}
+
+// fakeFile is what OpenFile serves.
+const fakeFile = "0123456789 shared bytes"
+
+func (f *fakeBackend) OpenFile(_ context.Context, id, sha string) (*File, error) {
+	if err := f.record("OpenFile", id, sha); err != nil {
+		return nil, err
+	}
+	return &File{Name: "résumé <1>.html", ModTime: time.Unix(1e9, 0), Content: nopSeekCloser{strings.NewReader(fakeFile)}}, nil
+}
+
+type nopSeekCloser struct{ io.ReadSeeker }
+
+func (nopSeekCloser) Close() error { return nil }
 
 func (f *fakeBackend) Mute(_ context.Context, id, peerID string) error {
 	return f.record("Mute", id, peerID)

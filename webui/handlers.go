@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -329,4 +331,57 @@ type slogPrinter struct{ log *slog.Logger }
 
 func (p slogPrinter) Println(v ...any) {
 	p.log.Warn("metrics handler error", "detail", fmt.Sprint(v...))
+}
+
+// uploadTimeout bounds the reading of one shared file from the page.
+const uploadTimeout = 10 * time.Minute
+
+// postFile shares the raw request body as a file named by ?name= in the
+// meeting's chat; its Content-Type is the file's type.
+func (s *Server) postFile(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	name := r.URL.Query().Get("name")
+	if strings.TrimSpace(name) == "" {
+		return 0, nil, errBadRequest("name is required: POST the file's bytes to …/files?name=<file name>")
+	}
+	if max := s.cfg.MaxUpload; max > 0 && r.ContentLength > max {
+		return 0, nil, &apiError{http.StatusRequestEntityTooLarge, codeTooLarge,
+			fmt.Sprintf("the file is larger than %d MiB", max>>20)}
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTimeout))
+	msg, err := s.backend.ShareFile(r.Context(), id, name, r.Header.Get("Content-Type"), r.Body)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, msg, nil
+}
+
+// getFile downloads a shared file. It is always an attachment of a generic
+// type, never rendered on this origin, so a shared HTML or SVG file cannot
+// run script with the page's rights.
+func (s *Server) getFile(w http.ResponseWriter, r *http.Request) {
+	id, err := meetingID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f, err := s.backend.OpenFile(r.Context(), id, r.PathValue("sha"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer f.Content.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": f.Name})
+	if disposition == "" {
+		disposition = "attachment"
+	}
+	h.Set("Content-Disposition", disposition)
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Cache-Control", "private, max-age=31536000, immutable") // named by its hash
+	http.ServeContent(w, r, "", f.ModTime, f.Content)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -122,6 +123,8 @@ func TestErrorMapping(t *testing.T) {
 		{"GET", "/api/meetings/m1/media", ""},
 		{"GET", "/api/meetings/m1/audit", ""},
 		{"GET", "/api/meetings/m1/events", ""},
+		{"POST", "/api/meetings/m1/files?name=a.txt", "bytes"},
+		{"GET", "/api/meetings/m1/files/abc", ""},
 	}
 	ts := startServer(t, nil)
 	for _, tt := range tests {
@@ -285,5 +288,56 @@ func TestCalendarRoute(t *testing.T) {
 	}
 	if resp, _ := ts.do(t, "GET", "/api/meetings/m1/calendar.ics", nil); resp.StatusCode != 401 {
 		t.Fatalf("without token = %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestFileRoutes: an upload reaches the backend whole, with its name and
+// type; a download is an attachment that no browser renders on this origin.
+func TestFileRoutes(t *testing.T) {
+	ts := startServer(t, nil)
+	resp, body := ts.do(t, "POST", "/api/meetings/m1/files?name=a%20b.txt", "file bytes", withToken, withHeader("Content-Type", "text/plain"))
+	if resp.StatusCode != 201 || !strings.Contains(string(body), `"name":"a b.txt"`) {
+		t.Fatalf("upload = %d %s", resp.StatusCode, body)
+	}
+	if got := ts.backend.lastArgs("ShareFile"); fmt.Sprint(got) != "[m1 a b.txt text/plain file bytes]" {
+		t.Fatalf("backend got %v", got)
+	}
+	if resp, body := ts.do(t, "POST", "/api/meetings/m1/files", "x", withToken); resp.StatusCode != 400 {
+		t.Fatalf("upload without name = %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := ts.do(t, "POST", "/api/meetings/m1/files?name=a", "x"); resp.StatusCode != 401 {
+		t.Fatalf("upload without token = %d", resp.StatusCode)
+	}
+
+	resp, body = ts.do(t, "GET", "/api/meetings/m1/files/abc", nil, withToken)
+	h := resp.Header
+	if resp.StatusCode != 200 || string(body) != fakeFile || h.Get("Content-Type") != "application/octet-stream" ||
+		h.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(h.Get("Content-Security-Policy"), "sandbox") {
+		t.Fatalf("download = %d %q %v", resp.StatusCode, body, h)
+	}
+	if _, params, err := mime.ParseMediaType(h.Get("Content-Disposition")); err != nil || params["filename"] != "résumé <1>.html" {
+		t.Fatalf("Content-Disposition %q: %v %v", h.Get("Content-Disposition"), params, err)
+	}
+	if got := ts.backend.lastArgs("OpenFile"); fmt.Sprint(got) != "[m1 abc]" {
+		t.Fatalf("backend got %v", got)
+	}
+	resp, body = ts.do(t, "GET", "/api/meetings/m1/files/abc", nil, withToken, withHeader("Range", "bytes=11-"))
+	if resp.StatusCode != 206 || string(body) != fakeFile[11:] {
+		t.Fatalf("range = %d %q", resp.StatusCode, body)
+	}
+	if resp, _ := ts.do(t, "GET", "/api/meetings/m1/files/abc", nil); resp.StatusCode != 401 {
+		t.Fatalf("download without token = %d", resp.StatusCode)
+	}
+	small := startServer(t, func(c *Config) { c.MaxUpload = 4 })
+	if resp, body := small.do(t, "POST", "/api/meetings/m1/files?name=big", "12345", withToken); resp.StatusCode != 413 || small.backend.called("ShareFile") {
+		t.Fatalf("announced too large = %d %s", resp.StatusCode, body)
+	}
+	ts.backend.setErr(fmt.Errorf("%w: the file is larger than 64 MiB", ErrTooLarge))
+	if resp, body := ts.do(t, "POST", "/api/meetings/m1/files?name=big", "x", withToken); resp.StatusCode != 413 {
+		t.Fatalf("too large = %d %s", resp.StatusCode, body)
+	}
+	ts.backend.setErr(fmt.Errorf("%w: no file", ErrNotFound))
+	if resp, body := ts.do(t, "GET", "/api/meetings/m1/files/abc", nil, withToken); resp.StatusCode != 404 || !strings.Contains(string(body), `"code"`) {
+		t.Fatalf("unknown file = %d %s", resp.StatusCode, body)
 	}
 }

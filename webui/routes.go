@@ -39,6 +39,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/meetings/{id}/state", auth(s.api(s.setMediaState)))
 	mux.HandleFunc("GET /api/meetings/{id}/messages", auth(s.api(s.listMessages)))
 	mux.HandleFunc("POST /api/meetings/{id}/messages", auth(s.api(s.postMessage)))
+	mux.HandleFunc("POST /api/meetings/{id}/files", auth(s.api(s.postFile)))
+	mux.HandleFunc("GET /api/meetings/{id}/files/{sha}", auth(s.getFile))
 	mux.HandleFunc("GET /api/meetings/{id}/participants", auth(s.api(s.listParticipants)))
 	mux.HandleFunc("GET /api/meetings/{id}/media", auth(s.api(s.getMedia)))
 	mux.HandleFunc("GET /api/meetings/{id}/audit", auth(s.api(s.getAudit)))

@@ -42,6 +42,9 @@ type Config struct {
 	RateLimit rate.Limit
 	// Burst is the number of requests a client may send at once; zero means the default (200).
 	Burst int
+	// MaxUpload, when set, refuses a shared file that announces more bytes
+	// (413) before reading it; the backend enforces its own limit anyway.
+	MaxUpload int64
 }
 
 // DefaultConfig returns a Config with every optional field set to its default.
