@@ -221,10 +221,15 @@ func chatCommand() *cli.Command {
 						for _, x := range v.([]any) {
 							m := x.(map[string]any)
 							fmt.Printf("%s  %s: %s\n", m["time"], m["name"], m["text"])
+							if f, ok := m["file"].(map[string]any); ok {
+								fmt.Printf("    file %s, %.0f bytes, sha256 %s\n", f["name"], f["size"], f["sha256"])
+							}
 						}
 					})
 				},
 			},
+			shareCommand(),
+			downloadCommand(),
 		},
 	}
 }

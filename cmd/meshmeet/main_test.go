@@ -278,6 +278,31 @@ func TestCLI(t *testing.T) {
 	if out := run("chat", "history", id); !strings.Contains(out, "cli-user: hello from the shell") {
 		t.Fatalf("history printed %q", out)
 	}
+	// A file shared from the shell shows in history and downloads as itself,
+	// without overwriting a file of that name.
+	work := t.TempDir()
+	src := filepath.Join(work, "notes.txt")
+	if err := os.WriteFile(src, []byte("agenda: ship it"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sha := regexp.MustCompile(`sha256 ([0-9a-f]{64})`).FindStringSubmatch(run("chat", "share", id, src))
+	if sha == nil {
+		t.Fatal("share printed no hash")
+	}
+	if out := run("chat", "history", id); !strings.Contains(out, "file notes.txt, 15 bytes, sha256 "+sha[1]) {
+		t.Fatalf("history printed %q", out)
+	}
+	get := exec.Command(binary, "chat", "download", id, sha[1])
+	get.Dir, get.Env = t.TempDir(), append(os.Environ(), "MESHMEET_DATA_DIR="+dir, "MESHMEET_API="+p.ui)
+	if out, err := get.CombinedOutput(); err != nil {
+		t.Fatalf("download: %v %s", err, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(get.Dir, "notes.txt")); err != nil || string(b) != "agenda: ship it" {
+		t.Fatalf("downloaded %q %v", b, err)
+	}
+	if out, err := exec.Command(binary, "chat", "download", "--data-dir", dir, "--api", p.ui, "--out", src, id, sha[1]).CombinedOutput(); err == nil || !strings.Contains(string(out), "exists") {
+		t.Fatalf("download over an existing file: %v %s", err, out)
+	}
 	// Recording: refused where the meeting does not allow it; started and stopped where it does.
 	if out, err := exec.Command(binary, "meeting", "record", "--data-dir", dir, "--api", p.ui, id, "on").CombinedOutput(); err == nil || !strings.Contains(string(out), "not allowed") {
 		t.Fatalf("record in a meeting without recording: %v %s", err, out)
