@@ -21,6 +21,10 @@ async function request(method, path, body) {
   } catch (e) {
     throw new ApiError(0, 'network', 'Cannot reach the node. Is it still running?');
   }
+  return answer(res);
+}
+
+async function answer(res) {
   if (res.status === 204) return null;
   let data = null;
   try { data = await res.json(); } catch { /* not JSON */ }
@@ -37,6 +41,24 @@ async function request(method, path, body) {
 }
 
 const m = (id) => `/api/meetings/${encodeURIComponent(id)}`;
+
+// fileURL downloads a file shared in the meeting (the browser sends its cookie).
+export const fileURL = (id, sha) => `${m(id)}/files/${encodeURIComponent(sha)}`;
+
+// shareFile uploads a File from an <input type=file> into the meeting's chat.
+async function shareFile(id, file) {
+  const q = new URLSearchParams({ name: file.name });
+  let res;
+  try {
+    res = await fetch(`${m(id)}/files?${q}`, {
+      method: 'POST', credentials: 'same-origin', body: file,
+      headers: { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream' },
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'Cannot reach the node. Is it still running?');
+  }
+  return answer(res);
+}
 
 // calendarURL is the meeting's .ics file (a link the browser downloads with its cookie).
 export const calendarURL = (id) => `${m(id)}/calendar.ics`;
@@ -55,6 +77,7 @@ export const api = {
     return request('GET', `${m(id)}/messages?${q}`);
   },
   postMessage: (id, text) => request('POST', `${m(id)}/messages`, { text }),
+  shareFile,
   participants: (id) => request('GET', `${m(id)}/participants`),
   setState: (id, state) => request('POST', `${m(id)}/state`, state),
   setRole: (id, peerId, role) => request('POST', `${m(id)}/role`, { peerId, role }),

@@ -1,6 +1,15 @@
 // Chat panel: history, live messages, send box.
-import { api } from './api.js';
+import { api, fileURL } from './api.js';
 import { h, replace, fmtTime, shortId, toast } from './dom.js';
+
+// Keep in step with mesh.MaxFile.
+const maxFile = 64 << 20;
+
+function fmtSize(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1 << 20) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / (1 << 20)).toFixed(1)} MB`;
+}
 import { list, messageKey, messageSender, messageTime, compareMessages } from './model.js';
 
 export function createChat(meetingId, names) {
@@ -8,7 +17,10 @@ export function createChat(meetingId, names) {
   const listEl = h('ol', { class: 'chat-list', 'aria-live': 'polite' });
   const input = h('input', { name: 'text', autocomplete: 'off', maxlength: '4000', placeholder: 'Message everyone', required: true });
   const send = h('button', { type: 'submit' }, 'Send');
-  const form = h('form', { class: 'chat-send', onsubmit: onSend }, input, send);
+  const picker = h('input', { type: 'file', class: 'chat-file-input', multiple: true, onchange: onPick });
+  const attach = h('button', { type: 'button', class: 'secondary chat-attach', title: 'Share a file (up to 64 MB)',
+    'aria-label': 'Share a file', onclick: () => picker.click() }, '📎');
+  const form = h('form', { class: 'chat-send', onsubmit: onSend }, attach, input, send, picker);
   const el = h('section', { class: 'card chat' }, h('h2', {}, 'Chat'), listEl, form);
   let lastKey = '';
 
@@ -25,6 +37,26 @@ export function createChat(meetingId, names) {
     } finally {
       send.disabled = false;
       input.focus();
+    }
+  }
+
+  async function onPick() {
+    const files = [...picker.files];
+    picker.value = '';
+    for (const file of files) {
+      if (file.size > maxFile) {
+        toast(`${file.name} is larger than 64 MB`, true);
+        continue;
+      }
+      attach.disabled = true;
+      toast(`Sharing ${file.name}…`);
+      try {
+        add(await api.shareFile(meetingId, file));
+      } catch (err) {
+        toast(`${file.name}: ${err.message}`, true);
+      } finally {
+        attach.disabled = false;
+      }
     }
   }
 
@@ -50,7 +82,9 @@ export function createChat(meetingId, names) {
         h('div', { class: 'chat-meta' },
           h('strong', {}, names(from) || shortId(from) || 'someone'),
           h('time', { class: 'muted small' }, fmtTime(messageTime(msg)))),
-        h('div', { class: 'chat-text' }, msg.text ?? ''));
+        msg.text ? h('div', { class: 'chat-text' }, msg.text) : null,
+        msg.file ? h('a', { class: 'chat-file', href: fileURL(meetingId, msg.file.sha256), download: msg.file.name },
+          `📄 ${msg.file.name}`, h('span', { class: 'muted small' }, ` ${fmtSize(msg.file.size)}`)) : null);
     }));
     if (atBottom) listEl.scrollTop = listEl.scrollHeight;
   }
@@ -77,6 +111,7 @@ export function createChat(meetingId, names) {
     disable(reason) {
       input.disabled = true;
       send.disabled = true;
+      attach.disabled = true;
       input.placeholder = reason;
     },
   };

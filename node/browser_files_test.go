@@ -1,0 +1,61 @@
+package node
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserShareFile: a person picks a file in the chat panel; the other
+// page shows it as a download link, and the link, followed from that page,
+// brings the same bytes through the other person's own node.
+func TestBrowserShareFile(t *testing.T) {
+	needChromium(t)
+	host := startNode(t, "host", "")
+	guest := startNode(t, "guest", "", withPeers(host))
+	m := host.create(t, map[string]any{"title": "Files"})
+	content := "minutes of the meeting\n"
+	src := filepath.Join(t.TempDir(), "minutes <draft>.txt")
+	if err := os.WriteFile(src, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
+	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
+	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
+	for _, b := range []*browser{hb, gb} {
+		eventually(t, 20*time.Second, b.name+" in the meeting with a chat panel", func() error {
+			ok, err := eval[bool](b, `!!document.querySelector('.chat-file-input') && !document.querySelector('.chat-attach').disabled`)
+			if err != nil || !ok {
+				return fmt.Errorf("no file picker yet (%v)", err)
+			}
+			return nil
+		})
+	}
+	eventually(t, 20*time.Second, "both joined", func() error {
+		v, err := host.Mesh().Meeting(m.Meeting.ID)
+		if err != nil || len(v.Participants) != 2 {
+			return fmt.Errorf("participants %+v %v", v.Participants, err)
+		}
+		return nil
+	})
+	hb.do(chromedp.SetUploadFiles(chromedp.CSS(`.chat-file-input`), []string{src}))
+	for _, b := range []*browser{hb, gb} {
+		eventually(t, 20*time.Second, b.name+" shows the file and downloads it", func() error {
+			got, err := eval[string](b, `(async () => {
+				const a = document.querySelector('a.chat-file');
+				if (!a) return 'no link yet';
+				if (a.getAttribute('download') !== 'minutes <draft>.txt') return 'download name ' + a.getAttribute('download');
+				const res = await fetch(a.href);
+				return res.ok ? await res.text() : 'HTTP ' + res.status;
+			})()`)
+			if err != nil || got != content {
+				return fmt.Errorf("%q (%v)", got, err)
+			}
+			return nil
+		})
+	}
+}
