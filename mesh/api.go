@@ -106,7 +106,7 @@ func (m *Mesh) JoinedIDs() []string {
 	for _, mt := range m.snapshot() {
 		mt.mu.Lock()
 		me := mt.st.members[m.self]
-		if me != nil && me.present() && mt.st.status != StatusEnded {
+		if me != nil && me.present() && !mt.st.ended(time.Now()) {
 			out = append(out, mt.id)
 		}
 		mt.mu.Unlock()

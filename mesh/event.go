@@ -25,6 +25,7 @@ const (
 	TypeRemove  = "remove"
 	TypeMute    = "mute"
 	TypeRecord  = "record"
+	TypeExtend  = "extend"
 )
 
 const (
@@ -178,6 +179,11 @@ func checkEventShape(ev *Event) error {
 	case TypeRecord:
 		var b recordBody
 		err = decodeStrict(ev.Body, &b)
+	case TypeExtend:
+		var b extendBody
+		if err = decodeStrict(ev.Body, &b); err == nil {
+			err = b.validate()
+		}
 	default:
 		err = fmt.Errorf("%w: unknown event type %q", ErrInvalid, ev.Type)
 	}

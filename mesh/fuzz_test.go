@@ -25,6 +25,7 @@ func FuzzDecodeEvent(f *testing.F) {
 		{Type: TypeChat, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 1 << 20, Body: chatBodyOf("hi")},
 		{Type: TypeJoin, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 2 << 20, Body: []byte(`{"name":"x"}`)},
 		{Type: TypeEnd, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 3 << 20},
+		{Type: TypeExtend, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 3 << 20, Body: []byte(`{"minutes":15}`)},
 		{Type: TypeChat, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 4 << 20,
 			Body: []byte(`{"text":"","file":{"name":"a.txt","size":3,"type":"text/plain","sha256":"` + strings.Repeat("0a", 32) + `"}}`)},
 	} {

@@ -41,11 +41,15 @@ func testConfig(t testing.TB, name string, peers ...*Mesh) Config {
 	return cfg
 }
 
-func startMesh(t testing.TB, cfg Config) *Mesh {
+// startMesh runs a mesh; opts adjust it before it starts.
+func startMesh(t testing.TB, cfg Config, opts ...func(*Mesh)) *Mesh {
 	t.Helper()
 	m, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, o := range opts {
+		o(m)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.Run(context.Background()) }()

@@ -36,6 +36,7 @@ type meeting struct {
 	selfMedia MediaState // this node's own media state here
 	listeners map[chan Notice]struct{}
 	announced map[peer.ID]bool // presence-based online view, for left/joined notices
+	timedOut  bool             // its time limit passed and the pages were told
 }
 
 func newMeeting(id string, k keys) *meeting {

@@ -90,6 +90,7 @@ func (m *Mesh) presenceLoop(ctx context.Context) {
 				m.expire(mt, now)
 			}
 			m.expireKnocks(now)
+			m.expireMeetings(now)
 		}
 	}
 }
@@ -123,7 +124,7 @@ func (m *Mesh) expire(mt *meeting, now time.Time) {
 func (m *Mesh) sendHeartbeat(ctx context.Context, mt *meeting) {
 	mt.mu.Lock()
 	mb := mt.st.members[m.self]
-	inMeeting := mb != nil && mb.present()
+	inMeeting := mb != nil && mb.present() && !mt.st.ended(time.Now())
 	hb := heartbeat{V: wireVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: mt.selfMedia, RelayCapacity: 1}
 	mt.mu.Unlock()
 	if !inMeeting {

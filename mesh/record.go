@@ -50,6 +50,9 @@ type Settings struct {
 	RequireApproval bool `json:"requireApproval"`
 	EnableRecording bool `json:"enableRecording"`
 	EnableChat      bool `json:"enableChat"`
+	// AutoEnd ends the meeting when its duration (counted from the first
+	// join, plus any extensions) is up.
+	AutoEnd bool `json:"autoEnd,omitempty"`
 }
 
 // MeetingInput is the body of a create request; absent fields take defaults.
@@ -67,6 +70,7 @@ type SettingsInput struct {
 	RequireApproval *bool `json:"requireApproval"`
 	EnableRecording *bool `json:"enableRecording"`
 	EnableChat      *bool `json:"enableChat"`
+	AutoEnd         *bool `json:"autoEnd"`
 }
 
 // DecodeMeetingInput strictly decodes and validates a create request body.
@@ -90,6 +94,7 @@ func DecodeMeetingInput(body []byte) (Record, error) {
 		set(&r.Settings.RequireApproval, s.RequireApproval)
 		set(&r.Settings.EnableRecording, s.EnableRecording)
 		set(&r.Settings.EnableChat, s.EnableChat)
+		set(&r.Settings.AutoEnd, s.AutoEnd)
 	}
 	if r.ScheduledTime != nil {
 		t := r.ScheduledTime.UTC()

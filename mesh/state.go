@@ -41,6 +41,8 @@ type state struct {
 	denied   map[peer.ID]bool // turned away in the lobby, until admitted after all
 	removed  map[peer.ID]bool // removed from the meeting, until admitted again
 	recorder peer.ID          // whose node records now; "" when nobody does
+	started  time.Time        // first join: the duration counts from here
+	extra    int              // minutes added by extensions
 	valid    map[string]bool
 }
 
@@ -74,6 +76,9 @@ func (s *state) check(ev *Event) error {
 	}
 	if s.status == StatusEnded {
 		return fmt.Errorf("%w: the meeting has ended", ErrConflict)
+	}
+	if s.over(hlcTime(ev.HLC)) {
+		return fmt.Errorf("%w: the meeting's time is up", ErrConflict)
 	}
 	m := s.members[ev.Author]
 	inMeeting := m != nil && m.present()
@@ -147,6 +152,15 @@ func (s *state) check(ev *Event) error {
 		if b.On == (s.recorder != "") {
 			return fmt.Errorf("%w: recording is already %s", ErrConflict, map[bool]string{true: "on", false: "off"}[b.On])
 		}
+	case TypeExtend:
+		if !inMeeting || (m.Role != RoleHost && m.Role != RoleModerator) {
+			return fmt.Errorf("%w: only the host or a moderator can extend the meeting", ErrForbidden)
+		}
+		var b extendBody
+		_ = json.Unmarshal(ev.Body, &b)
+		if err := s.canExtend(b.Minutes); err != nil {
+			return err
+		}
 	case TypeRole:
 		if ev.Author != s.host {
 			return fmt.Errorf("%w: only the host can change roles", ErrForbidden)
@@ -187,6 +201,9 @@ func (s *state) apply(ev *Event) bool {
 		}
 		m.JoinedAt, m.LeftAt, m.Name = at, nil, b.Name
 		s.status = StatusActive
+		if s.started.IsZero() {
+			s.started = at
+		}
 	case TypeLeave:
 		s.members[ev.Author].LeftAt = &at
 		if s.recorder == ev.Author {
@@ -199,6 +216,10 @@ func (s *state) apply(ev *Event) bool {
 		if b.On {
 			s.recorder = ev.Author
 		}
+	case TypeExtend:
+		var b extendBody
+		_ = json.Unmarshal(ev.Body, &b)
+		s.extra += b.Minutes
 	case TypeRole:
 		var b roleBody
 		_ = json.Unmarshal(ev.Body, &b)

@@ -51,6 +51,7 @@ type MeetingView struct {
 	Host          string            `json:"host"`
 	CreatedAt     time.Time         `json:"createdAt"`
 	EndedAt       *time.Time        `json:"endedAt,omitempty"`
+	EndsAt        *time.Time        `json:"endsAt,omitempty"` // when a time-limited meeting ends by itself
 	Joined        bool              `json:"joined"`
 	Recording     bool              `json:"recording"`          // somebody's node records the meeting now
 	Recorder      string            `json:"recorder,omitempty"` // whose
@@ -83,13 +84,14 @@ type MessageView struct {
 
 // AuditEntry is one control event of a meeting.
 type AuditEntry struct {
-	ID     string    `json:"id"`
-	Type   string    `json:"type"`
-	Actor  string    `json:"actor"`
-	Target string    `json:"target,omitempty"`
-	Role   string    `json:"role,omitempty"`
-	Time   time.Time `json:"time"`
-	HLC    uint64    `json:"hlc"`
+	ID      string    `json:"id"`
+	Type    string    `json:"type"`
+	Actor   string    `json:"actor"`
+	Target  string    `json:"target,omitempty"`
+	Role    string    `json:"role,omitempty"`
+	Minutes int       `json:"minutes,omitempty"` // of an extension
+	Time    time.Time `json:"time"`
+	HLC     uint64    `json:"hlc"`
 }
 
 // Fingerprint is the short form of a peer ID shown beside a claimed name.
@@ -107,10 +109,16 @@ func (m *meeting) viewLocked(self peer.ID) MeetingView {
 	if r := st.record; r != nil {
 		v.Title, v.Description, v.ScheduledTime, v.Duration, v.Settings = r.Title, r.Description, r.ScheduledTime, r.Duration, r.Settings
 	}
-	if me := st.members[self]; me != nil && me.present() {
+	if d := st.deadline(); !d.IsZero() && st.status != StatusEnded {
+		v.EndsAt = &d
+		if st.over(time.Now()) {
+			v.Status, v.EndedAt = StatusEnded, &d
+		}
+	}
+	if me := st.members[self]; me != nil && me.present() && v.Status != StatusEnded {
 		v.Joined = true
 	}
-	if st.recorder != "" {
+	if st.recorder != "" && v.Status != StatusEnded {
 		v.Recording, v.Recorder = true, st.recorder.String()
 	}
 	for _, id := range st.order {
@@ -138,6 +146,9 @@ func (m *meeting) participantLocked(id, self peer.ID) ParticipantView {
 // liveLocked lists participants who are in the meeting and heard from now.
 func (m *meeting) liveLocked(self peer.ID) []ParticipantView {
 	out := []ParticipantView{}
+	if m.st.over(time.Now()) {
+		return out
+	}
 	for _, id := range m.st.order {
 		p := m.participantLocked(id, self)
 		if p.LeftAt == nil && p.Online {
@@ -186,6 +197,10 @@ func auditEntry(ev *Event) AuditEntry {
 		var b recordBody
 		_ = json.Unmarshal(ev.Body, &b)
 		a.Type = map[bool]string{true: "recording-started", false: "recording-stopped"}[b.On]
+	case TypeExtend:
+		var b extendBody
+		_ = json.Unmarshal(ev.Body, &b)
+		a.Minutes = b.Minutes
 	}
 	return a
 }
@@ -215,7 +230,7 @@ func (m *meeting) noticeLocked(ev *Event, self peer.ID) (Notice, bool) {
 		return Notice{NoticeMute, m.participantLocked(ev.Author, self)}, true
 	case TypeEnd:
 		return Notice{NoticeEnded, m.viewLocked(self)}, true
-	case TypeGenesis, TypeRole, TypeAdmit, TypeDeny, TypeRecord:
+	case TypeGenesis, TypeRole, TypeAdmit, TypeDeny, TypeRecord, TypeExtend:
 		return Notice{NoticeUpdated, m.viewLocked(self)}, true
 	}
 	return Notice{}, false
