@@ -117,11 +117,7 @@ func (b *backend) Meeting(_ context.Context, id string) (any, error) {
 	if b.n.mesh.Denied(id) {
 		return waitingJSON{ID: id, Status: "denied"}, nil
 	}
-	v, err := b.n.mesh.Meeting(id)
-	if err != nil {
-		return nil, apiErr(err)
-	}
-	return b.withLink(v), nil
+	return b.meetingResult(b.n.mesh.Meeting(id))
 }
 
 func (b *backend) Join(ctx context.Context, joinURL string) (any, error) {
@@ -153,7 +149,15 @@ func (b *backend) End(ctx context.Context, id string) error {
 }
 
 func (b *backend) SetRole(ctx context.Context, id, peerID, role string) (any, error) {
-	v, err := b.n.mesh.SetRole(ctx, id, peerID, role)
+	return b.meetingResult(b.n.mesh.SetRole(ctx, id, peerID, role))
+}
+
+func (b *backend) Extend(ctx context.Context, id string, minutes int) (any, error) {
+	return b.meetingResult(b.n.mesh.Extend(ctx, id, minutes))
+}
+
+// meetingResult answers with the meeting and its link, or the mapped error.
+func (b *backend) meetingResult(v mesh.MeetingView, err error) (any, error) {
 	if err != nil {
 		return nil, apiErr(err)
 	}

@@ -42,6 +42,8 @@ type Backend interface {
 	SetRole(ctx context.Context, id, peerID, role string) (any, error)
 	// SetRecording starts or stops this node's recording of the meeting (host or moderator).
 	SetRecording(ctx context.Context, id string, on bool) (any, error)
+	// Extend adds minutes to a meeting that ends by itself (host or moderator).
+	Extend(ctx context.Context, id string, minutes int) (any, error)
 	// Recordings lists the meeting's recordings on this node.
 	Recordings(ctx context.Context, id string) (any, error)
 	// Admit lets a joiner waiting in the lobby in (host or moderator).

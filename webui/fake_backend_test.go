@@ -146,6 +146,10 @@ func (f *fakeBackend) Lobby(_ context.Context, id string) (any, error) {
 	return f.result("Lobby", []any{}, id)
 }
 
+func (f *fakeBackend) Extend(_ context.Context, id string, minutes int) (any, error) {
+	return f.result("Extend", map[string]any{"id": id}, id, minutes)
+}
+
 func (f *fakeBackend) SetRecording(_ context.Context, id string, on bool) (any, error) {
 	return f.result("SetRecording", map[string]any{"recording": on}, id, on)
 }

@@ -223,6 +223,26 @@ func (s *Server) setRecording(w http.ResponseWriter, r *http.Request) (int, any,
 	return ok200(s.backend.SetRecording(r.Context(), id, *req.On))
 }
 
+type extendRequest struct {
+	Minutes *int `json:"minutes"`
+}
+
+// extend adds minutes to a meeting that ends by itself (host or moderator).
+func (s *Server) extend(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := meetingID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var req extendRequest
+	if err := decodeBody(w, r, &req, false); err != nil {
+		return 0, nil, err
+	}
+	if req.Minutes == nil || *req.Minutes < 1 {
+		return 0, nil, errBadRequest("minutes (a positive number) is required")
+	}
+	return ok200(s.backend.Extend(r.Context(), id, *req.Minutes))
+}
+
 func (s *Server) getRecordings(_ http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := meetingID(r)
 	if err != nil {

@@ -34,6 +34,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/meetings/{id}/remove", auth(s.api(s.remove)))
 	mux.HandleFunc("POST /api/meetings/{id}/mute", auth(s.api(s.mute)))
 	mux.HandleFunc("POST /api/meetings/{id}/recording", auth(s.api(s.setRecording)))
+	mux.HandleFunc("POST /api/meetings/{id}/extend", auth(s.api(s.extend)))
 	mux.HandleFunc("GET /api/meetings/{id}/recordings", auth(s.api(s.getRecordings)))
 	mux.HandleFunc("GET /api/meetings/{id}/lobby", auth(s.api(s.getLobby)))
 	mux.HandleFunc("POST /api/meetings/{id}/state", auth(s.api(s.setMediaState)))

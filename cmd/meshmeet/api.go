@@ -72,6 +72,7 @@ func meetingCommand() *cli.Command {
 					&cli.BoolFlag{Name: "require-approval"},
 					&cli.BoolFlag{Name: "enable-recording"},
 					&cli.BoolFlag{Name: "disable-chat"},
+					&cli.BoolFlag{Name: "auto-end", Usage: "end the meeting when its duration is up (counted from the first join; host or moderator can extend)"},
 				),
 				Action: func(c *cli.Context) error {
 					body := map[string]any{
@@ -79,6 +80,7 @@ func meetingCommand() *cli.Command {
 						"settings": map[string]any{
 							"maxParticipants": c.Int("max-participants"), "requireApproval": c.Bool("require-approval"),
 							"enableRecording": c.Bool("enable-recording"), "enableChat": !c.Bool("disable-chat"),
+							"autoEnd": c.Bool("auto-end"),
 						},
 					}
 					if t := c.Timestamp("at"); t != nil {
@@ -156,6 +158,20 @@ func meetingCommand() *cli.Command {
 					on := c.Args().Get(1) == "on"
 					return call(c, http.MethodPost, "/api/meetings/"+url.PathEscape(c.Args().Get(0))+"/recording",
 						map[string]bool{"on": on}, func(any) { fmt.Println("recording", c.Args().Get(1)) })
+				},
+			},
+			{
+				Name: "extend", Usage: "add minutes to a meeting that ends by itself (host or moderator)",
+				ArgsUsage: "<meeting-id> <minutes>", Flags: apiFlags(),
+				Action: func(c *cli.Context) error {
+					minutes, err := strconv.Atoi(c.Args().Get(1))
+					if c.NArg() != 2 || err != nil {
+						return cli.Exit("usage: meshmeet meeting extend <meeting-id> <minutes>", 2)
+					}
+					return call(c, http.MethodPost, "/api/meetings/"+url.PathEscape(c.Args().Get(0))+"/extend",
+						map[string]int{"minutes": minutes}, func(v any) {
+							fmt.Println("ends at", v.(map[string]any)["endsAt"])
+						})
 				},
 			},
 			{

@@ -320,6 +320,19 @@ func TestCLI(t *testing.T) {
 	if out := run("meeting", "recordings", recID); !strings.Contains(out, filepath.Join("recordings", recID)) {
 		t.Fatalf("recordings printed %q", out)
 	}
+	// A meeting that ends by itself, extended from the shell.
+	short := run("meeting", "create", "--title", "Timed", "--duration", "5", "--auto-end")
+	shortID := regexp.MustCompile(`/m/([0-9a-f]{32})#`).FindStringSubmatch(short)[1]
+	if out, err := exec.Command(binary, "meeting", "extend", "--data-dir", dir, "--api", p.ui, shortID, "10").CombinedOutput(); err == nil || !strings.Contains(string(out), "join the meeting") && !strings.Contains(string(out), "host or a moderator") {
+		t.Fatalf("extend before joining: %v %s", err, out)
+	}
+	run("meeting", "join", regexp.MustCompile(`join link: (\S+)`).FindStringSubmatch(short)[1])
+	before := time.Now()
+	out = run("meeting", "extend", shortID, "10")
+	ends, err := time.Parse(time.RFC3339, strings.TrimSpace(strings.TrimPrefix(out, "ends at")))
+	if err != nil || ends.Sub(before) < 14*time.Minute || ends.Sub(before) > 16*time.Minute {
+		t.Fatalf("extend printed %q (%v)", out, err)
+	}
 	run("meeting", "end", id)
 	cmd := exec.Command(binary, "chat", "send", "--data-dir", dir, "--api", p.ui, id, "after the end")
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "ended") {
