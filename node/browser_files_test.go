@@ -58,4 +58,8 @@ func TestBrowserShareFile(t *testing.T) {
 			return nil
 		})
 	}
+	if dir := os.Getenv("MESHMEET_SCREENSHOTS"); dir != "" {
+		_, _ = eval[bool](gb, `(document.querySelector('.chat-send').scrollIntoView(), true)`)
+		gb.screenshot(filepath.Join(dir, "shared-file.png"))
+	}
 }

@@ -1,6 +1,7 @@
 // Chat panel: history, live messages, send box.
 import { api, fileURL } from './api.js';
 import { h, replace, fmtTime, shortId, toast } from './dom.js';
+import { icon } from './icons.js';
 
 // Keep in step with mesh.MaxFile.
 const maxFile = 64 << 20;
@@ -19,7 +20,7 @@ export function createChat(meetingId, names) {
   const send = h('button', { type: 'submit' }, 'Send');
   const picker = h('input', { type: 'file', class: 'chat-file-input', multiple: true, onchange: onPick });
   const attach = h('button', { type: 'button', class: 'secondary chat-attach', title: 'Share a file (up to 64 MB)',
-    'aria-label': 'Share a file', onclick: () => picker.click() }, '📎');
+    'aria-label': 'Share a file', onclick: () => picker.click() }, icon('attach'));
   const form = h('form', { class: 'chat-send', onsubmit: onSend }, attach, input, send, picker);
   const el = h('section', { class: 'card chat' }, h('h2', {}, 'Chat'), listEl, form);
   let lastKey = '';
@@ -84,7 +85,7 @@ export function createChat(meetingId, names) {
           h('time', { class: 'muted small' }, fmtTime(messageTime(msg)))),
         msg.text ? h('div', { class: 'chat-text' }, msg.text) : null,
         msg.file ? h('a', { class: 'chat-file', href: fileURL(meetingId, msg.file.sha256), download: msg.file.name },
-          `📄 ${msg.file.name}`, h('span', { class: 'muted small' }, ` ${fmtSize(msg.file.size)}`)) : null);
+          icon('file'), ` ${msg.file.name}`, h('span', { class: 'muted small' }, ` ${fmtSize(msg.file.size)}`)) : null);
     }));
     if (atBottom) listEl.scrollTop = listEl.scrollHeight;
   }

@@ -83,6 +83,7 @@ function createForm() {
     requireApproval: h('input', { name: 'requireApproval', type: 'checkbox' }),
     enableRecording: h('input', { name: 'enableRecording', type: 'checkbox' }),
     enableChat: h('input', { name: 'enableChat', type: 'checkbox', checked: true }),
+    autoEnd: h('input', { name: 'autoEnd', type: 'checkbox' }),
   };
   const submit = h('button', { type: 'submit' }, 'Create meeting');
   async function onsubmit(e) {
@@ -96,6 +97,7 @@ function createForm() {
         requireApproval: f.requireApproval.checked,
         enableRecording: f.enableRecording.checked,
         enableChat: f.enableChat.checked,
+        autoEnd: f.autoEnd.checked,
       },
     };
     if (f.scheduledTime.value) body.scheduledTime = new Date(f.scheduledTime.value).toISOString();
@@ -129,6 +131,7 @@ function createForm() {
         h('label', {}, 'Max participants', f.maxParticipants),
         check(f.requireApproval, 'Require approval (lobby)'),
         check(f.enableRecording, 'Allow recording'),
-        check(f.enableChat, 'Chat')),
+        check(f.enableChat, 'Chat'),
+        check(f.autoEnd, 'End when the time is up (counted from the first join)')),
       submit));
 }

@@ -33,6 +33,7 @@ export class MeetingPage {
     this.header = h('section', { class: 'card meeting-head' });
     this.conn = h('span', { class: 'conn muted small', id: 'conn' }, 'connecting…');
     this.mediaConn = h('span', { class: 'conn muted small', id: 'media-conn' }, '');
+    this.timeLeft = h('span', { class: 'badge time-left', id: 'time-left', hidden: true });
     this.refreshTimer = null;
     this.renderTimer = null;
     this.media = new MediaSession(id, {
@@ -67,6 +68,8 @@ export class MeetingPage {
     }
     window.addEventListener('pagehide', () => this.shutdown(), { once: true });
     this.installHook();
+    this.tick();
+    this.clock = setInterval(() => this.tick(), 1000);
   }
 
   // installHook exposes a small API for automated tests.
@@ -89,6 +92,7 @@ export class MeetingPage {
   }
 
   shutdown() {
+    clearInterval(this.clock);
     this.pub.stop();
     this.media.close();
     this.events?.close();
@@ -117,9 +121,14 @@ export class MeetingPage {
             h('span', { class: `badge ${mt.status || ''}` }, mt.status || 'unknown'), ' ',
             mt.recording ? h('span', { class: 'badge rec', id: 'recording-badge', title: 'This meeting is being recorded' }, '● Recording') : null,
             mt.recording ? ' ' : null,
+            this.timeLeft, ' ',
             [fmtTime(mt.scheduledTime), mt.duration ? `${mt.duration} min` : ''].filter(Boolean).join(' · '), ' ',
             this.conn, ' ', this.mediaConn)),
         h('div', { class: 'row wrap' },
+          this.canExtend() ? h('button', {
+            type: 'button', class: 'secondary', id: 'btn-extend', title: 'Give the meeting 15 more minutes',
+            onclick: () => this.extend(15),
+          }, '+15 min') : null,
           this.canRecord() ? h('button', {
             type: 'button', class: 'secondary', id: 'btn-record',
             onclick: () => this.setRecording(!mt.recording),
@@ -232,11 +241,48 @@ export class MeetingPage {
     }
   }
 
+  // canModerate: this node is the host or a moderator of a live meeting.
+  canModerate() {
+    const role = this.participants.find((p) => peerId(p) === this.me)?.role;
+    return this.meeting?.status !== 'ended' && (role === 'host' || role === 'moderator');
+  }
+
   // canRecord: the host and moderators of a meeting that allows recording.
   canRecord() {
-    const mt = this.meeting || {};
-    const role = this.participants.find((p) => peerId(p) === this.me)?.role;
-    return mt.settings?.enableRecording && mt.status !== 'ended' && (role === 'host' || role === 'moderator');
+    return !!this.meeting?.settings?.enableRecording && this.canModerate();
+  }
+
+  // canExtend: the host and moderators of a meeting that ends by itself.
+  canExtend() {
+    return !!this.meeting?.endsAt && this.canModerate();
+  }
+
+  async extend(minutes) {
+    try {
+      this.meeting = meetingOf(await api.extend(this.id, minutes));
+      this.renderHeader();
+      this.tick();
+      toast(`The meeting goes on ${minutes} minutes longer.`);
+    } catch (e) {
+      toast(e.message, true);
+    }
+  }
+
+  // tick shows the time left in a meeting that ends by itself; the node's
+  // meeting-ended notice ends the page when it is up.
+  tick() {
+    const ends = Date.parse(this.meeting?.endsAt ?? '');
+    const el = this.timeLeft;
+    if (Number.isNaN(ends) || this.meeting?.status === 'ended') {
+      el.hidden = true;
+      return;
+    }
+    const left = Math.max(0, Math.round((ends - Date.now()) / 1000));
+    const mm = Math.floor(left / 60), ss = String(left % 60).padStart(2, '0');
+    el.hidden = false;
+    el.textContent = left > 0 ? `Ends in ${mm}:${ss}` : 'Time is up';
+    el.classList.toggle('soon', left < 300);
+    el.title = `Ends at ${new Date(ends).toLocaleTimeString()}`;
   }
 
   async setRecording(on) {
@@ -330,6 +376,7 @@ export class MeetingPage {
 
   onEnded() {
     if (this.meeting) this.meeting.status = 'ended';
+    this.tick();
     this.pub.stop();
     this.media.close();
     this.remote = {};

@@ -1,0 +1,48 @@
+package node
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserTimeLimit: in a meeting that ends by itself, every page counts
+// down the time left; the host's "+15 min" moves the end on every page, and
+// a plain participant has no such button.
+func TestBrowserTimeLimit(t *testing.T) {
+	needChromium(t)
+	host := startNode(t, "host", "")
+	guest := startNode(t, "guest", "", withPeers(host))
+	m := host.create(t, map[string]any{"title": "Timed", "duration": 2, "settings": map[string]any{"autoEnd": true}})
+	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
+	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
+	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
+	left := func(b *browser, re string) func() error {
+		return func() error {
+			s, err := eval[string](b, `(() => { const el = document.querySelector('#time-left'); return el && !el.hidden ? el.textContent : ''; })()`)
+			if err != nil || !regexp.MustCompile(re).MatchString(s) {
+				return fmt.Errorf("%s shows %q (%v), want %s", b.name, s, err, re)
+			}
+			return nil
+		}
+	}
+	for _, b := range []*browser{hb, gb} {
+		eventually(t, 20*time.Second, b.name+" counts down", left(b, `^Ends in (1:[0-5]\d|2:00)$`))
+	}
+	eventually(t, 10*time.Second, "the host can extend", hb.click(`#btn-extend`))
+	for _, b := range []*browser{hb, gb} {
+		eventually(t, 10*time.Second, b.name+" shows the extension", left(b, `^Ends in 1[67]:[0-5]\d$`))
+	}
+	// The guest's page knows the roles by now (it lists the host as such).
+	if ok, err := eval[bool](gb, `!!document.querySelector('.people-card .role-host') && !document.querySelector('#btn-extend')`); err != nil || !ok {
+		t.Fatalf("the guest's page offers to extend, or shows no host (%v)", err)
+	}
+	if os.Getenv("MESHMEET_SCREENSHOTS") != "" {
+		hb.screenshot(filepath.Join(os.Getenv("MESHMEET_SCREENSHOTS"), "time-limit.png"))
+	}
+}
