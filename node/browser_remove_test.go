@@ -77,6 +77,19 @@ func TestBrowserRemove(t *testing.T) {
 		}
 		return nil
 	})
+	eventually(t, 10*time.Second, "the host's page lists the recorded files and downloads one", func() error {
+		n, err := eval[int](hb, `(async () => {
+			const links = [...document.querySelectorAll('#recordings-list a.recording-file')];
+			if (links.length < 4) return -links.length;
+			const res = await fetch(links.find((a) => a.href.endsWith('-camera.ivf')).href);
+			const b = await res.arrayBuffer();
+			return new TextDecoder().decode(b.slice(0, 4)) === 'DKIF' ? b.byteLength : -100;
+		})()`)
+		if err != nil || n < 20000 {
+			return fmt.Errorf("recordings panel: %d (%v)", n, err)
+		}
+		return nil
+	})
 	eventually(t, 10*time.Second, "host mutes the guest",
 		hb.click(fmt.Sprintf(`.people-card li[data-peer=%q] button.mute`, guestID)))
 	eventually(t, 10*time.Second, "the guest's microphone goes off, as the host sees", func() error {

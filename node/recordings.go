@@ -6,7 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
+
+	"meshmeet/webui"
 )
 
 func (b *backend) SetRecording(ctx context.Context, id string, on bool) (any, error) {
@@ -16,6 +20,33 @@ func (b *backend) SetRecording(ctx context.Context, id string, on bool) (any, er
 	}
 	b.n.bridge.refreshNow(ctx) // start or stop the engine's recording now
 	return b.withLink(v), nil
+}
+
+// recordingPath is what a recording's path in the list looks like:
+// <start>/<peerID>-<source>.<ext>; nothing else is served.
+var recordingPath = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z/[1-9A-HJ-NP-Za-km-z]{20,80}-(mic|camera|screen)\.(ivf|ogg|h264)$`)
+
+// OpenRecording opens one of this node's recorded files of the meeting.
+func (b *backend) OpenRecording(_ context.Context, id, path string) (*webui.File, error) {
+	if _, err := b.n.mesh.Meeting(id); err != nil {
+		return nil, apiErr(err)
+	}
+	if !recordingPath.MatchString(path) {
+		return nil, apiError{kind: webui.ErrInvalid, msg: "not a recording's path; take one from GET …/recordings"}
+	}
+	f, err := os.OpenInRoot(recordingsDir(b.n.cfg.DataDir, id), filepath.FromSlash(path))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, apiError{kind: webui.ErrNotFound, msg: "no such recording on this node"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &webui.File{Name: strings.ReplaceAll(path, "/", "-"), ModTime: st.ModTime(), Content: f}, nil
 }
 
 // recordingFile is one recorded track on this node's disk.

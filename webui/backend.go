@@ -44,6 +44,8 @@ type Backend interface {
 	SetRecording(ctx context.Context, id string, on bool) (any, error)
 	// Extend adds minutes to a meeting that ends by itself (host or moderator).
 	Extend(ctx context.Context, id string, minutes int) (any, error)
+	// OpenRecording opens one recorded file, by its path in the Recordings list.
+	OpenRecording(ctx context.Context, id, path string) (*File, error)
 	// Recordings lists the meeting's recordings on this node.
 	Recordings(ctx context.Context, id string) (any, error)
 	// Admit lets a joiner waiting in the lobby in (host or moderator).

@@ -134,6 +134,13 @@ func (f *fakeBackend) OpenFile(_ context.Context, id, sha string) (*File, error)
 	return &File{Name: "résumé <1>.html", ModTime: time.Unix(1e9, 0), Content: nopSeekCloser{strings.NewReader(fakeFile)}}, nil
 }
 
+func (f *fakeBackend) OpenRecording(_ context.Context, id, path string) (*File, error) {
+	if err := f.record("OpenRecording", id, path); err != nil {
+		return nil, err
+	}
+	return &File{Name: "rec.ivf", Content: nopSeekCloser{strings.NewReader(fakeFile)}}, nil
+}
+
 type nopSeekCloser struct{ io.ReadSeeker }
 
 func (nopSeekCloser) Close() error { return nil }

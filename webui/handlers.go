@@ -389,6 +389,22 @@ func (s *Server) getFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := s.backend.OpenFile(r.Context(), id, r.PathValue("sha"))
+	s.serveAttachment(w, r, f, err)
+}
+
+// getRecording downloads one recorded track.
+func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
+	id, err := meetingID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f, err := s.backend.OpenRecording(r.Context(), id, r.PathValue("start")+"/"+r.PathValue("file"))
+	s.serveAttachment(w, r, f, err)
+}
+
+// serveAttachment sends f (or the error) as a download.
+func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request, f *File, err error) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -402,6 +418,6 @@ func (s *Server) getFile(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Content-Disposition", disposition)
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Cache-Control", "private, max-age=31536000, immutable") // named by its hash
+	h.Set("Cache-Control", "no-cache")
 	http.ServeContent(w, r, "", f.ModTime, f.Content)
 }

@@ -335,6 +335,11 @@ func TestFileRoutes(t *testing.T) {
 	if resp, body := small.do(t, "POST", "/api/meetings/m1/files?name=big", "12345", withToken); resp.StatusCode != 413 || small.backend.called("ShareFile") {
 		t.Fatalf("announced too large = %d %s", resp.StatusCode, body)
 	}
+	resp, body = ts.do(t, "GET", "/api/meetings/m1/recordings/20261127T101010Z/p-camera.ivf", nil, withToken)
+	if resp.StatusCode != 200 || string(body) != fakeFile || resp.Header.Get("Content-Type") != "application/octet-stream" ||
+		fmt.Sprint(ts.backend.lastArgs("OpenRecording")) != "[m1 20261127T101010Z/p-camera.ivf]" {
+		t.Fatalf("recording download = %d %q %v", resp.StatusCode, body, ts.backend.lastArgs("OpenRecording"))
+	}
 	ts.backend.setErr(fmt.Errorf("%w: the file is larger than 64 MiB", ErrTooLarge))
 	if resp, body := ts.do(t, "POST", "/api/meetings/m1/files?name=big", "x", withToken); resp.StatusCode != 413 {
 		t.Fatalf("too large = %d %s", resp.StatusCode, body)

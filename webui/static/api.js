@@ -42,6 +42,9 @@ async function answer(res) {
 
 const m = (id) => `/api/meetings/${encodeURIComponent(id)}`;
 
+// recordingURL downloads one recorded track (a path from the recordings list).
+export const recordingURL = (id, path) => `${m(id)}/recordings/${path.split('/').map(encodeURIComponent).join('/')}`;
+
 // fileURL downloads a file shared in the meeting (the browser sends its cookie).
 export const fileURL = (id, sha) => `${m(id)}/files/${encodeURIComponent(sha)}`;
 

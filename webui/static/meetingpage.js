@@ -10,6 +10,7 @@ import { createControls } from './controls.js';
 import { MediaSession, canvasTrack } from './media.js';
 import { Publisher } from './publisher.js';
 import { createLobby } from './lobby.js';
+import { createRecordings } from './recordings.js';
 
 export class MeetingPage {
   constructor(app, id, meeting, node) {
@@ -24,6 +25,7 @@ export class MeetingPage {
     this.people = createParticipants();
     this.lobby = createLobby(id);
     this.chat = createChat(id, (pid) => this.nameOf(pid));
+    this.recordings = createRecordings(id, (pid) => this.nameOf(pid));
     this.tiles = createTiles();
     this.controls = createControls({
       onToggle: (k) => this.pub.toggle(k),
@@ -51,12 +53,13 @@ export class MeetingPage {
       this.header,
       h('div', { class: 'meeting-main' },
         h('div', { class: 'stage-col' }, this.tiles.el, this.controls.el),
-        h('aside', { class: 'side' }, this.lobby.el, this.people.el, chatOn ? this.chat.el : null))));
+        h('aside', { class: 'side' }, this.lobby.el, this.people.el, this.recordings.el, chatOn ? this.chat.el : null))));
     this.app.classList.add('wide-app');
     this.renderHeader();
     this.renderLocal();
     this.refreshParticipants();
     this.lobby.load();
+    this.recordings.load();
     if (chatOn) this.chat.load();
     const ended = this.meeting?.status === 'ended';
     if (!ended) {
@@ -289,7 +292,10 @@ export class MeetingPage {
     try {
       this.meeting = meetingOf(await api.setRecording(this.id, on));
       this.renderHeader();
-      if (!on) toast('Recording stopped: the files are in this node\'s data directory, under recordings/.');
+      if (!on) {
+        toast('Recording stopped: download the files under "Recordings on this computer".');
+        this.recordings.load();
+      }
     } catch (e) {
       toast(e.message, true);
     }
@@ -361,6 +367,7 @@ export class MeetingPage {
         break;
       case 'meeting-updated':
         this.refreshMeeting();
+        this.recordings.load(); // a recording may have stopped
         this.scheduleRefresh();
         break;
       case 'meeting-ended':
@@ -383,6 +390,7 @@ export class MeetingPage {
     this.renderHeader();
     this.renderLocal();
     this.chat.disable('The meeting has ended.');
+    this.recordings.load();
     toast('The meeting has ended.');
   }
 

@@ -1,0 +1,34 @@
+// Recordings panel: the files this node recorded of the meeting, to
+// download. Hidden while there are none.
+import { h, replace, fmtTime } from './dom.js';
+import { api, recordingURL } from './api.js';
+import { icon } from './icons.js';
+
+export function createRecordings(id, nameOf) {
+  const listEl = h('ul', { class: 'recordings', id: 'recordings-list' });
+  const el = h('section', { class: 'card recordings-card', hidden: true },
+    h('h2', {}, 'Recordings on this computer'), listEl);
+
+  // label turns "<start>/<peer>-<source>.<ext>" into words.
+  function label(path) {
+    const [, file = path] = path.split('/');
+    const m = /^(.+)-(mic|camera|screen)\.(\w+)$/.exec(file);
+    if (!m) return file;
+    const what = { mic: 'microphone', camera: 'camera', screen: 'screen' }[m[2]];
+    return `${nameOf(m[1]) || m[1].slice(-6)} · ${what}`;
+  }
+
+  function render(list) {
+    const files = list?.files || [];
+    el.hidden = files.length === 0;
+    replace(listEl, files.map((f) => h('li', {},
+      h('a', { class: 'recording-file', href: recordingURL(id, f.path), download: f.path.replace('/', '-') },
+        icon('file'), ` ${label(f.path)}`),
+      h('span', { class: 'muted small' }, ` ${fmtTime(f.modified)} · ${(f.size / (1 << 20)).toFixed(1)} MB`))));
+  }
+
+  async function load() {
+    try { render(await api.recordings(id)); } catch { /* not known here yet */ }
+  }
+  return { el, load };
+}
