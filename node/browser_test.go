@@ -512,7 +512,7 @@ func TestBrowsersMeet(t *testing.T) {
 		text := "hello from bob's browser"
 		B.do(
 			chromedp.SendKeys(chromedp.CSS(".chat-send input"), text),
-			chromedp.Click(chromedp.CSS(".chat-send button")),
+			chromedp.Click(chromedp.CSS(`.chat-send button[type="submit"]`)),
 		)
 		for _, br := range []*browser{A, C} {
 			eventually(t, 10*time.Second, br.name+" shows bob's message", func() error {
