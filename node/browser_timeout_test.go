@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,7 +43,17 @@ func TestBrowserTimeLimit(t *testing.T) {
 	if ok, err := eval[bool](gb, `!!document.querySelector('.people-card .role-host') && !document.querySelector('#btn-extend')`); err != nil || !ok {
 		t.Fatalf("the guest's page offers to extend, or shows no host (%v)", err)
 	}
+	// The activity panel tells who did what.
+	eventually(t, 10*time.Second, "the guest's activity panel shows the extension", func() error {
+		s, err := eval[string](gb, `(() => { const d = document.querySelector('.activity-card'); d.open = true; return document.querySelector('#activity-list').textContent; })()`)
+		if err != nil || !strings.Contains(s, "host created the meeting") || !strings.Contains(s, "guest joined") || !strings.Contains(s, "host extended the meeting by 15 min") {
+			return fmt.Errorf("activity %q (%v)", s, err)
+		}
+		return nil
+	})
 	if os.Getenv("MESHMEET_SCREENSHOTS") != "" {
 		hb.screenshot(filepath.Join(os.Getenv("MESHMEET_SCREENSHOTS"), "time-limit.png"))
+		_, _ = eval[bool](gb, `(document.querySelector('.activity-card').scrollIntoView(), true)`)
+		gb.screenshot(filepath.Join(os.Getenv("MESHMEET_SCREENSHOTS"), "activity.png"))
 	}
 }

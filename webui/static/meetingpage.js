@@ -11,6 +11,7 @@ import { MediaSession, canvasTrack } from './media.js';
 import { Publisher } from './publisher.js';
 import { createLobby } from './lobby.js';
 import { createRecordings } from './recordings.js';
+import { createActivity } from './activity.js';
 
 export class MeetingPage {
   constructor(app, id, meeting, node) {
@@ -26,6 +27,7 @@ export class MeetingPage {
     this.lobby = createLobby(id);
     this.chat = createChat(id, (pid) => this.nameOf(pid));
     this.recordings = createRecordings(id, (pid) => this.nameOf(pid));
+    this.activity = createActivity(id, (pid) => this.nameOf(pid));
     this.tiles = createTiles();
     this.controls = createControls({
       onToggle: (k) => this.pub.toggle(k),
@@ -53,7 +55,7 @@ export class MeetingPage {
       this.header,
       h('div', { class: 'meeting-main' },
         h('div', { class: 'stage-col' }, this.tiles.el, this.controls.el),
-        h('aside', { class: 'side' }, this.lobby.el, this.people.el, this.recordings.el, chatOn ? this.chat.el : null))));
+        h('aside', { class: 'side' }, this.lobby.el, this.people.el, this.recordings.el, chatOn ? this.chat.el : null, this.activity.el))));
     this.app.classList.add('wide-app');
     this.renderHeader();
     this.renderLocal();
@@ -340,10 +342,12 @@ export class MeetingPage {
       case 'participant-joined':
         if (peerId(d)) this.gone.delete(peerId(d));
         if (d && typeof d === 'object' && !d.leftAt) this.upsert(d);
+        this.activity.load();
         this.scheduleRefresh();
         break;
       case 'participant-left':
         if (peerId(d) && peerId(d) !== this.me) this.gone.set(peerId(d), Date.now());
+        this.activity.load();
         this.renderPeople();
         this.scheduleRefresh();
         break;
@@ -366,6 +370,7 @@ export class MeetingPage {
         this.scheduleRefresh();
         break;
       case 'meeting-updated':
+        this.activity.load();
         this.refreshMeeting();
         this.recordings.load(); // a recording may have stopped
         this.scheduleRefresh();
