@@ -152,11 +152,7 @@ func nodePackets(e *Engine) (in, out uint64) {
 	b := m.browser
 	e.mu.Unlock()
 	if b != nil {
-		b.mu.Lock()
-		for sk := range b.out {
-			sinks = append(sinks, sk)
-		}
-		b.mu.Unlock()
+		sinks = append(sinks, b.out.sinks()...)
 	}
 	for _, f := range fs {
 		in += f.packets.Load()
@@ -218,9 +214,7 @@ func benchMeshNode(b *testing.B, size int) {
 			e.mu.Lock()
 			br := e.meetings[testMeeting].browser
 			e.mu.Unlock()
-			br.mu.Lock()
-			up = len(br.out) == want
-			br.mu.Unlock()
+			up = len(br.out.sinks()) == want
 		}
 		if up {
 			break

@@ -1,8 +1,6 @@
 package media
 
 import (
-	"sync"
-
 	"github.com/pion/webrtc/v4"
 )
 
@@ -20,10 +18,7 @@ type browserSession struct {
 	lp  *loop
 	neg *negotiator
 	in  [numSlots]*webrtc.RTPTransceiver
-
-	mu   sync.Mutex
-	out  map[*sink]*webrtc.RTPTransceiver     // under mu
-	meta map[*webrtc.RTPTransceiver]TrackInfo // under mu
+	out *outSet // every remote participant's track
 }
 
 func newBrowserSession(m *meeting) (*browserSession, error) {
@@ -31,8 +26,8 @@ func newBrowserSession(m *meeting) (*browserSession, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &browserSession{m: m, pc: pc, lp: newLoop(m.ctx),
-		out: map[*sink]*webrtc.RTPTransceiver{}, meta: map[*webrtc.RTPTransceiver]TrackInfo{}}
+	b := &browserSession{m: m, pc: pc, lp: newLoop(m.ctx)}
+	b.out = newOutSet(m.e, pc, b.lp, b.logErr)
 	for s := range numSlots {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
 		if err != nil {
@@ -42,6 +37,7 @@ func newBrowserSession(m *meeting) (*browserSession, error) {
 		b.in[s] = tr
 	}
 	b.neg = &negotiator{pc: pc, send: m.sendBrowser, decorate: b.decorate}
+	b.out.neg = b.neg
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) { sendCandidate(b.lp, b.neg, c) })
 	pc.OnTrack(b.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
@@ -69,12 +65,7 @@ func (b *browserSession) decorate(s *Signal) {
 	for i, tr := range b.in {
 		s.Publish[slotSource[i]] = tr.Mid()
 	}
-	s.Tracks = map[string]TrackInfo{}
-	b.mu.Lock()
-	for tr, info := range b.meta {
-		s.Tracks[tr.Mid()] = info
-	}
-	b.mu.Unlock()
+	s.Tracks = b.out.tracks()
 }
 
 func (b *browserSession) handle(s *Signal) error {
@@ -114,63 +105,10 @@ func (b *browserSession) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPRece
 }
 
 // addOut sends a remote participant's track to the browser.
-func (b *browserSession) addOut(f *forwarder) {
-	sk, err := newSink(f, f.origin)
-	if err != nil {
-		return
-	}
-	e := b.m.e
-	sk.batch = e.batch
-	b.lp.do(func() {
-		tr, err := b.pc.AddTransceiverFromTrack(sk.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-		if err != nil {
-			b.logErr(err)
-			return
-		}
-		b.mu.Lock()
-		b.out[sk] = tr
-		b.meta[tr] = TrackInfo{PeerID: f.origin, Kind: f.slot.kind().String(), Source: slotSource[f.slot]}
-		b.mu.Unlock()
-		sk.onClose = func() { e.spawn(func() { b.lp.do(func() { b.removeOut(sk) }) }) }
-		e.spawn(sk.writeLoop)
-		sender := tr.Sender()
-		e.spawn(func() { readRTCPLoop(sender, f.requestKeyframe) })
-		if !f.addSink(sk) {
-			sk.close()
-			return
-		}
-		b.logErr(b.neg.offer(false, false))
-	})
-}
-
-func (b *browserSession) removeOut(sk *sink) {
-	b.mu.Lock()
-	tr := b.out[sk]
-	delete(b.out, sk)
-	delete(b.meta, tr)
-	b.mu.Unlock()
-	if tr == nil {
-		return
-	}
-	if err := b.pc.RemoveTrack(tr.Sender()); err != nil {
-		b.logErr(err)
-		return
-	}
-	b.logErr(b.neg.offer(false, false))
-}
+func (b *browserSession) addOut(f *forwarder) { b.out.add(f) }
 
 func (b *browserSession) close() {
 	b.lp.cancel()
-	b.mu.Lock()
-	sinks := make([]*sink, 0, len(b.out))
-	for sk := range b.out {
-		sinks = append(sinks, sk)
-	}
-	b.out = map[*sink]*webrtc.RTPTransceiver{}
-	b.meta = map[*webrtc.RTPTransceiver]TrackInfo{}
-	b.mu.Unlock()
-	for _, sk := range sinks {
-		sk.f.removeSink(sk)
-	}
+	b.out.close()
 	_ = b.pc.Close()
 }

@@ -1,0 +1,111 @@
+package media
+
+import (
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// outSet is the set of tracks of other origins a session sends on sendonly transceivers
+// of their own, each announced in the session's offers ("tracks": mid → origin): every
+// remote participant's track to the browser, and on a relay's links every other node's
+// tracks. Only the offering side of a session adds them; each change renegotiates.
+type outSet struct {
+	e      *Engine
+	pc     *webrtc.PeerConnection
+	lp     *loop
+	neg    *negotiator
+	logErr func(error)
+
+	mu   sync.Mutex
+	out  map[*sink]*webrtc.RTPTransceiver
+	meta map[*webrtc.RTPTransceiver]TrackInfo
+}
+
+func newOutSet(e *Engine, pc *webrtc.PeerConnection, lp *loop, logErr func(error)) *outSet {
+	return &outSet{e: e, pc: pc, lp: lp, logErr: logErr,
+		out: map[*sink]*webrtc.RTPTransceiver{}, meta: map[*webrtc.RTPTransceiver]TrackInfo{}}
+}
+
+// tracks is the "tracks" field of the next offer.
+func (o *outSet) tracks() map[string]TrackInfo {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	t := make(map[string]TrackInfo, len(o.meta))
+	for tr, info := range o.meta {
+		t[tr.Mid()] = info
+	}
+	return t
+}
+
+// add sends f's track on a new transceiver and offers it.
+func (o *outSet) add(f *forwarder) {
+	sk, err := newSink(f, f.origin)
+	if err != nil {
+		return
+	}
+	sk.batch = o.e.batch
+	o.lp.do(func() {
+		tr, err := o.pc.AddTransceiverFromTrack(sk.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			o.logErr(err)
+			return
+		}
+		o.mu.Lock()
+		o.out[sk] = tr
+		o.meta[tr] = TrackInfo{PeerID: f.origin, Kind: f.slot.kind().String(), Source: slotSource[f.slot]}
+		o.mu.Unlock()
+		sk.onClose = func() { o.e.spawn(func() { o.lp.do(func() { o.remove(sk) }) }) }
+		o.e.spawn(sk.writeLoop)
+		sender := tr.Sender()
+		o.e.spawn(func() { readRTCPLoop(sender, f.requestKeyframe) })
+		if !f.addSink(sk) {
+			sk.close()
+			return
+		}
+		o.logErr(o.neg.offer(false, false))
+	})
+}
+
+// remove stops sending sk's track and offers without it.
+func (o *outSet) remove(sk *sink) {
+	o.mu.Lock()
+	tr := o.out[sk]
+	delete(o.out, sk)
+	delete(o.meta, tr)
+	o.mu.Unlock()
+	if tr == nil {
+		return
+	}
+	if err := o.pc.RemoveTrack(tr.Sender()); err != nil {
+		o.logErr(err)
+		return
+	}
+	o.logErr(o.neg.offer(false, false))
+}
+
+// sinks lists what is being sent.
+func (o *outSet) sinks() []*sink {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]*sink, 0, len(o.out))
+	for sk := range o.out {
+		out = append(out, sk)
+	}
+	return out
+}
+
+// close detaches every sink from its forwarder; the PeerConnection is closed by its owner.
+func (o *outSet) close() {
+	o.mu.Lock()
+	sinks := make([]*sink, 0, len(o.out))
+	for sk := range o.out {
+		sinks = append(sinks, sk)
+	}
+	o.out = map[*sink]*webrtc.RTPTransceiver{}
+	o.meta = map[*webrtc.RTPTransceiver]TrackInfo{}
+	o.mu.Unlock()
+	for _, sk := range sinks {
+		sk.f.removeSink(sk)
+	}
+}
