@@ -209,16 +209,23 @@ func (e *Engine) Join(meetingID, self string) error {
 	return nil
 }
 
-// SetPeers sets the remote nodes currently in the meeting (from presence): a link is
-// opened to each new peer and closed to each removed one.
+// SetPeers sets the remote nodes currently in the meeting (from presence), as a mesh: a
+// link is opened to each new peer and closed to each removed one.
 func (e *Engine) SetPeers(meetingID string, peers []string) error {
+	return e.SetTopology(meetingID, peers, "")
+}
+
+// SetTopology sets the remote nodes in the meeting and its relay: "" for a mesh, where
+// every node sends to every other; else every node sends only to the relay (which may be
+// this node), which forwards each node's tracks to all others.
+func (e *Engine) SetTopology(meetingID string, peers []string, relay string) error {
 	e.mu.Lock()
 	m := e.meetings[meetingID]
 	e.mu.Unlock()
 	if m == nil {
 		return fmt.Errorf("set peers of %s: %w", meetingID, ErrUnknownMeeting)
 	}
-	m.setPeers(peers)
+	m.setPeers(peers, relay)
 	return nil
 }
 

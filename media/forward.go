@@ -34,6 +34,11 @@ func (s slot) kind() webrtc.RTPCodecType {
 
 // trackID is the track id the node gives a forwarded track, e.g. "video-camera"; its
 // stream id is the peer ID of the participant it comes from.
+// slotOf is the slot of a source name, -1 for none.
+func slotOf(source string) slot {
+	return slot(slices.Index(slotSource[:], source))
+}
+
 func (s slot) trackID() string { return s.kind().String() + "-" + slotSource[s] }
 
 // forwarder reads one incoming track and fans its packets out to sinks. The read loop is

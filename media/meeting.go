@@ -14,6 +14,7 @@ type meeting struct {
 	cancel   context.CancelFunc
 
 	closed  bool
+	relay   string // the relay node's peer ID; "" in a mesh
 	links   map[string]*peerLink
 	browser *browserSession
 	local   [numSlots]*forwarder // what the local browser publishes
@@ -35,17 +36,22 @@ func (m *meeting) sendPeer(peer string, s Signal) error {
 	return m.e.cfg.Signaller.SendToPeer(peer, encodeSignal(s))
 }
 
-func (m *meeting) setPeers(peers []string) {
+// setPeers sets the other nodes in the meeting and the relay ("" for a mesh). In a mesh,
+// and on the relay, this node links to every peer; otherwise only to the relay. A new
+// relay (or none any more) rebuilds every link, as who offers and what flows change.
+func (m *meeting) setPeers(peers []string, relay string) {
 	want := map[string]bool{}
 	for _, p := range peers {
-		if p != "" && p != m.self {
+		if p != "" && p != m.self && wanted(m.self, relay, p) {
 			want[p] = true
 		}
 	}
 	m.e.mu.Lock()
+	rebuild := relay != m.relay
+	m.relay = relay
 	var gone []*peerLink
 	for p, l := range m.links {
-		if !want[p] {
+		if rebuild || !want[p] {
 			gone = append(gone, l)
 			delete(m.links, p)
 		}
@@ -68,13 +74,30 @@ func (m *meeting) setPeers(peers []string) {
 	}
 }
 
+// wanted says whether self links to peer when relay is the relay ("" for a mesh).
+func wanted(self, relay, peer string) bool {
+	return relay == "" || relay == self || peer == relay
+}
+
+// offerer says whether self offers on its link to peer: the relay does, and in a mesh
+// the smaller peer ID.
+func offerer(self, relay, peer string) bool {
+	switch relay {
+	case self:
+		return true
+	case peer:
+		return false
+	}
+	return self < peer
+}
+
 // maxLinks bounds the links of one meeting (a mesh beyond this is not viable anyway).
 const maxLinks = 32
 
 // link returns the link to peer, creating it when create is set.
 func (m *meeting) link(peer string, create bool) (*peerLink, error) {
 	m.e.mu.Lock()
-	l, closed, full := m.links[peer], m.closed, len(m.links) >= maxLinks
+	l, closed, full, relay := m.links[peer], m.closed, len(m.links) >= maxLinks, m.relay
 	m.e.mu.Unlock()
 	if l != nil || !create {
 		return l, nil
@@ -85,12 +108,12 @@ func (m *meeting) link(peer string, create bool) (*peerLink, error) {
 	if full {
 		return nil, errorf(ErrProtocol, "more than %d links", maxLinks)
 	}
-	l, err := newPeerLink(m, peer)
+	l, err := newPeerLink(m, peer, offerer(m.self, relay, peer))
 	if err != nil {
 		return nil, err
 	}
 	m.e.mu.Lock()
-	if old := m.links[peer]; old != nil || m.closed {
+	if old := m.links[peer]; old != nil || m.closed || m.relay != relay {
 		m.e.mu.Unlock()
 		l.close()
 		if old == nil {
@@ -100,6 +123,14 @@ func (m *meeting) link(peer string, create bool) (*peerLink, error) {
 	}
 	m.links[peer] = l
 	local := m.local
+	var others []*peerLink // as the relay: every other node's tracks go to the new one too
+	if relay == m.self {
+		for p, o := range m.links {
+			if p != peer {
+				others = append(others, o)
+			}
+		}
+	}
 	m.e.mu.Unlock()
 	for s, f := range local {
 		if f != nil {
@@ -107,6 +138,11 @@ func (m *meeting) link(peer string, create bool) (*peerLink, error) {
 		}
 	}
 	l.start()
+	for _, o := range others {
+		for _, f := range o.remoteForwarders() {
+			l.extras.add(f)
+		}
+	}
 	return l, nil
 }
 
@@ -114,8 +150,14 @@ func (m *meeting) handlePeer(from string, s *Signal) error {
 	if from == m.self {
 		return ErrProtocol
 	}
-	offerer := m.self < from
-	create := (s.Type == TypeOffer && !offerer) || (s.Type == TypeRestart && offerer)
+	m.e.mu.Lock()
+	relay := m.relay
+	m.e.mu.Unlock()
+	if !wanted(m.self, relay, from) {
+		return nil // a node that does not know the relay yet; it will soon
+	}
+	offers := offerer(m.self, relay, from)
+	create := (s.Type == TypeOffer && !offers) || (s.Type == TypeRestart && offers)
 	l, err := m.link(from, create)
 	if err != nil || l == nil {
 		return err
@@ -203,13 +245,25 @@ func (m *meeting) clearLocal(s slot, f *forwarder) {
 	m.e.mu.Unlock()
 }
 
-// addRemote sends a track received from another node to the browser.
-func (m *meeting) addRemote(f *forwarder) {
+// addRemote sends a track received on link from to the browser and, on the relay, to
+// every other node.
+func (m *meeting) addRemote(f *forwarder, from *peerLink) {
 	m.e.mu.Lock()
 	b := m.browser
+	var others []*peerLink
+	if m.relay == m.self {
+		for _, l := range m.links {
+			if l != from {
+				others = append(others, l)
+			}
+		}
+	}
 	m.e.mu.Unlock()
 	if b != nil {
 		b.addOut(f)
+	}
+	for _, l := range others {
+		l.extras.add(f)
 	}
 }
 

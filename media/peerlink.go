@@ -1,6 +1,7 @@
 package media
 
 import (
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -9,8 +10,10 @@ import (
 
 // peerLink is the PeerConnection to one other node of a meeting. Both sides create one
 // sendrecv transceiver per slot (mic, camera, screen) in the same order, so a track's slot
-// is known from its transceiver. The peer with the smaller ID offers (no glare); the other
-// asks it to (re)offer with a "restart" message.
+// is known from its transceiver: each side's own tracks. In a mesh the peer with the
+// smaller ID offers (no glare); with a relay, the relay does; the other asks it to
+// (re)offer with a "restart" message. A relay also sends every other node's tracks on
+// transceivers of their own (extras), announced like the browser session's.
 type peerLink struct {
 	m       *meeting
 	peer    string
@@ -19,21 +22,25 @@ type peerLink struct {
 	slots   [numSlots]*webrtc.RTPTransceiver
 	lp      *loop
 	neg     *negotiator
+	extras  *outSet // the relay's side: other nodes' tracks to this peer
 
 	// guarded by Engine.mu
-	remote [numSlots]*forwarder
-	out    [numSlots]*sink
+	remote      [numSlots]*forwarder
+	out         [numSlots]*sink
+	inMeta      map[string]TrackInfo // from the relay's offers: mid → whose track
+	extraRemote []*forwarder         // tracks of other nodes the relay sends us
 
 	badSince time.Time // loop only
 	restarts atomic.Int64
 }
 
-func newPeerLink(m *meeting, peer string) (*peerLink, error) {
+func newPeerLink(m *meeting, peer string, offerer bool) (*peerLink, error) {
 	pc, err := m.e.newPeerConnection(true)
 	if err != nil {
 		return nil, err
 	}
-	l := &peerLink{m: m, peer: peer, offerer: m.self < peer, pc: pc, lp: newLoop(m.ctx)}
+	l := &peerLink{m: m, peer: peer, offerer: offerer, pc: pc, lp: newLoop(m.ctx), inMeta: map[string]TrackInfo{}}
+	l.extras = newOutSet(m.e, pc, l.lp, l.logErr)
 	for s := range numSlots {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
 		if err != nil {
@@ -42,7 +49,12 @@ func newPeerLink(m *meeting, peer string) (*peerLink, error) {
 		}
 		l.slots[s] = tr
 	}
-	l.neg = &negotiator{pc: pc, send: func(s Signal) error { return m.sendPeer(peer, s) }}
+	l.neg = &negotiator{pc: pc, send: func(s Signal) error { return m.sendPeer(peer, s) }, decorate: func(s *Signal) {
+		if t := l.extras.tracks(); len(t) > 0 {
+			s.Tracks = t
+		}
+	}}
+	l.extras.neg = l.neg
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) { sendCandidate(l.lp, l.neg, c) })
 	pc.OnTrack(l.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
@@ -80,6 +92,11 @@ func (l *peerLink) handle(s *Signal) error {
 	case TypeOffer:
 		if l.offerer {
 			return ErrProtocol
+		}
+		if s.Tracks != nil {
+			l.m.e.mu.Lock()
+			l.inMeta = s.Tracks
+			l.m.e.mu.Unlock()
 		}
 		l.lp.do(func() { l.logErr(l.neg.onOffer(s.SDP)) })
 	case TypeAnswer:
@@ -141,25 +158,64 @@ func (l *peerLink) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) 
 		}
 	}
 	e := l.m.e
-	if s < 0 || track.Kind() != s.kind() {
+	if s < 0 {
+		l.onExtraTrack(track, recv)
+		return
+	}
+	if track.Kind() != s.kind() {
 		e.log.Warn("media link unexpected track", "meetingId", l.m.id, "peerId", l.peer)
 		return
 	}
-	f := newForwarder(l.peer, s, track.Codec().RTPCodecCapability, uint32(track.SSRC()), &e.cfg, l.pc.WriteRTCP)
+	l.receive(l.peer, s, track, recv,
+		func(f *forwarder) { l.remote[s] = f },
+		func(f *forwarder) {
+			if l.remote[s] == f {
+				l.remote[s] = nil
+			}
+		})
+}
+
+// receive forwards an incoming track of origin until it ends; add and drop keep the
+// link's list of what it receives (called under Engine.mu).
+func (l *peerLink) receive(origin string, s slot, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver, add, drop func(*forwarder)) {
+	e := l.m.e
+	f := newForwarder(origin, s, track.Codec().RTPCodecCapability, uint32(track.SSRC()), &e.cfg, l.pc.WriteRTCP)
 	e.mu.Lock()
-	l.remote[s] = f
+	add(f)
 	e.mu.Unlock()
 	l.m.record(f)
 	e.spawn(func() { drainRTCP(recv) })
 	e.spawn(func() {
 		f.readLoop(track)
 		e.mu.Lock()
-		if l.remote[s] == f {
-			l.remote[s] = nil
-		}
+		drop(f)
 		e.mu.Unlock()
 	})
-	l.m.addRemote(f)
+	l.m.addRemote(f, l)
+}
+
+// onExtraTrack: the relay sends another node's track, as its offer announced.
+func (l *peerLink) onExtraTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	e := l.m.e
+	mid := ""
+	for _, tr := range l.pc.GetTransceivers() {
+		if tr.Receiver() == recv {
+			mid = tr.Mid()
+		}
+	}
+	e.mu.Lock()
+	info, ok := l.inMeta[mid]
+	e.mu.Unlock()
+	s := slotOf(info.Source)
+	if !ok || s < 0 || track.Kind() != s.kind() || info.PeerID == "" || info.PeerID == l.m.self || info.PeerID == l.peer {
+		e.log.Warn("media link unexpected track", "meetingId", l.m.id, "peerId", l.peer, "mid", mid)
+		return
+	}
+	l.receive(info.PeerID, s, track, recv,
+		func(f *forwarder) { l.extraRemote = append(l.extraRemote, f) },
+		func(f *forwarder) {
+			l.extraRemote = slices.DeleteFunc(l.extraRemote, func(x *forwarder) bool { return x == f })
+		})
 }
 
 // attach sends the local forwarder f on slot s of this link.
@@ -218,11 +274,12 @@ func (l *peerLink) remoteForwarders() []*forwarder {
 			fs = append(fs, f)
 		}
 	}
-	return fs
+	return append(fs, l.extraRemote...)
 }
 
 func (l *peerLink) close() {
 	l.lp.cancel()
+	l.extras.close()
 	e := l.m.e
 	e.mu.Lock()
 	out := l.out

@@ -3,7 +3,8 @@ package media
 // MeetingStats is the media topology of a meeting as this node sees it (GET /api/meetings/{id}/media).
 type MeetingStats struct {
 	MeetingID      string       `json:"meetingId"`
-	Mode           string       `json:"mode"` // "mesh"
+	Mode           string       `json:"mode"`            // "mesh" or "relay"
+	Relay          string       `json:"relay,omitempty"` // the relay's peer ID
 	Self           string       `json:"self"`
 	Browser        string       `json:"browser"` // browser PeerConnection state, "none" without one
 	Links          []LinkStats  `json:"links"`
@@ -42,8 +43,11 @@ func (e *Engine) Stats(meetingID string) any {
 		e.mu.Unlock()
 		return nil
 	}
-	st := &MeetingStats{MeetingID: m.id, Mode: "mesh", Self: m.self, Browser: "none",
+	st := &MeetingStats{MeetingID: m.id, Mode: "mesh", Relay: m.relay, Self: m.self, Browser: "none",
 		Links: []LinkStats{}, TracksSent: []TrackStats{}, TracksReceived: []TrackStats{}}
+	if m.relay != "" {
+		st.Mode = "relay"
+	}
 	links := make([]*peerLink, 0, len(m.links))
 	for _, l := range m.links {
 		links = append(links, l)
@@ -66,8 +70,14 @@ func (e *Engine) Stats(meetingID string) any {
 				recvs = append(recvs, f)
 			}
 		}
+		recvs = append(recvs, l.extraRemote...)
 	}
 	e.mu.Unlock()
+	for _, l := range links {
+		for _, sk := range l.extras.sinks() {
+			sends = append(sends, sent{l.peer, sk})
+		}
+	}
 
 	if b != nil {
 		st.Browser = b.pc.ConnectionState().String()
