@@ -74,6 +74,16 @@ func (m *meeting) setPeers(peers []string, relay string) {
 	}
 }
 
+// dropLink closes l and forgets it, if it is still the link to its peer.
+func (m *meeting) dropLink(l *peerLink) {
+	m.e.mu.Lock()
+	if m.links[l.peer] == l {
+		delete(m.links, l.peer)
+	}
+	m.e.mu.Unlock()
+	l.close()
+}
+
 // wanted says whether self links to peer when relay is the relay ("" for a mesh).
 func wanted(self, relay, peer string) bool {
 	return relay == "" || relay == self || peer == relay

@@ -32,6 +32,7 @@ type peerLink struct {
 
 	badSince time.Time // loop only
 	restarts atomic.Int64
+	closing  atomic.Bool // close was called
 }
 
 func newPeerLink(m *meeting, peer string, offerer bool) (*peerLink, error) {
@@ -59,6 +60,12 @@ func newPeerLink(m *meeting, peer string, offerer bool) (*peerLink, error) {
 	pc.OnTrack(l.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		m.e.log.Debug("media link state", "meetingId", m.id, "peerId", peer, "state", st.String())
+		if st == webrtc.PeerConnectionStateClosed && !l.closing.Load() {
+			// Closed under us (the far side's DTLS close reached this link after a
+			// topology change crossed its signalling): drop it, the next SetTopology
+			// opens a fresh one.
+			m.e.spawn(func() { m.dropLink(l) })
+		}
 	})
 	return l, nil
 }
@@ -278,6 +285,7 @@ func (l *peerLink) remoteForwarders() []*forwarder {
 }
 
 func (l *peerLink) close() {
+	l.closing.Store(true)
 	l.lp.cancel()
 	l.extras.close()
 	e := l.m.e

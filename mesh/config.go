@@ -50,6 +50,10 @@ type Config struct {
 	PresenceTimeout   time.Duration // silence after which a participant is gone
 	JoinTimeout       time.Duration // how long a join waits for the meeting record
 
+	// NoRelay says in presence that this node must not be elected to relay
+	// media (a weak uplink, a battery).
+	NoRelay bool
+
 	// PeerRate and PeerBurst limit the gossip messages, sync sessions and
 	// signals taken from one peer (per second, and at once).
 	PeerRate  float64

@@ -27,16 +27,17 @@ type meeting struct {
 	topics map[string]*pubsub.Topic // by topic kind, set once at open
 	joinMu sync.Mutex               // serialises this node's own joins
 
-	mu        sync.Mutex
-	events    []*Event // sorted by (HLC, ID)
-	ids       map[string]*Event
-	st        *state
-	buckets   map[int64]*bucket
-	presence  map[peer.ID]*heartbeat
-	selfMedia MediaState // this node's own media state here
-	listeners map[chan Notice]struct{}
-	announced map[peer.ID]bool // presence-based online view, for left/joined notices
-	timedOut  bool             // its time limit passed and the pages were told
+	mu           sync.Mutex
+	events       []*Event // sorted by (HLC, ID)
+	ids          map[string]*Event
+	st           *state
+	buckets      map[int64]*bucket
+	presence     map[peer.ID]*heartbeat
+	selfMedia    MediaState // this node's own media state here
+	selfCapacity int        // this node's relay capacity, as its heartbeats say
+	listeners    map[chan Notice]struct{}
+	announced    map[peer.ID]bool // presence-based online view, for left/joined notices
+	timedOut     bool             // its time limit passed and the pages were told
 }
 
 func newMeeting(id string, k keys) *meeting {

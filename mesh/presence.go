@@ -120,12 +120,19 @@ func (m *Mesh) expire(mt *meeting, now time.Time) {
 	}
 }
 
+func (m *Mesh) relayCapacity() int {
+	if m.cfg.NoRelay {
+		return 0
+	}
+	return 1
+}
+
 // sendHeartbeat announces this node in a meeting it is part of.
 func (m *Mesh) sendHeartbeat(ctx context.Context, mt *meeting) {
 	mt.mu.Lock()
 	mb := mt.st.members[m.self]
 	inMeeting := mb != nil && mb.present() && !mt.st.ended(time.Now())
-	hb := heartbeat{V: wireVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: mt.selfMedia, RelayCapacity: 1}
+	hb := heartbeat{V: wireVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: mt.selfMedia, RelayCapacity: m.relayCapacity()}
 	mt.mu.Unlock()
 	if !inMeeting {
 		return

@@ -64,6 +64,7 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 		return nil, fmt.Errorf("store meeting key: %w", err)
 	}
 	mt := newMeeting(id, k)
+	mt.selfCapacity = m.relayCapacity()
 	evs, err := m.store.events(id, m.log)
 	if err != nil {
 		return nil, fmt.Errorf("load meeting %s: %w", id, err)

@@ -68,6 +68,8 @@ type ParticipantView struct {
 	LeftAt      *time.Time  `json:"leftAt,omitempty"`
 	Online      bool        `json:"online"`
 	Media       *MediaState `json:"media,omitempty"`
+	// RelayCapacity is 0 for a node that must not relay media, else 1 (presence).
+	RelayCapacity int `json:"relayCapacity"`
 }
 
 // MessageView is one chat message.
@@ -133,12 +135,12 @@ func (m *meeting) participantLocked(id, self peer.ID) ParticipantView {
 	if hb := m.presence[id]; hb != nil && mb.present() {
 		p.Online = true
 		ms := hb.Media
-		p.Media = &ms
+		p.Media, p.RelayCapacity = &ms, hb.RelayCapacity
 	}
 	if id == self && mb.present() {
 		p.Online = true
 		ms := m.selfMedia
-		p.Media = &ms
+		p.Media, p.RelayCapacity = &ms, m.selfCapacity
 	}
 	return p
 }

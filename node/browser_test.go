@@ -309,12 +309,12 @@ func (p *party) others(i int) []string {
 	return out
 }
 
-func startParty(t *testing.T) *party {
+func startParty(t *testing.T, opts ...nodeOpt) *party {
 	t.Helper()
 	needChromium(t)
-	a := startNode(t, "alice", "")
-	b := startNode(t, "bob", "", withPeers(a))
-	c := startNode(t, "carol", "", withPeers(a, b))
+	a := startNode(t, "alice", "", opts...)
+	b := startNode(t, "bob", "", append(opts, withPeers(a))...)
+	c := startNode(t, "carol", "", append(opts, withPeers(a, b))...)
 	m := a.create(t, map[string]any{"title": "Browser call"})
 	p := &party{nodes: []*testNode{a, b, c}, link: m.JoinURL, id: m.Meeting.ID}
 	for _, n := range p.nodes {
