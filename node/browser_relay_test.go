@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
-	"time"
 
 	"meshmeet/media"
 )
@@ -14,15 +13,7 @@ import (
 // still decodes video and receives audio from both others, each labelled as its sender.
 func TestBrowsersThroughRelay(t *testing.T) {
 	p := startParty(t, func(c *Config) { c.MeshMax = 2 })
-	start := time.Now()
-	for i, br := range p.browsers {
-		eventually(t, 45*time.Second, br.name+" receives both others", func() error { return receiving(br, p.others(i)) })
-	}
-	t.Logf("three browsers see and hear each other through a relay after %v", time.Since(start).Round(time.Millisecond))
-	for i, br := range p.browsers {
-		growing(t, br, p.others(i), "video frames", frames)
-		growing(t, br, p.others(i), "audio bytes", audioBytes)
-	}
+	p.seeAndHear(t)
 	relays := map[string]bool{}
 	for _, n := range p.nodes {
 		var st media.MeetingStats

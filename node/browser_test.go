@@ -339,6 +339,20 @@ func startParty(t *testing.T, opts ...nodeOpt) *party {
 	return p
 }
 
+// seeAndHear waits until every browser decodes video and receives audio from both others,
+// and checks that both keep flowing.
+func (p *party) seeAndHear(t *testing.T) {
+	start := time.Now()
+	for i, br := range p.browsers {
+		eventually(t, 45*time.Second, br.name+" receives both others", func() error { return receiving(br, p.others(i)) })
+	}
+	t.Logf("all three browsers decode video and audio from both others after %v", time.Since(start).Round(time.Millisecond))
+	for i, br := range p.browsers {
+		growing(t, br, p.others(i), "video frames", frames)
+		growing(t, br, p.others(i), "audio bytes", audioBytes)
+	}
+}
+
 // TestBrowsersMeet: three nodes, three headless Chromium with fake camera and
 // microphone, one meeting: everyone sees and hears both others; camera off,
 // screen share, chat and leave reach the others.
@@ -348,15 +362,7 @@ func TestBrowsersMeet(t *testing.T) {
 	pa, pc := p.peers[0], p.peers[2]
 
 	t.Run("see and hear", func(t *testing.T) {
-		start := time.Now()
-		for i, br := range p.browsers {
-			eventually(t, 45*time.Second, br.name+" receives both others", func() error { return receiving(br, p.others(i)) })
-		}
-		t.Logf("all three browsers decode video and audio from both others after %v", time.Since(start).Round(time.Millisecond))
-		for i, br := range p.browsers {
-			growing(t, br, p.others(i), "video frames", frames)
-			growing(t, br, p.others(i), "audio bytes", audioBytes)
-		}
+		p.seeAndHear(t)
 		for i, br := range p.browsers {
 			eventually(t, 10*time.Second, br.name+" tiles", func() error {
 				ts, err := br.tiles()
