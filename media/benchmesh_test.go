@@ -100,8 +100,9 @@ func (p *procTB) runCleanups() {
 	}
 }
 
-// runMeshPeers is the child: nodes 1..n-1 and the browsers of all n nodes, until stdin ends.
-func runMeshPeers(n int) {
+// runMeshPeers is the child: nodes 1..n-1 and the browsers of all n nodes, until stdin
+// ends; relay is the relay's ID, "" for a mesh.
+func runMeshPeers(n int, relay string) {
 	if !flag.Parsed() {
 		flag.Parse()
 	}
@@ -119,7 +120,7 @@ func runMeshPeers(n int) {
 		net.startBrowser(id, true)
 	}
 	for _, id := range ids[1:] {
-		_ = net.engines[id].SetPeers(testMeeting, ids)
+		_ = net.engines[id].SetTopology(testMeeting, ids, relay)
 	}
 	readLines(os.Stdin, net)
 }
@@ -142,7 +143,9 @@ func nodePackets(e *Engine) (in, out uint64) {
 	}
 	fs := m.forwardersLocked()
 	var sinks []*sink
+	links := make([]*peerLink, 0, len(m.links))
 	for _, l := range m.links {
+		links = append(links, l)
 		for _, sk := range l.out {
 			if sk != nil {
 				sinks = append(sinks, sk)
@@ -151,6 +154,9 @@ func nodePackets(e *Engine) (in, out uint64) {
 	}
 	b := m.browser
 	e.mu.Unlock()
+	for _, l := range links {
+		sinks = append(sinks, l.extras.sinks()...)
+	}
 	if b != nil {
 		sinks = append(sinks, b.out.sinks()...)
 	}
@@ -165,18 +171,26 @@ func nodePackets(e *Engine) (in, out uint64) {
 
 func BenchmarkMeshNode(b *testing.B) {
 	for _, size := range []int{4, 6} {
-		b.Run(fmt.Sprintf("nodes=%d", size), func(b *testing.B) { benchMeshNode(b, size) })
+		b.Run(fmt.Sprintf("nodes=%d", size), func(b *testing.B) { benchMeshNode(b, size, "") })
 	}
 }
 
-func benchMeshNode(b *testing.B, size int) {
+// BenchmarkRelayNode is BenchmarkMeshNode for the relay of a meeting of 8 and of 12 nodes:
+// it receives every node's two tracks and sends each to every other node and its browser.
+func BenchmarkRelayNode(b *testing.B) {
+	for _, size := range []int{8, 12} {
+		b.Run(fmt.Sprintf("nodes=%d", size), func(b *testing.B) { benchMeshNode(b, size, "node0") })
+	}
+}
+
+func benchMeshNode(b *testing.B, size int, relay string) {
 	ids := meshIDs(size)
 	net := newTestNet(b)
 	net.config = productionTimers
 	e := net.startEngine(ids[0], nil)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), benchMeshEnv+"="+strconv.Itoa(size))
+	cmd.Env = append(os.Environ(), benchMeshEnv+"="+strconv.Itoa(size)+","+relay)
 	cmd.Stderr = os.Stderr
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -194,17 +208,20 @@ func benchMeshNode(b *testing.B, size int) {
 		_ = cmd.Wait()
 		<-readDone
 	})
-	if err := e.SetPeers(testMeeting, ids); err != nil {
+	if err := e.SetTopology(testMeeting, ids, relay); err != nil {
 		b.Fatal(err)
 	}
 
 	// Up: the browser connected, two tracks from every peer, two tracks to every peer,
 	// every peer's tracks sent to the browser, all flowing.
-	want := 2 * (size - 1)
+	want, wantSent := 2*(size-1), 2*(size-1)
+	if relay != "" {
+		wantSent *= size - 1 // to each node: its own two and two of every other
+	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		st, _ := e.Stats(testMeeting).(*MeetingStats)
-		up := st != nil && st.Browser == "connected" && len(st.TracksReceived) == want && len(st.TracksSent) == want
+		up := st != nil && st.Browser == "connected" && len(st.TracksReceived) == want && len(st.TracksSent) == wantSent
 		if up {
 			for _, t := range append(st.TracksReceived, st.TracksSent...) {
 				up = up && t.Packets > 50

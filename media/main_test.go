@@ -3,6 +3,7 @@ package media
 import (
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -13,9 +14,11 @@ func TestMain(m *testing.M) {
 		runBenchPeer()
 		return
 	}
-	if n, err := strconv.Atoi(os.Getenv(benchMeshEnv)); err == nil {
-		runMeshPeers(n)
-		return
+	if size, relay, ok := strings.Cut(os.Getenv(benchMeshEnv), ","); ok || size != "" {
+		if n, err := strconv.Atoi(size); err == nil {
+			runMeshPeers(n, relay)
+			return
+		}
 	}
 	goleak.VerifyTestMain(m)
 }

@@ -170,6 +170,7 @@ func (m *meeting) forwardersLocked() []*forwarder {
 				fs = append(fs, f)
 			}
 		}
+		fs = append(fs, l.extraRemote...) // other nodes' tracks, through the relay
 	}
 	return fs
 }
