@@ -32,10 +32,13 @@ func startRendezvous(t testing.TB, mutate ...func(*rendezvous.Config)) []string 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = s.Run(ctx) }()
+	errc := make(chan error, 1)
+	go func() { defer close(done); errc <- s.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	select {
 	case <-s.Ready():
+	case err := <-errc:
+		t.Fatalf("rendezvous stopped: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("rendezvous not ready")
 	}

@@ -63,18 +63,34 @@ type turnRelay struct {
 	count map[string]int // allocations per peer ID
 }
 
+// listenBoth opens UDP and TCP on the same port. With port 0 the system picks a free UDP
+// port, which may be taken for TCP: then it tries another.
+func listenBoth(addr string) (net.PacketConn, net.Listener, error) {
+	host, port, _ := net.SplitHostPort(addr)
+	for try := 0; ; try++ {
+		conn, err := net.ListenPacket("udp4", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("turn: listen %s: %w", addr, err)
+		}
+		tcp := net.JoinHostPort(host, strconv.Itoa(conn.LocalAddr().(*net.UDPAddr).Port))
+		ln, err := net.Listen("tcp4", tcp)
+		if err == nil {
+			return conn, ln, nil
+		}
+		_ = conn.Close()
+		if port != "0" || try == 20 {
+			return nil, nil, fmt.Errorf("turn: listen tcp %s: %w", tcp, err)
+		}
+	}
+}
+
 func startTURN(cfg *TURNConfig, log *slog.Logger) (*turnRelay, error) {
-	conn, err := net.ListenPacket("udp4", cfg.Listen)
+	conn, ln, err := listenBoth(cfg.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("turn: listen %s: %w", cfg.Listen, err)
+		return nil, err
 	}
 	host, _, _ := net.SplitHostPort(cfg.Listen)
 	port := strconv.Itoa(conn.LocalAddr().(*net.UDPAddr).Port)
-	ln, err := net.Listen("tcp4", net.JoinHostPort(host, port))
-	if err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("turn: listen tcp %s: %w", net.JoinHostPort(host, port), err)
-	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	t := &turnRelay{cfg: cfg, secret: base64.StdEncoding.EncodeToString(key), count: map[string]int{}}
