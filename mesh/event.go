@@ -26,6 +26,7 @@ const (
 	TypeMute    = "mute"
 	TypeRecord  = "record"
 	TypeExtend  = "extend"
+	TypeUpdate  = "update"
 )
 
 const (
@@ -179,6 +180,11 @@ func checkEventShape(ev *Event) error {
 	case TypeRecord:
 		var b recordBody
 		err = decodeStrict(ev.Body, &b)
+	case TypeUpdate:
+		var b updateBody
+		if err = decodeStrict(ev.Body, &b); err == nil {
+			err = b.validate()
+		}
 	case TypeExtend:
 		var b extendBody
 		if err = decodeStrict(ev.Body, &b); err == nil {

@@ -26,6 +26,8 @@ func FuzzDecodeEvent(f *testing.F) {
 		{Type: TypeJoin, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 2 << 20, Body: []byte(`{"name":"x"}`)},
 		{Type: TypeEnd, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 3 << 20},
 		{Type: TypeExtend, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 3 << 20, Body: []byte(`{"minutes":15}`)},
+		{Type: TypeUpdate, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 3 << 20,
+			Body: []byte(`{"title":"t","description":"","duration":30,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true}}`)},
 		{Type: TypeChat, Meeting: "0123456789abcdef0123456789abcdef", Author: id, HLC: 4 << 20,
 			Body: []byte(`{"text":"","file":{"name":"a.txt","size":3,"type":"text/plain","sha256":"` + strings.Repeat("0a", 32) + `"}}`)},
 	} {

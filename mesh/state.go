@@ -43,6 +43,7 @@ type state struct {
 	recorder peer.ID          // whose node records now; "" when nobody does
 	started  time.Time        // first join: the duration counts from here
 	extra    int              // minutes added by extensions
+	revision int              // updates applied to the record
 	valid    map[string]bool
 }
 
@@ -152,6 +153,15 @@ func (s *state) check(ev *Event) error {
 		if b.On == (s.recorder != "") {
 			return fmt.Errorf("%w: recording is already %s", ErrConflict, map[bool]string{true: "on", false: "off"}[b.On])
 		}
+	case TypeUpdate:
+		if ev.Author != s.host {
+			return fmt.Errorf("%w: only the host can edit the meeting", ErrForbidden)
+		}
+		var b updateBody
+		_ = json.Unmarshal(ev.Body, &b)
+		if b.Settings.RequireApproval != s.record.Settings.RequireApproval {
+			return fmt.Errorf("%w: whether the meeting requires approval is fixed when it is created", ErrConflict)
+		}
 	case TypeExtend:
 		if !inMeeting || (m.Role != RoleHost && m.Role != RoleModerator) {
 			return fmt.Errorf("%w: only the host or a moderator can extend the meeting", ErrForbidden)
@@ -220,6 +230,12 @@ func (s *state) apply(ev *Event) bool {
 		var b extendBody
 		_ = json.Unmarshal(ev.Body, &b)
 		s.extra += b.Minutes
+	case TypeUpdate:
+		var b updateBody
+		_ = json.Unmarshal(ev.Body, &b)
+		r := b.applyTo(*s.record)
+		s.record = &r
+		s.revision++
 	case TypeRole:
 		var b roleBody
 		_ = json.Unmarshal(ev.Body, &b)

@@ -53,6 +53,7 @@ type MeetingView struct {
 	EndedAt       *time.Time        `json:"endedAt,omitempty"`
 	EndsAt        *time.Time        `json:"endsAt,omitempty"` // when a time-limited meeting ends by itself
 	Joined        bool              `json:"joined"`
+	Revision      int               `json:"revision"`           // edits by the host so far
 	Recording     bool              `json:"recording"`          // somebody's node records the meeting now
 	Recorder      string            `json:"recorder,omitempty"` // whose
 	Participants  []ParticipantView `json:"participants"`
@@ -107,7 +108,7 @@ func Fingerprint(id peer.ID) string {
 
 func (m *meeting) viewLocked(self peer.ID) MeetingView {
 	st := m.st
-	v := MeetingView{ID: m.id, Status: st.status, Host: st.host.String(), CreatedAt: st.created, EndedAt: st.endedAt, Participants: []ParticipantView{}}
+	v := MeetingView{ID: m.id, Status: st.status, Host: st.host.String(), CreatedAt: st.created, EndedAt: st.endedAt, Revision: st.revision, Participants: []ParticipantView{}}
 	if r := st.record; r != nil {
 		v.Title, v.Description, v.ScheduledTime, v.Duration, v.Settings = r.Title, r.Description, r.ScheduledTime, r.Duration, r.Settings
 	}
@@ -232,7 +233,7 @@ func (m *meeting) noticeLocked(ev *Event, self peer.ID) (Notice, bool) {
 		return Notice{NoticeMute, m.participantLocked(ev.Author, self)}, true
 	case TypeEnd:
 		return Notice{NoticeEnded, m.viewLocked(self)}, true
-	case TypeGenesis, TypeRole, TypeAdmit, TypeDeny, TypeRecord, TypeExtend:
+	case TypeGenesis, TypeRole, TypeAdmit, TypeDeny, TypeRecord, TypeExtend, TypeUpdate:
 		return Notice{NoticeUpdated, m.viewLocked(self)}, true
 	}
 	return Notice{}, false

@@ -152,6 +152,10 @@ func (b *backend) SetRole(ctx context.Context, id, peerID, role string) (any, er
 	return b.meetingResult(b.n.mesh.SetRole(ctx, id, peerID, role))
 }
 
+func (b *backend) UpdateMeeting(ctx context.Context, id string, body []byte) (any, error) {
+	return b.meetingResult(b.n.mesh.UpdateMeeting(ctx, id, body))
+}
+
 func (b *backend) Extend(ctx context.Context, id string, minutes int) (any, error) {
 	return b.meetingResult(b.n.mesh.Extend(ctx, id, minutes))
 }

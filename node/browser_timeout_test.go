@@ -43,10 +43,35 @@ func TestBrowserTimeLimit(t *testing.T) {
 	if ok, err := eval[bool](gb, `!!document.querySelector('.people-card .role-host') && !document.querySelector('#btn-extend')`); err != nil || !ok {
 		t.Fatalf("the guest's page offers to extend, or shows no host (%v)", err)
 	}
+	// The host renames the meeting; the guest's page shows the new title.
+	eventually(t, 10*time.Second, "the host opens the edit form", hb.click(`#btn-edit`))
+	eventually(t, 10*time.Second, "the host saves a new title", func() error {
+		ok, err := eval[bool](hb, `(() => {
+			const f = document.querySelector('#edit-meeting');
+			if (!f) return false;
+			f.querySelector('[name=title]').value = 'Renamed call';
+			f.requestSubmit();
+			return true;
+		})()`)
+		if err != nil || !ok {
+			return fmt.Errorf("no edit form (%v)", err)
+		}
+		return nil
+	})
+	eventually(t, 10*time.Second, "the guest's page shows the new title", func() error {
+		s, err := eval[string](gb, `document.querySelector('.meeting-head h1').textContent`)
+		if err != nil || s != "Renamed call" {
+			return fmt.Errorf("title %q (%v)", s, err)
+		}
+		return nil
+	})
+	if ok, err := eval[bool](gb, `!document.querySelector('#btn-edit')`); err != nil || !ok {
+		t.Fatalf("the guest may edit (%v)", err)
+	}
 	// The activity panel tells who did what.
 	eventually(t, 10*time.Second, "the guest's activity panel shows the extension", func() error {
 		s, err := eval[string](gb, `(() => { const d = document.querySelector('.activity-card'); d.open = true; return document.querySelector('#activity-list').textContent; })()`)
-		if err != nil || !strings.Contains(s, "host created the meeting") || !strings.Contains(s, "guest joined") || !strings.Contains(s, "host extended the meeting by 15 min") {
+		if err != nil || !strings.Contains(s, "host created the meeting") || !strings.Contains(s, "guest joined") || !strings.Contains(s, "host extended the meeting by 15 min") || !strings.Contains(s, "host edited the meeting") {
 			return fmt.Errorf("activity %q (%v)", s, err)
 		}
 		return nil

@@ -31,6 +31,7 @@ func calendarICS(v mesh.MeetingView, link string, now time.Time) []byte {
 	line("BEGIN", "VEVENT")
 	line("UID", v.ID+"@meshmeet")
 	line("DTSTAMP", now.UTC().Format(icsTime))
+	line("SEQUENCE", fmt.Sprint(v.Revision)) // calendars replace the event when the host edits it
 	line("DTSTART", start.UTC().Format(icsTime))
 	line("DURATION", fmt.Sprintf("PT%dM", v.Duration))
 	line("SUMMARY", icsText(v.Title))

@@ -36,6 +36,8 @@ type Backend interface {
 	CreateMeeting(ctx context.Context, body []byte) (any, error)
 	Meetings(ctx context.Context) (any, error)
 	Meeting(ctx context.Context, id string) (any, error)
+	// UpdateMeeting edits a meeting (host only); body holds the fields to change.
+	UpdateMeeting(ctx context.Context, id string, body []byte) (any, error)
 	Join(ctx context.Context, joinURL string) (any, error)
 	Leave(ctx context.Context, id string) error
 	End(ctx context.Context, id string) error

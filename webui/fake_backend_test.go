@@ -153,6 +153,10 @@ func (f *fakeBackend) Lobby(_ context.Context, id string) (any, error) {
 	return f.result("Lobby", []any{}, id)
 }
 
+func (f *fakeBackend) UpdateMeeting(_ context.Context, id string, body []byte) (any, error) {
+	return f.result("UpdateMeeting", map[string]any{"id": id}, id, json.RawMessage(body))
+}
+
 func (f *fakeBackend) Extend(_ context.Context, id string, minutes int) (any, error) {
 	return f.result("Extend", map[string]any{"id": id}, id, minutes)
 }

@@ -158,6 +158,11 @@ func (s *Server) getMeeting(_ http.ResponseWriter, r *http.Request) (int, any, e
 	return ok200(s.backend.Meeting(r.Context(), id))
 }
 
+// updateMeeting edits a meeting (host only): the body holds the fields to change.
+func (s *Server) updateMeeting(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	return withBody(w, r, s.backend.UpdateMeeting)
+}
+
 func (s *Server) leaveMeeting(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	return s.noBodyAction(w, r, s.backend.Leave)
 }
@@ -252,6 +257,11 @@ func (s *Server) getRecordings(_ http.ResponseWriter, r *http.Request) (int, any
 }
 
 func (s *Server) setMediaState(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	return withBody(w, r, s.backend.SetMediaState)
+}
+
+// withBody passes a meeting's ID and the raw JSON body to a backend call.
+func withBody(w http.ResponseWriter, r *http.Request, call func(context.Context, string, []byte) (any, error)) (int, any, error) {
 	id, err := meetingID(r)
 	if err != nil {
 		return 0, nil, err
@@ -260,7 +270,7 @@ func (s *Server) setMediaState(w http.ResponseWriter, r *http.Request) (int, any
 	if err != nil {
 		return 0, nil, err
 	}
-	return ok200(s.backend.SetMediaState(r.Context(), id, body))
+	return ok200(call(r.Context(), id, body))
 }
 
 func (s *Server) listMessages(_ http.ResponseWriter, r *http.Request) (int, any, error) {

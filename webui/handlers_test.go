@@ -44,6 +44,8 @@ func TestRoutes(t *testing.T) {
 		{"recording on", "POST", "/api/meetings/m1/recording", map[string]bool{"on": true}, 200, "SetRecording", []any{"m1", true}},
 		{"recording off", "POST", "/api/meetings/m1/recording", map[string]bool{"on": false}, 200, "SetRecording", []any{"m1", false}},
 		{"recording without on", "POST", "/api/meetings/m1/recording", `{}`, 400, "", nil},
+		{"update", "PATCH", "/api/meetings/m1", `{"title":"x"}`, 200, "UpdateMeeting", []any{"m1", json.RawMessage(`{"title":"x"}`)}},
+		{"update without body", "PATCH", "/api/meetings/m1", nil, 400, "", nil},
 		{"extend", "POST", "/api/meetings/m1/extend", map[string]int{"minutes": 15}, 200, "Extend", []any{"m1", 15}},
 		{"extend without minutes", "POST", "/api/meetings/m1/extend", `{}`, 400, "", nil},
 		{"extend by nothing", "POST", "/api/meetings/m1/extend", `{"minutes":0}`, 400, "", nil},

@@ -26,6 +26,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/meetings", auth(s.api(s.createMeeting)))
 	mux.HandleFunc("POST /api/meetings/join", auth(s.api(s.joinMeeting)))
 	mux.HandleFunc("GET /api/meetings/{id}", auth(s.api(s.getMeeting)))
+	mux.HandleFunc("PATCH /api/meetings/{id}", auth(s.api(s.updateMeeting)))
 	mux.HandleFunc("POST /api/meetings/{id}/leave", auth(s.api(s.leaveMeeting)))
 	mux.HandleFunc("POST /api/meetings/{id}/end", auth(s.api(s.endMeeting)))
 	mux.HandleFunc("POST /api/meetings/{id}/role", auth(s.api(s.setRole)))

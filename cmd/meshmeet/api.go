@@ -161,6 +161,42 @@ func meetingCommand() *cli.Command {
 				},
 			},
 			{
+				Name: "update", Usage: "edit a meeting (host only); only the flags given change",
+				ArgsUsage: "<meeting-id>",
+				Flags: append(apiFlags(),
+					&cli.StringFlag{Name: "title"},
+					&cli.StringFlag{Name: "description"},
+					&cli.TimestampFlag{Name: "at", Layout: time.RFC3339, Usage: "scheduled time, RFC 3339"},
+					&cli.IntFlag{Name: "duration", Usage: "minutes"},
+					&cli.IntFlag{Name: "max-participants"},
+				),
+				Action: func(c *cli.Context) error {
+					id, err := arg(c, "meeting-id")
+					if err != nil {
+						return err
+					}
+					body := map[string]any{}
+					for _, f := range []string{"title", "description"} {
+						if c.IsSet(f) {
+							body[f] = c.String(f)
+						}
+					}
+					if t := c.Timestamp("at"); t != nil {
+						body["scheduledTime"] = t.UTC().Format(time.RFC3339)
+					}
+					if c.IsSet("duration") {
+						body["duration"] = c.Int("duration")
+					}
+					if c.IsSet("max-participants") {
+						body["settings"] = map[string]int{"maxParticipants": c.Int("max-participants")}
+					}
+					return call(c, http.MethodPatch, "/api/meetings/"+id, body, func(v any) {
+						m := v.(map[string]any)
+						fmt.Printf("updated %s: %s, %v min\n", m["id"], m["title"], m["duration"])
+					})
+				},
+			},
+			{
 				Name: "extend", Usage: "add minutes to a meeting that ends by itself (host or moderator)",
 				ArgsUsage: "<meeting-id> <minutes>", Flags: apiFlags(),
 				Action: func(c *cli.Context) error {

@@ -320,6 +320,13 @@ func TestCLI(t *testing.T) {
 	if out := run("meeting", "recordings", recID); !strings.Contains(out, filepath.Join("recordings", recID)) {
 		t.Fatalf("recordings printed %q", out)
 	}
+	// The host edits the meeting from the shell; only what is given changes.
+	if out := run("meeting", "update", "--title", "Renamed", "--duration", "25", id); !strings.Contains(out, "Renamed, 25 min") {
+		t.Fatalf("update printed %q", out)
+	}
+	if out := run("meeting", "show", id); !strings.Contains(out, `"maxParticipants": 5`) || !strings.Contains(out, `"revision": 1`) {
+		t.Fatalf("show after update printed %q", out)
+	}
 	// A meeting that ends by itself, extended from the shell.
 	short := run("meeting", "create", "--title", "Timed", "--duration", "5", "--auto-end")
 	shortID := regexp.MustCompile(`/m/([0-9a-f]{32})#`).FindStringSubmatch(short)[1]

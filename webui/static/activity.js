@@ -16,6 +16,7 @@ const verbs = {
   'recording-started': () => 'started recording',
   'recording-stopped': () => 'stopped recording',
   extend: (e) => `extended the meeting by ${e.minutes} min`,
+  update: () => 'edited the meeting',
 };
 
 export function createActivity(id, nameOf) {

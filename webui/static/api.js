@@ -90,6 +90,7 @@ export const api = {
   remove: (id, peerId) => request('POST', `${m(id)}/remove`, { peerId }),
   mute: (id, peerId) => request('POST', `${m(id)}/mute`, { peerId }),
   setRecording: (id, on) => request('POST', `${m(id)}/recording`, { on }),
+  update: (id, fields) => request('PATCH', m(id), fields),
   extend: (id, minutes) => request('POST', `${m(id)}/extend`, { minutes }),
   recordings: (id) => request('GET', `${m(id)}/recordings`),
   media: (id) => request('GET', `${m(id)}/media`),

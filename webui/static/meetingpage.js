@@ -12,6 +12,7 @@ import { Publisher } from './publisher.js';
 import { createLobby } from './lobby.js';
 import { createRecordings } from './recordings.js';
 import { createActivity } from './activity.js';
+import { editForm } from './editmeeting.js';
 
 export class MeetingPage {
   constructor(app, id, meeting, node) {
@@ -130,6 +131,9 @@ export class MeetingPage {
             [fmtTime(mt.scheduledTime), mt.duration ? `${mt.duration} min` : ''].filter(Boolean).join(' · '), ' ',
             this.conn, ' ', this.mediaConn)),
         h('div', { class: 'row wrap' },
+          this.isHost() && mt.status !== 'ended' && !this.editEl ? h('button', {
+            type: 'button', class: 'secondary', id: 'btn-edit', onclick: () => this.edit(),
+          }, 'Edit') : null,
           this.canExtend() ? h('button', {
             type: 'button', class: 'secondary', id: 'btn-extend', title: 'Give the meeting 15 more minutes',
             onclick: () => this.extend(15),
@@ -140,7 +144,18 @@ export class MeetingPage {
           }, mt.recording ? 'Stop recording' : 'Record') : null,
           h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics' }, 'Add to calendar'),
           link ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, 'Copy join link') : null)),
-      mt.description ? h('p', { class: 'desc' }, mt.description) : null);
+      mt.description ? h('p', { class: 'desc' }, mt.description) : null,
+      this.editEl); // kept across re-renders, so typing is never lost
+  }
+
+  // edit opens the host's edit form under the header.
+  edit() {
+    this.editEl = editForm(this.meeting || {}, (updated) => {
+      this.editEl = null;
+      if (updated) this.meeting = { ...this.meeting, ...updated };
+      this.renderHeader();
+    });
+    this.renderHeader();
   }
 
   renderLocal() {
