@@ -101,8 +101,9 @@ func offerer(self, relay, peer string) bool {
 	return self < peer
 }
 
-// maxLinks bounds the links of one meeting (a mesh beyond this is not viable anyway).
-const maxLinks = 32
+// maxLinks bounds the links of one meeting: a relay links to every participant, and a
+// meeting holds at most 1000 (mesh.MaxCapacity).
+const maxLinks = 1000
 
 // link returns the link to peer, creating it when create is set.
 func (m *meeting) link(peer string, create bool) (*peerLink, error) {

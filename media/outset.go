@@ -20,11 +20,12 @@ type outSet struct {
 	mu   sync.Mutex
 	out  map[*sink]*webrtc.RTPTransceiver
 	meta map[*webrtc.RTPTransceiver]TrackInfo
+	has  map[*forwarder]bool // sent or being added: a track goes out once
 }
 
 func newOutSet(e *Engine, pc *webrtc.PeerConnection, lp *loop, logErr func(error)) *outSet {
 	return &outSet{e: e, pc: pc, lp: lp, logErr: logErr,
-		out: map[*sink]*webrtc.RTPTransceiver{}, meta: map[*webrtc.RTPTransceiver]TrackInfo{}}
+		out: map[*sink]*webrtc.RTPTransceiver{}, meta: map[*webrtc.RTPTransceiver]TrackInfo{}, has: map[*forwarder]bool{}}
 }
 
 // tracks is the "tracks" field of the next offer.
@@ -38,8 +39,16 @@ func (o *outSet) tracks() map[string]TrackInfo {
 	return t
 }
 
-// add sends f's track on a new transceiver and offers it.
+// add sends f's track on a new transceiver and offers it, unless it is sent already (a
+// new link and a new track can both bring it).
 func (o *outSet) add(f *forwarder) {
+	o.mu.Lock()
+	dup := o.has[f]
+	o.has[f] = true
+	o.mu.Unlock()
+	if dup {
+		return
+	}
 	sk, err := newSink(f, f.origin)
 	if err != nil {
 		return
@@ -49,6 +58,9 @@ func (o *outSet) add(f *forwarder) {
 		tr, err := o.pc.AddTransceiverFromTrack(sk.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 		if err != nil {
 			o.logErr(err)
+			o.mu.Lock()
+			delete(o.has, f)
+			o.mu.Unlock()
 			return
 		}
 		o.mu.Lock()
@@ -73,6 +85,7 @@ func (o *outSet) remove(sk *sink) {
 	tr := o.out[sk]
 	delete(o.out, sk)
 	delete(o.meta, tr)
+	delete(o.has, sk.f)
 	o.mu.Unlock()
 	if tr == nil {
 		return
@@ -104,6 +117,7 @@ func (o *outSet) close() {
 	}
 	o.out = map[*sink]*webrtc.RTPTransceiver{}
 	o.meta = map[*webrtc.RTPTransceiver]TrackInfo{}
+	o.has = map[*forwarder]bool{}
 	o.mu.Unlock()
 	for _, sk := range sinks {
 		sk.f.removeSink(sk)

@@ -20,8 +20,10 @@ import (
 // File sharing: a chat message may carry a file. The log holds only its
 // reference (name, size, type, SHA-256); every member node fetches the bytes
 // from a member that holds them (filexfer.go), checks the hash and keeps them
-// under DataDir/files by hash. Any member holding a copy serves it, so a file
-// outlives its sharer's node.
+// under DataDir/files/<meeting>/<hash>. Any member holding a copy serves it,
+// so a file outlives its sharer's node. Copies are kept per meeting: a node
+// serves in a meeting only what it got through that meeting, so naming a
+// file's hash in another meeting does not reach it.
 const (
 	MaxFile     = 64 << 20 // bytes of one shared file
 	MaxFileName = 255      // bytes of its name
@@ -75,24 +77,26 @@ func cleanFileType(s string) string {
 	return s
 }
 
-// blobs is the content-addressed file store.
+// blobs is the content-addressed file store, one directory per meeting
+// (meeting IDs are 32 hex digits, hashes 64).
 type blobs struct{ dir string }
 
-func (b blobs) path(sha string) string { return filepath.Join(b.dir, sha) }
+func (b blobs) path(meeting, sha string) string { return filepath.Join(b.dir, meeting, sha) }
 
-func (b blobs) has(f FileRef) bool {
-	st, err := os.Stat(b.path(f.SHA256))
+func (b blobs) has(meeting string, f FileRef) bool {
+	st, err := os.Stat(b.path(meeting, f.SHA256))
 	return err == nil && st.Size() == f.Size
 }
 
-// put stores what r yields (at most limit bytes, else ErrTooLarge) on disk
-// and returns its hash and size. want, when set, is the hash and size the
-// bytes must have.
-func (b blobs) put(r io.Reader, limit int64, want *FileRef) (string, int64, error) {
-	if err := os.MkdirAll(b.dir, 0o700); err != nil {
+// put stores what r yields (at most limit bytes, else ErrTooLarge) in the
+// meeting's directory and returns its hash and size. want, when set, is the
+// hash and size the bytes must have.
+func (b blobs) put(meeting string, r io.Reader, limit int64, want *FileRef) (string, int64, error) {
+	dir := filepath.Join(b.dir, meeting)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", 0, err
 	}
-	tmp, err := os.CreateTemp(b.dir, ".part-*")
+	tmp, err := os.CreateTemp(dir, ".part-*")
 	if err != nil {
 		return "", 0, err
 	}
@@ -118,7 +122,7 @@ func (b blobs) put(r io.Reader, limit int64, want *FileRef) (string, int64, erro
 	if err := tmp.Close(); err != nil {
 		return "", 0, err
 	}
-	return sha, n, os.Rename(tmp.Name(), b.path(sha))
+	return sha, n, os.Rename(tmp.Name(), b.path(meeting, sha))
 }
 
 // ShareFile stores a file and posts it to the meeting's chat as a message
@@ -144,7 +148,7 @@ func (m *Mesh) ShareFile(ctx context.Context, id, name, typ, text string, r io.R
 	if err != nil {
 		return MessageView{}, err
 	}
-	sha, size, err := m.blobs.put(r, MaxFile, nil)
+	sha, size, err := m.blobs.put(id, r, MaxFile, nil)
 	if err != nil {
 		return MessageView{}, err
 	}
@@ -169,7 +173,7 @@ func (m *Mesh) OpenFile(ctx context.Context, id, sha string) (*os.File, FileRef,
 	if !ok {
 		return nil, FileRef{}, fmt.Errorf("%w: no file %s was shared in this meeting", ErrNotFound, sha)
 	}
-	if !m.blobs.has(ref) {
+	if !m.blobs.has(id, ref) {
 		if !m.track() {
 			return nil, FileRef{}, ErrNotReady
 		}
@@ -187,7 +191,7 @@ func (m *Mesh) OpenFile(ctx context.Context, id, sha string) (*os.File, FileRef,
 			return nil, FileRef{}, fmt.Errorf("%w: %q is still on its way from a member node; try again shortly", ErrNotReady, ref.Name)
 		}
 	}
-	f, err := os.Open(m.blobs.path(sha))
+	f, err := os.Open(m.blobs.path(id, sha))
 	if errors.Is(err, os.ErrNotExist) {
 		err = fmt.Errorf("%w: file %s is not on this node", ErrNotFound, sha)
 	}

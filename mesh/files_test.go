@@ -8,14 +8,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-func hasFile(m *Mesh, ref FileRef) func() error {
+func hasFile(m *Mesh, id string, ref FileRef) func() error {
 	return func() error {
-		if !m.blobs.has(ref) {
+		if !m.blobs.has(id, ref) {
 			return fmt.Errorf("%s does not hold %s yet", m.cfg.Name, ref.Name)
 		}
 		return nil
@@ -57,7 +58,7 @@ func TestFileSharing(t *testing.T) {
 		t.Fatalf("shared %+v %q", ref, msg.Text)
 	}
 	for _, m := range []*Mesh{b, c} {
-		eventually(t, 20*time.Second, m.cfg.Name+" fetches the file by itself", hasFile(m, ref))
+		eventually(t, 20*time.Second, m.cfg.Name+" fetches the file by itself", hasFile(m, id, ref))
 		ms, _ := m.Messages(id, "", 0)
 		if len(ms) != 1 || ms[0].File == nil || *ms[0].File != ref {
 			t.Fatalf("%s's chat: %+v", m.cfg.Name, ms)
@@ -101,7 +102,7 @@ func TestFileServedOnlyToMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := *msg.File
-	eventually(t, 20*time.Second, "bob fetches", hasFile(b, ref))
+	eventually(t, 20*time.Second, "bob fetches", hasFile(b, id, ref))
 
 	// x holds the key (as anyone given the link) but has not joined.
 	am, _ := a.meeting(id)
@@ -123,23 +124,36 @@ func TestFileServedOnlyToMembers(t *testing.T) {
 	}
 
 	// A holder whose copy went bad: the bytes are refused, nothing kept.
-	if err := os.WriteFile(b.blobs.path(ref.SHA256), []byte("hello, MEMBERS"), 0o600); err != nil {
+	if err := os.WriteFile(b.blobs.path(id, ref.SHA256), []byte("hello, MEMBERS"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Remove(a.blobs.path(ref.SHA256)); err != nil {
+	if err := os.Remove(a.blobs.path(id, ref.SHA256)); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.fetchFrom(ctx, b.self, am, ref); err == nil {
 		t.Fatal("bad bytes accepted")
 	}
-	if a.blobs.has(ref) {
+	if a.blobs.has(id, ref) {
 		t.Fatal("bad bytes kept")
 	}
 
-	// Removed: bob is refused even by a holder.
-	if err := os.WriteFile(a.blobs.path(ref.SHA256), []byte("hello, members"), 0o600); err != nil {
+	if err := os.WriteFile(a.blobs.path(id, ref.SHA256), []byte("hello, members"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Naming the file's hash in another meeting does not reach it (alice holds
+	// it for the first meeting only): a node serves in a meeting only what it
+	// got through that meeting.
+	id2, _ := meetingOf(t, b, a)
+	bm2, _ := b.meeting(id2)
+	if _, err := b.postChat(ctx, bm2, chatBody{File: &ref}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "alice has the second meeting's message", hasMessages(a, id2, 1))
+	if err := b.fetchFrom(ctx, a.self, bm2, ref); err == nil || !strings.Contains(err.Error(), "not here") {
+		t.Fatalf("fetch through another meeting: %v", err)
+	}
+
+	// Removed: bob is refused even by a holder.
 	if err := a.Remove(ctx, id, b.self.String()); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +188,7 @@ func TestShareFileInput(t *testing.T) {
 	if n := messageCount(t, a, id); n != 0 {
 		t.Fatalf("%d messages after refused shares", n)
 	}
-	left, _ := os.ReadDir(a.blobs.dir)
+	left, _ := os.ReadDir(filepath.Join(a.blobs.dir, id))
 	if len(left) != 0 {
 		t.Fatalf("refused shares left %d files", len(left))
 	}

@@ -66,7 +66,7 @@ func (m *Mesh) fileLoop(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case j := <-m.fetches.queue:
-				if !m.blobs.has(j.ref) {
+				if !m.blobs.has(j.mt.id, j.ref) {
 					_ = m.fetchFile(ctx, j.mt, j.ref)
 				}
 			case <-t.C:
@@ -90,7 +90,7 @@ func (m *Mesh) wantMissingFiles() {
 		}
 		mt.mu.Unlock()
 		for _, ref := range refs {
-			if !m.blobs.has(ref) {
+			if !m.blobs.has(mt.id, ref) {
 				m.wantFile(mt, ref)
 			}
 		}
@@ -110,10 +110,11 @@ func (m *Mesh) wantFile(mt *meeting, ref FileRef) {
 func (m *Mesh) fetchFile(ctx context.Context, mt *meeting, ref FileRef) error {
 	f := m.fetches
 	f.mu.Lock()
-	wait, busy := f.inflight[ref.SHA256]
+	key := mt.id + "/" + ref.SHA256
+	wait, busy := f.inflight[key]
 	if !busy {
 		wait = make(chan struct{})
-		f.inflight[ref.SHA256] = wait
+		f.inflight[key] = wait
 	}
 	f.mu.Unlock()
 	if busy {
@@ -122,14 +123,14 @@ func (m *Mesh) fetchFile(ctx context.Context, mt *meeting, ref FileRef) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if m.blobs.has(ref) {
+		if m.blobs.has(mt.id, ref) {
 			return nil
 		}
 		return fmt.Errorf("%w: no member node holding %q could be reached", ErrNotReady, ref.Name)
 	}
 	defer func() {
 		f.mu.Lock()
-		delete(f.inflight, ref.SHA256)
+		delete(f.inflight, key)
 		f.mu.Unlock()
 		close(wait)
 	}()
@@ -210,7 +211,7 @@ func (m *Mesh) fetchFrom(ctx context.Context, p peer.ID, mt *meeting, ref FileRe
 	if ans.Size != ref.Size {
 		return fmt.Errorf("%s offers %d bytes, the file has %d", p, ans.Size, ref.Size)
 	}
-	_, _, err = m.blobs.put(s, ref.Size, &ref)
+	_, _, err = m.blobs.put(mt.id, s, ref.Size, &ref)
 	return err
 }
 
@@ -277,10 +278,10 @@ func (m *Mesh) handleFile(s network.Stream) {
 		err = errors.New("not a member of this meeting")
 	case !shared:
 		err = errors.New("no such file in this meeting")
-	case !m.blobs.has(ref):
+	case !m.blobs.has(mt.id, ref):
 		err = errors.New("not here yet")
 	default:
-		f, err = os.Open(m.blobs.path(ref.SHA256))
+		f, err = os.Open(m.blobs.path(mt.id, ref.SHA256))
 	}
 	if err != nil {
 		_ = answer(fileAnswer{Error: err.Error()})

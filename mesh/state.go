@@ -159,8 +159,14 @@ func (s *state) check(ev *Event) error {
 		}
 		var b updateBody
 		_ = json.Unmarshal(ev.Body, &b)
-		if b.Settings.RequireApproval != s.record.Settings.RequireApproval {
+		r := b.applyTo(*s.record)
+		switch d := deadlineOf(&r, s.started, s.extra); {
+		case b.Settings.RequireApproval != s.record.Settings.RequireApproval:
 			return fmt.Errorf("%w: whether the meeting requires approval is fixed when it is created", ErrConflict)
+		case b.Duration+s.extra > MaxDuration:
+			return fmt.Errorf("%w: a meeting lasts at most %d minutes", ErrConflict, MaxDuration)
+		case !d.IsZero() && !hlcTime(ev.HLC).Before(d):
+			return fmt.Errorf("%w: that would end the meeting now; end it instead", ErrConflict)
 		}
 	case TypeExtend:
 		if !inMeeting || (m.Role != RoleHost && m.Role != RoleModerator) {

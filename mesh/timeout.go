@@ -8,7 +8,9 @@ import (
 )
 
 // Meeting time limits: a meeting whose settings say autoEnd ends by itself
-// when its duration is up, counted from its first join, plus the minutes
+// when its duration is up, counted from its first join or its scheduled
+// start, whichever is later (a host who opens the link the day before does
+// not use the meeting's time up), plus the minutes
 // the host or a moderator added with extend events. No node has to announce
 // it: every node folds the same deadline from the signed log and refuses
 // events stamped at or after it, so all agree on what made it in time. Each
@@ -29,10 +31,17 @@ func (b extendBody) validate() error {
 // deadline is when the meeting ends by itself; zero when it has no time
 // limit or has not started.
 func (s *state) deadline() time.Time {
-	if s.record == nil || !s.record.Settings.AutoEnd || s.started.IsZero() {
+	return deadlineOf(s.record, s.started, s.extra)
+}
+
+func deadlineOf(r *Record, started time.Time, extra int) time.Time {
+	if r == nil || !r.Settings.AutoEnd || started.IsZero() {
 		return time.Time{}
 	}
-	return s.started.Add(time.Duration(s.record.Duration+s.extra) * time.Minute)
+	if r.ScheduledTime != nil && r.ScheduledTime.After(started) {
+		started = *r.ScheduledTime
+	}
+	return started.Add(time.Duration(r.Duration+extra) * time.Minute)
 }
 
 // over reports whether the meeting's time is up at t.

@@ -155,3 +155,33 @@ func TestMeetingTimesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTimeLimitCountsFromSchedule: the host opening a scheduled meeting early does not
+// use its time up; and an edit that would end the meeting at once is refused.
+func TestTimeLimitCountsFromSchedule(t *testing.T) {
+	host := newAuthor(t)
+	base := time.Now().Truncate(time.Millisecond)
+	at := func(d time.Duration) uint64 { return hlcFromTime(base.Add(d)) }
+	sched := base.Add(24 * time.Hour).UTC().Format(time.RFC3339Nano)
+	g := host.event(t, "", TypeGenesis, at(0), fmt.Appendf(nil, `{"title":"t","description":"","scheduledTime":%q,"duration":30,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true,"autoEnd":true},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef"}`, sched))
+	id := g.ID[:32]
+	update := func(d time.Duration, body string) *Event { return host.event(t, id, TypeUpdate, at(d), []byte(body)) }
+	evs := []*Event{
+		g,
+		host.event(t, id, TypeJoin, at(time.Second), []byte(`{"name":"h"}`)), // a day early
+		host.event(t, id, TypeChat, at(2*time.Hour), chatBodyOf("still on")), // long after join+30 min
+		update(3*time.Hour, `{"title":"t","description":"","duration":30,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true,"autoEnd":true}}`),
+		host.event(t, id, TypeChat, at(4*time.Hour), chatBodyOf("after dropping the schedule")),
+	}
+	m := newMeeting(id, keys{})
+	m.addLocked(evs)
+	if want := base.Add(24*time.Hour + 30*time.Minute); !m.st.deadline().Equal(want) {
+		t.Fatalf("deadline %v, want %v", m.st.deadline(), want)
+	}
+	// Dropping the schedule would put the end at join+30 min, long past: refused.
+	for i, want := range []bool{true, true, true, false, true} {
+		if m.st.valid[evs[i].ID] != want {
+			t.Errorf("event %d (%s) valid=%v", i, evs[i].Type, m.st.valid[evs[i].ID])
+		}
+	}
+}

@@ -245,7 +245,7 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 	}
 	mt.mu.Unlock()
 	for _, f := range files {
-		if !m.blobs.has(f) {
+		if !m.blobs.has(mt.id, f) {
 			m.wantFile(mt, f)
 		}
 	}

@@ -23,8 +23,9 @@ func (b *backend) SetRecording(ctx context.Context, id string, on bool) (any, er
 }
 
 // recordingPath is what a recording's path in the list looks like:
-// <start>/<peerID>-<source>.<ext>; nothing else is served.
-var recordingPath = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z/[1-9A-HJ-NP-Za-km-z]{20,80}-(mic|camera|screen)\.(ivf|ogg|h264)$`)
+// <start>/<peerID>-<source>[-<n>].<ext> (n for a second track of one source, as when a
+// participant republishes); nothing else is served.
+var recordingPath = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z/[1-9A-HJ-NP-Za-km-z]{20,80}-(mic|camera|screen)(-[0-9]{1,6})?\.(ivf|ogg|h264)$`)
 
 // OpenRecording opens one of this node's recorded files of the meeting.
 func (b *backend) OpenRecording(_ context.Context, id, path string) (*webui.File, error) {

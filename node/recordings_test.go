@@ -43,6 +43,8 @@ func TestDownloadRecording(t *testing.T) {
 		{"20261127T101010Z/..%2F..%2F..%2Fapi-token", http.StatusBadRequest},
 		{"..%2F..%2Fdb/x-camera.ivf", http.StatusBadRequest},
 		{"20261127T101010Z/notes.txt", http.StatusBadRequest},
+		{"20261127T101010Z/" + a.Mesh().Self().String() + "-camera-2.ivf", http.StatusNotFound}, // a second camera track: a valid name
+		{"20261127T101010Z/" + a.Mesh().Self().String() + "-camera-x.ivf", http.StatusBadRequest},
 	} {
 		resp, err := a.c.send(ctx, http.MethodGet, "/api/meetings/"+id+"/recordings/"+tc.path, "", nil)
 		if err == nil {

@@ -12,10 +12,10 @@ export function createRecordings(id, nameOf) {
   // label turns "<start>/<peer>-<source>.<ext>" into words.
   function label(path) {
     const [, file = path] = path.split('/');
-    const m = /^(.+)-(mic|camera|screen)\.(\w+)$/.exec(file);
+    const m = /^(.+)-(mic|camera|screen)(?:-(\d+))?\.(\w+)$/.exec(file);
     if (!m) return file;
     const what = { mic: 'microphone', camera: 'camera', screen: 'screen' }[m[2]];
-    return `${nameOf(m[1]) || m[1].slice(-6)} · ${what}`;
+    return `${nameOf(m[1]) || m[1].slice(-6)} · ${what}${m[3] ? ` (${m[3]})` : ''}`;
   }
 
   function render(list) {
