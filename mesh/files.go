@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -168,27 +169,35 @@ func (m *Mesh) OpenFile(ctx context.Context, id, sha string) (*os.File, FileRef,
 		return nil, FileRef{}, fmt.Errorf("%w: a file is named by its SHA-256, 64 hex digits", ErrInvalid)
 	}
 	mt.mu.Lock()
-	ref, ok := mt.fileLocked(sha)
+	refs := mt.filesLocked(sha)
 	mt.mu.Unlock()
-	if !ok {
+	if len(refs) == 0 {
 		return nil, FileRef{}, fmt.Errorf("%w: no file %s was shared in this meeting", ErrNotFound, sha)
 	}
-	if !m.blobs.has(id, ref) {
+	ref, ok := m.heldFile(id, refs)
+	if !ok {
 		if !m.track() {
 			return nil, FileRef{}, ErrNotReady
 		}
-		done := make(chan error, 1)
+		done := make(chan FileRef, 1)
 		go func() {
 			defer m.wg.Done()
-			done <- m.fetchFile(m.ctx, mt, ref)
+			for _, r := range refs {
+				if m.fetchFile(m.ctx, mt, r) == nil {
+					done <- r
+					return
+				}
+			}
+			close(done)
 		}()
 		select {
-		case err := <-done:
-			if err != nil {
-				return nil, FileRef{}, err
+		case r, fetched := <-done:
+			if !fetched {
+				return nil, FileRef{}, fmt.Errorf("%w: no member node holding %q could be reached", ErrNotReady, refs[0].Name)
 			}
+			ref = r
 		case <-ctx.Done():
-			return nil, FileRef{}, fmt.Errorf("%w: %q is still on its way from a member node; try again shortly", ErrNotReady, ref.Name)
+			return nil, FileRef{}, fmt.Errorf("%w: %q is still on its way from a member node; try again shortly", ErrNotReady, refs[0].Name)
 		}
 	}
 	f, err := os.Open(m.blobs.path(id, sha))
@@ -198,11 +207,25 @@ func (m *Mesh) OpenFile(ctx context.Context, id, sha string) (*os.File, FileRef,
 	return f, ref, err
 }
 
-// fileLocked finds a file shared by a valid message of the meeting.
-func (m *meeting) fileLocked(sha string) (FileRef, bool) {
+// filesLocked lists the references to sha shared by valid messages of the meeting, one
+// per size: a member may name a hash with a wrong size first; the bytes decide.
+func (m *meeting) filesLocked(sha string) []FileRef {
+	var out []FileRef
 	for _, ev := range m.events {
-		if f := fileOf(ev); f != nil && f.SHA256 == sha && m.st.valid[ev.ID] {
-			return *f, true
+		f := fileOf(ev)
+		if f != nil && f.SHA256 == sha && m.st.valid[ev.ID] &&
+			!slices.ContainsFunc(out, func(o FileRef) bool { return o.Size == f.Size }) {
+			out = append(out, *f)
+		}
+	}
+	return out
+}
+
+// heldFile is the reference among refs whose bytes this node holds for the meeting.
+func (m *Mesh) heldFile(meeting string, refs []FileRef) (FileRef, bool) {
+	for _, r := range refs {
+		if m.blobs.has(meeting, r) {
+			return r, true
 		}
 	}
 	return FileRef{}, false

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -113,7 +115,7 @@ func TestFileServedOnlyToMembers(t *testing.T) {
 	eventually(t, 10*time.Second, "lurker has the log", func() error {
 		xm.mu.Lock()
 		defer xm.mu.Unlock()
-		if _, ok := xm.fileLocked(ref.SHA256); !ok {
+		if len(xm.filesLocked(ref.SHA256)) == 0 {
 			return errNot("no file message yet")
 		}
 		return nil
@@ -210,4 +212,29 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestFileWithSpoofedSize: a member who names a file's hash first, with a wrong size,
+// does not make the real file unreachable: the bytes decide.
+func TestFileWithSpoofedSize(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	b := startMesh(t, testConfig(t, "mallory", a))
+	c := startMesh(t, testConfig(t, "carol", a, b))
+	id, _ := meetingOf(t, a, b, c)
+	ctx := context.Background()
+	data := []byte("the real minutes")
+	sum := sha256.Sum256(data)
+	spoof := FileRef{Name: "minutes.txt", Size: 999, SHA256: hex.EncodeToString(sum[:])}
+	bm, _ := b.meeting(id)
+	if _, err := b.postChat(ctx, bm, chatBody{File: &spoof}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "alice has mallory's message", hasMessages(a, id, 1))
+	if _, err := a.ShareFile(ctx, id, "minutes.txt", "", "", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "carol has both messages", hasMessages(c, id, 2))
+	if got := readShared(t, c, id, spoof.SHA256); !bytes.Equal(got, data) {
+		t.Fatalf("carol got %q", got)
+	}
 }

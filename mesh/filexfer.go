@@ -158,7 +158,7 @@ func (m *Mesh) fileSources(mt *meeting, ref FileRef) []peer.ID {
 	defer mt.mu.Unlock()
 	var sharer peer.ID
 	for _, ev := range mt.events {
-		if f := fileOf(ev); f != nil && f.SHA256 == ref.SHA256 && mt.st.valid[ev.ID] {
+		if f := fileOf(ev); f != nil && *f == ref && mt.st.valid[ev.ID] {
 			sharer = ev.Author
 			break
 		}
@@ -270,15 +270,16 @@ func (m *Mesh) handleFile(s network.Stream) {
 	}
 	mt.mu.Lock()
 	member := mt.st.members[from] != nil && !mt.st.removed[from]
-	ref, shared := mt.fileLocked(req.SHA256)
+	refs := mt.filesLocked(req.SHA256)
 	mt.mu.Unlock()
+	ref, held := m.heldFile(mt.id, refs)
 	var f *os.File
 	switch {
 	case !member:
 		err = errors.New("not a member of this meeting")
-	case !shared:
+	case len(refs) == 0:
 		err = errors.New("no such file in this meeting")
-	case !m.blobs.has(mt.id, ref):
+	case !held:
 		err = errors.New("not here yet")
 	default:
 		f, err = os.Open(m.blobs.path(mt.id, ref.SHA256))
