@@ -54,6 +54,10 @@ type Config struct {
 	// media (a weak uplink, a battery).
 	NoRelay bool
 
+	// FileBudget bounds the bytes of one meeting's shared files this node fetches
+	// before anyone asks for them; beyond it, a file is fetched when downloaded.
+	FileBudget int64
+
 	// PeerRate and PeerBurst limit the gossip messages, sync sessions and
 	// signals taken from one peer (per second, and at once).
 	PeerRate  float64
@@ -73,6 +77,7 @@ func DefaultConfig() Config {
 		HeartbeatInterval: 2 * time.Second,
 		PresenceTimeout:   6 * time.Second,
 		JoinTimeout:       20 * time.Second,
+		FileBudget:        1 << 30,
 		PeerRate:          50,
 		PeerBurst:         200,
 	}
@@ -91,6 +96,9 @@ func (c *Config) fill() {
 		if *p.v <= 0 {
 			*p.v = *p.def
 		}
+	}
+	if c.FileBudget <= 0 {
+		c.FileBudget = d.FileBudget
 	}
 	if c.PeerRate <= 0 || c.PeerBurst <= 0 {
 		c.PeerRate, c.PeerBurst = d.PeerRate, d.PeerBurst

@@ -89,6 +89,18 @@ func (b blobs) has(meeting string, f FileRef) bool {
 	return err == nil && st.Size() == f.Size
 }
 
+// used is the bytes the meeting's files take on this node.
+func (b blobs) used(meeting string) int64 {
+	des, _ := os.ReadDir(filepath.Join(b.dir, meeting))
+	var n int64
+	for _, de := range des {
+		if info, err := de.Info(); err == nil {
+			n += info.Size()
+		}
+	}
+	return n
+}
+
 // put stores what r yields (at most limit bytes, else ErrTooLarge) in the
 // meeting's directory and returns its hash and size. want, when set, is the
 // hash and size the bytes must have.

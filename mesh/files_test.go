@@ -238,3 +238,34 @@ func TestFileWithSpoofedSize(t *testing.T) {
 		t.Fatalf("carol got %q", got)
 	}
 }
+
+// TestFileBudget: past its budget a node stops fetching a meeting's files by itself, and
+// still fetches one when it is downloaded.
+func TestFileBudget(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	cfg := testConfig(t, "bob", a)
+	cfg.FileBudget = 20
+	b := startMesh(t, cfg)
+	id, _ := meetingOf(t, a, b)
+	ctx := context.Background()
+	small, err := a.ShareFile(ctx, id, "small.txt", "", "", strings.NewReader("twelve bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "bob fetches the small file by itself", hasFile(b, id, *small.File))
+	big := FileRef{Name: "big.bin", Size: 9, SHA256: strings.Repeat("0", 64)}
+	if b.eager(id, big) {
+		t.Fatal("bob would fetch past his budget (12 + 9 > 20 bytes)")
+	}
+	if !b.eager(id, FileRef{Name: "tiny", Size: 8, SHA256: big.SHA256}) {
+		t.Fatal("bob would not fetch what fits (12 + 8 bytes)")
+	}
+	msg, err := a.ShareFile(ctx, id, "big.bin", "", "", strings.NewReader("nine byte"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "bob has the message", hasMessages(b, id, 2))
+	if got := readShared(t, b, id, msg.File.SHA256); string(got) != "nine byte" {
+		t.Fatalf("download past the budget: %q", got)
+	}
+}

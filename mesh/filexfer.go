@@ -26,6 +26,7 @@ const (
 	fileTimeout  = 5 * time.Minute // one transfer of at most MaxFile
 	fileAD       = "meshmeet/file"
 	fileQueue    = 256
+	fileWorkers  = 3 // background fetches at once: one slow source does not hold up the rest
 )
 
 type fileRequest struct {
@@ -54,26 +55,42 @@ func newFetches() *fetches {
 	return &fetches{inflight: map[string]chan struct{}{}, queue: make(chan fileJob, fileQueue)}
 }
 
-// fileLoop fetches the files of every meeting this node is in, as their
-// messages arrive and again each sync interval for those that failed.
+// fileLoop queues the files of every meeting this node is in that it lacks, each sync
+// interval (their messages queue them as they arrive), for fileWorkers to fetch.
 func (m *Mesh) fileLoop(ctx context.Context) {
+	for range fileWorkers {
+		m.goLoop(m.fileWorker)
+	}
 	t := time.NewTicker(m.cfg.SyncInterval)
 	defer t.Stop()
 	for {
 		m.wantMissingFiles()
-		for drained := false; !drained; {
-			select {
-			case <-ctx.Done():
-				return
-			case j := <-m.fetches.queue:
-				if !m.blobs.has(j.mt.id, j.ref) {
-					_ = m.fetchFile(ctx, j.mt, j.ref)
-				}
-			case <-t.C:
-				drained = true
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (m *Mesh) fileWorker(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-m.fetches.queue:
+			if m.eager(j.mt.id, j.ref) {
+				_ = m.fetchFile(ctx, j.mt, j.ref)
 			}
 		}
 	}
+}
+
+// eager says whether to fetch a file before anyone asks for it: not if this node holds it
+// already, nor if the meeting's copies would pass Config.FileBudget (a member sharing
+// many large files must not fill every disk). A download fetches it anyway.
+func (m *Mesh) eager(meeting string, ref FileRef) bool {
+	return !m.blobs.has(meeting, ref) && m.blobs.used(meeting)+ref.Size <= m.cfg.FileBudget
 }
 
 // wantMissingFiles queues the files of this node's meetings it lacks.
