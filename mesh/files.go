@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -191,25 +192,31 @@ func (m *Mesh) OpenFile(ctx context.Context, id, sha string) (*os.File, FileRef,
 		if !m.track() {
 			return nil, FileRef{}, ErrNotReady
 		}
+		// Round after round while the caller waits: a holder may refuse us until
+		// it has seen our join, or be away for a moment.
 		done := make(chan FileRef, 1)
 		go func() {
 			defer m.wg.Done()
-			for _, r := range refs {
-				if m.fetchFile(m.ctx, mt, r) == nil {
-					done <- r
+			for {
+				for _, r := range refs {
+					if m.fetchFile(m.ctx, mt, r) == nil {
+						done <- r
+						return
+					}
+				}
+				select {
+				case <-ctx.Done():
+					return // the background fetcher tries again later
+				case <-m.ctx.Done():
 					return
+				case <-time.After(time.Second):
 				}
 			}
-			close(done)
 		}()
 		select {
-		case r, fetched := <-done:
-			if !fetched {
-				return nil, FileRef{}, fmt.Errorf("%w: no member node holding %q could be reached", ErrNotReady, refs[0].Name)
-			}
-			ref = r
+		case ref = <-done:
 		case <-ctx.Done():
-			return nil, FileRef{}, fmt.Errorf("%w: %q is still on its way from a member node; try again shortly", ErrNotReady, refs[0].Name)
+			return nil, FileRef{}, fmt.Errorf("%w: no member node holding %q could be reached yet; try again shortly", ErrNotReady, refs[0].Name)
 		}
 	}
 	f, err := os.Open(m.blobs.path(id, sha))
