@@ -117,7 +117,11 @@ func (b blobs) put(meeting string, r io.Reader, limit int64, want *FileRef) (str
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	defer tmp.Close()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, limit+1))
+	src := &sourceReader{r: io.LimitReader(r, limit+1)}
+	n, err := io.Copy(io.MultiWriter(tmp, h), src)
+	if src.err != nil { // the sender's fault (an upload cut off), not this node's
+		return "", 0, fmt.Errorf("%w: the file could not be read to its end: %v", ErrInvalid, src.err)
+	}
 	if err != nil {
 		return "", 0, err
 	}
@@ -137,6 +141,20 @@ func (b blobs) put(meeting string, r io.Reader, limit int64, want *FileRef) (str
 		return "", 0, err
 	}
 	return sha, n, os.Rename(tmp.Name(), b.path(meeting, sha))
+}
+
+// sourceReader remembers a read error, to tell it from a write error.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }
 
 // ShareFile stores a file and posts it to the meeting's chat as a message

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -181,6 +182,7 @@ func TestShareFileInput(t *testing.T) {
 		{strings.Repeat("n", MaxFileName+1), "", strings.NewReader("x"), ErrInvalid},
 		{"empty.txt", "", strings.NewReader(""), ErrInvalid},
 		{"big.bin", "", io.LimitReader(zeros{}, MaxFile+1), ErrTooLarge},
+		{"cut.bin", "", io.MultiReader(strings.NewReader("start"), iotest.ErrReader(io.ErrUnexpectedEOF)), ErrInvalid}, // an upload cut off
 		{"ok.txt", strings.Repeat("x", MaxText+1), strings.NewReader("x"), ErrTooLarge},
 	} {
 		if _, err := a.ShareFile(ctx, id, tc.name, "", tc.text, tc.r); !errors.Is(err, tc.want) {
