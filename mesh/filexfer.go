@@ -212,14 +212,14 @@ func (m *Mesh) fetchFrom(ctx context.Context, p peer.ID, mt *meeting, ref FileRe
 	if err := writeFrame(s, hello); err != nil {
 		return err
 	}
-	if err := writeFrame(s, mt.keys.sealBytes(mustJSON(fileRequest{SHA256: ref.SHA256}), fileAD)); err != nil {
+	if err := writeSealedAs(s, mt.keys, fileAD, fileRequest{SHA256: ref.SHA256}); err != nil {
 		return err
 	}
 	if err := s.CloseWrite(); err != nil {
 		return err
 	}
 	var ans fileAnswer
-	if err := readFileAnswer(s, mt.keys, &ans); err != nil {
+	if err := readSealedAs(s, mt.keys, fileAD, maxHello, &ans); err != nil {
 		return err
 	}
 	if ans.Error != "" {
@@ -230,26 +230,6 @@ func (m *Mesh) fetchFrom(ctx context.Context, p peer.ID, mt *meeting, ref FileRe
 	}
 	_, _, err = m.blobs.put(mt.id, s, ref.Size, &ref)
 	return err
-}
-
-func readFileAnswer(r io.Reader, k keys, v *fileAnswer) error {
-	b, err := readFrame(r, maxHello)
-	if err != nil {
-		return err
-	}
-	plain, err := k.open(b, fileAD)
-	if err != nil {
-		return err
-	}
-	return decodeStrict(plain, v)
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }
 
 // handleFile serves a file to a member of the meeting it was shared in.
@@ -271,20 +251,12 @@ func (m *Mesh) handleFile(s network.Stream) {
 		_ = s.Reset() // not a meeting of ours: say nothing more
 		return
 	}
-	b, err = readFrame(s, maxHello)
-	if err != nil {
-		_ = s.Reset()
-		return
-	}
-	plain, err := mt.keys.open(b, fileAD)
 	var req fileRequest
-	if err != nil || decodeStrict(plain, &req) != nil {
+	if readSealedAs(s, mt.keys, fileAD, maxHello, &req) != nil {
 		_ = s.Reset()
 		return
 	}
-	answer := func(a fileAnswer) error {
-		return writeFrame(s, mt.keys.sealBytes(mustJSON(a), fileAD))
-	}
+	answer := func(a fileAnswer) error { return writeSealedAs(s, mt.keys, fileAD, a) }
 	mt.mu.Lock()
 	member := mt.st.members[from] != nil && !mt.st.removed[from]
 	refs := mt.filesLocked(req.SHA256)

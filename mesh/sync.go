@@ -81,20 +81,27 @@ func readFrame(r io.Reader, limit uint32) ([]byte, error) {
 	return b, err
 }
 
-func writeSealed(w io.Writer, k keys, v any) error {
+func writeSealed(w io.Writer, k keys, v any) error { return writeSealedAs(w, k, syncAD, v) }
+
+func readSealed(r io.Reader, k keys, v any) error { return readSealedAs(r, k, syncAD, maxFrame, v) }
+
+// writeSealedAs writes v as JSON in a frame sealed with the meeting key for the
+// protocol named by ad.
+func writeSealedAs(w io.Writer, k keys, ad string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return writeFrame(w, k.sealBytes(b, syncAD))
+	return writeFrame(w, k.sealBytes(b, ad))
 }
 
-func readSealed(r io.Reader, k keys, v any) error {
-	b, err := readFrame(r, maxFrame)
+// readSealedAs reads a frame of at most limit bytes sealed for ad and decodes it strictly into v.
+func readSealedAs(r io.Reader, k keys, ad string, limit uint32, v any) error {
+	b, err := readFrame(r, limit)
 	if err != nil {
 		return err
 	}
-	plain, err := k.open(b, syncAD)
+	plain, err := k.open(b, ad)
 	if err != nil {
 		return err
 	}
