@@ -2,6 +2,7 @@ package media
 
 import (
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -29,6 +30,9 @@ type Config struct {
 	Signaller Signaller
 	// Logger receives the engine's logs and pion's. nil means slog.Default().
 	Logger *slog.Logger
+	// WrapConn, when set, interposes on the media socket's ICE traffic (tests cut and
+	// heal links with it). It gets the plain socket: batched writes are left out.
+	WrapConn func(net.PacketConn) net.PacketConn
 
 	// ICEDisconnectedTimeout, ICEFailedTimeout and ICEKeepalive tune pion's ICE agent.
 	ICEDisconnectedTimeout time.Duration
@@ -37,6 +41,9 @@ type Config struct {
 	// RestartAfter is how long a node-to-node link may stay disconnected, failed or
 	// unanswered before the offerer restarts ICE (the answerer asks it to).
 	RestartAfter time.Duration
+	// StuckAfter is how long a node-to-node link may have ICE connected without being
+	// connected itself (its DTLS handshake stuck or failed) before it is rebuilt.
+	StuckAfter time.Duration
 	// PLIInterval is the minimum gap between two keyframe requests sent upstream for one track.
 	PLIInterval time.Duration
 	// VideoQueue and AudioQueue bound each receiver's packet queue; on overflow video is
@@ -55,6 +62,7 @@ func DefaultConfig() Config {
 		ICEFailedTimeout:       8 * time.Second,
 		ICEKeepalive:           time.Second,
 		RestartAfter:           3 * time.Second,
+		StuckAfter:             5 * time.Second,
 		PLIInterval:            500 * time.Millisecond,
 		VideoQueue:             256,
 		AudioQueue:             64,
@@ -69,8 +77,8 @@ func (c *Config) validate() error {
 		return errorf(ErrConfig, "udp port %d out of range", c.UDPPort)
 	case c.ICEDisconnectedTimeout <= 0 || c.ICEFailedTimeout <= 0 || c.ICEKeepalive <= 0:
 		return errorf(ErrConfig, "ice timeouts must be positive")
-	case c.RestartAfter <= 0 || c.PLIInterval <= 0:
-		return errorf(ErrConfig, "restartAfter and pliInterval must be positive")
+	case c.RestartAfter <= 0 || c.StuckAfter <= 0 || c.PLIInterval <= 0:
+		return errorf(ErrConfig, "restartAfter, stuckAfter and pliInterval must be positive")
 	case c.VideoQueue <= 0 || c.AudioQueue <= 0:
 		return errorf(ErrConfig, "queues must be positive")
 	}

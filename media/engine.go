@@ -49,9 +49,6 @@ type Engine struct {
 	batch *batchConn // the media socket; set before ready is closed
 
 	extraICE atomic.Pointer[[]webrtc.ICEServer] // SetICEServers: e.g. TURN from the rendezvous
-
-	// connWrap lets tests interpose on the media socket (black-holing a link).
-	connWrap func(net.PacketConn) net.PacketConn
 }
 
 // New checks cfg and returns an engine; it starts nothing.
@@ -106,8 +103,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	e.batch = bc
 	var pc net.PacketConn = bc
-	if e.connWrap != nil {
-		pc = e.connWrap(conn)
+	if e.cfg.WrapConn != nil {
+		pc = e.cfg.WrapConn(conn)
 	}
 	lf := pionLoggerFactory{log: e.log}
 	mux := webrtc.NewICEUDPMux(lf.NewLogger("udpmux"), pc)

@@ -201,6 +201,7 @@ func testConfig() Config {
 func (n *testNet) startEngine(id string, wrap func(net.PacketConn) net.PacketConn) *Engine {
 	cfg := testConfig()
 	cfg.Signaller = nodeSignaller{n: n, self: id}
+	cfg.WrapConn = wrap
 	if n.config != nil {
 		n.config(&cfg)
 	}
@@ -208,7 +209,6 @@ func (n *testNet) startEngine(id string, wrap func(net.PacketConn) net.PacketCon
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	e.connWrap = wrap
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()
@@ -253,6 +253,7 @@ type fakeBrowser struct {
 	mu        sync.Mutex
 	started   bool
 	offers    int
+	links     []LinkStats // from the last "links" message
 	lastMeta  map[string]TrackInfo
 	recv      map[string]*recvCount // "<peerID>/<kind>"
 	connected time.Time
@@ -406,7 +407,23 @@ func (b *fakeBrowser) handle(msg []byte) {
 		b.send(Signal{Type: TypeAnswer, SDP: a.SDP})
 	case TypeCandidate:
 		_ = b.pc.AddICECandidate(*s.Candidate)
+	case TypeLinks:
+		b.mu.Lock()
+		b.links = s.Links
+		b.mu.Unlock()
 	}
+}
+
+// linkStatus is the status of the node's link to peer, as the node last told the page.
+func (b *fakeBrowser) linkStatus(peer string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, l := range b.links {
+		if l.PeerID == peer {
+			return l.Status
+		}
+	}
+	return ""
 }
 
 // fail reports an error unless the test is already tearing the browser down.

@@ -3,6 +3,8 @@ package media
 import (
 	"context"
 	"slices"
+	"strings"
+	"time"
 )
 
 // meeting is the media session of one meeting: links to the other nodes, the browser
@@ -14,8 +16,12 @@ type meeting struct {
 	cancel   context.CancelFunc
 
 	closed  bool
-	relay   string // the relay node's peer ID; "" in a mesh
+	relay   string          // the relay node's peer ID; "" in a mesh
+	want    map[string]bool // the peers this node links to (setPeers)
 	links   map[string]*peerLink
+	lost    map[string]int64  // peers whose link was torn down and rebuilt, and how often
+	epochs  map[string]uint64 // the largest link epoch used with each peer (openLink)
+	shown   string            // the link states last sent to the browser (notifyLinks)
 	browser *browserSession
 	local   [numSlots]*forwarder // what the local browser publishes
 	rec     *recording           // while this node records the meeting
@@ -23,7 +29,8 @@ type meeting struct {
 
 func newMeeting(e *Engine, id, self string) *meeting {
 	ctx, cancel := context.WithCancel(e.ctx)
-	return &meeting{e: e, id: id, self: self, ctx: ctx, cancel: cancel, links: map[string]*peerLink{}}
+	return &meeting{e: e, id: id, self: self, ctx: ctx, cancel: cancel,
+		want: map[string]bool{}, links: map[string]*peerLink{}, lost: map[string]int64{}, epochs: map[string]uint64{}}
 }
 
 func (m *meeting) sendBrowser(s Signal) error {
@@ -48,7 +55,12 @@ func (m *meeting) setPeers(peers []string, relay string) {
 	}
 	m.e.mu.Lock()
 	rebuild := relay != m.relay
-	m.relay = relay
+	m.relay, m.want = relay, want
+	for p := range m.lost {
+		if !want[p] {
+			delete(m.lost, p)
+		}
+	}
 	var gone []*peerLink
 	for p, l := range m.links {
 		if rebuild || !want[p] {
@@ -72,16 +84,45 @@ func (m *meeting) setPeers(peers []string, relay string) {
 			m.e.log.Warn("media link failed", "meetingId", m.id, "peerId", p, "err", err)
 		}
 	}
+	if len(gone) > 0 || len(add) > 0 {
+		m.notifyLinks()
+	}
 }
 
-// dropLink closes l and forgets it, if it is still the link to its peer.
-func (m *meeting) dropLink(l *peerLink) {
+// dropLink closes l and forgets it, if it is still the link to its peer; it says whether
+// it was. With lost, or when l had been up or replaced a lost one, the peer's link counts
+// as lost: the next one shows "reconnecting".
+func (m *meeting) dropLink(l *peerLink, lost bool) bool {
 	m.e.mu.Lock()
-	if m.links[l.peer] == l {
+	cur := m.links[l.peer] == l
+	if cur {
 		delete(m.links, l.peer)
+		if m.want[l.peer] && (lost || l.up.Load() || l.replaces) {
+			m.lost[l.peer]++
+		}
 	}
 	m.e.mu.Unlock()
 	l.close()
+	return cur
+}
+
+// relink tears l down and opens a new link to its peer from scratch, if l is still the
+// link to a peer this node wants: a new PeerConnection in a new epoch, which tells the
+// peer to rebuild its side too (handlePeer).
+func (m *meeting) relink(l *peerLink, why string) {
+	if !m.dropLink(l, true) {
+		return
+	}
+	m.e.log.Warn("media link rebuilt", "meetingId", m.id, "peerId", l.peer, "why", why)
+	m.e.mu.Lock()
+	want := m.want[l.peer]
+	m.e.mu.Unlock()
+	if want {
+		if _, err := m.link(l.peer, true); err != nil {
+			m.e.log.Warn("media link failed", "meetingId", m.id, "peerId", l.peer, "err", err)
+		}
+	}
+	m.notifyLinks()
 }
 
 // wanted says whether self links to peer when relay is the relay ("" for a mesh).
@@ -107,10 +148,29 @@ const maxLinks = 1000
 
 // link returns the link to peer, creating it when create is set.
 func (m *meeting) link(peer string, create bool) (*peerLink, error) {
+	if !create {
+		m.e.mu.Lock()
+		defer m.e.mu.Unlock()
+		return m.links[peer], nil
+	}
+	return m.openLink(peer, 0)
+}
+
+// openLink returns the link to peer, opening one in epoch (0: a new epoch of this node's)
+// if there is none.
+func (m *meeting) openLink(peer string, epoch uint64) (*peerLink, error) {
 	m.e.mu.Lock()
-	l, closed, full, relay := m.links[peer], m.closed, len(m.links) >= maxLinks, m.relay
+	l, closed, full, relay, lost := m.links[peer], m.closed, len(m.links) >= maxLinks, m.relay, m.lost[peer] > 0
+	if l == nil {
+		if epoch == 0 {
+			// Past every epoch seen with this peer, and past the clock so that a
+			// restarted node's links are newer than those of its previous run.
+			epoch = max(m.epochs[peer]+1, uint64(time.Now().UnixNano()))
+		}
+		m.epochs[peer] = max(m.epochs[peer], epoch)
+	}
 	m.e.mu.Unlock()
-	if l != nil || !create {
+	if l != nil {
 		return l, nil
 	}
 	if closed {
@@ -119,7 +179,7 @@ func (m *meeting) link(peer string, create bool) (*peerLink, error) {
 	if full {
 		return nil, errorf(ErrProtocol, "more than %d links", maxLinks)
 	}
-	l, err := newPeerLink(m, peer, offerer(m.self, relay, peer))
+	l, err := newPeerLink(m, peer, offerer(m.self, relay, peer), epoch, lost)
 	if err != nil {
 		return nil, err
 	}
@@ -169,11 +229,64 @@ func (m *meeting) handlePeer(from string, s *Signal) error {
 	}
 	offers := offerer(m.self, relay, from)
 	create := (s.Type == TypeOffer && !offers) || (s.Type == TypeRestart && offers)
-	l, err := m.link(from, create)
-	if err != nil || l == nil {
-		return err
+	// Both PeerConnections of a link share an epoch; each side makes at most one
+	// PeerConnection per epoch and peer. A signal of an older epoch is from or for a
+	// PeerConnection that is gone. One of a newer epoch means the peer closed its side
+	// and opened a new one (a topology change it learnt first, a stuck link): ours then
+	// talks to a PeerConnection that no longer exists, and since an ICE restart never
+	// redoes the DTLS handshake, only a new one of ours in the peer's epoch can pair
+	// with it. (Before epochs, the two sides ICE-restarted such a link for good, ICE
+	// connected and the link "connecting".)
+	for range 2 {
+		m.e.mu.Lock()
+		l, newest := m.links[from], m.epochs[from]
+		m.e.mu.Unlock()
+		switch {
+		case l != nil && s.Link == l.epoch:
+			return l.handle(s)
+		case l != nil && s.Link < l.epoch, l == nil && s.Link <= newest:
+			return nil
+		case l != nil:
+			m.e.log.Info("media link rebuilt by the peer", "meetingId", m.id, "peerId", from)
+			m.dropLink(l, false)
+		}
+		if !create {
+			m.notifyLinks()
+			return nil
+		}
+		if _, err := m.openLink(from, s.Link); err != nil {
+			return err
+		}
+		m.notifyLinks()
 	}
-	return l.handle(s)
+	return nil
+}
+
+// notifyLinks tells the browser the state of every link, when it changed since last told.
+func (m *meeting) notifyLinks() {
+	m.e.mu.Lock()
+	links := make([]*peerLink, 0, len(m.links))
+	for _, l := range m.links {
+		links = append(links, l)
+	}
+	relay := m.relay
+	m.e.mu.Unlock()
+	ls := make([]LinkStats, 0, len(links))
+	for _, l := range links {
+		ls = append(ls, l.stats())
+	}
+	slices.SortFunc(ls, func(a, b LinkStats) int { return strings.Compare(a.PeerID, b.PeerID) })
+	key := relay
+	for _, st := range ls {
+		key += "|" + st.PeerID + "=" + st.Status
+	}
+	m.e.mu.Lock()
+	same := key == m.shown
+	m.shown = key
+	m.e.mu.Unlock()
+	if !same {
+		_ = m.sendBrowser(Signal{Type: TypeLinks, Relay: relay, Links: ls})
+	}
 }
 
 func (m *meeting) handleBrowser(s *Signal) error {
@@ -206,6 +319,10 @@ func (m *meeting) handleBrowser(s *Signal) error {
 				b.addOut(f)
 			}
 		}
+		m.e.mu.Lock()
+		m.shown = "" // a new page: tell it the links
+		m.e.mu.Unlock()
+		m.notifyLinks()
 		return nil
 	case TypeAnswer, TypeCandidate, TypeRestart:
 		m.e.mu.Lock()

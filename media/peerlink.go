@@ -18,11 +18,14 @@ type peerLink struct {
 	m       *meeting
 	peer    string
 	offerer bool
-	pc      *webrtc.PeerConnection
-	slots   [numSlots]*webrtc.RTPTransceiver
-	lp      *loop
-	neg     *negotiator
-	extras  *outSet // the relay's side: other nodes' tracks to this peer
+	epoch   uint64 // Signal.Link: shared with the peer's side of this link
+	// replaces: the link before it to this peer was torn down (it shows "reconnecting")
+	replaces bool
+	pc       *webrtc.PeerConnection
+	slots    [numSlots]*webrtc.RTPTransceiver
+	lp       *loop
+	neg      *negotiator
+	extras   *outSet // the relay's side: other nodes' tracks to this peer
 
 	// guarded by Engine.mu
 	remote      [numSlots]*forwarder
@@ -30,17 +33,20 @@ type peerLink struct {
 	inMeta      map[string]TrackInfo // from the relay's offers: mid → whose track
 	extraRemote []*forwarder         // tracks of other nodes the relay sends us
 
-	badSince time.Time // loop only
-	restarts atomic.Int64
-	closing  atomic.Bool // close was called
+	badSince   time.Time // loop only
+	stuckSince time.Time // loop only
+	restarts   atomic.Int64
+	up         atomic.Bool // has been connected
+	closing    atomic.Bool // close was called
 }
 
-func newPeerLink(m *meeting, peer string, offerer bool) (*peerLink, error) {
+func newPeerLink(m *meeting, peer string, offerer bool, epoch uint64, replaces bool) (*peerLink, error) {
 	pc, err := m.e.newPeerConnection(true)
 	if err != nil {
 		return nil, err
 	}
-	l := &peerLink{m: m, peer: peer, offerer: offerer, pc: pc, lp: newLoop(m.ctx), inMeta: map[string]TrackInfo{}}
+	l := &peerLink{m: m, peer: peer, offerer: offerer, epoch: epoch, replaces: replaces,
+		pc: pc, lp: newLoop(m.ctx), inMeta: map[string]TrackInfo{}}
 	l.extras = newOutSet(m.e, pc, l.lp, l.logErr)
 	for s := range numSlots {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
@@ -50,7 +56,10 @@ func newPeerLink(m *meeting, peer string, offerer bool) (*peerLink, error) {
 		}
 		l.slots[s] = tr
 	}
-	l.neg = &negotiator{pc: pc, send: func(s Signal) error { return m.sendPeer(peer, s) }, decorate: func(s *Signal) {
+	l.neg = &negotiator{pc: pc, send: func(s Signal) error {
+		s.Link = l.epoch
+		return m.sendPeer(peer, s)
+	}, decorate: func(s *Signal) {
 		if t := l.extras.tracks(); len(t) > 0 {
 			s.Tracks = t
 		}
@@ -60,12 +69,15 @@ func newPeerLink(m *meeting, peer string, offerer bool) (*peerLink, error) {
 	pc.OnTrack(l.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		m.e.log.Debug("media link state", "meetingId", m.id, "peerId", peer, "state", st.String())
+		if st == webrtc.PeerConnectionStateConnected {
+			l.up.Store(true)
+		}
 		if st == webrtc.PeerConnectionStateClosed && !l.closing.Load() {
 			// Closed under us (the far side's DTLS close reached this link after a
-			// topology change crossed its signalling): drop it, the next SetTopology
-			// opens a fresh one.
-			m.e.spawn(func() { m.dropLink(l) })
+			// topology change crossed its signalling): open a fresh one.
+			m.e.spawn(func() { m.relink(l, "closed by the peer") })
 		}
+		m.notifyLinks()
 	})
 	return l, nil
 }
@@ -92,6 +104,18 @@ func (l *peerLink) logErr(err error) {
 	if err != nil {
 		l.m.e.log.Warn("media link signalling failed", "meetingId", l.m.id, "peerId", l.peer, "err", err)
 	}
+}
+
+// status is the link as people see it: connected, connecting (a first link), or
+// reconnecting (a link that was up, or that replaces one torn down).
+func (l *peerLink) status() string {
+	if l.pc.ConnectionState() == webrtc.PeerConnectionStateConnected {
+		return "connected"
+	}
+	if l.up.Load() || l.replaces {
+		return "reconnecting"
+	}
+	return "connecting"
 }
 
 func (l *peerLink) handle(s *Signal) error {
@@ -126,14 +150,26 @@ func (l *peerLink) handle(s *Signal) error {
 
 // check runs on the loop's ticker: a link that stays disconnected, failed or unanswered
 // for RestartAfter (twice that while still connecting) gets an ICE restart from the
-// offerer, or a restart request from the answerer. No rejoin is needed.
+// offerer, or a restart request from the answerer. No rejoin is needed. A link whose ICE
+// is connected but that is itself not connected for StuckAfter is stuck in (or failed)
+// its DTLS handshake, which no ICE restart redoes: it is rebuilt from scratch.
 func (l *peerLink) check() {
 	st := l.pc.ConnectionState()
 	if st == webrtc.PeerConnectionStateConnected || st == webrtc.PeerConnectionStateClosed {
-		l.badSince = time.Time{}
+		l.badSince, l.stuckSince = time.Time{}, time.Time{}
 		return
 	}
 	now := time.Now()
+	if ice := l.pc.ICEConnectionState(); ice == webrtc.ICEConnectionStateConnected || ice == webrtc.ICEConnectionStateCompleted {
+		if l.stuckSince.IsZero() {
+			l.stuckSince = now
+		} else if now.Sub(l.stuckSince) >= l.m.e.cfg.StuckAfter {
+			l.m.e.spawn(func() { l.m.relink(l, "stuck: ICE connected, link "+st.String()) })
+			return
+		}
+	} else {
+		l.stuckSince = time.Time{}
+	}
 	if l.badSince.IsZero() {
 		l.badSince = now
 		return

@@ -14,11 +14,24 @@ type MeetingStats struct {
 
 // LinkStats describes the link to one other node.
 type LinkStats struct {
-	PeerID      string `json:"peerId"`
+	PeerID string `json:"peerId"`
+	// Status is what a person is shown: connecting (a first link), connected, or
+	// reconnecting (a link that was up, or one rebuilt after the last was torn down).
+	Status      string `json:"status"`
 	State       string `json:"state"`    // PeerConnection state: new, connecting, connected, disconnected, failed, closed
 	ICEState    string `json:"iceState"` // ICE connection state
 	Offerer     bool   `json:"offerer"`
 	ICERestarts int64  `json:"iceRestarts"`
+	Rebuilds    int64  `json:"rebuilds"` // links to this peer torn down and opened anew
+}
+
+// stats describes the link; it takes Engine.mu.
+func (l *peerLink) stats() LinkStats {
+	l.m.e.mu.Lock()
+	rebuilds := l.m.lost[l.peer]
+	l.m.e.mu.Unlock()
+	return LinkStats{PeerID: l.peer, Status: l.status(), State: l.pc.ConnectionState().String(),
+		ICEState: l.pc.ICEConnectionState().String(), Offerer: l.offerer, ICERestarts: l.restarts.Load(), Rebuilds: rebuilds}
 }
 
 // TrackStats describes one forwarded track: for tracks sent, PeerID is the node it goes
@@ -83,8 +96,7 @@ func (e *Engine) Stats(meetingID string) any {
 		st.Browser = b.pc.ConnectionState().String()
 	}
 	for _, l := range links {
-		st.Links = append(st.Links, LinkStats{PeerID: l.peer, State: l.pc.ConnectionState().String(),
-			ICEState: l.pc.ICEConnectionState().String(), Offerer: l.offerer, ICERestarts: l.restarts.Load()})
+		st.Links = append(st.Links, l.stats())
 	}
 	for _, s := range sends {
 		f := s.sk.f

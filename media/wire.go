@@ -19,6 +19,7 @@ const MaxSignalSize = 128 << 10
 //	browser → node: hello, answer, candidate, restart
 //	node → browser: offer, candidate, bye
 //	node ↔ node:    offer, answer, candidate, restart (answerer asks the offerer to (re)offer)
+//	node → browser: links (the state of this node's links to the other nodes)
 const (
 	TypeHello     = "hello"
 	TypeOffer     = "offer"
@@ -26,6 +27,7 @@ const (
 	TypeCandidate = "candidate"
 	TypeRestart   = "restart"
 	TypeBye       = "bye"
+	TypeLinks     = "links"
 )
 
 const (
@@ -52,6 +54,13 @@ type Signal struct {
 	Publish map[string]string `json:"publish,omitempty"`
 	// Tracks (node → browser offers) maps the mid of each track the node sends to its origin.
 	Tracks map[string]TrackInfo `json:"tracks,omitempty"`
+	// Link (node ↔ node) is the link's epoch: both PeerConnections of one link have the
+	// same, and a new link between two nodes has a larger one (meeting.handlePeer).
+	Link uint64 `json:"link,omitempty"`
+	// Links (node → browser "links") is the state of each link to another node, and
+	// Relay the meeting's relay ("" in a mesh): with a relay, all media comes through it.
+	Links []LinkStats `json:"links,omitempty"`
+	Relay string      `json:"relay,omitempty"`
 }
 
 // DecodeSignal decodes one message strictly: size-limited, no unknown fields, no trailing
@@ -91,12 +100,15 @@ func (s *Signal) validate() error {
 		if s.Candidate == nil {
 			return errorf(ErrBadMessage, "candidate missing")
 		}
-	case TypeHello, TypeRestart, TypeBye:
+	case TypeHello, TypeRestart, TypeBye, TypeLinks:
 	default:
 		return errorf(ErrBadMessage, "type %q", s.Type)
 	}
-	if len(s.Publish) > 8 || len(s.Tracks) > maxTrackMeta {
+	if len(s.Publish) > 8 || len(s.Tracks) > maxTrackMeta || len(s.Links) > maxLinks {
 		return errorf(ErrBadMessage, "too many tracks")
+	}
+	if len(s.Relay) > maxIDLen {
+		return errorf(ErrBadMessage, "relay")
 	}
 	for _, t := range s.Tracks {
 		if len(t.PeerID) > maxIDLen || len(t.Kind) > 16 || len(t.Source) > 16 {

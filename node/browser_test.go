@@ -207,6 +207,8 @@ type tile struct {
 	Audio  string `json:"audio"`
 	Hand   string `json:"hand"`
 	Screen string `json:"screen"`
+	// Reconnecting: the tile says its media is reconnecting.
+	Reconnecting bool `json:"reconnecting"`
 }
 
 func (b *browser) tiles() ([]tile, error) {

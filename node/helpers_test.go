@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +47,7 @@ func startNode(t testing.TB, name string, dir string, opts ...nodeOpt) *testNode
 	for _, o := range opts {
 		o(&cfg)
 	}
+	cfg.Logger = testLogger(t, name)
 	n, err := New(cfg)
 	if err != nil {
 		t.Fatalf("new node: %v", err)
@@ -62,6 +67,21 @@ func startNode(t testing.TB, name string, dir string, opts ...nodeOpt) *testNode
 		t.Fatal(err)
 	}
 	return &testNode{Node: n, c: c, dir: dir}
+}
+
+// testLogger writes a node's debug log (pion's too) to $MESHMEET_TEST_LOG/<test>-<name>.log
+// when that variable names a directory, for reading a failing run; else nil (the default).
+func testLogger(t testing.TB, name string) *slog.Logger {
+	dir := os.Getenv("MESHMEET_TEST_LOG")
+	if dir == "" {
+		return nil
+	}
+	f, err := os.Create(filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+"-"+name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // addr is the node's first libp2p address, for --peer.

@@ -75,13 +75,15 @@ export function canvasTrack(label = 'test screen') {
 // MediaSession owns the PeerConnection to the node. send(msg) sends one
 // signalling message (without v/meetingId: added here); onRemote(peers) gets
 // {peerId: {mic, camera, screen}} (MediaStreamTracks or undefined) whenever
-// the set of remote tracks changes; onStatus(text) reports the connection.
+// the set of remote tracks changes; onStatus(text) reports the connection;
+// onLinks(links, relay) reports the node's links to the other nodes.
 export class MediaSession {
-  constructor(meetingId, { send, onRemote = () => {}, onStatus = () => {}, log = () => {} }) {
+  constructor(meetingId, { send, onRemote = () => {}, onStatus = () => {}, onLinks = () => {}, log = () => {} }) {
     this.meetingId = meetingId;
     this.sendRaw = send;
     this.onRemote = onRemote;
     this.onStatus = onStatus;
+    this.onLinks = onLinks;
     this.log = log;
     this.local = { mic: null, camera: null, screen: null }; // tracks we publish (null: nothing)
     this.pc = null;
@@ -151,9 +153,14 @@ export class MediaSession {
 
   // onSignal handles one node → browser message.
   onSignal(msg) {
-    const s = this.pc;
-    if (!s || !msg || typeof msg !== 'object') return;
+    if (!msg || typeof msg !== 'object') return;
     if (msg.meetingId && msg.meetingId !== this.meetingId) return;
+    if (msg.type === 'links') {
+      this.onLinks(Array.isArray(msg.links) ? msg.links : [], typeof msg.relay === 'string' ? msg.relay : '');
+      return;
+    }
+    const s = this.pc;
+    if (!s) return;
     s.chain = s.chain.then(() => this.handle(s, msg)).catch((e) => this.log(`signalling: ${e?.message || e}`));
   }
 

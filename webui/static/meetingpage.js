@@ -45,6 +45,7 @@ export class MeetingPage {
       send: (m) => this.events?.send({ type: 'signal', data: m }),
       onRemote: (peers) => { this.remote = peers; this.renderTiles(); },
       onStatus: (st) => this.onMediaStatus(st),
+      onLinks: (links, relay) => this.onLinks(links, relay),
       log: (m) => console.warn('meshmeet media:', m),
     });
     this.pub = new Publisher(id, this.media, () => { this.renderLocal(); this.renderPeopleSoon(); });
@@ -90,7 +91,7 @@ export class MeetingPage {
       },
       state: () => ({ ...this.pub.state }),
       remotePeers: () => Object.keys(this.remote),
-      tiles: () => [...document.querySelectorAll('#tiles .tile')].map((t) => ({ peer: t.dataset.peer, source: t.dataset.source, video: t.dataset.video, audio: t.dataset.audio, hand: t.dataset.hand, screen: t.dataset.screen })),
+      tiles: () => [...document.querySelectorAll('#tiles .tile')].map((t) => ({ peer: t.dataset.peer, source: t.dataset.source, video: t.dataset.video, audio: t.dataset.audio, hand: t.dataset.hand, screen: t.dataset.screen, reconnecting: t.querySelector('.tile-status')?.hidden === false })),
       toggle: (k) => this.pub.toggle(k),
       shareCanvas: () => this.pub.publishScreen(canvasTrack(this.myName || 'screen')),
       stopShare: () => this.pub.stopScreen(),
@@ -180,6 +181,7 @@ export class MeetingPage {
       if (!byId.has(id)) byId.set(id, { peerId: id, name: '', fingerprint: '', state: { audio: !!tracks.mic, video: !!tracks.camera, screenShare: !!tracks.screen }, tracks: {} });
       byId.get(id).tracks = tracks;
     }
+    for (const p of byId.values()) p.reconnecting = !!this.allReconnecting || !!this.reconnecting?.has(p.peerId);
     const mine = this.participants.find((p) => peerId(p) === this.me);
     const self = this.meeting?.status === 'ended' ? null : {
       peerId: this.me,
@@ -343,6 +345,17 @@ export class MeetingPage {
     this.mediaConn.textContent = text;
     this.mediaConn.dataset.state = st;
     this.mediaConn.classList.toggle('live', st === 'connected');
+  }
+
+  // onLinks: whose media is reconnecting. In a mesh, the peers whose link is; with a
+  // relay (not us), everyone's once the link to the relay is.
+  onLinks(links, relay) {
+    const down = new Set(links.filter((l) => l.status === 'reconnecting').map((l) => l.peerId));
+    const all = relay && relay !== this.me && down.has(relay);
+    const changed = all !== this.allReconnecting || [...down].sort().join() !== [...(this.reconnecting || [])].sort().join();
+    this.reconnecting = down;
+    this.allReconnecting = all;
+    if (changed) this.renderTiles();
   }
 
   onEvent(ev) {

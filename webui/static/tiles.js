@@ -56,10 +56,11 @@ export function createTiles() {
     const name = h('strong', {});
     const fp = h('span', { class: 'mono fp' });
     const icons = h('span', { class: 'tile-icons' });
+    const status = h('span', { class: 'tile-status', role: 'status', hidden: true }, 'reconnecting…');
     const el = h('div', { class: `tile ${kind === 'screen' ? 'screen' : ''} ${key === 'self' ? 'self' : ''}`, 'data-peer': peer, 'data-source': kind === 'screen' ? 'screen' : 'camera' },
       video, avatar, audio,
-      h('div', { class: 'tile-label' }, name, fp), icons);
-    return { key, el, video, audio, avatar, name, fp, icons };
+      h('div', { class: 'tile-label' }, name, fp), icons, status);
+    return { key, el, video, audio, avatar, name, fp, icons, status };
   }
 
   function fill(t, p, kind) {
@@ -84,6 +85,8 @@ export function createTiles() {
     t.el.classList.toggle('novideo', !videoOn);
     t.el.classList.toggle('speaking', !!st.speaking);
     t.el.classList.toggle('offline', p.online === false);
+    t.el.classList.toggle('reconnecting', !!p.reconnecting);
+    t.status.hidden = !p.reconnecting;
     t.el.classList.toggle('hand', !!st.handRaised);
     if (t.audio) {
       const mic = p.tracks?.mic;
@@ -97,7 +100,7 @@ export function createTiles() {
   }
 
   // render shows self (or null) and the remote people: each
-  // {peerId, name, fingerprint, online, state:{audio,video,screenShare,handRaised,speaking}, tracks:{mic,camera,screen}}.
+  // {peerId, name, fingerprint, online, reconnecting, state:{audio,video,screenShare,handRaised,speaking}, tracks:{mic,camera,screen}}.
   function render(self, people) {
     const want = [];
     for (const p of people) {
