@@ -46,24 +46,32 @@ func linkOf(e *Engine) (LinkStats, bool) {
 	return st.Links[0], true
 }
 
-// TestLinkRebuiltOnOneSide is the shape of the relay link that stayed "connecting" for
-// good: B closes its side of a link while the DTLS handshake is under way (A got B's
-// ClientHello, B never got A's answer) after a topology change it learnt first, so A hears
-// no close and keeps its PeerConnection, and B opens a new one. An ICE restart of A's old PeerConnection connects ICE but never redoes DTLS; A must
-// see that B's PeerConnection is a new one and build a new one too. StuckAfter is a
-// minute here, so only that can mend the link in time.
-func TestLinkRebuiltOnOneSide(t *testing.T) {
+// linkWithHole links engines A (publishing) and B (whose browser watches) through a
+// dtlsHole on B's socket, on from the start.
+func linkWithHole(t *testing.T, stuckAfter time.Duration, both bool) (a, b *Engine, bb *fakeBrowser, hole *dtlsHole) {
 	n := newTestNet(t)
-	n.config = func(c *Config) { c.StuckAfter = time.Minute }
-	hole := &dtlsHole{}
-	a := n.startEngine("peerA", nil)
+	n.config = func(c *Config) { c.StuckAfter = stuckAfter }
+	hole = &dtlsHole{both: both}
+	a = n.startEngine("peerA", nil)
 	n.startBrowser("peerA", true)
-	b := n.startEngine("peerB", func(c net.PacketConn) net.PacketConn { hole.PacketConn = c; return hole })
-	bb := n.startBrowser("peerB", false)
+	b = n.startEngine("peerB", func(c net.PacketConn) net.PacketConn { hole.PacketConn = c; return hole })
+	bb = n.startBrowser("peerB", false)
 	hole.port.Store(int64(a.UDPAddr().(*net.UDPAddr).Port))
 	hole.on.Store(true)
 	_ = a.SetPeers(testMeeting, []string{"peerB"})
 	_ = b.SetPeers(testMeeting, []string{"peerA"})
+	return a, b, bb, hole
+}
+
+// TestLinkRebuiltOnOneSide is the shape of the relay link that stayed "connecting" for
+// good: B closes its side of a link while the DTLS handshake is under way (A got B's
+// ClientHello, B never got A's answer) after a topology change it learnt first, so A hears
+// no close and keeps its PeerConnection, and B opens a new one. An ICE restart of A's old
+// PeerConnection connects ICE but never redoes DTLS; A must see that B's PeerConnection is
+// a new one and build a new one too. StuckAfter is a minute here, so only that can mend
+// the link in time.
+func TestLinkRebuiltOnOneSide(t *testing.T) {
+	a, b, bb, hole := linkWithHole(t, time.Minute, false)
 	eventually(t, 15*time.Second, "ICE connects, DTLS cannot", func() bool {
 		la, okA := linkOf(a)
 		lb, okB := linkOf(b)
@@ -82,17 +90,7 @@ func TestLinkRebuiltOnOneSide(t *testing.T) {
 // rebuilt after StuckAfter; GET …/media and the page say "reconnecting" meanwhile, and
 // "connected" once it works.
 func TestStuckLinkRebuilt(t *testing.T) {
-	n := newTestNet(t)
-	n.config = func(c *Config) { c.StuckAfter = 2 * time.Second }
-	hole := &dtlsHole{both: true}
-	a := n.startEngine("peerA", nil)
-	n.startBrowser("peerA", true)
-	b := n.startEngine("peerB", func(c net.PacketConn) net.PacketConn { hole.PacketConn = c; return hole })
-	bb := n.startBrowser("peerB", false)
-	hole.port.Store(int64(a.UDPAddr().(*net.UDPAddr).Port))
-	hole.on.Store(true)
-	_ = a.SetPeers(testMeeting, []string{"peerB"})
-	_ = b.SetPeers(testMeeting, []string{"peerA"})
+	_, b, bb, hole := linkWithHole(t, 2*time.Second, true)
 	eventually(t, 20*time.Second, "the stuck link is rebuilt and shown reconnecting", func() bool {
 		lb, ok := linkOf(b)
 		return ok && lb.Rebuilds > 0 && lb.Status == "reconnecting" && bb.linkStatus("peerA") == "reconnecting"
