@@ -30,6 +30,10 @@ type Config struct {
 	Signaller Signaller
 	// Logger receives the engine's logs and pion's. nil means slog.Default().
 	Logger *slog.Logger
+	// OnLinkLost, when set, is told when a link to another node that was up loses ICE
+	// consent (nothing heard for ICEDisconnectedTimeout): the node may be gone, and the
+	// caller can check faster than presence would (the relay is replaced from this).
+	OnLinkLost func(meetingID, peerID string)
 	// WrapConn, when set, interposes on the media socket's ICE traffic (tests cut and
 	// heal links with it). It gets the plain socket: batched writes are left out.
 	WrapConn func(net.PacketConn) net.PacketConn
@@ -58,9 +62,9 @@ func DefaultConfig() Config {
 		UDPPort:                0,
 		IncludeLoopback:        true,
 		MDNSQuery:              true,
-		ICEDisconnectedTimeout: 3 * time.Second,
+		ICEDisconnectedTimeout: 1200 * time.Millisecond, // with OnLinkLost: a dead relay is noticed in about that
 		ICEFailedTimeout:       8 * time.Second,
-		ICEKeepalive:           time.Second,
+		ICEKeepalive:           400 * time.Millisecond,
 		RestartAfter:           3 * time.Second,
 		StuckAfter:             5 * time.Second,
 		PLIInterval:            500 * time.Millisecond,

@@ -67,6 +67,12 @@ func newPeerLink(m *meeting, peer string, offerer bool, epoch uint64, replaces b
 	l.extras.neg = l.neg
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) { sendCandidate(l.lp, l.neg, c) })
 	pc.OnTrack(l.onTrack)
+	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+		lost := st == webrtc.ICEConnectionStateDisconnected || st == webrtc.ICEConnectionStateFailed
+		if f := m.e.cfg.OnLinkLost; lost && f != nil && l.up.Load() && !l.closing.Load() {
+			m.e.spawn(func() { f(m.id, peer) })
+		}
+	})
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		m.e.log.Debug("media link state", "meetingId", m.id, "peerId", peer, "state", st.String())
 		if st == webrtc.PeerConnectionStateConnected {

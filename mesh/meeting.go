@@ -1,6 +1,8 @@
 package mesh
 
 import (
+	"time"
+
 	"encoding/hex"
 	"slices"
 	"sync"
@@ -33,8 +35,9 @@ type meeting struct {
 	st           *state
 	buckets      map[int64]*bucket
 	presence     map[peer.ID]*heartbeat
-	selfMedia    MediaState // this node's own media state here
-	selfCapacity int        // this node's relay capacity, as its heartbeats say
+	heldOff      map[peer.ID]time.Time // heartbeats sent before this are ignored (dropPresence)
+	selfMedia    MediaState            // this node's own media state here
+	selfCapacity int                   // this node's relay capacity, as its heartbeats say
 	listeners    map[chan Notice]struct{}
 	announced    map[peer.ID]bool // presence-based online view, for left/joined notices
 	timedOut     bool             // its time limit passed and the pages were told
@@ -44,7 +47,7 @@ func newMeeting(id string, k keys) *meeting {
 	return &meeting{
 		id: id, keys: k, topics: map[string]*pubsub.Topic{},
 		ids: map[string]*Event{}, st: newState(id), buckets: map[int64]*bucket{},
-		presence: map[peer.ID]*heartbeat{}, listeners: map[chan Notice]struct{}{},
+		presence: map[peer.ID]*heartbeat{}, heldOff: map[peer.ID]time.Time{}, listeners: map[chan Notice]struct{}{},
 		announced: map[peer.ID]bool{},
 	}
 }

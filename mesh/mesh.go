@@ -48,6 +48,7 @@ type Mesh struct {
 	lobbies  map[string]*lobby
 	limits   map[peer.ID]*rate.Limiter
 	signals  map[peer.ID]*signalOut
+	probing  map[peer.ID]bool // Suspect
 	lastSync map[string]int64 // debounce of sync rounds, by peer and meeting
 	cancel   context.CancelFunc
 	stopping bool
@@ -79,7 +80,7 @@ func New(cfg Config) (*Mesh, error) {
 		cfg: cfg, log: cfg.Logger, clock: newClock(), self: self,
 		ready: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
 		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, limits: map[peer.ID]*rate.Limiter{},
-		lastSync: map[string]int64{}, signals: map[peer.ID]*signalOut{},
+		lastSync: map[string]int64{}, signals: map[peer.ID]*signalOut{}, probing: map[peer.ID]bool{},
 		blobs: blobs{filepath.Join(cfg.DataDir, "files")}, fetches: newFetches(),
 	}
 	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)
@@ -140,6 +141,8 @@ func (m *Mesh) Run(ctx context.Context) error {
 	h.SetStreamHandler(fileProtocol, m.serve(m.handleFile))
 	h.Network().Notify(&network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
 		m.onConnected(c.RemotePeer())
+	}, DisconnectedF: func(_ network.Network, c network.Conn) {
+		m.onDisconnected(c.RemotePeer())
 	}})
 
 	if err := m.loadMeetings(); err != nil {

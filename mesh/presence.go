@@ -58,6 +58,12 @@ func (m *Mesh) onHeartbeat(mt *meeting, hb *heartbeat) {
 	hb.seen = time.Now()
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
+	if until, ok := mt.heldOff[hb.Peer]; ok {
+		if hb.seen.Before(until) {
+			return // sent before it was found gone (dropPresence)
+		}
+		delete(mt.heldOff, hb.Peer)
+	}
 	prev := mt.presence[hb.Peer]
 	mt.presence[hb.Peer] = hb
 	mb := mt.st.members[hb.Peer]
@@ -113,10 +119,15 @@ func (m *Mesh) expire(mt *meeting, now time.Time) {
 		if now.Sub(hb.seen) < m.cfg.PresenceTimeout {
 			continue
 		}
-		delete(mt.presence, id)
-		if mb := mt.st.members[id]; mb != nil && mb.present() {
-			mt.publishLocked(Notice{NoticeLeft, mt.participantLocked(id, m.self)})
-		}
+		m.forgetLocked(mt, id)
+	}
+}
+
+// forgetLocked drops id's presence in mt and tells the pages it left.
+func (m *Mesh) forgetLocked(mt *meeting, id peer.ID) {
+	delete(mt.presence, id)
+	if mb := mt.st.members[id]; mb != nil && mb.present() {
+		mt.publishLocked(Notice{NoticeLeft, mt.participantLocked(id, m.self)})
 	}
 }
 

@@ -92,6 +92,13 @@ func (b *mediaBridge) onPeerSignal(from peer.ID, msg []byte) {
 	}
 }
 
+// onLinkLost: a media link to p lost ICE consent; the mesh checks whether p is gone.
+func (b *mediaBridge) onLinkLost(_, p string) {
+	if id, err := peer.Decode(p); err == nil {
+		b.n.mesh.Suspect(id)
+	}
+}
+
 func (b *mediaBridge) isLive(meetingID string, p peer.ID) bool {
 	ps, err := b.n.mesh.Participants(meetingID)
 	if err != nil {

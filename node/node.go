@@ -82,6 +82,7 @@ func New(cfg Config) (*Node, error) {
 	n.mesh = msh
 	md := cfg.Media
 	md.Signaller, md.Logger = n.bridge, cfg.Logger.With("component", "media")
+	md.OnLinkLost = n.bridge.onLinkLost
 	if n.media, err = media.New(md); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"regexp"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"meshmeet/media"
+	"meshmeet/node"
+)
+
+// startRendezvousProc runs `meshmeet rendezvous` on loopback and returns its multiaddr.
+func startRendezvousProc(t testing.TB) string {
+	t.Helper()
+	cmd := exec.Command(binary, "rendezvous", "--data-dir", t.TempDir(), "--listen", "/ip4/127.0.0.1/tcp/0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := regexp.MustCompile(`^\s*(/ip4/127\.0\.0\.1/tcp/\d+/p2p/12D3\S+)`)
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := addr.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		for sc.Scan() { // keep the pipe drained
+		}
+	}()
+	select {
+	case a := <-found:
+		return a
+	case <-time.After(20 * time.Second):
+		t.Fatal("rendezvous printed no multiaddr")
+		return ""
+	}
+}
+
+// relayedMeeting is a meeting of separate node processes found through a rendezvous,
+// larger than their mesh limit (2), so that one of them relays.
+type relayedMeeting struct {
+	procs   []*proc
+	clients []*node.Client
+	id      string
+}
+
+func startRelayedMeeting(t testing.TB, n int) *relayedMeeting {
+	t.Helper()
+	rv := startRendezvousProc(t)
+	rm := &relayedMeeting{}
+	for i := range n {
+		dir := t.TempDir()
+		p := startProcEnv(t, nil, nodeArgs(dir, "--rendezvous", rv, "--mesh-max", "2", "--name", fmt.Sprintf("n%d", i))...)
+		c, err := node.NewClient(p.ui, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rm.procs, rm.clients = append(rm.procs, p), append(rm.clients, c)
+	}
+	var created struct {
+		Meeting struct{ ID string } `json:"meeting"`
+		JoinURL string              `json:"joinUrl"`
+	}
+	ctx := context.Background()
+	if err := rm.clients[0].Do(ctx, http.MethodPost, "/api/meetings", map[string]any{"title": "relay death"}, &created); err != nil {
+		t.Fatal(err)
+	}
+	rm.id = created.Meeting.ID
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, c := range rm.clients { // everyone opens the link at once
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = c.Do(ctx, http.MethodPost, "/api/meetings/join", map[string]any{"joinUrl": created.JoinURL}, nil)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rm
+}
+
+// relayedBy checks that every node listed in alive uses one relay other than not, and
+// that all their links are connected; it returns that relay.
+func (rm *relayedMeeting) relayedBy(alive []int, not string) (string, error) {
+	relay := ""
+	for _, i := range alive {
+		var st media.MeetingStats
+		if err := rm.clients[i].Do(context.Background(), http.MethodGet, "/api/meetings/"+rm.id+"/media", nil, &st); err != nil {
+			return "", err
+		}
+		want := 1
+		if st.Relay == st.Self {
+			want = len(alive) - 1
+		}
+		connected := 0
+		for _, l := range st.Links {
+			if l.State == "connected" {
+				connected++
+			}
+		}
+		if st.Mode != "relay" || st.Relay == not || (relay != "" && st.Relay != relay) || len(st.Links) != want || connected != want {
+			return "", fmt.Errorf("node %d: mode %s relay %s links %+v", i, st.Mode, st.Relay, st.Links)
+		}
+		relay = st.Relay
+	}
+	return relay, nil
+}
+
+// killRelay kills the relay with SIGKILL and returns how long until every other node uses
+// a new relay over connected links.
+func (rm *relayedMeeting) killRelay(t testing.TB) time.Duration {
+	t.Helper()
+	all := make([]int, len(rm.procs))
+	for i := range all {
+		all[i] = i
+	}
+	var relay string
+	eventuallyTB(t, 60*time.Second, "one relay for everyone", func() (err error) {
+		relay, err = rm.relayedBy(all, "")
+		return err
+	})
+	dead := slices.IndexFunc(rm.procs, func(p *proc) bool { return p.id == relay })
+	if dead < 0 {
+		t.Fatalf("relay %s is none of the nodes", relay)
+	}
+	_ = rm.procs[dead].cmd.Process.Kill()
+	start := time.Now()
+	alive := slices.DeleteFunc(all, func(i int) bool { return i == dead })
+	eventuallyTB(t, 30*time.Second, "a new relay for the others", func() error {
+		_, err := rm.relayedBy(alive, relay)
+		return err
+	})
+	return time.Since(start)
+}
+
+func eventuallyTB(t testing.TB, within time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v: %v", what, within, err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// TestRelayKilled: four node processes meet through a rendezvous; when their relay is
+// killed with SIGKILL, the other three elect the next and link to it, from the media
+// links' loss of ICE consent and the dead process's closed connections, not waiting for
+// presence to time out. (BenchmarkRelayKilled measures how fast.)
+func TestRelayKilled(t *testing.T) {
+	rm := startRelayedMeeting(t, 4)
+	t.Logf("relay replaced %v after it was killed", rm.killRelay(t))
+}
+
+// BenchmarkRelayKilled: the time from SIGKILL of the relay to every other node linked to
+// the new relay (median over b.N meetings of four processes).
+//
+//	go test -run '^$' -bench RelayKilled -benchtime 5x ./cmd/meshmeet
+func BenchmarkRelayKilled(b *testing.B) {
+	var ds []time.Duration
+	for range b.N {
+		rm := startRelayedMeeting(b, 4)
+		ds = append(ds, rm.killRelay(b))
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	b.ReportMetric(ds[len(ds)/2].Seconds(), "s-median")
+	b.ReportMetric(ds[len(ds)-1].Seconds(), "s-worst")
+}
