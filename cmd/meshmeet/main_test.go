@@ -121,7 +121,8 @@ func client(t *testing.T, p *proc, dir string) *node.Client {
 	return c
 }
 
-func eventually(t *testing.T, within time.Duration, what string, cond func() error) {
+// eventually polls cond until it holds (finely: benchmarks time with it).
+func eventually(t testing.TB, within time.Duration, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -132,7 +133,7 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() err
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within %v: %v", what, within, err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(25 * time.Millisecond)
 	}
 }
 

@@ -135,7 +135,7 @@ func (rm *relayedMeeting) killRelay(t testing.TB) time.Duration {
 		all[i] = i
 	}
 	var relay string
-	eventuallyTB(t, 60*time.Second, "one relay for everyone", func() (err error) {
+	eventually(t, 60*time.Second, "one relay for everyone", func() (err error) {
 		relay, err = rm.relayedBy(all, "")
 		return err
 	})
@@ -146,26 +146,11 @@ func (rm *relayedMeeting) killRelay(t testing.TB) time.Duration {
 	_ = rm.procs[dead].cmd.Process.Kill()
 	start := time.Now()
 	alive := slices.DeleteFunc(all, func(i int) bool { return i == dead })
-	eventuallyTB(t, 30*time.Second, "a new relay for the others", func() error {
+	eventually(t, 30*time.Second, "a new relay for the others", func() error {
 		_, err := rm.relayedBy(alive, relay)
 		return err
 	})
 	return time.Since(start)
-}
-
-func eventuallyTB(t testing.TB, within time.Duration, what string, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", what, within, err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
 }
 
 // TestRelayKilled: four node processes meet through a rendezvous; when their relay is
