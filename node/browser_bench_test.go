@@ -21,7 +21,6 @@ const benchRounds = 5
 // Metrics: median and worst round (the slowest of the three pages), and the
 // median per page. The built-in ns/op is suppressed (a round is not an op).
 func BenchmarkThreeBrowsersConnect(b *testing.B) {
-	needChromium(b)
 	a := startNode(b, "alice", "")
 	bo := startNode(b, "bob", "", withPeers(a))
 	c := startNode(b, "carol", "", withPeers(a, bo))
@@ -30,21 +29,7 @@ func BenchmarkThreeBrowsersConnect(b *testing.B) {
 	for i, n := range nodes {
 		peers[i] = n.Mesh().Self().String()
 	}
-	brs := make([]*browser, len(nodes))
-	var wg sync.WaitGroup
-	for i, n := range nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			brs[i] = startBrowser(b, n.cfg.Name)
-		}()
-	}
-	wg.Wait()
-	for _, br := range brs {
-		if br == nil {
-			b.FailNow()
-		}
-	}
+	brs := startBrowsers(b, "alice", "bob", "carol")
 	// Log each browser in (and warm up its page load path once), then settle.
 	for i, br := range brs {
 		br.do(chromedp.Navigate(nodes[i].LoginURL()))

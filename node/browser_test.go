@@ -155,27 +155,36 @@ func (b *browser) screenshot(path string) {
 // path and fragment, with n's login token (the node logs the browser in and redirects to
 // the link without the token, fragment kept).
 func pageLink(t testing.TB, n *testNode, joinURL string) string {
+	return pageLinkAt(t, n.UIURL(), n.LoginURL(), joinURL)
+}
+
+// pageLinkAt is pageLink for the node whose UI is at ui and whose login address is login.
+func pageLinkAt(t testing.TB, ui, login, joinURL string) string {
 	t.Helper()
-	u, err := url.Parse(uiLink(t, n, joinURL))
+	u, err := url.Parse(uiLinkAt(t, ui, joinURL))
 	if err != nil {
 		t.Fatal(err)
 	}
-	login, err := url.Parse(n.LoginURL())
+	l, err := url.Parse(login)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.RawQuery = login.RawQuery
+	u.RawQuery = l.RawQuery
 	return u.String()
 }
 
 // uiLink is the join link opened on n's own UI by a browser already logged in.
 func uiLink(t testing.TB, n *testNode, joinURL string) string {
+	return uiLinkAt(t, n.UIURL(), joinURL)
+}
+
+func uiLinkAt(t testing.TB, uiURL, joinURL string) string {
 	t.Helper()
 	u, err := url.Parse(joinURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ui, err := url.Parse(n.UIURL())
+	ui, err := url.Parse(uiURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,20 +331,8 @@ func startParty(t *testing.T, opts ...nodeOpt) *party {
 	for _, n := range p.nodes {
 		p.peers = append(p.peers, n.Mesh().Self().String())
 	}
-	var wg sync.WaitGroup
-	p.browsers = make([]*browser, 3)
-	for i, n := range p.nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p.browsers[i] = startBrowser(t, n.cfg.Name)
-		}()
-	}
-	wg.Wait()
+	p.browsers = startBrowsers(t, "alice", "bob", "carol")
 	for i, br := range p.browsers {
-		if br == nil {
-			t.FailNow() // startBrowser reported why
-		}
 		br.do(chromedp.Navigate(pageLink(t, p.nodes[i], p.link)))
 	}
 	return p

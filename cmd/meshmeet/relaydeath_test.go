@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
-	"os/exec"
-	"regexp"
 	"slices"
 	"sort"
 	"sync"
@@ -15,58 +12,24 @@ import (
 
 	"meshmeet/media"
 	"meshmeet/node"
+	"meshmeet/node/nodeproc"
 )
-
-// startRendezvousProc runs `meshmeet rendezvous` on loopback and returns its multiaddr.
-func startRendezvousProc(t testing.TB) string {
-	t.Helper()
-	cmd := exec.Command(binary, "rendezvous", "--data-dir", t.TempDir(), "--listen", "/ip4/127.0.0.1/tcp/0")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := regexp.MustCompile(`^\s*(/ip4/127\.0\.0\.1/tcp/\d+/p2p/12D3\S+)`)
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := addr.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-				break
-			}
-		}
-		for sc.Scan() { // keep the pipe drained
-		}
-	}()
-	select {
-	case a := <-found:
-		return a
-	case <-time.After(20 * time.Second):
-		t.Fatal("rendezvous printed no multiaddr")
-		return ""
-	}
-}
 
 // relayedMeeting is a meeting of separate node processes found through a rendezvous,
 // larger than their mesh limit (2), so that one of them relays.
 type relayedMeeting struct {
-	procs   []*proc
+	procs   []*nodeproc.Proc
 	clients []*node.Client
 	id      string
 }
 
 func startRelayedMeeting(t testing.TB, n int) *relayedMeeting {
 	t.Helper()
-	rv := startRendezvousProc(t)
+	rv := nodeproc.Rendezvous(t)
 	rm := &relayedMeeting{}
 	for i := range n {
-		dir := t.TempDir()
-		p := startProcEnv(t, nil, nodeArgs(dir, "--rendezvous", rv, "--mesh-max", "2", "--name", fmt.Sprintf("n%d", i))...)
-		c, err := node.NewClient(p.ui, dir)
+		p := nodeproc.Node(t, "--rendezvous", rv, "--mesh-max", "2", "--name", fmt.Sprintf("n%d", i))
+		c, err := node.NewClient(p.UI, p.Dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,11 +102,11 @@ func (rm *relayedMeeting) killRelay(t testing.TB) time.Duration {
 		relay, err = rm.relayedBy(all, "")
 		return err
 	})
-	dead := slices.IndexFunc(rm.procs, func(p *proc) bool { return p.id == relay })
+	dead := slices.IndexFunc(rm.procs, func(p *nodeproc.Proc) bool { return p.ID == relay })
 	if dead < 0 {
 		t.Fatalf("relay %s is none of the nodes", relay)
 	}
-	_ = rm.procs[dead].cmd.Process.Kill()
+	rm.procs[dead].Kill()
 	start := time.Now()
 	alive := slices.DeleteFunc(all, func(i int) bool { return i == dead })
 	eventually(t, 30*time.Second, "a new relay for the others", func() error {
