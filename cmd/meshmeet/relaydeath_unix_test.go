@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -7,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,9 +92,11 @@ func (rm *relayedMeeting) relayedBy(alive []int, not string) (string, error) {
 	return relay, nil
 }
 
-// killRelay kills the relay with SIGKILL and returns how long until every other node uses
-// a new relay over connected links.
-func (rm *relayedMeeting) killRelay(t testing.TB) time.Duration {
+// stopRelay sends the relay sig (SIGKILL: its process dies and its connections reset;
+// SIGSTOP: it freezes as a machine that died or lost its network would, and nothing
+// resets) and returns how long until every other node uses a new relay over connected
+// links.
+func (rm *relayedMeeting) stopRelay(t testing.TB, sig syscall.Signal) time.Duration {
 	t.Helper()
 	all := make([]int, len(rm.procs))
 	for i := range all {
@@ -106,7 +111,12 @@ func (rm *relayedMeeting) killRelay(t testing.TB) time.Duration {
 	if dead < 0 {
 		t.Fatalf("relay %s is none of the nodes", relay)
 	}
-	rm.procs[dead].Kill()
+	if err := rm.procs[dead].Cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	if sig == syscall.SIGSTOP {
+		t.Cleanup(func() { _ = rm.procs[dead].Cmd.Process.Signal(syscall.SIGCONT) })
+	}
 	start := time.Now()
 	alive := slices.DeleteFunc(all, func(i int) bool { return i == dead })
 	eventually(t, 30*time.Second, "a new relay for the others", func() error {
@@ -122,18 +132,33 @@ func (rm *relayedMeeting) killRelay(t testing.TB) time.Duration {
 // presence to time out. (BenchmarkRelayKilled measures how fast.)
 func TestRelayKilled(t *testing.T) {
 	rm := startRelayedMeeting(t, 4)
-	t.Logf("relay replaced %v after it was killed", rm.killRelay(t))
+	t.Logf("relay replaced %v after it was killed", rm.stopRelay(t, syscall.SIGKILL))
 }
 
-// BenchmarkRelayKilled: the time from SIGKILL of the relay to every other node linked to
-// the new relay (median over b.N meetings of four processes).
+// TestRelayFrozen: a relay that stops answering without closing anything (SIGSTOP, as a
+// machine that died) is replaced too: the links to it lose ICE consent and a ping to it
+// goes unanswered.
+func TestRelayFrozen(t *testing.T) {
+	rm := startRelayedMeeting(t, 4)
+	t.Logf("relay replaced %v after it froze", rm.stopRelay(t, syscall.SIGSTOP))
+}
+
+// BenchmarkRelayKilled: the time from the relay's death to every other node linked to the
+// new relay (median over b.N meetings of four processes), for a killed process and for a
+// frozen one (a machine that died).
 //
-//	go test -run '^$' -bench RelayKilled -benchtime 5x ./cmd/meshmeet
-func BenchmarkRelayKilled(b *testing.B) {
+//	go test -run '^$' -bench 'Relay(Killed|Frozen)' -benchtime 5x ./cmd/meshmeet
+func BenchmarkRelayKilled(b *testing.B) { benchRelayStop(b, syscall.SIGKILL) }
+func BenchmarkRelayFrozen(b *testing.B) { benchRelayStop(b, syscall.SIGSTOP) }
+
+func benchRelayStop(b *testing.B, sig syscall.Signal) {
 	var ds []time.Duration
 	for range b.N {
 		rm := startRelayedMeeting(b, 4)
-		ds = append(ds, rm.killRelay(b))
+		ds = append(ds, rm.stopRelay(b, sig))
+		for _, p := range rm.procs {
+			p.Kill()
+		}
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	b.ReportMetric(ds[len(ds)/2].Seconds(), "s-median")
