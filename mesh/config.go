@@ -63,6 +63,10 @@ type Config struct {
 	PeerRate  float64
 	PeerBurst int
 
+	// DiskReserve is the free space (bytes) under DataDir below which the node
+	// stops writing and says the disk is full (0: DefaultDiskReserve).
+	DiskReserve int64
+
 	Logger  *slog.Logger
 	Metrics prometheus.Registerer
 }
@@ -99,6 +103,9 @@ func (c *Config) fill() {
 	}
 	if c.FileBudget <= 0 {
 		c.FileBudget = d.FileBudget
+	}
+	if c.DiskReserve <= 0 {
+		c.DiskReserve = DefaultDiskReserve
 	}
 	if c.PeerRate <= 0 || c.PeerBurst <= 0 {
 		c.PeerRate, c.PeerBurst = d.PeerRate, d.PeerBurst

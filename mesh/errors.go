@@ -11,4 +11,5 @@ var (
 	ErrConflict  = errors.New("conflict")
 	ErrNotReady  = errors.New("mesh not running")
 	ErrDataDir   = errors.New("data dir unusable")
+	ErrDiskFull  = errors.New("disk full")
 )

@@ -81,7 +81,10 @@ func cleanFileType(s string) string {
 
 // blobs is the content-addressed file store, one directory per meeting
 // (meeting IDs are 32 hex digits, hashes 64).
-type blobs struct{ dir string }
+type blobs struct {
+	dir  string
+	disk *disk // writes stop when it is full
+}
 
 func (b blobs) path(meeting, sha string) string { return filepath.Join(b.dir, meeting, sha) }
 
@@ -118,7 +121,7 @@ func (b blobs) put(meeting string, r io.Reader, limit int64, want *FileRef) (str
 	defer tmp.Close()
 	h := sha256.New()
 	src := &sourceReader{r: io.LimitReader(r, limit+1)}
-	n, err := io.Copy(io.MultiWriter(tmp, h), src)
+	n, err := io.Copy(io.MultiWriter(roomWriter{tmp, b.disk}, h), src)
 	if src.err != nil { // the sender's fault (an upload cut off), not this node's
 		return "", 0, fmt.Errorf("%w: the file could not be read to its end: %v", ErrInvalid, src.err)
 	}
@@ -141,6 +144,19 @@ func (b blobs) put(meeting string, r io.Reader, limit int64, want *FileRef) (str
 		return "", 0, err
 	}
 	return sha, n, os.Rename(tmp.Name(), b.path(meeting, sha))
+}
+
+// roomWriter writes while the disk has room for each write.
+type roomWriter struct {
+	w    io.Writer
+	disk *disk
+}
+
+func (r roomWriter) Write(p []byte) (int, error) {
+	if err := r.disk.room(int64(len(p))); err != nil {
+		return 0, err
+	}
+	return r.w.Write(p)
 }
 
 // sourceReader remembers a read error, to tell it from a write error.

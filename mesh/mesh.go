@@ -38,6 +38,7 @@ type Mesh struct {
 	persist *persister
 	disc    Discovery
 	ctx     context.Context
+	disk    *disk    // free space under DataDir
 	blobs   blobs    // shared files, by hash
 	fetches *fetches // shared files being fetched
 
@@ -81,8 +82,9 @@ func New(cfg Config) (*Mesh, error) {
 		ready: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
 		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, limits: map[peer.ID]*rate.Limiter{},
 		lastSync: map[string]int64{}, signals: map[peer.ID]*signalOut{}, probing: map[peer.ID]bool{},
-		blobs: blobs{filepath.Join(cfg.DataDir, "files")}, fetches: newFetches(),
+		fetches: newFetches(), disk: newDisk(cfg.DataDir, cfg.DiskReserve),
 	}
+	m.blobs = blobs{dir: filepath.Join(cfg.DataDir, "files"), disk: m.disk}
 	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)
 	return m, nil
 }
@@ -106,7 +108,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 	m.cancel = cancel
 	m.mu.Unlock()
 
-	st, err := openStore(filepath.Join(m.cfg.DataDir, "db"), m.log)
+	st, err := openStore(filepath.Join(m.cfg.DataDir, "db"), m.disk, m.log)
 	if err != nil {
 		return err
 	}

@@ -17,10 +17,14 @@ import (
 //
 // so iterating e/<meetingID>/ yields the log in (HLC, ID) order.
 type store struct {
-	db *badger.DB
+	db   *badger.DB
+	disk *disk // every write first checks there is room
 }
 
-func openStore(dir string, log *slog.Logger) (*store, error) {
+func openStore(dir string, d *disk, log *slog.Logger) (*store, error) {
+	if err := d.room(0); err != nil {
+		return nil, fmt.Errorf("cannot open the history: %w", err)
+	}
 	// Badger's defaults reserve hundreds of MB (64 MB memtables, 256 MB block
 	// cache); a meeting log is small, so keep the footprint near a few MB.
 	opts := badger.DefaultOptions(dir).
@@ -44,7 +48,7 @@ func openStore(dir string, log *slog.Logger) (*store, error) {
 		}
 		return nil, fmt.Errorf("%w: open %s: %w", ErrDataDir, dir, err)
 	}
-	return &store{db: db}, nil
+	return &store{db: db, disk: d}, nil
 }
 
 func (s *store) Close() error { return s.db.Close() }
@@ -60,6 +64,9 @@ func eventKey(meetingID string, ev *Event) []byte {
 }
 
 func (s *store) putSecret(meetingID string, secret []byte) error {
+	if err := s.disk.room(0); err != nil {
+		return err
+	}
 	err := s.db.Update(func(txn *badger.Txn) error {
 		return txn.Set([]byte("k/"+meetingID), secret)
 	})
@@ -92,6 +99,9 @@ func (s *store) secrets() (map[string][]byte, error) {
 // nothing) and the disk at Badger's pace: events from peers are durable at
 // their author already, and anti-entropy refetches what a power cut loses.
 func (s *store) putEvents(meetingID string, evs []*Event, durable bool) error {
+	if err := s.disk.room(0); err != nil {
+		return err
+	}
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, ev := range evs {

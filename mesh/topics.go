@@ -286,6 +286,10 @@ func (m *Mesh) publishSigned(ctx context.Context, mt *meeting, ev *Event) error 
 	if err != nil {
 		return err
 	}
+	// Nothing goes out that this node could not keep.
+	if err := m.disk.room(0); err != nil {
+		return err
+	}
 	kind := kindControl
 	if ev.Type == TypeChat {
 		kind = kindChat

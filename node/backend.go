@@ -32,6 +32,7 @@ var errKinds = []struct{ mesh, api error }{
 	{mesh.ErrNotFound, webui.ErrNotFound},
 	{mesh.ErrConflict, webui.ErrConflict},
 	{mesh.ErrNotReady, webui.ErrNotReady},
+	{mesh.ErrDiskFull, webui.ErrDiskFull},
 }
 
 // apiErr maps a mesh error to the API's error classes.

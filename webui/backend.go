@@ -15,6 +15,7 @@ var (
 	ErrConflict  = errors.New("conflict")       // 409
 	ErrTooLarge  = errors.New("too large")      // 413
 	ErrNotReady  = errors.New("node not ready") // 503
+	ErrDiskFull  = errors.New("disk full")      // 507: nothing was done, free some space
 )
 
 // Event is one item on a meeting's live event stream.

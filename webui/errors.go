@@ -17,6 +17,7 @@ const (
 	codeTooLarge         = "too_large"
 	codeRateLimited      = "rate_limited"
 	codeNotReady         = "not_ready"
+	codeDiskFull         = "disk_full"
 	codeInternal         = "internal"
 )
 
@@ -49,6 +50,7 @@ var sentinelStatus = []struct {
 	{ErrConflict, http.StatusConflict, codeConflict},
 	{ErrTooLarge, http.StatusRequestEntityTooLarge, codeTooLarge},
 	{ErrNotReady, http.StatusServiceUnavailable, codeNotReady},
+	{ErrDiskFull, http.StatusInsufficientStorage, codeDiskFull},
 }
 
 // classify turns any error into the status, code and message shown to the client.

@@ -110,6 +110,7 @@ func TestErrorMapping(t *testing.T) {
 		{fmt.Errorf("meeting m1 has ended: %w", ErrConflict), 409, codeConflict},
 		{fmt.Errorf("message: %w", ErrTooLarge), 413, codeTooLarge},
 		{fmt.Errorf("mesh: %w", ErrNotReady), 503, codeNotReady},
+		{fmt.Errorf("mesh: %w", ErrDiskFull), 507, codeDiskFull},
 		{errors.New("badger: secret internal path /var/x"), 500, codeInternal},
 	}
 	routes := []struct{ method, path, body string }{
