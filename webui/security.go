@@ -2,6 +2,7 @@ package webui
 
 import (
 	"crypto/subtle"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -108,6 +109,19 @@ func splitHost(hostport string) (host string, ok bool) {
 		return "", false
 	}
 	return hostport, true
+}
+
+// loopbackListen refuses a listen address that is not on loopback: the UI and API hold
+// every meeting's keys and history, and only this machine's user may reach them.
+func loopbackListen(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("webui: the UI address %q is not HOST:PORT: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	return fmt.Errorf("webui: the UI address %q is not on loopback: the UI holds every meeting's keys and history, so it only listens on 127.0.0.1, [::1] or localhost (for example --ui 127.0.0.1:7700)", addr)
 }
 
 // isLoopbackHost reports whether a Host header names this machine by a loopback name.

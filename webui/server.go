@@ -88,6 +88,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = defaultAddr
 	}
+	if err := loopbackListen(cfg.Addr); err != nil {
+		return nil, err
+	}
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = defaultRateLimit
 	}

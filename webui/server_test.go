@@ -159,6 +159,10 @@ func TestNewValidatesConfig(t *testing.T) {
 	}{
 		{"no token", Config{Backend: newFakeBackend()}},
 		{"no backend", Config{Token: testToken}},
+		{"on the network", Config{Addr: "0.0.0.0:7700", Token: testToken, Backend: newFakeBackend()}},
+		{"on a LAN address", Config{Addr: "192.0.2.7:7700", Token: testToken, Backend: newFakeBackend()}},
+		{"on every interface", Config{Addr: ":7700", Token: testToken, Backend: newFakeBackend()}},
+		{"a name", Config{Addr: "example.com:7700", Token: testToken, Backend: newFakeBackend()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,6 +170,11 @@ func TestNewValidatesConfig(t *testing.T) {
 				t.Fatal("New accepted an incomplete config")
 			}
 		})
+	}
+	for _, addr := range []string{"127.0.0.1:0", "[::1]:0", "localhost:0", "127.0.0.2:0"} {
+		if _, err := New(Config{Addr: addr, Token: testToken, Backend: newFakeBackend()}); err != nil {
+			t.Errorf("%s refused: %v", addr, err)
+		}
 	}
 	s, err := New(Config{Token: testToken, Backend: newFakeBackend()})
 	if err != nil {
