@@ -5,6 +5,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/logging"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -73,6 +74,10 @@ func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory) (*webrtc.API, 
 		if err := me.RegisterCodec(c.p, c.kind); err != nil {
 			return nil, err
 		}
+	}
+	// Browsers put the level of each audio packet in it: the speaking signal.
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, err
 	}
 	reg := &interceptor.Registry{}
 	reg.Add(attrsFactory{})

@@ -96,6 +96,11 @@ func (b *browserSession) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPRece
 		return
 	}
 	f := newForwarder(b.m.self, s, track.Codec().RTPCodecCapability, uint32(track.SSRC()), &e.cfg, b.pc.WriteRTCP)
+	if id := levelExtID(recv); s == slotMic && id != 0 && e.cfg.OnSpeaking != nil {
+		var meter *speakingMeter
+		meter = newSpeakingMeter(id, func() { e.cfg.OnSpeaking(b.m.id, meter.on()) })
+		f.meter = meter
+	}
 	e.spawn(func() { drainRTCP(recv) })
 	e.spawn(func() {
 		f.readLoop(track)

@@ -34,6 +34,9 @@ type Config struct {
 	// consent (nothing heard for ICEDisconnectedTimeout): the node may be gone, and the
 	// caller can check faster than presence would (the relay is replaced from this).
 	OnLinkLost func(meetingID, peerID string)
+	// OnSpeaking, when set, is told when this node's own participant starts or stops
+	// speaking (from the audio level their browser puts on each microphone packet).
+	OnSpeaking func(meetingID string, speaking bool)
 	// WrapConn, when set, interposes on the media socket's ICE traffic (tests cut and
 	// heal links with it). It gets the plain socket: batched writes are left out.
 	WrapConn func(net.PacketConn) net.PacketConn

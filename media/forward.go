@@ -68,6 +68,8 @@ type forwarder struct {
 
 	keys atomic.Uint64 // keyframes seen (a counter, not a clock: no time.Now per packet)
 
+	meter *speakingMeter // the local browser's microphone: its audio levels; set before readLoop
+
 	packets, bytes, plis atomic.Uint64
 	bitrate              atomic.Uint64
 	winStart             time.Time // read loop only
@@ -95,6 +97,9 @@ func newForwarder(origin string, s slot, codec webrtc.RTPCodecCapability, ssrc u
 // readLoop forwards packets from track until it ends, then closes every sink.
 func (f *forwarder) readLoop(track *webrtc.TrackRemote) {
 	defer f.close()
+	if f.meter != nil {
+		defer f.meter.stop()
+	}
 	buf := make([]byte, 1500)
 	var h rtp.Header // scratch, reused
 	for {
@@ -105,6 +110,9 @@ func (f *forwarder) readLoop(track *webrtc.TrackRemote) {
 		p := forwardPacket(buf[:n], &h)
 		if p == nil {
 			continue
+		}
+		if f.meter != nil {
+			f.meter.level(h.GetExtension(f.meter.ext))
 		}
 		f.dispatch(p, f.video && f.isKey(p.Payload))
 	}

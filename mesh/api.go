@@ -446,14 +446,39 @@ func (m *Mesh) SetMediaState(ctx context.Context, id string, body []byte) (Parti
 		mt.mu.Unlock()
 		return ParticipantView{}, fmt.Errorf("%w: join the meeting first", ErrConflict)
 	}
+	st.Speaking = mt.selfMedia.Speaking // the node measures it (SetSpeaking), not the page
 	mt.selfMedia = st
 	mt.mu.Unlock()
+	return m.announceMedia(ctx, mt), nil
+}
+
+// SetSpeaking records whether this node's participant speaks in a meeting (the media
+// engine hears it in the microphone's audio levels) and announces it at once.
+func (m *Mesh) SetSpeaking(ctx context.Context, id string, on bool) {
+	mt, err := m.known(id)
+	if err != nil {
+		return
+	}
+	mt.mu.Lock()
+	me := mt.st.members[m.self]
+	changed := me != nil && me.present() && mt.selfMedia.Speaking != on
+	if changed {
+		mt.selfMedia.Speaking = on
+	}
+	mt.mu.Unlock()
+	if changed {
+		m.announceMedia(ctx, mt)
+	}
+}
+
+// announceMedia sends this node's media state to the others and to its own pages.
+func (m *Mesh) announceMedia(ctx context.Context, mt *meeting) ParticipantView {
 	m.sendHeartbeat(ctx, mt)
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
 	p := mt.participantLocked(m.self, m.self)
 	mt.publishLocked(Notice{NoticeMediaState, p})
-	return p, nil
+	return p
 }
 
 // Subscribe streams a meeting's live notices until ctx ends.

@@ -99,6 +99,11 @@ func (b *mediaBridge) onLinkLost(_, p string) {
 	}
 }
 
+// onSpeaking: this node's participant started or stopped speaking in a meeting.
+func (b *mediaBridge) onSpeaking(id string, on bool) {
+	b.n.mesh.SetSpeaking(context.Background(), id, on)
+}
+
 func (b *mediaBridge) isLive(meetingID string, p peer.ID) bool {
 	ps, err := b.n.mesh.Participants(meetingID)
 	if err != nil {
