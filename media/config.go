@@ -34,6 +34,9 @@ type Config struct {
 	// consent (nothing heard for ICEDisconnectedTimeout): the node may be gone, and the
 	// caller can check faster than presence would (the relay is replaced from this).
 	OnLinkLost func(meetingID, peerID string)
+	// DiskRoom, when set, says whether the disk has room for need more bytes; recordings
+	// pause while it has not (see recorder.run).
+	DiskRoom func(need int64) error
 	// OnSpeaking, when set, is told when this node's own participant starts or stops
 	// speaking (from the audio level their browser puts on each microphone packet).
 	OnSpeaking func(meetingID string, speaking bool)

@@ -2,8 +2,10 @@ package media
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -19,18 +21,25 @@ type meeting struct {
 	relay   string          // the relay node's peer ID; "" in a mesh
 	want    map[string]bool // the peers this node links to (setPeers)
 	links   map[string]*peerLink
-	lost    map[string]int64  // peers whose link was torn down and rebuilt, and how often
-	epochs  map[string]uint64 // the largest link epoch used with each peer (openLink)
-	shown   string            // the link states last sent to the browser (notifyLinks)
-	browser *browserSession
-	local   [numSlots]*forwarder // what the local browser publishes
-	rec     *recording           // while this node records the meeting
+	lost    map[string]int64     // peers whose link was torn down and rebuilt, and how often
+	epochs  map[string]uint64    // the largest link epoch used with each peer (openLink)
+	rebuilt map[string]time.Time // when each peer last made us rebuild (handlePeer)
+	// failover: the last topology change tore down links that were up, so the links
+	// it opens show "reconnecting" (a new relay after the old one died)
+	failover bool
+
+	notifyMu sync.Mutex // one notifyLinks at a time, so the last state sent is the last one
+	shown    string     // the link states last sent to the browser, under notifyMu
+	browser  *browserSession
+	local    [numSlots]*forwarder // what the local browser publishes
+	rec      *recording           // while this node records the meeting
 }
 
 func newMeeting(e *Engine, id, self string) *meeting {
 	ctx, cancel := context.WithCancel(e.ctx)
 	return &meeting{e: e, id: id, self: self, ctx: ctx, cancel: cancel,
-		want: map[string]bool{}, links: map[string]*peerLink{}, lost: map[string]int64{}, epochs: map[string]uint64{}}
+		want: map[string]bool{}, links: map[string]*peerLink{}, lost: map[string]int64{}, epochs: map[string]uint64{},
+		rebuilt: map[string]time.Time{}}
 }
 
 func (m *meeting) sendBrowser(s Signal) error {
@@ -56,16 +65,19 @@ func (m *meeting) setPeers(peers []string, relay string) {
 	m.e.mu.Lock()
 	rebuild := relay != m.relay
 	m.relay, m.want = relay, want
-	for p := range m.lost {
-		if !want[p] {
-			delete(m.lost, p)
-		}
-	}
 	var gone []*peerLink
+	m.failover = false
 	for p, l := range m.links {
 		if rebuild || !want[p] {
 			gone = append(gone, l)
 			delete(m.links, p)
+			if l.up.Load() {
+				// A link that was up: the next one to this peer (presence lost it
+				// for a moment) or to a new relay shows "reconnecting". The counts
+				// stay while the peer is away: at most one per participant.
+				m.lost[p]++
+				m.failover = m.failover || rebuild
+			}
 		}
 	}
 	var add []string
@@ -142,6 +154,10 @@ func offerer(self, relay, peer string) bool {
 	return self < peer
 }
 
+// peerRebuildGap is the least time between two rebuilds of a link that its peer asks for
+// (handlePeer): a peer opening new epochs in a loop costs us at most that.
+const peerRebuildGap = 250 * time.Millisecond
+
 // maxLinks bounds the links of one meeting: a relay links to every participant, and a
 // meeting holds at most 1000 (mesh.MaxCapacity).
 const maxLinks = 1000
@@ -160,7 +176,7 @@ func (m *meeting) link(peer string, create bool) (*peerLink, error) {
 // if there is none.
 func (m *meeting) openLink(peer string, epoch uint64) (*peerLink, error) {
 	m.e.mu.Lock()
-	l, closed, full, relay, lost := m.links[peer], m.closed, len(m.links) >= maxLinks, m.relay, m.lost[peer] > 0
+	l, closed, full, relay, lost := m.links[peer], m.closed, len(m.links) >= maxLinks, m.relay, m.lost[peer] > 0 || m.failover
 	if l == nil {
 		if epoch == 0 {
 			// Past every epoch seen with this peer, and past the clock so that a
@@ -237,17 +253,26 @@ func (m *meeting) handlePeer(from string, s *Signal) error {
 	// redoes the DTLS handshake, only a new one of ours in the peer's epoch can pair
 	// with it. (Before epochs, the two sides ICE-restarted such a link for good, ICE
 	// connected and the link "connecting".)
+	if s.Link == math.MaxUint64 {
+		return ErrProtocol // no epoch could ever follow it
+	}
 	for range 2 {
 		m.e.mu.Lock()
 		l, newest := m.links[from], m.epochs[from]
+		// A peer may make us rebuild at most every peerRebuildGap: each rebuild costs
+		// a PeerConnection, and a relay allocation where TURN is in use.
+		soon := time.Since(m.rebuilt[from]) < peerRebuildGap
 		m.e.mu.Unlock()
 		switch {
 		case l != nil && s.Link == l.epoch:
 			return l.handle(s)
-		case l != nil && s.Link < l.epoch, l == nil && s.Link <= newest:
+		case l != nil && s.Link < l.epoch, l == nil && s.Link <= newest, l != nil && soon:
 			return nil
 		case l != nil:
 			m.e.log.Info("media link rebuilt by the peer", "meetingId", m.id, "peerId", from)
+			m.e.mu.Lock()
+			m.rebuilt[from] = time.Now()
+			m.e.mu.Unlock()
 			m.dropLink(l, false)
 		}
 		if !create {
@@ -264,6 +289,8 @@ func (m *meeting) handlePeer(from string, s *Signal) error {
 
 // notifyLinks tells the browser the state of every link, when it changed since last told.
 func (m *meeting) notifyLinks() {
+	m.notifyMu.Lock()
+	defer m.notifyMu.Unlock()
 	m.e.mu.Lock()
 	links := make([]*peerLink, 0, len(m.links))
 	for _, l := range m.links {
@@ -280,10 +307,8 @@ func (m *meeting) notifyLinks() {
 	for _, st := range ls {
 		key += "|" + st.PeerID + "=" + st.Status
 	}
-	m.e.mu.Lock()
 	same := key == m.shown
 	m.shown = key
-	m.e.mu.Unlock()
 	if !same {
 		_ = m.sendBrowser(Signal{Type: TypeLinks, Relay: relay, Links: ls})
 	}
@@ -319,9 +344,9 @@ func (m *meeting) handleBrowser(s *Signal) error {
 				b.addOut(f)
 			}
 		}
-		m.e.mu.Lock()
+		m.notifyMu.Lock()
 		m.shown = "" // a new page: tell it the links
-		m.e.mu.Unlock()
+		m.notifyMu.Unlock()
 		m.notifyLinks()
 		return nil
 	case TypeAnswer, TypeCandidate, TypeRestart:

@@ -112,6 +112,15 @@ func (l *peerLink) logErr(err error) {
 	}
 }
 
+// stuckAfter is StuckAfter, longer after each rebuild of the link to this peer (up to six
+// times): a path whose DTLS handshake is merely slow (loss, a far TURN relay) gets time.
+func (l *peerLink) stuckAfter() time.Duration {
+	l.m.e.mu.Lock()
+	n := l.m.lost[l.peer]
+	l.m.e.mu.Unlock()
+	return l.m.e.cfg.StuckAfter * time.Duration(1+min(n, 5))
+}
+
 // status is the link as people see it: connected, connecting (a first link), or
 // reconnecting (a link that was up, or that replaces one torn down).
 func (l *peerLink) status() string {
@@ -169,7 +178,7 @@ func (l *peerLink) check() {
 	if ice := l.pc.ICEConnectionState(); ice == webrtc.ICEConnectionStateConnected || ice == webrtc.ICEConnectionStateCompleted {
 		if l.stuckSince.IsZero() {
 			l.stuckSince = now
-		} else if now.Sub(l.stuckSince) >= l.m.e.cfg.StuckAfter {
+		} else if now.Sub(l.stuckSince) >= l.stuckAfter() {
 			l.m.e.spawn(func() { l.m.relink(l, "stuck: ICE connected, link "+st.String()) })
 			return
 		}

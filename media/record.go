@@ -2,10 +2,13 @@ package media
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -38,13 +41,19 @@ type recorder struct {
 	f        *forwarder
 	w        rtpWriter
 	q        chan *rtp.Packet
-	waitKey  bool // read loop only
+	waitKey  bool        // read loop only
+	rekey    atomic.Bool // the writer paused (a full disk): start again at a keyframe
+	room     func(need int64) error
+	log      *slog.Logger
 	done     chan struct{}
 	finished chan struct{}
 	once     sync.Once
 }
 
-func newRecorder(f *forwarder, base string) (*recorder, error) {
+// roomEvery is how many bytes a recorder writes between two checks of the disk.
+const roomEvery = 256 << 10
+
+func newRecorder(f *forwarder, base string, room func(int64) error, log *slog.Logger) (*recorder, error) {
 	var w rtpWriter
 	var err error
 	switch mime := strings.ToLower(f.codec.MimeType); mime {
@@ -60,7 +69,7 @@ func newRecorder(f *forwarder, base string) (*recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	r := &recorder{f: f, w: w, q: make(chan *rtp.Packet, recordQueue), waitKey: f.video,
+	r := &recorder{f: f, w: w, q: make(chan *rtp.Packet, recordQueue), waitKey: f.video, room: room, log: log,
 		done: make(chan struct{}), finished: make(chan struct{})}
 	go r.run()
 	return r, nil
@@ -68,6 +77,10 @@ func newRecorder(f *forwarder, base string) (*recorder, error) {
 
 // push queues p without blocking; the forwarder's read loop is the only caller.
 func (r *recorder) push(p *rtp.Packet, keyframe bool) {
+	if r.rekey.Load() && r.f.video {
+		r.waitKey = true
+		r.rekey.Store(false)
+	}
 	if r.waitKey {
 		if !keyframe {
 			r.f.requestKeyframe() // rate-limited; a lost request or answer must not leave the file empty
@@ -81,11 +94,35 @@ func (r *recorder) push(p *rtp.Packet, keyframe bool) {
 	}
 }
 
+// run writes queued packets. Every roomEvery bytes it asks whether the disk has room;
+// while it has not, packets are dropped (the recording has a gap, the node's history
+// stays writable) and the disk is asked again each second.
 func (r *recorder) run() {
 	defer close(r.finished)
+	var written int64
+	var full time.Time // when the disk was last found full; zero while it has room
 	for {
 		select {
 		case p := <-r.q:
+			if written += int64(len(p.Payload)); r.room != nil && (written >= roomEvery || !full.IsZero()) {
+				if !full.IsZero() && time.Since(full) < time.Second {
+					continue
+				}
+				written = 0
+				if err := r.room(roomEvery); err != nil {
+					if full.IsZero() {
+						r.log.Warn("recording paused: the disk is full", "err", err)
+					}
+					full = time.Now()
+					continue
+				}
+				if !full.IsZero() {
+					r.log.Info("recording resumed: the disk has room again")
+					full = time.Time{}
+					r.rekey.Store(true)
+					continue
+				}
+			}
 			_ = r.w.WriteRTP(p)
 		case <-r.done:
 			for len(r.q) > 0 {
@@ -193,7 +230,7 @@ func (m *meeting) record(f *forwarder) {
 	if rec == nil {
 		return
 	}
-	r, err := newRecorder(f, base)
+	r, err := newRecorder(f, base, m.e.cfg.DiskRoom, m.e.log)
 	if err != nil {
 		m.e.log.Warn("track not recorded", "meetingId", m.id, "peerId", f.origin, "err", err)
 		return

@@ -3,8 +3,12 @@ package media
 import (
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 
 	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
 	"github.com/pion/webrtc/v4/pkg/media/oggreader"
@@ -112,4 +116,58 @@ func TestRecording(t *testing.T) {
 	eventually(t, 5*time.Second, "forwarding goes on", func() bool {
 		return browsers["peerB"].count("peerA", "video").packets > before+30
 	})
+}
+
+// TestRecordingPausesOnFullDisk: while the disk has no room the recorder drops what it is
+// given (the file does not grow), and it goes on once there is room again.
+func TestRecordingPausesOnFullDisk(t *testing.T) {
+	cfg := testConfig()
+	f := newForwarder("peerA", slotMic, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: clockRateOpus, Channels: 2}, 1, &cfg, nil)
+	var full atomic.Bool
+	room := func(int64) error {
+		if full.Load() {
+			return ErrClosed // any error: no room
+		}
+		return nil
+	}
+	path := filepath.Join(t.TempDir(), "a")
+	r, err := newRecorder(f, path, room, cfg.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, audio := clips()
+	seq := uint16(0)
+	feed := func(n int) {
+		for range n {
+			seq++
+			r.push(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: ptOpus, SequenceNumber: seq, Timestamp: uint32(seq) * 960, SSRC: 1},
+				Payload: audio[int(seq)%len(audio)]}, false)
+			if seq%64 == 0 {
+				time.Sleep(5 * time.Millisecond) // the queue is bounded: let the writer keep up
+			}
+		}
+	}
+	size := func() int64 {
+		st, err := os.Stat(path + ".ogg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size()
+	}
+	feed(3000) // past roomEvery: one check done
+	full.Store(true)
+	feed(3000) // past roomEvery again: the writer finds the disk full
+	time.Sleep(100 * time.Millisecond)
+	before := size()
+	feed(2000)
+	if after := size(); after != before {
+		t.Fatalf("the file grew from %d to %d bytes while the disk was full", before, after)
+	}
+	full.Store(false)
+	time.Sleep(1100 * time.Millisecond) // the writer asks the disk again each second
+	feed(3000)
+	r.close()
+	if size() <= before {
+		t.Fatal("the recording did not go on once the disk had room")
+	}
 }

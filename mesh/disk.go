@@ -19,6 +19,10 @@ func newDisk(dir string, reserve int64) *disk {
 	return &disk{dir: dir, reserve: uint64(max(reserve, 0))}
 }
 
+// DiskRoom returns nil while the disk holding the data dir has room for need more bytes
+// (and the reserve), else an ErrDiskFull that says how much is free.
+func (m *Mesh) DiskRoom(need int64) error { return m.disk.room(need) }
+
 // room returns nil while at least need bytes more than the reserve are free, else an
 // ErrDiskFull that says how much there is.
 func (d *disk) room(need int64) error {

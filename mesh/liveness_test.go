@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -40,10 +41,25 @@ func TestSuspect(t *testing.T) {
 	eventually(t, 10*time.Second, "alice hears bob", hasLive(a, id, b.self, true))
 	eventually(t, 10*time.Second, "alice hears carol", hasLive(a, id, c.self, true))
 
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	notices, err := a.Subscribe(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a.Suspect(b.self)
-	time.Sleep(2 * probeTimeout) // the probe's verdict, if it were wrong, would be in by now
-	if err := hasLive(a, id, b.self, true)(); err != nil {
-		t.Fatalf("a live peer was dropped: %v", err)
+	// The probe's verdict, were it wrong, would be in by now (two pings, a heartbeat
+	// interval of silence): alice must not have told her pages that bob left.
+	deadline := time.After(4*probeTimeout + 2*ca.HeartbeatInterval)
+	for waiting := true; waiting; {
+		select {
+		case n := <-notices:
+			if pv, ok := n.Data.(ParticipantView); n.Type == NoticeLeft && ok && pv.PeerID == b.self.String() {
+				t.Fatal("a live peer was dropped")
+			}
+		case <-deadline:
+			waiting = false
+		}
 	}
 
 	c.Close()

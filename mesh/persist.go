@@ -3,6 +3,7 @@ package mesh
 import (
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // persister writes events that came from peers in the background, many per
@@ -16,6 +17,7 @@ type persister struct {
 
 	mu      sync.Mutex
 	pending map[string][]*Event
+	failing bool // the last flush could not write everything (run only)
 	wake    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
@@ -30,10 +32,7 @@ func (p *persister) add(meetingID string, evs []*Event) {
 	p.mu.Lock()
 	p.pending[meetingID] = append(p.pending[meetingID], evs...)
 	p.mu.Unlock()
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
+	p.kick()
 }
 
 // run writes until close is called, then writes what is left and returns.
@@ -50,15 +49,35 @@ func (p *persister) run() {
 	}
 }
 
+// flush writes what is pending. What cannot be written (a full disk) stays pending and
+// is tried again a second later: those events are in memory already, so anti-entropy
+// would never fetch them again, and dropping them would lose them at the next restart.
 func (p *persister) flush() {
 	p.mu.Lock()
 	batch := p.pending
 	p.pending = map[string][]*Event{}
 	p.mu.Unlock()
+	failed := false
 	for id, evs := range batch {
 		if err := p.store.putEvents(id, evs, false); err != nil {
-			p.log.Error("cannot store received events", "meeting", id, "count", len(evs), "err", err)
+			if !p.failing {
+				p.log.Error("cannot store received events; trying again each second", "meeting", id, "count", len(evs), "err", err)
+			}
+			failed = true
+			p.mu.Lock()
+			p.pending[id] = append(evs, p.pending[id]...)
+			p.mu.Unlock()
 		}
+	}
+	if p.failing = failed; failed {
+		time.AfterFunc(time.Second, p.kick)
+	}
+}
+
+func (p *persister) kick() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
 	}
 }
 

@@ -99,7 +99,11 @@ func (s *store) secrets() (map[string][]byte, error) {
 // nothing) and the disk at Badger's pace: events from peers are durable at
 // their author already, and anti-entropy refetches what a power cut loses.
 func (s *store) putEvents(meetingID string, evs []*Event, durable bool) error {
-	if err := s.disk.room(0); err != nil {
+	var size int64
+	for _, ev := range evs {
+		size += int64(len(ev.raw))
+	}
+	if err := s.disk.room(size); err != nil {
 		return err
 	}
 	wb := s.db.NewWriteBatch()

@@ -49,7 +49,9 @@ func newProcParty(tb testing.TB, brs []*browser) *procParty {
 	rv := nodeproc.Rendezvous(tb)
 	p := &procParty{browsers: brs}
 	for _, br := range brs {
-		p.procs = append(p.procs, nodeproc.Node(tb, "--rendezvous", rv, "--name", br.name))
+		// Presence alone would keep a dead node for two minutes: its tile must go
+		// from what the media links and connections say.
+		p.procs = append(p.procs, nodeproc.Node(tb, "--rendezvous", rv, "--presence-timeout", "2m", "--name", br.name))
 	}
 	c, err := NewClient(p.procs[0].UI, p.procs[0].Dir)
 	if err != nil {

@@ -73,6 +73,11 @@ func TestDiskFull(t *testing.T) {
 	if err := os.WriteFile(file, []byte("a shared file"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// bob's post reaches alice, who cannot write it yet: it must reach her disk later.
+	b.do(t, http.MethodPost, "/api/meetings/"+id+"/messages", map[string]any{"text": "from bob"}, nil)
+	eventually(t, 10*time.Second, "alice shows bob's post", func() error {
+		return sameTexts([]string{"before", "from bob"}, a.messages(t, id))
+	})
 	var fe *APIError
 	if _, err := a.c.ShareFile(context.Background(), id, file); !errors.As(err, &fe) || fe.Status != http.StatusInsufficientStorage {
 		t.Fatalf("sharing a file on a full disk: %v", err)
@@ -83,12 +88,19 @@ func TestDiskFull(t *testing.T) {
 	eventually(t, 10*time.Second, "posts are taken again", func() error {
 		return a.c.Do(context.Background(), http.MethodPost, "/api/meetings/"+id+"/messages", map[string]any{"text": "after"}, nil)
 	})
-	if err := sameTexts([]string{"before", "after"}, a.messages(t, id)); err != nil {
+	want := []string{"before", "from bob", "after"}
+	if err := sameTexts(want, a.messages(t, id)); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "bob has what alice kept, and nothing else", func() error {
-		return sameTexts([]string{"before", "after"}, b.messages(t, id))
+		return sameTexts(want, b.messages(t, id))
 	})
+	a.Close()
+	b.Close() // alice's history after a restart is her disk's alone
+	a = startNode(t, "alice", data)
+	if err := sameTexts(want, a.messages(t, id)); err != nil {
+		t.Fatalf("after a restart: %v", err)
+	}
 	a.Close()
 
 	fill(t, dir, 16<<20)
@@ -97,7 +109,9 @@ func TestDiskFull(t *testing.T) {
 	fastMesh(&cfg)
 	n, err := New(cfg)
 	if err == nil {
-		err = n.Run(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err = n.Run(ctx)
 	}
 	if err == nil || !strings.Contains(err.Error(), "free some space") {
 		t.Fatalf("a node on a full disk: %v", err)

@@ -82,7 +82,7 @@ func New(cfg Config) (*Node, error) {
 	n.mesh = msh
 	md := cfg.Media
 	md.Signaller, md.Logger = n.bridge, cfg.Logger.With("component", "media")
-	md.OnLinkLost, md.OnSpeaking = n.bridge.onLinkLost, n.bridge.onSpeaking
+	md.OnLinkLost, md.OnSpeaking, md.DiskRoom = n.bridge.onLinkLost, n.bridge.onSpeaking, n.mesh.DiskRoom
 	if n.media, err = media.New(md); err != nil {
 		return nil, err
 	}

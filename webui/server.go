@@ -166,6 +166,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("webui: listen on %s: %w", s.cfg.Addr, err)
 	}
+	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() { // "localhost" may resolve elsewhere
+		_ = ln.Close()
+		return loopbackListen(ln.Addr().String())
+	}
 	s.mu.Lock()
 	s.addr = ln.Addr().String()
 	s.mu.Unlock()

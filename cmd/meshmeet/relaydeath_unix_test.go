@@ -31,7 +31,9 @@ func startRelayedMeeting(t testing.TB, n int) *relayedMeeting {
 	rv := nodeproc.Rendezvous(t)
 	rm := &relayedMeeting{}
 	for i := range n {
-		p := nodeproc.Node(t, "--rendezvous", rv, "--mesh-max", "2", "--name", fmt.Sprintf("n%d", i))
+		// A presence timeout far beyond the wait below: only the media links' loss of
+		// consent, closed connections and unanswered pings can end the relay in time.
+		p := nodeproc.Node(t, "--rendezvous", rv, "--mesh-max", "2", "--presence-timeout", "2m", "--name", fmt.Sprintf("n%d", i))
 		c, err := node.NewClient(p.UI, p.Dir)
 		if err != nil {
 			t.Fatal(err)
