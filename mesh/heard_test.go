@@ -1,0 +1,140 @@
+package mesh
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// TestMembersLearnEachOtherFromHeartbeats: B and C know only A (no
+// rendezvous, no mDNS); the addresses in each other's heartbeats, gossiped
+// through A, connect them directly.
+func TestMembersLearnEachOtherFromHeartbeats(t *testing.T) {
+	a := startMesh(t, testConfig(t, "a"))
+	b := startMesh(t, testConfig(t, "b", a))
+	c := startMesh(t, testConfig(t, "c", a))
+	meetingOf(t, a, b, c)
+	eventually(t, 10*time.Second, "b and c connect through what they heard", func() error {
+		if !b.Connected(c.Self()) || !c.Connected(b.Self()) {
+			return errors.New("not connected")
+		}
+		return nil
+	})
+}
+
+func TestHeartbeatAddresses(t *testing.T) {
+	_, id := fuzzKey(t)
+	base := heartbeat{V: 1, Meeting: "0123456789abcdef0123456789abcdef", Peer: id, Name: "n"}
+	many := make([]string, maxHeartbeatAddrs+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("/ip4/10.0.0.%d/tcp/4001", i+1)
+	}
+	tests := []struct {
+		name  string
+		addrs []string
+		ok    bool
+	}{
+		{"none", nil, true},
+		{"some", []string{"/ip4/10.0.0.1/tcp/4001", "/ip6/2001:db8::1/udp/4001/quic-v1"}, true},
+		{"too many", many, false},
+		{"not a multiaddr", []string{"10.0.0.1:4001"}, false},
+		{"too long", []string{"/dns4/" + strings.Repeat("a", maxAddrLen) + "/tcp/1"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hb := base
+			hb.Addrs = tt.addrs
+			raw, _ := json.Marshal(hb)
+			_, err := DecodeHeartbeat(raw)
+			if (err == nil) != tt.ok {
+				t.Fatalf("decode = %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+}
+
+// TestHeardAddressFilter: what others say is dialled only where it leads off
+// this machine and its link.
+func TestHeardAddressFilter(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		ok   bool
+	}{
+		{"/ip4/10.1.2.3/tcp/4001", true},
+		{"/ip4/192.0.2.7/udp/4001/quic-v1", true},
+		{"/ip6/2001:db8::1/tcp/4001", true},
+		{"/ip4/10.0.0.5/tcp/7701/p2p/12D3KooWLu91gWGcKzMWmqXL8TgKnvtFiLwvmRR4fENMBeSZU657/p2p-circuit", true},
+		{"/ip4/127.0.0.1/tcp/22", false},
+		{"/ip6/::1/tcp/22", false},
+		{"/ip4/169.254.169.254/tcp/80", false},
+		{"/ip6/fe80::1/tcp/4001", false},
+		{"/ip4/224.0.0.251/udp/5353", false},
+		{"/ip6/ff02::1/udp/4001", false},
+		{"/ip4/0.0.0.0/tcp/4001", false},
+		{"/dns4/example.com/tcp/4001", false},
+	} {
+		a, err := ma.NewMultiaddr(tt.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := dialable(a); got != tt.ok {
+			t.Errorf("dialable(%s) = %v, want %v", tt.addr, got, tt.ok)
+		}
+	}
+}
+
+// TestHeardDialsAreBounded attacks the dials heartbeats cause: a member
+// repeating heartbeats that point at some address makes this node dial it
+// once per heardDialEvery, not once per heartbeat.
+func TestHeardDialsAreBounded(t *testing.T) {
+	m := startMesh(t, testConfig(t, "m"))
+	if !m.loopbackOnly() {
+		t.Fatal("a test mesh on 127.0.0.1 is loopback-only")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			_ = c.Close()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	k, _, err := crypto.GenerateEd25519Key(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim, _ := peer.IDFromPrivateKey(k)
+	hb := &heartbeat{Peer: victim, Addrs: []string{fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", port)}}
+	for range 200 {
+		m.dialHeard(hb)
+	}
+	eventually(t, 10*time.Second, "the heard address is dialled", func() error {
+		if accepted.Load() == 0 {
+			return errors.New("no dial")
+		}
+		return nil
+	})
+	time.Sleep(500 * time.Millisecond) // let any further dial land: there must be none
+	if n := accepted.Load(); n != 1 {
+		t.Fatalf("200 heartbeats caused %d dials, want 1", n)
+	}
+}
