@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -136,5 +138,65 @@ func TestHeardDialsAreBounded(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // let any further dial land: there must be none
 	if n := accepted.Load(); n != 1 {
 		t.Fatalf("200 heartbeats caused %d dials, want 1", n)
+	}
+}
+
+// fakeWatcher is a rendezvous that answers every long poll at once, with
+// the peers it is given or an error: a broken or hostile server.
+type fakeWatcher struct {
+	peers []peer.AddrInfo
+	err   error
+	calls atomic.Int32
+}
+
+func (f *fakeWatcher) Register(context.Context, string, time.Duration) error { return f.err }
+func (f *fakeWatcher) Discover(context.Context, string, int) ([]peer.AddrInfo, error) {
+	return nil, f.err // peers come only from the watch
+}
+func (f *fakeWatcher) Watch(context.Context, string, int, time.Duration) ([]peer.AddrInfo, error) {
+	f.calls.Add(1)
+	return f.peers, f.err
+}
+
+// TestWatchDialsAndHoldsBack: the peers a rendezvous watch answers with are
+// dialled; a server that answers every poll at once (or fails every one)
+// does not make the node spin on it.
+func TestWatchDialsAndHoldsBack(t *testing.T) {
+	b := startMesh(t, testConfig(t, "b"))
+	for _, tt := range []struct {
+		name string
+		w    *fakeWatcher
+		most int32 // polls in the second measured
+	}{
+		{"answers at once", &fakeWatcher{peers: []peer.AddrInfo{{ID: b.Self(), Addrs: b.host.Addrs()}}}, int32(time.Second/watchSpacing) + 2},
+		{"fails at once", &fakeWatcher{err: errors.New("down")}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(t, "a")
+			cfg.DiscoveryInterval = time.Hour // only the watch and the quick rounds
+			cfg.NewDiscovery = func(host.Host) Discovery { return tt.w }
+			a := startMesh(t, cfg)
+			v, secret, err := a.CreateMeeting(context.Background(), []byte(`{"title":"watched"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Join(context.Background(), FormatJoinLink("http://127.0.0.1:7700", v.ID, secret)); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, 10*time.Second, "the watch runs", func() error {
+				if tt.w.calls.Load() == 0 {
+					return errors.New("no poll")
+				}
+				return nil
+			})
+			before := tt.w.calls.Load()
+			time.Sleep(time.Second) // count the polls of one second
+			if n := tt.w.calls.Load() - before; n > tt.most {
+				t.Fatalf("%d polls in a second, want at most %d", n, tt.most)
+			}
+			if tt.w.err == nil && !a.Connected(b.Self()) {
+				t.Fatal("the peer the watch answered with was not dialled")
+			}
+		})
 	}
 }
