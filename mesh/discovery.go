@@ -58,9 +58,9 @@ func (m *Mesh) spawn(f func(context.Context)) {
 
 // connect dials a peer in the background if it is not connected yet: its
 // direct addresses first, and only if none answers through a relay. libp2p
-// dials relayed and private addresses at once, and a relayed connection
-// won next to a direct one (then dropped) takes GossipSub's stream with it
-// for a while: the first messages after a first contact were lost that way.
+// dials relayed addresses at once beside private ones (it delays them only
+// beside public ones), so two nodes of one LAN that met through the
+// rendezvous opened a second connection through its relay as well.
 func (m *Mesh) connect(pi peer.AddrInfo) {
 	if pi.ID == m.self || m.host.Network().Connectedness(pi.ID) == network.Connected {
 		return

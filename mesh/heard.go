@@ -127,8 +127,10 @@ func (m *Mesh) forgetHeard(now time.Time) {
 }
 
 // heartbeatSoon sends a heartbeat in a moment (a new peer joined the
-// presence topic: it lists this node without waiting a whole interval);
-// several asks within the moment make one.
+// presence topic: it lists this node without waiting a whole interval).
+// Asks within the moment, or within beatSoonGap after it, make none more: a
+// peer churning its subscriptions cannot make this node beat faster than
+// about twice a second.
 func (m *Mesh) heartbeatSoon(mt *meeting) {
 	mt.mu.Lock()
 	pending := mt.beatSoon
@@ -138,14 +140,26 @@ func (m *Mesh) heartbeatSoon(mt *meeting) {
 		return
 	}
 	m.spawn(func(ctx context.Context) {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(100 * time.Millisecond):
+		defer func() {
+			mt.mu.Lock()
+			mt.beatSoon = false
+			mt.mu.Unlock()
+		}()
+		for i, wait := range []time.Duration{beatSoonDelay, beatSoonGap} {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			if i == 0 {
+				m.sendHeartbeat(ctx, mt)
+				m.metrics.soonBeats.Inc()
+			}
 		}
-		mt.mu.Lock()
-		mt.beatSoon = false
-		mt.mu.Unlock()
-		m.sendHeartbeat(ctx, mt)
 	})
 }
+
+const (
+	beatSoonDelay = 100 * time.Millisecond // gathers the joins of one moment
+	beatSoonGap   = 400 * time.Millisecond
+)

@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // TestMembersLearnEachOtherFromHeartbeats: B and C know only A (no
@@ -198,5 +199,25 @@ func TestWatchDialsAndHoldsBack(t *testing.T) {
 				t.Fatal("the peer the watch answered with was not dialled")
 			}
 		})
+	}
+}
+
+// TestHeartbeatSoonIsBounded attacks the early heartbeat: a peer joining
+// and leaving the presence topic over and over makes this node beat early
+// at most about twice a second.
+func TestHeartbeatSoonIsBounded(t *testing.T) {
+	a := startMesh(t, testConfig(t, "a"))
+	id, _ := meetingOf(t, a)
+	mt, err := a.meeting(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for time.Since(start) < time.Second {
+		a.heartbeatSoon(mt) // what every PeerJoin on the presence topic does
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := testutil.ToFloat64(a.metrics.soonBeats); n < 1 || n > 3 {
+		t.Fatalf("%v early heartbeats in a second of asks, want 1 to 3", n)
 	}
 }
