@@ -295,9 +295,14 @@ func (r *round) Cleanup(f func()) {
 	r.fns = append(r.fns, f)
 }
 
+// done runs the round's cleanups, once.
 func (r *round) done() {
-	for i := len(r.fns) - 1; i >= 0; i-- {
-		r.fns[i]()
+	r.mu.Lock()
+	fns := r.fns
+	r.fns = nil
+	r.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
 	}
 }
 
@@ -310,6 +315,7 @@ func benchContact(b *testing.B, n int, cn contactNet) {
 	var listed, chat []time.Duration
 	for i := 0; i < b.N; i++ {
 		r := &round{TB: b}
+		b.Cleanup(r.done) // a round that fails stops its processes too
 		c := firstContact(r, n, cn, 60*time.Second)
 		r.done()
 		listed, chat = append(listed, c.listed), append(chat, c.chat)
