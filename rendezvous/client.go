@@ -160,13 +160,6 @@ func (c *Client) Watch(ctx context.Context, ns string, limit int, wait time.Dura
 	return c.merge(resps, limit), nil
 }
 
-// Forget drops what Watch remembers of ns (a meeting left).
-func (c *Client) Forget(ns string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.cookies, ns)
-}
-
 // merge unites the peers of several servers' answers, without the host
 // itself; at most limit of them if limit > 0.
 func (c *Client) merge(resps []response, limit int) []peer.AddrInfo {
