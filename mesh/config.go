@@ -18,6 +18,13 @@ type Discovery interface {
 	Discover(ctx context.Context, ns string, limit int) ([]peer.AddrInfo, error)
 }
 
+// Watcher is a Discovery that can also wait for peers new under a namespace
+// (the rendezvous client's long poll): the first call answers at once, each
+// later one when a peer registered there since, or after wait.
+type Watcher interface {
+	Watch(ctx context.Context, ns string, limit int, wait time.Duration) ([]peer.AddrInfo, error)
+}
+
 // Config configures a Mesh. Zero durations take the defaults.
 type Config struct {
 	// DataDir holds the Badger history under DataDir/db.

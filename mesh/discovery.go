@@ -3,6 +3,7 @@ package mesh
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -11,10 +12,12 @@ import (
 )
 
 const (
-	dialTimeout    = 10 * time.Second
-	rendezvousTTL  = 5 * time.Minute
-	discoverLimit  = 100
-	rendezvousCall = 10 * time.Second
+	dialTimeout = 10 * time.Second
+	// directDialTimeout bounds the direct attempt before a relayed one.
+	directDialTimeout = 3 * time.Second
+	rendezvousTTL     = 5 * time.Minute
+	discoverLimit     = 100
+	rendezvousCall    = 10 * time.Second
 )
 
 // ParsePeers turns multiaddr strings with /p2p/ into dialable peers.
@@ -53,7 +56,11 @@ func (m *Mesh) spawn(f func(context.Context)) {
 	}()
 }
 
-// connect dials a peer in the background if it is not connected yet.
+// connect dials a peer in the background if it is not connected yet: its
+// direct addresses first, and only if none answers through a relay. libp2p
+// dials relayed addresses at once beside private ones (it delays them only
+// beside public ones), so two nodes of one LAN that met through the
+// rendezvous opened a second connection through its relay as well.
 func (m *Mesh) connect(pi peer.AddrInfo) {
 	if pi.ID == m.self || m.host.Network().Connectedness(pi.ID) == network.Connected {
 		return
@@ -61,6 +68,20 @@ func (m *Mesh) connect(pi peer.AddrInfo) {
 	m.spawn(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 		defer cancel()
+		direct := peer.AddrInfo{ID: pi.ID}
+		for _, a := range pi.Addrs {
+			if !isRelayed(a) {
+				direct.Addrs = append(direct.Addrs, a)
+			}
+		}
+		if len(direct.Addrs) > 0 && len(direct.Addrs) < len(pi.Addrs) {
+			dctx, dcancel := context.WithTimeout(ctx, directDialTimeout)
+			err := m.host.Connect(network.WithForceDirectDial(dctx, "direct first"), direct)
+			dcancel()
+			if err == nil {
+				return
+			}
+		}
 		if err := m.host.Connect(ctx, pi); err != nil {
 			m.log.Debug("dial failed", "peer", pi.ID.String(), "err", err)
 		}
@@ -75,26 +96,140 @@ func (m *Mesh) kickDiscovery() {
 	}
 }
 
+// quickRounds are the waits between the discovery rounds that follow a join
+// (or a knock): who opened the link at the same moment is found within a
+// second or two, and the rendezvous is not hammered after that.
+var quickRounds = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
+
 func (m *Mesh) discoveryLoop(ctx context.Context) {
 	static, _ := ParsePeers(m.cfg.Peers) // validated in New
 	reservations := map[peer.ID]time.Time{}
-	t := time.NewTicker(m.cfg.DiscoveryInterval)
+	watches := map[string]context.CancelFunc{}
+	defer func() {
+		for _, stop := range watches {
+			stop()
+		}
+	}()
+	t := time.NewTimer(0)
 	defer t.Stop()
+	quick := len(quickRounds) // none until a kick
 	for {
-		for _, pi := range static {
-			m.connect(pi)
-		}
-		m.reserveRelays(ctx, reservations)
-		if m.disc != nil {
-			for _, ns := range m.namespaces() {
-				m.rendezvous(ctx, ns)
-			}
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		case <-m.kick:
+			quick = 0
+		}
+		for _, pi := range static {
+			m.connect(pi)
+		}
+		if m.disc != nil {
+			live := m.liveNamespaces()
+			m.watchNamespaces(live, watches)
+			all := live
+			if quick >= len(quickRounds) {
+				all = m.namespaces() // meetings left or over too, now and then
+			}
+			for _, ns := range all {
+				m.rendezvous(ctx, ns)
+			}
+		}
+		m.reserveRelays(ctx, reservations)
+		next := m.cfg.DiscoveryInterval
+		if quick < len(quickRounds) {
+			next = min(next, quickRounds[quick])
+			quick++
+		}
+		t.Reset(next)
+	}
+}
+
+// maxWatches bounds the namespaces this node long-polls the rendezvous on
+// (its servers cap waiting requests per peer).
+const maxWatches = 8
+
+// liveNamespaces are the rendezvous namespaces of the meetings this node is
+// in now or joining (waiting for the record), and of the lobbies it waits in
+// or keeps, at most maxWatches.
+func (m *Mesh) liveNamespaces() []string {
+	now := time.Now()
+	var out []string
+	for _, mt := range m.snapshot() {
+		mt.mu.Lock()
+		mb := mt.st.members[m.self]
+		in := mt.st.record == nil || mb != nil && mb.present() && !mt.st.ended(now)
+		mt.mu.Unlock()
+		if in {
+			out = append(out, mt.keys.ns)
+		}
+	}
+	m.mu.Lock()
+	for _, lb := range m.lobbies {
+		out = append(out, lb.keys.ns)
+	}
+	m.mu.Unlock()
+	slices.Sort(out)
+	out = slices.Compact(out)
+	return out[:min(len(out), maxWatches)]
+}
+
+// watchNamespaces keeps one long poll of the rendezvous running per live
+// namespace, so a peer registering there is dialled the moment the server
+// stores it; watches of namespaces no longer live stop.
+func (m *Mesh) watchNamespaces(live []string, watches map[string]context.CancelFunc) {
+	w, ok := m.disc.(Watcher)
+	if !ok {
+		return
+	}
+	for ns, stop := range watches {
+		if !slices.Contains(live, ns) {
+			stop()
+			delete(watches, ns)
+		}
+	}
+	for _, ns := range live {
+		if watches[ns] != nil {
+			continue
+		}
+		ctx, stop := context.WithCancel(m.ctx)
+		watches[ns] = stop
+		m.spawn(func(context.Context) { m.watchNamespace(ctx, w, ns) })
+	}
+}
+
+const (
+	watchWait    = 25 * time.Second // one long poll; servers cap it (30 s by default)
+	watchSpacing = 200 * time.Millisecond
+	watchBackoff = 30 * time.Second
+)
+
+// watchNamespace long-polls the rendezvous for ns until ctx ends, dialling
+// every peer it answers with; failures back off from a second to 30 s.
+func (m *Mesh) watchNamespace(ctx context.Context, w Watcher, ns string) {
+	backoff := time.Second
+	for {
+		start := time.Now()
+		peers, err := w.Watch(ctx, ns, discoverLimit, watchWait)
+		if ctx.Err() != nil {
+			return
+		}
+		pause := watchSpacing - time.Since(start) // a few answers a second at most
+		if err != nil {
+			m.log.Debug("rendezvous watch failed", "err", err)
+			pause, backoff = backoff, min(2*backoff, watchBackoff)
+		} else {
+			backoff = time.Second
+		}
+		for _, pi := range peers {
+			m.connect(pi)
+		}
+		if pause > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(pause):
+			}
 		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-func fuzzKey(f *testing.F) (crypto.PrivKey, peer.ID) {
+func fuzzKey(f testing.TB) (crypto.PrivKey, peer.ID) {
 	k, _, err := crypto.GenerateEd25519Key(nil)
 	if err != nil {
 		f.Fatal(err)
@@ -57,10 +57,13 @@ func FuzzDecodeHeartbeat(f *testing.F) {
 	_, id := fuzzKey(f)
 	b, _ := json.Marshal(heartbeat{V: 1, Meeting: "0123456789abcdef0123456789abcdef", Peer: id, Name: "n", Media: MediaState{Audio: true}})
 	f.Add(b)
+	b, _ = json.Marshal(heartbeat{V: 1, Meeting: "0123456789abcdef0123456789abcdef", Peer: id, Name: "n",
+		Addrs: []string{"/ip4/10.0.0.1/tcp/4001", "/ip6/::1/udp/4001/quic-v1"}})
+	f.Add(b)
 	f.Add([]byte(`{"v":1}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		hb, err := DecodeHeartbeat(raw)
-		if err == nil && (hb.Peer.Validate() != nil || !meetingIDPattern.MatchString(hb.Meeting)) {
+		if err == nil && (hb.Peer.Validate() != nil || !meetingIDPattern.MatchString(hb.Meeting) || len(hb.Addrs) > maxHeartbeatAddrs) {
 			t.Fatalf("accepted %+v", hb)
 		}
 	})

@@ -41,6 +41,7 @@ type meeting struct {
 	listeners    map[chan Notice]struct{}
 	announced    map[peer.ID]bool // presence-based online view, for left/joined notices
 	timedOut     bool             // its time limit passed and the pages were told
+	beatSoon     bool             // a heartbeat is due in a moment (heartbeatSoon)
 }
 
 func newMeeting(id string, k keys) *meeting {

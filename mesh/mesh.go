@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/libp2p/go-libp2p"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -44,15 +45,17 @@ type Mesh struct {
 
 	openMu sync.Mutex // serialises opening meetings and lobbies
 
-	mu       sync.Mutex
-	meetings map[string]*meeting
-	lobbies  map[string]*lobby
-	limits   map[peer.ID]*rate.Limiter
-	signals  map[peer.ID]*signalOut
-	probing  map[peer.ID]bool // Suspect
-	lastSync map[string]int64 // debounce of sync rounds, by peer and meeting
-	cancel   context.CancelFunc
-	stopping bool
+	mu        sync.Mutex
+	meetings  map[string]*meeting
+	lobbies   map[string]*lobby
+	limits    map[peer.ID]*rate.Limiter
+	signals   map[peer.ID]*signalOut
+	probing   map[peer.ID]bool      // Suspect
+	lastSync  map[string]int64      // debounce of sync rounds, by peer and meeting
+	syncDue   map[string]bool       // a round held back by the debounce will run
+	heardDial map[peer.ID]time.Time // last dial of a member from its heartbeat
+	cancel    context.CancelFunc
+	stopping  bool
 
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -81,7 +84,8 @@ func New(cfg Config) (*Mesh, error) {
 		cfg: cfg, log: cfg.Logger, clock: newClock(), self: self,
 		ready: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
 		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, limits: map[peer.ID]*rate.Limiter{},
-		lastSync: map[string]int64{}, signals: map[peer.ID]*signalOut{}, probing: map[peer.ID]bool{},
+		lastSync: map[string]int64{}, syncDue: map[string]bool{}, heardDial: map[peer.ID]time.Time{},
+		signals: map[peer.ID]*signalOut{}, probing: map[peer.ID]bool{},
 		fetches: newFetches(), disk: newDisk(cfg.DataDir, cfg.DiskReserve),
 	}
 	m.blobs = blobs{dir: filepath.Join(cfg.DataDir, "files"), disk: m.disk}
@@ -129,7 +133,13 @@ func (m *Mesh) Run(ctx context.Context) error {
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictSign),
 		pubsub.WithMaxMessageSize(maxGossip),
 		pubsub.WithPeerExchange(true),
+		// Off by default since go-libp2p-pubsub v0.19: without it a message
+		// published before the next heartbeat grafts a new member into the
+		// topic mesh reaches nobody (gossip repairs it a second or more
+		// later, or never once it left the message cache).
+		pubsub.WithFloodPublish(true),
 		pubsub.WithGossipSubParams(gossipParams()),
+		pubsub.WithLogger(m.log.With("component", "pubsub")),
 	)
 	if err != nil {
 		return fmt.Errorf("start gossipsub: %w", err)

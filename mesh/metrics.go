@@ -9,6 +9,8 @@ type metrics struct {
 	syncRounds  *prometheus.CounterVec
 	dropped     prometheus.Counter
 	files       *prometheus.CounterVec
+	heardDials  prometheus.Counter
+	soonBeats   prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, peers, meetings func() float64) *metrics {
@@ -19,9 +21,11 @@ func newMetrics(reg prometheus.Registerer, peers, meetings func() float64) *metr
 		syncRounds:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "meshmeet_sync_rounds_total", Help: "Anti-entropy rounds, by role and result."}, []string{"role", "result"}),
 		dropped:     prometheus.NewCounter(prometheus.CounterOpts{Name: "meshmeet_notices_dropped_total", Help: "Live notices dropped for slow subscribers."}),
 		files:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "meshmeet_file_transfers_total", Help: "Shared-file transfers, by outcome (fetched, failed, served)."}, []string{"outcome"}),
+		heardDials:  prometheus.NewCounter(prometheus.CounterOpts{Name: "meshmeet_heard_dials_total", Help: "Dials to members whose addresses came in their heartbeats."}),
+		soonBeats:   prometheus.NewCounter(prometheus.CounterOpts{Name: "meshmeet_soon_heartbeats_total", Help: "Heartbeats sent early for a new peer of a meeting."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.messagesIn, m.messagesOut, m.rejects, m.syncRounds, m.dropped, m.files,
+		reg.MustRegister(m.messagesIn, m.messagesOut, m.rejects, m.syncRounds, m.dropped, m.files, m.heardDials, m.soonBeats,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshmeet_peers", Help: "Connected libp2p peers."}, peers),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meshmeet_meetings", Help: "Meetings this node knows."}, meetings))
 	}

@@ -8,6 +8,7 @@ import (
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
 )
 
 // heartbeat is a participant's periodic "still here" with their media state.
@@ -19,11 +20,18 @@ type heartbeat struct {
 	Name          string     `json:"name"`
 	Media         MediaState `json:"media"`
 	RelayCapacity int        `json:"relayCapacity"`
+	// Addrs are the sender's listen addresses: members that heard of it only
+	// through others dial it with them (see dialHeard).
+	Addrs []string `json:"addrs,omitempty"`
 
 	seen time.Time
 }
 
-const maxHeartbeat = 1 << 10
+const (
+	maxHeartbeat      = 4 << 10
+	maxHeartbeatAddrs = 8
+	maxAddrLen        = 256
+)
 
 // DecodeHeartbeat parses a heartbeat from untrusted bytes.
 func DecodeHeartbeat(raw []byte) (*heartbeat, error) {
@@ -40,6 +48,17 @@ func DecodeHeartbeat(raw []byte) (*heartbeat, error) {
 	if err := validName(hb.Name); err != nil {
 		return nil, err
 	}
+	if len(hb.Addrs) > maxHeartbeatAddrs {
+		return nil, fmt.Errorf("%w: heartbeat with %d addresses", ErrInvalid, len(hb.Addrs))
+	}
+	for _, a := range hb.Addrs {
+		if len(a) > maxAddrLen {
+			return nil, fmt.Errorf("%w: heartbeat address of %d bytes", ErrInvalid, len(a))
+		}
+		if _, err := ma.NewMultiaddr(a); err != nil {
+			return nil, fmt.Errorf("%w: heartbeat address: %w", ErrInvalid, err)
+		}
+	}
 	return &hb, nil
 }
 
@@ -55,12 +74,20 @@ func (m *Mesh) presenceValidator(mt *meeting) pubsub.ValidatorEx {
 }
 
 func (m *Mesh) onHeartbeat(mt *meeting, hb *heartbeat) {
+	if m.noteHeartbeat(mt, hb) {
+		m.dialHeard(hb)
+	}
+}
+
+// noteHeartbeat records a heartbeat and tells the pages what changed; it
+// reports whether the sender is a present member.
+func (m *Mesh) noteHeartbeat(mt *meeting, hb *heartbeat) bool {
 	hb.seen = time.Now()
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
 	if until, ok := mt.heldOff[hb.Peer]; ok {
 		if hb.seen.Before(until) {
-			return // sent before it was found gone (dropPresence)
+			return false // sent before it was found gone (dropPresence)
 		}
 		delete(mt.heldOff, hb.Peer)
 	}
@@ -68,7 +95,7 @@ func (m *Mesh) onHeartbeat(mt *meeting, hb *heartbeat) {
 	mt.presence[hb.Peer] = hb
 	mb := mt.st.members[hb.Peer]
 	if mb == nil || !mb.present() {
-		return
+		return false
 	}
 	switch {
 	case prev == nil:
@@ -76,6 +103,7 @@ func (m *Mesh) onHeartbeat(mt *meeting, hb *heartbeat) {
 	case prev.Media != hb.Media:
 		mt.publishLocked(Notice{NoticeMediaState, mt.participantLocked(hb.Peer, m.self)})
 	}
+	return true
 }
 
 func (m *Mesh) presenceLoop(ctx context.Context) {
@@ -97,6 +125,7 @@ func (m *Mesh) presenceLoop(ctx context.Context) {
 			}
 			m.expireKnocks(now)
 			m.expireMeetings(now)
+			m.forgetHeard(now)
 		}
 	}
 }
@@ -145,6 +174,7 @@ func (m *Mesh) sendHeartbeat(ctx context.Context, mt *meeting) {
 	inMeeting := mb != nil && mb.present() && !mt.st.ended(time.Now())
 	hb := heartbeat{V: wireVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: mt.selfMedia, RelayCapacity: m.relayCapacity()}
 	mt.mu.Unlock()
+	hb.Addrs = m.announceAddrs()
 	if !inMeeting {
 		return
 	}

@@ -348,17 +348,36 @@ func (m *Mesh) onConnected(p peer.ID) {
 	}
 }
 
-// syncSoon runs a round with p for mt unless one started within the last
-// second. Gossip is not delivery: whenever a gap shows (a new member of the
-// topic, an event whose cause is missing) a round closes it.
+// syncSoon runs a round with p for mt now, or, when one started within the
+// last syncDebounce, once that is over. Gossip is not delivery: whenever a
+// gap shows (a new member of a topic, an event whose cause is missing) a
+// round closes it — a gap that shows right after a round (a join or chat
+// published before the author knew who subscribes, which a first contact's
+// sync easily outruns) waits a moment, not until the periodic round.
 func (m *Mesh) syncSoon(p peer.ID, mt *meeting) {
 	if p == m.self || p == "" {
 		return
 	}
 	key, now := string(p)+mt.id, time.Now().UnixMilli()
 	m.mu.Lock()
-	if now-m.lastSync[key] < 1000 {
+	if wait := m.lastSync[key] + syncDebounce.Milliseconds() - now; wait > 0 {
+		due := m.syncDue[key]
+		m.syncDue[key] = true
 		m.mu.Unlock()
+		if !due {
+			m.spawn(func(ctx context.Context) {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Duration(wait) * time.Millisecond):
+				}
+				m.mu.Lock()
+				delete(m.syncDue, key)
+				m.lastSync[key] = time.Now().UnixMilli()
+				m.mu.Unlock()
+				_ = m.syncWith(ctx, p, mt)
+			})
+		}
 		return
 	}
 	m.lastSync[key] = now
@@ -366,16 +385,28 @@ func (m *Mesh) syncSoon(p peer.ID, mt *meeting) {
 	m.spawn(func(ctx context.Context) { _ = m.syncWith(ctx, p, mt) })
 }
 
-// watchTopic syncs with every peer that joins the meeting's control topic:
-// a join gossiped before the topic mesh had formed reaches us this way.
-func (m *Mesh) watchTopic(ctx context.Context, mt *meeting, h *pubsub.TopicEventHandler) {
+// syncDebounce is the least time between two rounds with one peer for one
+// meeting: the triggers of one event (connect, three topics joined) make one
+// round, and the last trigger is never dropped.
+const syncDebounce = 200 * time.Millisecond
+
+// watchTopic acts on every peer that joins one of the meeting's topics: a
+// join or chat gossiped before the topic mesh had formed reaches us (and
+// ours them) by a sync round, and a new presence subscriber hears our
+// heartbeat at once rather than at the next beat.
+func (m *Mesh) watchTopic(ctx context.Context, mt *meeting, kind string, h *pubsub.TopicEventHandler) {
 	defer h.Cancel()
 	for {
 		ev, err := h.NextPeerEvent(ctx)
 		if err != nil {
 			return
 		}
-		if ev.Type == pubsub.PeerJoin {
+		if ev.Type != pubsub.PeerJoin {
+			continue
+		}
+		if kind == kindPresence {
+			m.heartbeatSoon(mt)
+		} else {
 			m.syncSoon(ev.Peer, mt)
 		}
 	}

@@ -85,13 +85,11 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 		}
 		mt.topics[kind] = t
 		m.goLoop(func(ctx context.Context) { m.readTopic(ctx, mt, kind, sub) })
-		if kind == kindControl {
-			h, err := t.EventHandler()
-			if err != nil {
-				return nil, fmt.Errorf("watch topic: %w", err)
-			}
-			m.goLoop(func(ctx context.Context) { m.watchTopic(ctx, mt, h) })
+		h, err := t.EventHandler()
+		if err != nil {
+			return nil, fmt.Errorf("watch topic: %w", err)
 		}
+		m.goLoop(func(ctx context.Context) { m.watchTopic(ctx, mt, kind, h) })
 	}
 	m.mu.Lock()
 	m.meetings[id] = mt

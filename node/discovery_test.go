@@ -11,6 +11,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 
 	"meshmeet/mesh"
+	"meshmeet/node/netnstest"
 	"meshmeet/rendezvous"
 )
 
@@ -73,20 +74,48 @@ func TestRendezvousDiscovery(t *testing.T) {
 	}
 }
 
-// TestMDNSDiscovery: two nodes with mDNS on find each other with no help.
+// TestMDNSDiscovery: nodes with mDNS on find each other with no help, and
+// all who open a link at the same moment list each other. It runs in a
+// network namespace of its own (root only), so its multicast stays off the
+// machine's network.
 func TestMDNSDiscovery(t *testing.T) {
+	if !netnstest.Rerun(t, "10.78.0.1") {
+		return
+	}
 	mdnsOn := func(c *Config) {
 		c.Mesh.MDNS = true
-		c.Mesh.ListenAddrs = []string{"/ip4/0.0.0.0/tcp/0"}
+		c.Mesh.ListenAddrs = []string{"/ip4/10.78.0.1/tcp/0"}
 	}
 	a := startNode(t, "alice", "", mdnsOn)
 	b := startNode(t, "bob", "", mdnsOn)
-	eventually(t, 20*time.Second, "mDNS finds the other node", func() error {
-		if !a.Mesh().Connected(b.Mesh().Self()) {
+	c := startNode(t, "carol", "", mdnsOn)
+	eventually(t, 20*time.Second, "mDNS finds the other nodes", func() error {
+		if !a.Mesh().Connected(b.Mesh().Self()) || !a.Mesh().Connected(c.Mesh().Self()) {
 			return fmt.Errorf("not connected")
 		}
 		return nil
 	})
+	m := a.create(t, map[string]any{"title": "On the LAN"})
+	ns := []*testNode{a, b, c}
+	joined := make(chan *testNode, len(ns))
+	for _, n := range ns {
+		go func() {
+			defer func() { joined <- n }()
+			n.join(t, m.JoinURL)
+		}()
+	}
+	for range ns {
+		<-joined
+	}
+	for _, n := range ns {
+		eventually(t, 10*time.Second, n.cfg.Name+" lists everyone", func() error {
+			ps, err := n.Mesh().Participants(m.Meeting.ID)
+			if err != nil || len(ps) != len(ns) {
+				return fmt.Errorf("%d participants (%v)", len(ps), err)
+			}
+			return nil
+		})
+	}
 }
 
 // noDirect refuses direct connections to chosen peers, as a NAT or firewall

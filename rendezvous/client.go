@@ -28,6 +28,9 @@ type Client struct {
 	h       host.Host
 	servers []peer.AddrInfo
 	log     *slog.Logger
+
+	mu      sync.Mutex
+	cookies map[string]map[peer.ID]uint64 // by namespace, then server: what Watch has seen
 }
 
 // NewClient returns a Client for h and the given servers. A nil logger
@@ -42,7 +45,7 @@ func NewClient(h host.Host, servers []peer.AddrInfo, logger *slog.Logger) *Clien
 			own = append(own, peer.AddrInfo{ID: s.ID, Addrs: append([]ma.Multiaddr(nil), s.Addrs...)})
 		}
 	}
-	return &Client{h: h, servers: own, log: logger}
+	return &Client{h: h, servers: own, log: logger, cookies: map[string]map[peer.ID]uint64{}}
 }
 
 // Servers returns the servers the client uses.
@@ -89,6 +92,77 @@ func (c *Client) Discover(ctx context.Context, ns string, limit int) ([]peer.Add
 	if err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
+	return c.merge(resps, limit), nil
+}
+
+// Watch is Discover that waits for news: the first call of a namespace
+// answers at once; each later one answers once a peer registered under ns
+// on some server since the previous answer (a long poll, at most wait and
+// the server's cap), with every peer registered there. Register first:
+// waiting discoverers learn of each new registration the moment the server
+// stores it.
+func (c *Client) Watch(ctx context.Context, ns string, limit int, wait time.Duration) ([]peer.AddrInfo, error) {
+	if limit < 0 || wait <= 0 {
+		return nil, fmt.Errorf("watch: %w: negative limit or no wait", ErrMalformed)
+	}
+	if len(c.servers) == 0 {
+		return nil, fmt.Errorf("watch: %w", ErrNoServers)
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait+defaultRequestTimeout/3)
+	defer cancel() // the slower servers' requests end with the first news
+	type answer struct {
+		srv  peer.ID
+		sent uint64
+		resp response
+		err  error
+	}
+	answers := make(chan answer, len(c.servers))
+	for _, srv := range c.servers {
+		c.mu.Lock()
+		cookie, seen := c.cookies[ns][srv.ID]
+		c.mu.Unlock()
+		req := request{V: wireVersion, Type: typeDiscover, NS: ns, Limit: limit, Cookie: cookie}
+		if seen { // the first call of a namespace asks what is there now
+			req.Wait = int64(math.Ceil(wait.Seconds()))
+		}
+		go func() {
+			resp, err := c.roundTrip(ctx, srv, req)
+			answers <- answer{srv.ID, cookie, resp, err}
+		}()
+	}
+	var (
+		resps []response
+		errs  []error
+	)
+	for range c.servers {
+		a := <-answers
+		if a.err != nil {
+			errs = append(errs, fmt.Errorf("server %s: %w", a.srv, a.err))
+			if len(resps) > 0 {
+				break // news came, and the rest were cancelled
+			}
+			continue
+		}
+		resps = append(resps, a.resp)
+		c.mu.Lock()
+		if c.cookies[ns] == nil {
+			c.cookies[ns] = map[peer.ID]uint64{}
+		}
+		c.cookies[ns][a.srv] = a.resp.Cookie
+		c.mu.Unlock()
+		if a.resp.Cookie != a.sent {
+			cancel()
+		}
+	}
+	if len(resps) == 0 {
+		return nil, fmt.Errorf("watch: %w", errors.Join(errs...))
+	}
+	return c.merge(resps, limit), nil
+}
+
+// merge unites the peers of several servers' answers, without the host
+// itself; at most limit of them if limit > 0.
+func (c *Client) merge(resps []response, limit int) []peer.AddrInfo {
 	var out []peer.AddrInfo
 	index := make(map[peer.ID]int)
 	for _, resp := range resps {
@@ -112,7 +186,7 @@ func (c *Client) Discover(ctx context.Context, ns string, limit int) ([]peer.Add
 			out = append(out, ai)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Reserve reserves a relay slot on every server (circuit relay v2), which a
@@ -257,7 +331,11 @@ func (c *Client) roundTrip(ctx context.Context, srv peer.AddrInfo, req request) 
 		_ = st.Reset()
 		return response{}, err
 	}
-	_ = st.CloseWrite()
+	if req.Wait == 0 {
+		// A waiting request keeps its side open: the server frees the
+		// wait as soon as this stream is reset (a cancelled watch).
+		_ = st.CloseWrite()
+	}
 	body, err := readFrame(bufio.NewReader(st), maxResponseSize)
 	if err != nil {
 		_ = st.Reset()

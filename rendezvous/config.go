@@ -39,6 +39,14 @@ type Config struct {
 	// request with limit 0 gets this many at most. At most 200.
 	MaxDiscoverLimit int
 
+	// MaxWait caps how long a DISCOVER waits for a new registration.
+	MaxWait time.Duration
+	// MaxWaitsPerPeer caps the DISCOVERs one peer has waiting at once, and
+	// MaxWaits those of all peers; past them a waiting DISCOVER is refused
+	// (too_many_waits) at once.
+	MaxWaitsPerPeer int
+	MaxWaits        int
+
 	// RateLimit is the sustained number of requests per second allowed per
 	// peer, and RateBurst the burst above it.
 	RateLimit rate.Limit
@@ -68,6 +76,9 @@ func DefaultConfig() Config {
 		MaxRegistrations:        100_000,
 		MaxNamespaceLen:         maxNamespaceLen,
 		MaxDiscoverLimit:        100,
+		MaxWait:                 30 * time.Second,
+		MaxWaitsPerPeer:         16,
+		MaxWaits:                10_000,
 		RateLimit:               10,
 		RateBurst:               30,
 		SweepInterval:           time.Minute,
@@ -102,6 +113,9 @@ func (cfg *Config) validate() ([]ma.Multiaddr, error) {
 		{cfg.MaxRegistrations > 0, "MaxRegistrations must be positive"},
 		{cfg.MaxNamespaceLen > 0 && cfg.MaxNamespaceLen <= maxNamespaceLen, "MaxNamespaceLen must be in 1..128"},
 		{cfg.MaxDiscoverLimit > 0 && cfg.MaxDiscoverLimit <= maxDiscoverLimit, "MaxDiscoverLimit must be in 1..200"},
+		{cfg.MaxWait > 0, "MaxWait must be positive"},
+		{cfg.MaxWaitsPerPeer > 0, "MaxWaitsPerPeer must be positive"},
+		{cfg.MaxWaits > 0, "MaxWaits must be positive"},
 		{cfg.RateLimit > 0, "RateLimit must be positive"},
 		{cfg.RateBurst > 0, "RateBurst must be positive"},
 		{cfg.SweepInterval > 0, "SweepInterval must be positive"},

@@ -19,8 +19,20 @@
 //	{"v":1,"type":"register","ns":"<ns>","ttl":<seconds, 0 = default>}
 //	{"v":1,"type":"unregister","ns":"<ns>"}
 //	{"v":1,"type":"discover","ns":"<ns>","limit":<n, 0 = server max>}
-//	→ {"v":1,"status":"ok","ttl":<granted>,"peers":[{"id":"<peer>","addrs":["<multiaddr>",…]}]}
+//	{"v":1,"type":"discover","ns":"<ns>","wait":<seconds>,"cookie":<n>}
+//	→ {"v":1,"status":"ok","ttl":<granted>,"peers":[{"id":"<peer>","addrs":["<multiaddr>",…]}],"cookie":<n>}
 //	→ {"v":1,"status":"error","code":"<code>","error":"<text>"}
+//
+// A discover answer carries a cookie naming the newest registration under
+// the namespace (a refresh is not new). A discover with a wait is a long
+// poll: the server holds it until a registration newer than the cookie
+// arrives there (answering every waiter on the namespace at once), the wait
+// (capped to Config.MaxWait) is over, or the client resets the stream —
+// so a waiting client keeps its side of the stream open. Nodes that
+// register at the same moment learn of each other as each registration is
+// stored, not at their next poll. Waiting discovers are capped per peer
+// (Config.MaxWaitsPerPeer) and in all (Config.MaxWaits); past a cap the
+// answer is at once an error (too_many_waits).
 //
 // A namespace is 1..128 bytes of [0-9A-Za-z_-]. A TTL is capped to
 // Config.MaxTTL; expired registrations are dropped on lookup and by a

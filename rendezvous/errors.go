@@ -20,6 +20,9 @@ var (
 	// ErrTooManyRegistrations reports a peer (or the server) at its
 	// registration cap.
 	ErrTooManyRegistrations = errors.New("too many registrations")
+	// ErrTooManyWaits reports a peer (or the server) at its cap of
+	// discoverers waiting for new registrations at once.
+	ErrTooManyWaits = errors.New("too many waiting discovers")
 	// ErrServer reports an error answer from a server that maps to no other
 	// sentinel.
 	ErrServer = errors.New("rendezvous server error")
@@ -42,6 +45,7 @@ const (
 	codeRateLimited      = "rate_limited"
 	codeTooMany          = "too_many_registrations"
 	codeNoTURN           = "no_turn"
+	codeTooManyWaits     = "too_many_waits"
 	codeInternal         = "internal"
 )
 
@@ -53,6 +57,7 @@ var codeErrors = map[string]error{
 	codeRateLimited:      ErrRateLimited,
 	codeTooMany:          ErrTooManyRegistrations,
 	codeNoTURN:           ErrNoTURN,
+	codeTooManyWaits:     ErrTooManyWaits,
 }
 
 // errorCode maps an error to its wire code.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/host"
@@ -58,7 +59,7 @@ func (s *Server) handleStream(st network.Stream) {
 			case err != nil: // well-formed but invalid: answer and go on
 				resp = errorResponse(err)
 			default:
-				resp = s.handle(ctx, h, st.Conn(), req)
+				resp = s.handle(ctx, h, st, r, req)
 			}
 		}
 		_ = st.SetWriteDeadline(time.Now().Add(s.cfg.StreamIdleTimeout))
@@ -93,8 +94,9 @@ func errorResponse(err error) response {
 	return response{V: wireVersion, Status: statusError, Code: errorCode(err), Error: err.Error()}
 }
 
-// handle executes one valid request from the peer on c.
-func (s *Server) handle(ctx context.Context, h host.Host, c network.Conn, req request) response {
+// handle executes one valid request from the peer of st (r reads st).
+func (s *Server) handle(ctx context.Context, h host.Host, st network.Stream, r *bufio.Reader, req request) response {
+	c := st.Conn()
 	p := c.RemotePeer()
 	switch req.Type {
 	case typeRegister:
@@ -113,6 +115,12 @@ func (s *Server) handle(ctx context.Context, h host.Host, c network.Conn, req re
 		if req.Limit > 0 && req.Limit < limit {
 			limit = req.Limit
 		}
+		if req.Wait > 0 {
+			if err := s.awaitNews(ctx, req, p, st, r); err != nil {
+				return errorResponse(err)
+			}
+		}
+		cookie := s.store.cookie(req.NS) // before the lookup: never newer than what it names
 		bases := relayBases(h, c)
 		found := s.store.discover(req.NS, p, limit)
 		peers := make([]wirePeer, 0, len(found))
@@ -123,7 +131,7 @@ func (s *Server) handle(ctx context.Context, h host.Host, c network.Conn, req re
 			}
 			peers = append(peers, wp)
 		}
-		return response{V: wireVersion, Status: statusOK, Peers: peers}
+		return response{V: wireVersion, Status: statusOK, Peers: peers, Cookie: cookie}
 	case typeTURN:
 		if s.turn == nil {
 			return errorResponse(ErrNoTURN)
@@ -135,6 +143,53 @@ func (s *Server) handle(ctx context.Context, h host.Host, c network.Conn, req re
 		return response{V: wireVersion, Status: statusOK, TURN: t}
 	default: // decodeRequest admits no other type
 		return errorResponse(ErrMalformed)
+	}
+}
+
+// awaitNews holds a waiting DISCOVER until a registration newer than its
+// cookie arrives under its namespace, its wait (capped) is over, or the
+// server stops. Waiters are capped per peer and in all.
+func (s *Server) awaitNews(ctx context.Context, req request, p peer.ID, st network.Stream, r *bufio.Reader) error {
+	news, release, err := s.store.watch(req.NS, p, req.Cookie)
+	if err != nil {
+		s.log.Debug("waiting discover refused", "peerId", p.String(), "err", err)
+		return err
+	}
+	defer release()
+	wait := s.cfg.MaxWait
+	if req.Wait < int64(wait/time.Second) {
+		wait = time.Duration(req.Wait) * time.Second
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	gone, stop := watchGone(st, r)
+	defer stop()
+	select {
+	case <-news:
+	case <-t.C:
+	case <-gone:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// watchGone reports a client that resets its stream (or breaks the
+// protocol by sending before its answer) while its request waits, so its
+// waiter slot frees at once rather than at the end of the wait. It peeks
+// without consuming; stop ends the watch before r is read again.
+func watchGone(st network.Stream, r *bufio.Reader) (<-chan struct{}, func()) {
+	gone, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = st.SetReadDeadline(time.Time{})
+		var ne net.Error
+		if _, err := r.Peek(1); !errors.Is(err, io.EOF) && !(errors.As(err, &ne) && ne.Timeout()) {
+			close(gone) // reset, or bytes out of turn
+		}
+	}()
+	return gone, func() {
+		_ = st.SetReadDeadline(time.Now()) // unblocks the peek
+		<-done
 	}
 }
 

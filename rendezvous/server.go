@@ -50,11 +50,13 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	st := newStore(cfg.MaxRegistrationsPerPeer, cfg.MaxRegistrations)
+	st.waits.maxPerPeer, st.waits.maxTotal = cfg.MaxWaitsPerPeer, cfg.MaxWaits
 	return &Server{
 		cfg:     cfg,
 		listen:  listen,
 		log:     log,
-		store:   newStore(cfg.MaxRegistrationsPerPeer, cfg.MaxRegistrations),
+		store:   st,
 		limits:  newLimiters(cfg.RateLimit, cfg.RateBurst),
 		ready:   make(chan struct{}),
 		closing: make(chan struct{}),

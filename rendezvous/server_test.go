@@ -23,6 +23,9 @@ func TestNewValidates(t *testing.T) {
 		{"ns too long", func(c *Config) { c.MaxNamespaceLen = 129 }},
 		{"zero rate", func(c *Config) { c.RateLimit = 0 }},
 		{"huge discover", func(c *Config) { c.MaxDiscoverLimit = maxDiscoverLimit + 1 }},
+		{"zero wait", func(c *Config) { c.MaxWait = 0 }},
+		{"no waits per peer", func(c *Config) { c.MaxWaitsPerPeer = 0 }},
+		{"no waits", func(c *Config) { c.MaxWaits = 0 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,8 +15,8 @@ type registration struct {
 	expires time.Time
 }
 
-// store holds the registrations. It is guarded by mu; the ...Locked helpers
-// expect it held. It does no I/O.
+// store holds the registrations and the discoverers waiting for new ones.
+// It is guarded by mu; the ...Locked helpers expect it held. It does no I/O.
 type store struct {
 	maxPerPeer int
 	maxTotal   int
@@ -26,6 +26,24 @@ type store struct {
 	byNS    map[string]map[peer.ID]registration
 	perPeer map[peer.ID]int
 	total   int
+
+	// seq numbers new registrations; version[ns] is the number of the
+	// newest one under ns (a refresh keeps it), the cookie a discoverer
+	// hands back to wait for the next.
+	seq     uint64
+	version map[string]uint64
+	// changed[ns] is closed (and dropped) when a new registration arrives
+	// under ns; it exists while someone waits there.
+	changed map[string]chan struct{}
+	waits   waitCount
+}
+
+// waitCount bounds the discoverers waiting at once, per peer and in all.
+type waitCount struct {
+	maxPerPeer, maxTotal int
+	perPeer              map[peer.ID]int
+	perNS                map[string]int
+	total                int
 }
 
 func newStore(maxPerPeer, maxTotal int) *store {
@@ -35,6 +53,9 @@ func newStore(maxPerPeer, maxTotal int) *store {
 		now:        time.Now,
 		byNS:       make(map[string]map[peer.ID]registration),
 		perPeer:    make(map[peer.ID]int),
+		version:    make(map[string]uint64),
+		changed:    make(map[string]chan struct{}),
+		waits:      waitCount{maxPerPeer: 8, maxTotal: 10_000, perPeer: make(map[peer.ID]int), perNS: make(map[string]int)},
 	}
 }
 
@@ -63,8 +84,74 @@ func (s *store) register(ns string, p peer.ID, addrs []ma.Multiaddr, ttl time.Du
 	regs[p] = registration{addrs: addrs, expires: now.Add(ttl)}
 	s.perPeer[p]++
 	s.total++
+	s.seq++
+	s.version[ns] = s.seq
+	if ch, ok := s.changed[ns]; ok {
+		close(ch)
+		delete(s.changed, ns)
+	}
 	return nil
 }
+
+// cookie is the version of ns a discoverer hands back to wait for news.
+func (s *store) cookie(ns string) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version[ns]
+}
+
+// watch counts p in as a discoverer waiting under ns for a registration
+// newer than cookie. It returns a channel closed when one arrives (closed
+// already if one has) and a release func that must be called once the wait
+// is over; ErrTooManyWaits when p, or the server, has too many waiting.
+func (s *store) watch(ns string, p peer.ID, cookie uint64) (<-chan struct{}, func(), error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := &s.waits
+	if w.perPeer[p] >= w.maxPerPeer {
+		return nil, nil, fmt.Errorf("%w: peer waits on %d", ErrTooManyWaits, w.perPeer[p])
+	}
+	if w.total >= w.maxTotal {
+		return nil, nil, fmt.Errorf("%w: server has %d waiting", ErrTooManyWaits, w.total)
+	}
+	w.perPeer[p]++
+	w.perNS[ns]++
+	w.total++
+	ch := s.changed[ns]
+	if ch == nil {
+		ch = make(chan struct{})
+		s.changed[ns] = ch
+	}
+	if s.version[ns] != cookie {
+		ch = closedChan
+	}
+	release := func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if w.perPeer[p]--; w.perPeer[p] <= 0 {
+			delete(w.perPeer, p)
+		}
+		if w.perNS[ns]--; w.perNS[ns] <= 0 {
+			delete(w.perNS, ns)
+			delete(s.changed, ns) // nobody waits here any more
+		}
+		w.total--
+	}
+	return ch, release, nil
+}
+
+// waiting returns how many discoverers wait, in all.
+func (s *store) waiting() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waits.total
+}
+
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
 
 // unregister removes p from ns; removing an absent entry is not an error.
 func (s *store) unregister(ns string, p peer.ID) {
@@ -125,6 +212,9 @@ func (s *store) removeLocked(ns string, p peer.ID) {
 	delete(regs, p)
 	if len(regs) == 0 {
 		delete(s.byNS, ns)
+		// A later registration gets a newer number, so a waiter's cookie
+		// still differs from it.
+		delete(s.version, ns)
 	}
 	s.total--
 	if s.perPeer[p]--; s.perPeer[p] <= 0 {

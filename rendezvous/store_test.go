@@ -141,3 +141,58 @@ func TestParseServers(t *testing.T) {
 		})
 	}
 }
+
+// TestStoreWatch: a waiter wakes on a new registration under its namespace
+// only (not a refresh, not another namespace), a stale cookie wakes at once
+// (also after the namespace emptied and filled again), and released waiters
+// are forgotten.
+func TestStoreWatch(t *testing.T) {
+	clock := newFakeClock()
+	s := newStore(10, 10)
+	s.now = clock.Now
+	p := testPeers(t, 3)
+	woken := func(ch <-chan struct{}) bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
+	if err := s.register("ns", p[0], nil, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	cookie := s.cookie("ns")
+	ch, release, err := s.watch("ns", p[2], cookie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.register("ns", p[0], nil, time.Minute) // a refresh
+	_ = s.register("other", p[1], nil, time.Minute)
+	if woken(ch) {
+		t.Fatal("a refresh or another namespace woke the waiter")
+	}
+	_ = s.register("ns", p[1], nil, time.Minute)
+	if !woken(ch) {
+		t.Fatal("a new registration did not wake the waiter")
+	}
+	release()
+	if ch, release, _ := s.watch("ns", p[2], cookie); !woken(ch) {
+		t.Fatal("a stale cookie waits")
+	} else {
+		release()
+	}
+	// Everything expires; a registration after that is news to the last cookie.
+	cookie = s.cookie("ns")
+	clock.Advance(2 * time.Minute)
+	s.sweep()
+	ch, release, _ = s.watch("ns", p[2], s.cookie("ns"))
+	_ = s.register("ns", p[0], nil, time.Minute)
+	if !woken(ch) || s.cookie("ns") == cookie {
+		t.Fatal("a registration after the namespace emptied is no news")
+	}
+	release()
+	if n := s.waiting(); n != 0 || len(s.changed) != 0 || len(s.waits.perNS) != 0 {
+		t.Fatalf("%d waiters, %d channels, %d namespaces left after release", n, len(s.changed), len(s.waits.perNS))
+	}
+}

@@ -53,6 +53,11 @@ type request struct {
 	// Limit caps the peers returned; 0 asks for the server's maximum
 	// (DISCOVER only).
 	Limit int `json:"limit,omitempty"`
+	// Wait (seconds, DISCOVER only) makes the server hold the answer until
+	// a registration newer than Cookie (a previous answer's) arrives under
+	// NS, or Wait is over; 0 answers at once.
+	Wait   int64  `json:"wait,omitempty"`
+	Cookie uint64 `json:"cookie,omitempty"`
 }
 
 // response answers one request.
@@ -64,7 +69,9 @@ type response struct {
 	// TTL is the granted TTL in seconds (REGISTER).
 	TTL   int64      `json:"ttl,omitempty"`
 	Peers []wirePeer `json:"peers,omitempty"`
-	TURN  *wireTURN  `json:"turn,omitempty"`
+	// Cookie names the newest registration under the namespace (DISCOVER).
+	Cookie uint64    `json:"cookie,omitempty"`
+	TURN   *wireTURN `json:"turn,omitempty"`
 }
 
 // wireTURN is a TURN relay and short-lived credentials for it.
@@ -125,25 +132,25 @@ func decodeRequest(b []byte, maxNSLen int) (request, error) {
 	}
 	switch req.Type {
 	case typeRegister:
-		if req.Limit != 0 {
-			return req, fmt.Errorf("%w: limit in register", ErrMalformed)
+		if req.Limit != 0 || req.Wait != 0 || req.Cookie != 0 {
+			return req, fmt.Errorf("%w: extra fields in register", ErrMalformed)
 		}
 		if req.TTL < 0 {
 			return req, fmt.Errorf("%w: %d", ErrInvalidTTL, req.TTL)
 		}
 	case typeUnregister:
-		if req.Limit != 0 || req.TTL != 0 {
+		if req.Limit != 0 || req.TTL != 0 || req.Wait != 0 || req.Cookie != 0 {
 			return req, fmt.Errorf("%w: extra fields in unregister", ErrMalformed)
 		}
 	case typeDiscover:
 		if req.TTL != 0 {
 			return req, fmt.Errorf("%w: ttl in discover", ErrMalformed)
 		}
-		if req.Limit < 0 {
-			return req, fmt.Errorf("%w: negative limit", ErrMalformed)
+		if req.Limit < 0 || req.Wait < 0 {
+			return req, fmt.Errorf("%w: negative limit or wait", ErrMalformed)
 		}
 	case typeTURN:
-		if req.NS != "" || req.TTL != 0 || req.Limit != 0 {
+		if req.NS != "" || req.TTL != 0 || req.Limit != 0 || req.Wait != 0 || req.Cookie != 0 {
 			return req, fmt.Errorf("%w: fields in a turn request", ErrMalformed)
 		}
 		return req, nil

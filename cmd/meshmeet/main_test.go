@@ -75,6 +75,16 @@ func startProcIn(t testing.TB, prefix, env []string, args ...string) *proc {
 		t.Fatal(err)
 	}
 	cmd.Stderr = io.Discard
+	if dir := os.Getenv("MESHMEET_TEST_LOGS"); dir != "" {
+		// Debug logs of every node, one file each, for a test that fails.
+		f, err := os.CreateTemp(dir, "node-*.log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd.Stderr = f
+		cmd.Env = append(cmd.Env, "MESHMEET_LOG_LEVEL=debug")
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
