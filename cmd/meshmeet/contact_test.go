@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"os/exec"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -16,44 +12,8 @@ import (
 	"time"
 
 	"meshmeet/node"
+	"meshmeet/node/nodeproc"
 )
-
-// startRendezvousProc runs `meshmeet rendezvous` (inside prefix, such as
-// "ip netns exec NS") listening on ip, and returns its full TCP multiaddr.
-func startRendezvousProc(t testing.TB, prefix []string, ip string) string {
-	t.Helper()
-	argv := append(slices.Clone(prefix), binary, "rendezvous", "--data-dir", t.TempDir(), "--listen", "/ip4/"+ip+"/tcp/0")
-	cmd := exec.Command(argv[0], argv[1:]...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := regexp.MustCompile(`^\s*(/ip4/` + regexp.QuoteMeta(ip) + `/tcp/\d+/p2p/12D3\S+)`)
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := addr.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-	}()
-	select {
-	case a := <-found:
-		return a
-	case <-time.After(30 * time.Second):
-		t.Fatal("rendezvous printed no full multiaddr")
-		return ""
-	}
-}
 
 // member is a node process and a client of its API.
 type member struct {
@@ -81,7 +41,7 @@ func startMembers(t testing.TB, n int, cn contactNet) []*member {
 	t.Helper()
 	var extra []string
 	if cn.rendezvous {
-		extra = append(extra, "--rendezvous", startRendezvousProc(t, cn.prefix, cn.ip))
+		extra = append(extra, "--rendezvous", nodeproc.RendezvousIn(t, cn.prefix, cn.ip))
 	}
 	if !cn.mdns {
 		extra = append(extra, "--no-mdns")

@@ -18,22 +18,19 @@ import (
 	"time"
 
 	"meshmeet/node"
+	"meshmeet/node/nodeproc"
 )
 
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "meshmeet-bin")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "meshmeet")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+	var err error
+	if binary, err = nodeproc.Build(); err != nil { // one build for these tests and nodeproc's
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	os.RemoveAll(filepath.Dir(binary))
 	os.Exit(code)
 }
 

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -40,7 +41,10 @@ type buildError struct {
 
 func (e *buildError) Error() string { return "build meshmeet: " + e.err.Error() + "\n" + e.out }
 
-// Binary is the path of the meshmeet binary, built on first use.
+// Build builds the meshmeet binary on first use and returns its path.
+func Build() (string, error) { return build() }
+
+// Binary is Build for a test.
 func Binary(tb testing.TB) string {
 	tb.Helper()
 	bin, err := build()
@@ -64,7 +68,6 @@ var (
 	uiLine     = regexp.MustCompile(`^\s*UI:\s+(\S+)`)
 	idLine     = regexp.MustCompile(`^\s*peer ID:\s+(\S+)`)
 	listenLine = regexp.MustCompile(`^\s*listen:\s+(\S+)`)
-	rvLine     = regexp.MustCompile(`^\s*(/ip4/127\.0\.0\.1/tcp/\d+/p2p/12D3\S+)`)
 )
 
 // Node starts `meshmeet node` on loopback with a new data dir (no mDNS) and extra args,
@@ -105,10 +108,19 @@ func (p *Proc) Kill() { _ = p.Cmd.Process.Kill() }
 // Rendezvous starts `meshmeet rendezvous` on loopback and returns its multiaddr.
 func Rendezvous(tb testing.TB, extra ...string) string {
 	tb.Helper()
-	cmd := exec.Command(Binary(tb), append([]string{"rendezvous", "--data-dir", tb.TempDir(), "--listen", "/ip4/127.0.0.1/tcp/0"}, extra...)...)
+	return RendezvousIn(tb, nil, "127.0.0.1", extra...)
+}
+
+// RendezvousIn starts `meshmeet rendezvous` listening on ip, run through prefix (such
+// as "ip netns exec NS"), and returns its multiaddr.
+func RendezvousIn(tb testing.TB, prefix []string, ip string, extra ...string) string {
+	tb.Helper()
+	argv := append(slices.Clone(prefix), Binary(tb), "rendezvous", "--data-dir", tb.TempDir(), "--listen", "/ip4/"+ip+"/tcp/0")
+	cmd := exec.Command(argv[0], append(argv[1:], extra...)...)
+	addr := regexp.MustCompile(`^\s*(/ip4/` + regexp.QuoteMeta(ip) + `/tcp/\d+/p2p/12D3\S+)`)
 	found := make(chan string, 1)
 	start(tb, cmd, func(line string) {
-		if m := rvLine.FindStringSubmatch(line); m != nil {
+		if m := addr.FindStringSubmatch(line); m != nil {
 			select {
 			case found <- m[1]:
 			default:
