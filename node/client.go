@@ -33,14 +33,18 @@ type APIError struct {
 
 func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status) }
 
-// NewClient builds a client for the node at base, reading the API token
-// from the node's data dir.
+// NewClient builds a client for the node at base (a URL or HOST:PORT, see
+// APIBase), reading the API token from the node's data dir.
 func NewClient(base, dataDir string) (*Client, error) {
+	base, err := APIBase(base)
+	if err != nil {
+		return nil, err
+	}
 	tok, err := os.ReadFile(filepath.Join(dataDir, "api-token"))
 	if err != nil {
 		return nil, fmt.Errorf("read API token (is --data-dir the node's?): %w", err)
 	}
-	return &Client{Base: strings.TrimRight(base, "/"), Token: strings.TrimSpace(string(tok)), HTTP: &http.Client{Timeout: 60 * time.Second}}, nil
+	return &Client{Base: base, Token: strings.TrimSpace(string(tok)), HTTP: &http.Client{Timeout: 60 * time.Second}}, nil
 }
 
 // Do sends a request with an optional JSON body and decodes a JSON answer

@@ -22,7 +22,7 @@ func dataDirFlag(def string) *cli.StringFlag {
 
 func nodeCommand() *cli.Command {
 	d := node.DefaultConfig()
-	return &cli.Command{
+	return withConfig(&cli.Command{
 		Name:  "node",
 		Usage: "run this participant's node (UI and API on localhost)",
 		Flags: []cli.Flag{
@@ -69,12 +69,12 @@ func nodeCommand() *cli.Command {
 			}()
 			return n.Run(c.Context)
 		},
-	}
+	})
 }
 
 func rendezvousCommand() *cli.Command {
 	d := rendezvous.DefaultConfig()
-	return &cli.Command{
+	return withConfig(&cli.Command{
 		Name:  "rendezvous",
 		Usage: "run a rendezvous server that helps nodes find each other across sites",
 		Flags: []cli.Flag{
@@ -121,7 +121,7 @@ func rendezvousCommand() *cli.Command {
 			}()
 			return s.Run(c.Context)
 		},
-	}
+	})
 }
 
 func idCommand() *cli.Command {
