@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -14,10 +15,16 @@ import (
 //
 //	k/<meetingID>                 -> link secret
 //	e/<meetingID>/<hlc><id bytes> -> signed event envelope
+//	x/<meetingID>                 -> deletion time (RFC 3339) of a meeting this node forgot
 //
 // so iterating e/<meetingID>/ yields the log in (HLC, ID) order.
 type store struct {
 	db *badger.DB
+
+	// mu guards gone; putEvents holds it for reading while it writes, so
+	// once forget has marked a meeting no write for it is under way.
+	mu   sync.RWMutex
+	gone map[string]bool // meetings deleted here: late writes for them are dropped
 }
 
 func openStore(dir string, log *slog.Logger) (*store, error) {
@@ -44,7 +51,12 @@ func openStore(dir string, log *slog.Logger) (*store, error) {
 		}
 		return nil, fmt.Errorf("%w: open %s: %w", ErrDataDir, dir, err)
 	}
-	return &store{db: db}, nil
+	st := &store{db: db}
+	if st.gone, err = st.tombstones(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: read %s: %w", ErrDataDir, dir, err)
+	}
+	return st, nil
 }
 
 func (s *store) Close() error { return s.db.Close() }
@@ -59,13 +71,21 @@ func eventKey(meetingID string, ev *Event) []byte {
 	return append(k, id...)
 }
 
+// putSecret stores a meeting's key; joining a meeting deleted before
+// (its link opened again) lifts its tombstone.
 func (s *store) putSecret(meetingID string, secret []byte) error {
 	err := s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Delete([]byte("x/" + meetingID)); err != nil {
+			return err
+		}
 		return txn.Set([]byte("k/"+meetingID), secret)
 	})
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
+	delete(s.gone, meetingID)
+	s.mu.Unlock()
 	return s.db.Sync()
 }
 
@@ -92,6 +112,11 @@ func (s *store) secrets() (map[string][]byte, error) {
 // nothing) and the disk at Badger's pace: events from peers are durable at
 // their author already, and anti-entropy refetches what a power cut loses.
 func (s *store) putEvents(meetingID string, evs []*Event, durable bool) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.gone[meetingID] {
+		return nil // a sync round or the persister finishing after Forget
+	}
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, ev := range evs {
