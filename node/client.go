@@ -132,3 +132,14 @@ func (c *Client) DownloadFile(ctx context.Context, id, sha string, w io.Writer) 
 	_, err = io.Copy(w, resp.Body)
 	return err
 }
+
+// ExportMeeting writes the meeting's record in format (md, html or json) to w.
+func (c *Client) ExportMeeting(ctx context.Context, id, format string, w io.Writer) error {
+	resp, err := c.send(ctx, http.MethodGet, "/api/meetings/"+url.PathEscape(id)+"/export?format="+url.QueryEscape(format), "", nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(w, resp.Body)
+	return err
+}

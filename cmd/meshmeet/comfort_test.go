@@ -103,3 +103,42 @@ media-port = 0
 		t.Fatalf("a typo in the config file: %v\n%s", err, out)
 	}
 }
+
+// TestMeetingExportAndDelete drives export and delete from the shell.
+func TestMeetingExportAndDelete(t *testing.T) {
+	dir := t.TempDir()
+	p := startProc(t, []string{"MESHMEET_NAME=shell"}, nodeArgs(dir)...)
+	env := []string{"MESHMEET_API=" + p.ui, "MESHMEET_DATA_DIR=" + dir}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := runBin(env, args...)
+		if err != nil {
+			t.Fatalf("meshmeet %v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	out := run("meeting", "create", "--title", "Retro")
+	link := strings.TrimSpace(strings.SplitAfter(out, "join link: ")[1])
+	id := strings.Fields(strings.TrimPrefix(out, "created "))[0]
+	run("meeting", "join", link)
+	run("chat", "send", id, "<b>went well</b>")
+	if md := run("meeting", "export", id); !strings.Contains(md, "# Meeting record: Retro") || !strings.Contains(md, `\<b\>went well\</b\>`) {
+		t.Fatalf("export as Markdown printed:\n%s", md)
+	}
+	path := filepath.Join(t.TempDir(), "retro.html")
+	run("meeting", "export", id, "--format", "html", "--out", path)
+	html, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(html), "&lt;b&gt;went well&lt;/b&gt;") {
+		t.Fatalf("the HTML export: %v\n%s", err, html)
+	}
+	if out, err := runBin(env, "meeting", "export", id, "--format", "html", "--out", path); err == nil {
+		t.Fatalf("export over an existing file should fail:\n%s", out)
+	}
+	if out, err := runBin(env, "meeting", "export", id, "--format", "doc"); err == nil || !strings.Contains(out, "md, html or json") {
+		t.Fatalf("export as doc: %v\n%s", err, out)
+	}
+	run("meeting", "delete", id)
+	if out := run("meeting", "list"); strings.Contains(out, id) {
+		t.Fatalf("list after delete:\n%s", out)
+	}
+}

@@ -36,6 +36,7 @@ func nodeCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-relay", Usage: "never be elected to relay media in meetings larger than 6 (a weak uplink)", EnvVars: env("NO_RELAY")},
 			&cli.IntFlag{Name: "media-port", Value: d.Media.UDPPort, Usage: "the one UDP port all WebRTC media uses (0 = any free port)", EnvVars: env("MEDIA_PORT")},
 			&cli.StringSliceFlag{Name: "ice-server", Usage: "STUN/TURN server for media across NATs: URL[,username,credential] (repeatable); rendezvous servers started with --turn-ip add theirs", EnvVars: env("ICE_SERVER")},
+			&cli.IntFlag{Name: "retention-days", Usage: "delete meetings (history, files, recordings) whose last activity is older than this many days (0 = keep them)", EnvVars: env("RETENTION_DAYS")},
 			&cli.BoolFlag{Name: "relay-only", Usage: "send media to other nodes only through TURN relays (they never see this machine's addresses)", EnvVars: env("RELAY_ONLY")},
 		},
 		Action: func(c *cli.Context) error {
@@ -49,6 +50,7 @@ func nodeCommand() *cli.Command {
 			cfg.Mesh.ListenAddrs, cfg.Mesh.Peers, cfg.Mesh.MDNS = c.StringSlice("listen"), c.StringSlice("peer"), !c.Bool("no-mdns")
 			cfg.Mesh.NoRelay = c.Bool("no-relay")
 			cfg.Media.UDPPort, cfg.Media.RelayOnly = c.Int("media-port"), c.Bool("relay-only")
+			cfg.RetentionDays = c.Int("retention-days")
 			if cfg.Media.ICEServers, err = iceServers(c.StringSlice("ice-server")); err != nil {
 				return err
 			}
