@@ -12,6 +12,9 @@ import (
 	"meshmeet/mesh"
 )
 
+// TokenFile is the name of the API token inside a data dir.
+const TokenFile = "api-token"
+
 // Config configures a Node.
 type Config struct {
 	// DataDir holds the identity key, the API token and the history.

@@ -249,3 +249,7 @@ func (f *fakeBackend) Export(_ context.Context, id, format string) (*File, error
 func (f *fakeBackend) Delete(_ context.Context, id string) error {
 	return f.record("Delete", id)
 }
+
+func (f *fakeBackend) Diagnostics(context.Context) (any, error) {
+	return map[string]any{"clock": []any{}}, f.record("Diagnostics")
+}

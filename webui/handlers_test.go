@@ -70,6 +70,7 @@ func TestRoutes(t *testing.T) {
 		{"unknown route", "GET", "/api/nope", nil, 404, "", nil},
 		{"wrong method", "PUT", "/api/meetings/m1", nil, 405, "", nil},
 		{"delete", "DELETE", "/api/meetings/m1", nil, 204, "Delete", []any{"m1"}},
+		{"diagnostics", "GET", "/api/node/diagnostics", nil, 200, "Diagnostics", nil},
 		{"metrics unset", "GET", "/metrics", nil, 404, "", nil},
 	}
 	for _, tt := range tests {

@@ -32,3 +32,8 @@ func (s *Server) deleteMeeting(_ http.ResponseWriter, r *http.Request) (int, any
 	}
 	return http.StatusNoContent, nil, nil
 }
+
+// getDiagnostics answers `meshmeet doctor`.
+func (s *Server) getDiagnostics(_ http.ResponseWriter, r *http.Request) (int, any, error) {
+	return ok200(s.backend.Diagnostics(r.Context()))
+}

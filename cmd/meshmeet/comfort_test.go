@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -141,4 +144,31 @@ func TestMeetingExportAndDelete(t *testing.T) {
 	if out := run("meeting", "list"); strings.Contains(out, id) {
 		t.Fatalf("list after delete:\n%s", out)
 	}
+}
+
+// TestDoctorCommand: a fault gives exit code 1 and a JSON verdict scripts can read.
+func TestDoctorCommand(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	out, err := runBin(nil, "doctor", "--data-dir", t.TempDir(), "--ui", ln.Addr().String(), "--no-mdns", "--json")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("doctor with the UI port taken: %v\n%s", err, out)
+	}
+	var verdict struct {
+		OK     bool
+		Checks []struct{ Name, Status, Detail string }
+	}
+	if err := json.Unmarshal([]byte(out), &verdict); err != nil || verdict.OK {
+		t.Fatalf("doctor --json: %v\n%s", err, out)
+	}
+	for _, c := range verdict.Checks {
+		if c.Name == "ui-port" && c.Status == "fail" && strings.Contains(c.Detail, "taken by another program") {
+			return
+		}
+	}
+	t.Fatalf("no ui-port failure in:\n%s", out)
 }

@@ -20,7 +20,11 @@ func configFlag() cli.Flag {
 
 // withConfig makes cmd read its flags from --config too: its flags are
 // wrapped so altsrc can set them, and a Before hook loads the file.
-func withConfig(cmd *cli.Command) *cli.Command {
+func withConfig(cmd *cli.Command) *cli.Command { return withConfigOf(cmd, true) }
+
+// withConfigOf is withConfig; strict refuses keys that are not cmd's flags
+// (doctor reads the node's file and skips the keys it has no use for).
+func withConfigOf(cmd *cli.Command, strict bool) *cli.Command {
 	for i, f := range cmd.Flags {
 		switch f := f.(type) {
 		case *cli.StringFlag:
@@ -41,7 +45,7 @@ func withConfig(cmd *cli.Command) *cli.Command {
 		if path == "" {
 			return nil
 		}
-		src, err := loadConfig(path, cmd.Flags)
+		src, err := loadConfig(path, cmd.Flags, strict)
 		if err != nil {
 			return cli.Exit(err.Error(), 2)
 		}
@@ -52,7 +56,7 @@ func withConfig(cmd *cli.Command) *cli.Command {
 
 // loadConfig reads a flat TOML file and refuses keys that are not flags of
 // the command, so a typo does not pass silently.
-func loadConfig(path string, flags []cli.Flag) (altsrc.InputSourceContext, error) {
+func loadConfig(path string, flags []cli.Flag, strict bool) (altsrc.InputSourceContext, error) {
 	var raw map[string]any
 	if _, err := toml.DecodeFile(path, &raw); err != nil {
 		return nil, fmt.Errorf("the config file %s cannot be read: %w", path, err)
@@ -69,6 +73,9 @@ func loadConfig(path string, flags []cli.Flag) (altsrc.InputSourceContext, error
 	vals := map[any]any{}
 	for _, k := range keys {
 		if k == "config" || !slices.Contains(names, k) {
+			if !strict {
+				continue
+			}
 			return nil, fmt.Errorf("the config file %s has the key %q, which is not a flag of this command", path, k)
 		}
 		v := raw[k]
