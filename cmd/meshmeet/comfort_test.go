@@ -172,3 +172,12 @@ func TestDoctorCommand(t *testing.T) {
 	}
 	t.Fatalf("no ui-port failure in:\n%s", out)
 }
+
+func freeTCP(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}

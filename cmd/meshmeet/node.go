@@ -84,6 +84,7 @@ func rendezvousCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "listen", Value: cli.NewStringSlice(d.ListenAddrs...), Usage: "libp2p listen multiaddr (repeatable)", EnvVars: env("LISTEN")},
 			&cli.StringFlag{Name: "turn-ip", Usage: "run a TURN relay for media and announce it at this IP (nodes get credentials from the rendezvous)", EnvVars: env("TURN_IP")},
 			&cli.StringFlag{Name: "turn-listen", Value: "0.0.0.0:3478", Usage: "UDP address of the TURN relay (with --turn-ip)", EnvVars: env("TURN_LISTEN")},
+			&cli.StringFlag{Name: "health", Usage: "serve GET /healthz and GET /metrics (Prometheus) on this HOST:PORT, e.g. 127.0.0.1:9470", EnvVars: env("HEALTH")},
 		},
 		Action: func(c *cli.Context) error {
 			log, err := newLogger(c)
@@ -107,6 +108,13 @@ func rendezvousCommand() *cli.Command {
 			s, err := rendezvous.New(cfg)
 			if err != nil {
 				return err
+			}
+			if addr := c.String("health"); addr != "" {
+				stop, err := serveHealth(c.Context, addr, s.HealthHandler())
+				if err != nil {
+					return err
+				}
+				defer stop()
 			}
 			go func() {
 				select {
