@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -229,6 +230,9 @@ func (m *Mesh) fetchFrom(ctx context.Context, p peer.ID, mt *meeting, ref FileRe
 		return fmt.Errorf("%s offers %d bytes, the file has %d", p, ans.Size, ref.Size)
 	}
 	_, _, err = m.blobs.put(mt.id, s, ref.Size, &ref)
+	if m.Forgotten(mt.id) { // deleted while the bytes came: Forget may have swept already
+		_ = os.RemoveAll(filepath.Join(m.blobs.dir, mt.id))
+	}
 	return err
 }
 

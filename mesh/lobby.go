@@ -114,6 +114,8 @@ type lobby struct {
 	id    string
 	keys  keys
 	topic *pubsub.Topic
+	stop  context.CancelFunc // ends readLobby (Forget)
+	loop  sync.WaitGroup
 
 	mu     sync.Mutex
 	box    *ecdh.PrivateKey
@@ -146,11 +148,13 @@ func (m *Mesh) openLobby(id string, key []byte) (*lobby, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lobby topic: %w", err)
 	}
-	lb.topic = topic
+	lctx, stop := context.WithCancel(m.ctx)
+	lb.topic, lb.stop = topic, stop
 	m.mu.Lock()
 	m.lobbies[id] = lb
 	m.mu.Unlock()
-	m.goLoop(func(ctx context.Context) { m.readLobby(ctx, lb, sub) })
+	lb.loop.Add(1)
+	m.goLoop(func(context.Context) { defer lb.loop.Done(); m.readLobby(lctx, lb, sub) })
 	return lb, nil
 }
 

@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"context"
 	"time"
 
 	"encoding/hex"
@@ -28,6 +29,8 @@ type meeting struct {
 	keys   keys
 	topics map[string]*pubsub.Topic // by topic kind, set once at open
 	joinMu sync.Mutex               // serialises this node's own joins
+	stop   context.CancelFunc       // ends the meeting's topic loops (Forget)
+	loops  sync.WaitGroup           // those loops
 
 	mu           sync.Mutex
 	events       []*Event // sorted by (HLC, ID)

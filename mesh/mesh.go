@@ -151,6 +151,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 	h.SetStreamHandler(syncProtocol, m.serve(m.handleSync))
 	h.SetStreamHandler(signalProtocol, m.serve(m.handleSignal))
 	h.SetStreamHandler(fileProtocol, m.serve(m.handleFile))
+	h.SetStreamHandler(timeProtocol, m.serve(m.handleTime))
 	h.Network().Notify(&network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
 		m.onConnected(c.RemotePeer())
 	}, DisconnectedF: func(_ network.Network, c network.Conn) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -14,11 +15,17 @@ import (
 //
 //	k/<meetingID>                 -> link secret
 //	e/<meetingID>/<hlc><id bytes> -> signed event envelope
+//	x/<meetingID>                 -> deletion time (RFC 3339) of a meeting this node forgot
 //
 // so iterating e/<meetingID>/ yields the log in (HLC, ID) order.
 type store struct {
 	db   *badger.DB
 	disk *disk // every write first checks there is room
+
+	// mu guards gone; putEvents holds it for reading while it writes, so
+	// once forget has marked a meeting no write for it is under way.
+	mu   sync.RWMutex
+	gone map[string]bool // meetings deleted here: late writes for them are dropped
 }
 
 func openStore(dir string, d *disk, log *slog.Logger) (*store, error) {
@@ -48,7 +55,12 @@ func openStore(dir string, d *disk, log *slog.Logger) (*store, error) {
 		}
 		return nil, fmt.Errorf("%w: open %s: %w", ErrDataDir, dir, err)
 	}
-	return &store{db: db, disk: d}, nil
+	st := &store{db: db, disk: d}
+	if st.gone, err = st.tombstones(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: read %s: %w", ErrDataDir, dir, err)
+	}
+	return st, nil
 }
 
 func (s *store) Close() error { return s.db.Close() }
@@ -63,16 +75,24 @@ func eventKey(meetingID string, ev *Event) []byte {
 	return append(k, id...)
 }
 
+// putSecret stores a meeting's key; joining a meeting deleted before
+// (its link opened again) lifts its tombstone.
 func (s *store) putSecret(meetingID string, secret []byte) error {
 	if err := s.disk.room(0); err != nil {
 		return err
 	}
 	err := s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Delete([]byte("x/" + meetingID)); err != nil {
+			return err
+		}
 		return txn.Set([]byte("k/"+meetingID), secret)
 	})
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
+	delete(s.gone, meetingID)
+	s.mu.Unlock()
 	return s.db.Sync()
 }
 
@@ -99,6 +119,11 @@ func (s *store) secrets() (map[string][]byte, error) {
 // nothing) and the disk at Badger's pace: events from peers are durable at
 // their author already, and anti-entropy refetches what a power cut loses.
 func (s *store) putEvents(meetingID string, evs []*Event, durable bool) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.gone[meetingID] {
+		return nil // a sync round or the persister finishing after Forget
+	}
 	var size int64
 	for _, ev := range evs {
 		size += int64(len(ev.raw))

@@ -73,6 +73,12 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 		m.clock.Observe(ev.HLC)
 	}
 	mt.addLocked(evs) // not yet shared: no lock needed
+	mctx, stop := context.WithCancel(m.ctx)
+	mt.stop = stop
+	loop := func(f func(ctx context.Context)) {
+		mt.loops.Add(1)
+		m.goLoop(func(context.Context) { defer mt.loops.Done(); f(mctx) })
+	}
 	for _, kind := range []string{kindControl, kindChat, kindPresence} {
 		name := topicName(k, kind)
 		v := m.eventValidator(mt, kind)
@@ -84,12 +90,12 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 			return nil, fmt.Errorf("topic %s: %w", kind, err)
 		}
 		mt.topics[kind] = t
-		m.goLoop(func(ctx context.Context) { m.readTopic(ctx, mt, kind, sub) })
+		loop(func(ctx context.Context) { m.readTopic(ctx, mt, kind, sub) })
 		h, err := t.EventHandler()
 		if err != nil {
 			return nil, fmt.Errorf("watch topic: %w", err)
 		}
-		m.goLoop(func(ctx context.Context) { m.watchTopic(ctx, mt, kind, h) })
+		loop(func(ctx context.Context) { m.watchTopic(ctx, mt, kind, h) })
 	}
 	m.mu.Lock()
 	m.meetings[id] = mt

@@ -33,14 +33,18 @@ type APIError struct {
 
 func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status) }
 
-// NewClient builds a client for the node at base, reading the API token
-// from the node's data dir.
+// NewClient builds a client for the node at base (a URL or HOST:PORT, see
+// APIBase), reading the API token from the node's data dir.
 func NewClient(base, dataDir string) (*Client, error) {
+	base, err := APIBase(base)
+	if err != nil {
+		return nil, err
+	}
 	tok, err := os.ReadFile(filepath.Join(dataDir, "api-token"))
 	if err != nil {
 		return nil, fmt.Errorf("read API token (is --data-dir the node's?): %w", err)
 	}
-	return &Client{Base: strings.TrimRight(base, "/"), Token: strings.TrimSpace(string(tok)), HTTP: &http.Client{Timeout: 60 * time.Second}}, nil
+	return &Client{Base: base, Token: strings.TrimSpace(string(tok)), HTTP: &http.Client{Timeout: 60 * time.Second}}, nil
 }
 
 // Do sends a request with an optional JSON body and decodes a JSON answer
@@ -121,6 +125,17 @@ func (c *Client) ShareFile(ctx context.Context, id, path string) (mesh.MessageVi
 // DownloadFile writes a file shared in the meeting to w.
 func (c *Client) DownloadFile(ctx context.Context, id, sha string, w io.Writer) error {
 	resp, err := c.send(ctx, http.MethodGet, "/api/meetings/"+url.PathEscape(id)+"/files/"+url.PathEscape(sha), "", nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(w, resp.Body)
+	return err
+}
+
+// ExportMeeting writes the meeting's record in format (md, html or json) to w.
+func (c *Client) ExportMeeting(ctx context.Context, id, format string, w io.Writer) error {
+	resp, err := c.send(ctx, http.MethodGet, "/api/meetings/"+url.PathEscape(id)+"/export?format="+url.QueryEscape(format), "", nil)
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"meshmeet/media"
 	"meshmeet/mesh"
 )
+
+// TokenFile is the name of the API token inside a data dir.
+const TokenFile = "api-token"
 
 // Config configures a Node.
 type Config struct {
@@ -34,6 +38,11 @@ type Config struct {
 	Logger  *slog.Logger
 	// Version is reported by GET /api/node.
 	Version string
+	// RetentionDays, when above 0, deletes meetings (history, files,
+	// recordings) whose last activity is more than that many days old.
+	RetentionDays int
+	// Now is the clock retention and exports read; nil is time.Now.
+	Now func() time.Time
 }
 
 // DefaultConfig returns the settings `meshmeet node` starts with.

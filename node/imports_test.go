@@ -18,6 +18,7 @@ func TestImportRules(t *testing.T) {
 		"media":      {"meshmeet/mesh", "meshmeet/webui", "meshmeet/node", "meshmeet/rendezvous"},
 		"webui":      {"meshmeet/mesh", "meshmeet/media", "meshmeet/node", "meshmeet/rendezvous"},
 		"rendezvous": {"meshmeet/mesh", "meshmeet/media", "meshmeet/webui", "meshmeet/node"},
+		"export":     {"meshmeet/mesh", "meshmeet/media", "meshmeet/webui", "meshmeet/node", "meshmeet/rendezvous"},
 	}
 	for dir, bad := range forbidden {
 		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))

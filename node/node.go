@@ -136,6 +136,7 @@ func (n *Node) Run(ctx context.Context) error {
 	if waitAll(ctx, n.mesh.Ready(), n.media.Ready(), n.ui.Ready()) {
 		wg.Go(func() { n.bridge.follow(ctx) })
 		wg.Go(func() { n.renewTURN(ctx) })
+		wg.Go(func() { n.retain(ctx) })
 		close(n.ready)
 		n.log.Info("node ready", "ui", n.ui.URL(), "peerId", n.mesh.Self().String(), "media", n.media.UDPAddr().String())
 	}

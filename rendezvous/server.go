@@ -38,6 +38,7 @@ type Server struct {
 	runCtx   context.Context
 	handlers sync.WaitGroup // stream handlers in flight
 	turn     *turnRelay     // set before the stream handler, when configured
+	since    time.Time      // when it began serving (Health)
 }
 
 // New validates cfg and returns a Server. It starts nothing.
@@ -158,6 +159,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Lock()
 	s.h = h
 	s.runCtx = ctx
+	s.since = time.Now()
 	s.mu.Unlock()
 	h.SetStreamHandler(ProtocolID, s.handleStream)
 	close(s.ready)

@@ -76,6 +76,15 @@ type Backend interface {
 	SetMediaState(ctx context.Context, id string, body []byte) (any, error)
 	Media(ctx context.Context, id string) (any, error)
 	Audit(ctx context.Context, id string) (any, error)
+	// Diagnostics is what `meshmeet doctor` asks a running node (data dir,
+	// media address, peers' clock offsets).
+	Diagnostics(ctx context.Context) (any, error)
+	// Export renders the meeting's record (participants, chat, activity) in
+	// format md, html or json, as a download.
+	Export(ctx context.Context, id, format string) (*File, error)
+	// Delete deletes this node's copy of the meeting: history, files and
+	// recordings (other members keep theirs).
+	Delete(ctx context.Context, id string) error
 	// Subscribe streams the meeting's live events until ctx ends; the channel is then closed.
 	Subscribe(ctx context.Context, id string) (<-chan Event, error)
 }

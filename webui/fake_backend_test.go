@@ -238,3 +238,18 @@ func (f *fakeBackend) liveSubs() int {
 	defer f.mu.Unlock()
 	return f.subs
 }
+
+func (f *fakeBackend) Export(_ context.Context, id, format string) (*File, error) {
+	if err := f.record("Export", id, format); err != nil {
+		return nil, err
+	}
+	return &File{Name: "meeting-" + id + "." + format, Content: nopSeekCloser{strings.NewReader("# record")}}, nil
+}
+
+func (f *fakeBackend) Delete(_ context.Context, id string) error {
+	return f.record("Delete", id)
+}
+
+func (f *fakeBackend) Diagnostics(context.Context) (any, error) {
+	return map[string]any{"clock": []any{}}, f.record("Diagnostics")
+}

@@ -68,7 +68,9 @@ func TestRoutes(t *testing.T) {
 		{"join without url", "POST", "/api/meetings/join", `{}`, 400, "", nil},
 		{"role without peer", "POST", "/api/meetings/m1/role", `{"role":"host"}`, 400, "", nil},
 		{"unknown route", "GET", "/api/nope", nil, 404, "", nil},
-		{"wrong method", "DELETE", "/api/meetings/m1", nil, 405, "", nil},
+		{"wrong method", "PUT", "/api/meetings/m1", nil, 405, "", nil},
+		{"delete", "DELETE", "/api/meetings/m1", nil, 204, "Delete", []any{"m1"}},
+		{"diagnostics", "GET", "/api/node/diagnostics", nil, 200, "Diagnostics", nil},
 		{"metrics unset", "GET", "/metrics", nil, 404, "", nil},
 	}
 	for _, tt := range tests {
@@ -293,6 +295,26 @@ func TestCalendarRoute(t *testing.T) {
 		t.Fatalf("GET calendar.ics = %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 	if resp, _ := ts.do(t, "GET", "/api/meetings/m1/calendar.ics", nil); resp.StatusCode != 401 {
+		t.Fatalf("without token = %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestExportRoute: the record downloads as an attachment under a sandbox
+// CSP (it holds participants' text), in md by default.
+func TestExportRoute(t *testing.T) {
+	ts := startServer(t, nil)
+	for q, format := range map[string]string{"": "md", "?format=html": "html"} {
+		resp, body := ts.do(t, "GET", "/api/meetings/m1/export"+q, nil, withToken)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/octet-stream" ||
+			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") ||
+			!strings.Contains(resp.Header.Get("Content-Disposition"), "meeting-m1."+format) || string(body) != "# record" {
+			t.Fatalf("GET export%s = %d %v %q", q, resp.StatusCode, resp.Header, body)
+		}
+		if got := ts.backend.lastArgs("Export"); !reflect.DeepEqual(got, []any{"m1", format}) {
+			t.Fatalf("Export args = %v", got)
+		}
+	}
+	if resp, _ := ts.do(t, "GET", "/api/meetings/m1/export", nil); resp.StatusCode != 401 {
 		t.Fatalf("without token = %d, want 401", resp.StatusCode)
 	}
 }

@@ -49,6 +49,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/meetings/{id}/audit", auth(s.api(s.getAudit)))
 	mux.HandleFunc("GET /api/meetings/{id}/calendar.ics", auth(s.getCalendar))
 	mux.HandleFunc("GET /api/meetings/{id}/events", auth(s.serveEvents))
+	mux.HandleFunc("GET /api/node/diagnostics", auth(s.api(s.getDiagnostics)))
+	mux.HandleFunc("GET /api/meetings/{id}/export", auth(s.getExport))
+	mux.HandleFunc("DELETE /api/meetings/{id}", auth(s.api(s.deleteMeeting)))
 
 	if s.cfg.Metrics != nil {
 		metrics := promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})

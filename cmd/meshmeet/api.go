@@ -229,6 +229,8 @@ func meetingCommand() *cli.Command {
 			},
 			simple("leave", "leave a meeting", "/leave"),
 			simple("end", "end a meeting for everyone (host only)", "/end"),
+			exportCommand(),
+			deleteCommand(),
 		},
 	}
 }

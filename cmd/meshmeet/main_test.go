@@ -363,8 +363,9 @@ func TestCLI(t *testing.T) {
 
 // TestRendezvousCommand prints full multiaddrs that nodes can use, and its TURN relay.
 func TestRendezvousCommand(t *testing.T) {
+	health := freeTCP(t)
 	cmd := exec.Command(binary, "rendezvous", "--data-dir", t.TempDir(), "--listen", "/ip4/127.0.0.1/tcp/0",
-		"--turn-ip", "127.0.0.1", "--turn-listen", "127.0.0.1:0")
+		"--turn-ip", "127.0.0.1", "--turn-listen", "127.0.0.1:0", "--health", health)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -399,6 +400,15 @@ func TestRendezvousCommand(t *testing.T) {
 			}
 			if !turnLine {
 				t.Fatal("rendezvous with --turn-ip printed no TURN relay")
+			}
+			resp, err := http.Get("http://" + health + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"ok"`) || !strings.Contains(string(body), rid) {
+				t.Fatalf("--health /healthz = %d %s", resp.StatusCode, body)
 			}
 			return
 		}

@@ -22,7 +22,7 @@ func dataDirFlag(def string) *cli.StringFlag {
 
 func nodeCommand() *cli.Command {
 	d := node.DefaultConfig()
-	return &cli.Command{
+	return withConfig(&cli.Command{
 		Name:  "node",
 		Usage: "run this participant's node (UI and API on localhost)",
 		Flags: []cli.Flag{
@@ -38,6 +38,7 @@ func nodeCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "ice-server", Usage: "STUN/TURN server for media across NATs: URL[,username,credential] (repeatable); rendezvous servers started with --turn-ip add theirs", EnvVars: env("ICE_SERVER")},
 			&cli.IntFlag{Name: "mesh-max", Value: d.MeshMax, Hidden: true, Usage: "largest meeting without a relay; every node of a meeting must use the same (for tests)", EnvVars: env("MESH_MAX")},
 			&cli.DurationFlag{Name: "presence-timeout", Value: d.Mesh.PresenceTimeout, Hidden: true, Usage: "silence after which a participant counts as gone (for tests)", EnvVars: env("PRESENCE_TIMEOUT")},
+			&cli.IntFlag{Name: "retention-days", Usage: "delete meetings (history, files, recordings) whose last activity is older than this many days (0 = keep them)", EnvVars: env("RETENTION_DAYS")},
 			&cli.BoolFlag{Name: "relay-only", Usage: "send media to other nodes only through TURN relays (they never see this machine's addresses)", EnvVars: env("RELAY_ONLY")},
 		},
 		Action: func(c *cli.Context) error {
@@ -52,6 +53,7 @@ func nodeCommand() *cli.Command {
 			cfg.Mesh.NoRelay, cfg.MeshMax = c.Bool("no-relay"), c.Int("mesh-max")
 			cfg.Mesh.PresenceTimeout = c.Duration("presence-timeout")
 			cfg.Media.UDPPort, cfg.Media.RelayOnly = c.Int("media-port"), c.Bool("relay-only")
+			cfg.RetentionDays = c.Int("retention-days")
 			if cfg.Media.ICEServers, err = iceServers(c.StringSlice("ice-server")); err != nil {
 				return err
 			}
@@ -72,12 +74,12 @@ func nodeCommand() *cli.Command {
 			}()
 			return n.Run(c.Context)
 		},
-	}
+	})
 }
 
 func rendezvousCommand() *cli.Command {
 	d := rendezvous.DefaultConfig()
-	return &cli.Command{
+	return withConfig(&cli.Command{
 		Name:  "rendezvous",
 		Usage: "run a rendezvous server that helps nodes find each other across sites",
 		Flags: []cli.Flag{
@@ -85,6 +87,7 @@ func rendezvousCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "listen", Value: cli.NewStringSlice(d.ListenAddrs...), Usage: "libp2p listen multiaddr (repeatable)", EnvVars: env("LISTEN")},
 			&cli.StringFlag{Name: "turn-ip", Usage: "run a TURN relay for media and announce it at this IP (nodes get credentials from the rendezvous)", EnvVars: env("TURN_IP")},
 			&cli.StringFlag{Name: "turn-listen", Value: "0.0.0.0:3478", Usage: "UDP address of the TURN relay (with --turn-ip)", EnvVars: env("TURN_LISTEN")},
+			&cli.StringFlag{Name: "health", Usage: "serve GET /healthz and GET /metrics (Prometheus) on this HOST:PORT, e.g. 127.0.0.1:9470", EnvVars: env("HEALTH")},
 		},
 		Action: func(c *cli.Context) error {
 			log, err := newLogger(c)
@@ -109,6 +112,13 @@ func rendezvousCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if addr := c.String("health"); addr != "" {
+				stop, err := serveHealth(c.Context, addr, s.HealthHandler())
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			go func() {
 				select {
 				case <-s.Ready():
@@ -124,7 +134,7 @@ func rendezvousCommand() *cli.Command {
 			}()
 			return s.Run(c.Context)
 		},
-	}
+	})
 }
 
 func idCommand() *cli.Command {

@@ -63,6 +63,9 @@ async function shareFile(id, file) {
   return answer(res);
 }
 
+// exportURL downloads the meeting's record (format md, html or json).
+export const exportURL = (id, format) => `${m(id)}/export?format=${encodeURIComponent(format)}`;
+
 // calendarURL is the meeting's .ics file (a link the browser downloads with its cookie).
 export const calendarURL = (id) => `${m(id)}/calendar.ics`;
 
@@ -93,6 +96,7 @@ export const api = {
   update: (id, fields) => request('PATCH', m(id), fields),
   extend: (id, minutes) => request('POST', `${m(id)}/extend`, { minutes }),
   recordings: (id) => request('GET', `${m(id)}/recordings`),
+  deleteMeeting: (id) => request('DELETE', m(id)),
   media: (id) => request('GET', `${m(id)}/media`),
   audit: (id) => request('GET', `${m(id)}/audit`),
 };

@@ -1,6 +1,7 @@
 // The meeting page once joined: header, video grid, controls, participants
 // and chat, fed by the events WebSocket (which also carries media signalling).
 import { api, calendarURL, openEvents } from './api.js';
+import { recordMenu } from './record.js';
 import { h, replace, fmtTime, toast } from './dom.js';
 import { list, meetingOf, peerId, displayName, hostPeerId, mediaState, isActiveParticipant } from './model.js';
 import { createChat } from './chat.js';
@@ -144,6 +145,7 @@ export class MeetingPage {
             onclick: () => this.setRecording(!mt.recording),
           }, mt.recording ? 'Stop recording' : 'Record') : null,
           h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics' }, 'Add to calendar'),
+          (this.recordEl ??= recordMenu(this.id)), // kept across re-renders, so it stays open
           link ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, 'Copy join link') : null)),
       mt.description ? h('p', { class: 'desc' }, mt.description) : null,
       this.editEl); // kept across re-renders, so typing is never lost
