@@ -26,6 +26,8 @@ func TestBrowserShareFile(t *testing.T) {
 	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
 	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
 	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
+	hb.enter(t)
+	gb.enter(t)
 	for _, b := range []*browser{hb, gb} {
 		eventually(t, 20*time.Second, b.name+" in the meeting with a chat panel", func() error {
 			ok, err := eval[bool](b, `!!document.querySelector('.chat-file-input') && !document.querySelector('.chat-attach').disabled`)

@@ -22,6 +22,8 @@ func TestBrowserRemove(t *testing.T) {
 	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
 	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
 	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
+	hb.enter(t)
+	gb.enter(t)
 	hostID, guestID := host.Mesh().Self().String(), guest.Mesh().Self().String()
 	eventually(t, 30*time.Second, "both see and hear each other", func() error {
 		if err := receiving(gb, []string{hostID}); err != nil {

@@ -94,6 +94,7 @@ func (p *procParty) openAll(tb testing.TB) []time.Duration {
 				return
 			}
 			for ctx.Err() == nil {
+				_ = br.pressJoin()
 				if receiving(br, p.others(i)) == nil {
 					took[i] = time.Since(start)
 					return

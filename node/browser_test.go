@@ -42,6 +42,18 @@ func needChromium(t testing.TB) {
 // and a fresh profile. It is stopped at the end of the test.
 func startBrowser(t testing.TB, name string) *browser {
 	t.Helper()
+	return startBrowserWith(t, name)
+}
+
+// startBrowserLang is startBrowser for a person whose browser speaks lang (as
+// navigator.languages and Accept-Language).
+func startBrowserLang(t testing.TB, name, lang string) *browser {
+	t.Helper()
+	return startBrowserWith(t, name, chromedp.Flag("lang", lang), chromedp.Flag("accept-lang", lang))
+}
+
+func startBrowserWith(t testing.TB, name string, extra ...chromedp.ExecAllocatorOption) *browser {
+	t.Helper()
 	needChromium(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
@@ -65,6 +77,7 @@ func startBrowser(t testing.TB, name string) *browser {
 		chromedp.Flag("disable-backgrounding-occluded-windows", true),
 		chromedp.Flag("mute-audio", true),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
 	b := &browser{t: t, name: name, ctx: ctx}
@@ -135,6 +148,32 @@ func (b *browser) click(selector string) func() error {
 		}
 		return nil
 	}
+}
+
+// pressJoin clicks the pre-join step's Join button when it is there and ready
+// (for polling loops); nothing joins a meeting before that click.
+func (b *browser) pressJoin() error {
+	_, err := eval[bool](b, `(() => {
+		const j = document.getElementById('btn-join');
+		if (!j || j.disabled) return false;
+		j.click();
+		return true;
+	})()`)
+	return err
+}
+
+// enter clicks Join on the pre-join step until the meeting room is up.
+func (b *browser) enter(t testing.TB) {
+	t.Helper()
+	eventually(t, 30*time.Second, b.name+" enters from the pre-join step", func() error {
+		if in, err := eval[bool](b, `!!window.meshmeet && !!document.querySelector('#tiles')`); err == nil && in {
+			return nil
+		}
+		if err := b.pressJoin(); err != nil {
+			return err
+		}
+		return fmt.Errorf("%s: not in the meeting yet", b.name)
+	})
 }
 
 func (b *browser) screenshot(path string) {
@@ -334,6 +373,9 @@ func startParty(t *testing.T, opts ...nodeOpt) *party {
 	p.browsers = startBrowsers(t, "alice", "bob", "carol")
 	for i, br := range p.browsers {
 		br.do(chromedp.Navigate(pageLink(t, p.nodes[i], p.link)))
+	}
+	for _, br := range p.browsers {
+		br.enter(t)
 	}
 	return p
 }
@@ -570,6 +612,7 @@ func TestBrowsersMeet(t *testing.T) {
 	t.Run("rejoin", func(t *testing.T) {
 		// Carol opens the link again; the others get her back without a reload.
 		C.do(chromedp.Navigate(pageLink(t, p.nodes[2], p.link)))
+		C.enter(t)
 		for _, br := range []*browser{A, B} {
 			eventually(t, 20*time.Second, br.name+" receives carol again", func() error {
 				return receiving(br, []string{pc})

@@ -23,6 +23,8 @@ func TestBrowserTimeLimit(t *testing.T) {
 	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
 	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
 	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
+	hb.enter(t)
+	gb.enter(t)
 	left := func(b *browser, re string) func() error {
 		return func() error {
 			s, err := eval[string](b, `(() => { const el = document.querySelector('#time-left'); return el && !el.hidden ? el.textContent : ''; })()`)

@@ -2,6 +2,7 @@
 import { api, fileURL } from './api.js';
 import { h, replace, fmtTime, shortId, toast } from './dom.js';
 import { icon } from './icons.js';
+import { t, errorText } from './i18n.js';
 
 // Keep in step with mesh.MaxFile.
 const maxFile = 64 << 20;
@@ -16,13 +17,13 @@ import { list, messageKey, messageSender, messageTime, compareMessages } from '.
 export function createChat(meetingId, names) {
   const seen = new Map(); // key -> message
   const listEl = h('ol', { class: 'chat-list', 'aria-live': 'polite' });
-  const input = h('input', { name: 'text', autocomplete: 'off', maxlength: '4000', placeholder: 'Message everyone', required: true });
-  const send = h('button', { type: 'submit' }, 'Send');
+  const input = h('input', { name: 'text', autocomplete: 'off', maxlength: '4000', placeholder: t('chat.placeholder'), 'aria-label': t('chat.placeholder'), required: true });
+  const send = h('button', { type: 'submit' }, t('chat.send'));
   const picker = h('input', { type: 'file', class: 'chat-file-input', multiple: true, onchange: onPick });
-  const attach = h('button', { type: 'button', class: 'secondary chat-attach', title: 'Share a file (up to 64 MB)',
-    'aria-label': 'Share a file', onclick: () => picker.click() }, icon('attach'));
+  const attach = h('button', { type: 'button', class: 'secondary chat-attach', title: t('chat.attachTitle'),
+    'aria-label': t('chat.attach'), onclick: () => picker.click() }, icon('attach'));
   const form = h('form', { class: 'chat-send', onsubmit: onSend }, attach, input, send, picker);
-  const el = h('section', { class: 'card chat' }, h('h2', {}, 'Chat'), listEl, form);
+  const el = h('section', { class: 'card chat' }, h('h2', {}, t('chat.title')), listEl, form);
   let lastKey = '';
 
   async function onSend(e) {
@@ -34,7 +35,7 @@ export function createChat(meetingId, names) {
       add(await api.postMessage(meetingId, text));
       input.value = '';
     } catch (err) {
-      toast(err.message, true);
+      toast(errorText(err), true);
     } finally {
       send.disabled = false;
       input.focus();
@@ -46,15 +47,15 @@ export function createChat(meetingId, names) {
     picker.value = '';
     for (const file of files) {
       if (file.size > maxFile) {
-        toast(`${file.name} is larger than 64 MB`, true);
+        toast(t('chat.fileTooLarge', { name: file.name }), true);
         continue;
       }
       attach.disabled = true;
-      toast(`Sharing ${file.name}…`);
+      toast(t('chat.sharing', { name: file.name }));
       try {
         add(await api.shareFile(meetingId, file));
       } catch (err) {
-        toast(`${file.name}: ${err.message}`, true);
+        toast(t('common.prefixed', { what: file.name, msg: errorText(err) }), true);
       } finally {
         attach.disabled = false;
       }
@@ -81,7 +82,7 @@ export function createChat(meetingId, names) {
       const from = messageSender(msg);
       return h('li', {},
         h('div', { class: 'chat-meta' },
-          h('strong', {}, names(from) || shortId(from) || 'someone'),
+          h('strong', {}, names(from) || shortId(from) || t('common.someone')),
           h('time', { class: 'muted small' }, fmtTime(messageTime(msg)))),
         msg.text ? h('div', { class: 'chat-text' }, msg.text) : null,
         msg.file ? h('a', { class: 'chat-file', href: fileURL(meetingId, msg.file.sha256), download: msg.file.name },
@@ -100,7 +101,7 @@ export function createChat(meetingId, names) {
         if (page.length < 500) break;
       }
     } catch (err) {
-      toast(`Chat history: ${err.message}`, true);
+      toast(t('common.prefixed', { what: t('chat.history'), msg: errorText(err) }), true);
     }
   }
 
