@@ -24,7 +24,20 @@ export function savePrefs(change) {
   return p;
 }
 
-const one = (id) => (id ? { deviceId: { ideal: id } } : true);
+const one = (id) => (id ? { deviceId: { exact: id } } : true);
+
+// gum opens constraints, and the default device instead when a remembered
+// one is gone (unplugged, or another browser profile's ID).
+async function gum(c) {
+  try {
+    return await navigator.mediaDevices.getUserMedia(c);
+  } catch (e) {
+    if (e?.name !== 'OverconstrainedError' && e?.name !== 'NotFoundError') throw e;
+    const loose = {};
+    for (const k of Object.keys(c)) loose[k] = true;
+    return navigator.mediaDevices.getUserMedia(loose);
+  }
+}
 
 export function mediaAvailable() {
   return !!navigator.mediaDevices?.getUserMedia;
@@ -32,12 +45,12 @@ export function mediaAvailable() {
 
 // captureMic / captureCamera open one device (the remembered one by default).
 export async function captureMic(id = loadPrefs().mic) {
-  const s = await navigator.mediaDevices.getUserMedia({ audio: one(id) });
+  const s = await gum({ audio: one(id) });
   return s.getAudioTracks()[0];
 }
 
 export async function captureCamera(id = loadPrefs().camera) {
-  const s = await navigator.mediaDevices.getUserMedia({ video: one(id) });
+  const s = await gum({ video: one(id) });
   return s.getVideoTracks()[0];
 }
 
@@ -54,7 +67,7 @@ export async function captureBoth({ mic, camera }, prefs = loadPrefs()) {
   }
   if (mic && camera) {
     try {
-      const s = await navigator.mediaDevices.getUserMedia({ audio: one(prefs.mic), video: one(prefs.camera) });
+      const s = await gum({ audio: one(prefs.mic), video: one(prefs.camera) });
       out.audio = s.getAudioTracks()[0] || null;
       out.video = s.getVideoTracks()[0] || null;
       return out;

@@ -95,6 +95,11 @@ export function preJoin(app, { title = '', name = '', lobby = false, onJoin }) {
     render();
   }
 
+  // busy: device openings under way; Join waits for them, so a quick click
+  // joins with the devices that are about to open.
+  let busy = Promise.resolve();
+  const track = (p) => { busy = Promise.all([busy, p.catch(() => {})]); return p; };
+
   function setOn(k, on) {
     if (k === 'mic') st.micOn = on; else st.camOn = on;
     savePrefs(k === 'mic' ? { micOn: on } : { camOn: on });
@@ -105,19 +110,19 @@ export function preJoin(app, { title = '', name = '', lobby = false, onJoin }) {
       return;
     }
     render();
-    open(k);
+    track(open(k));
   }
 
   function retry(k) {
     delete st.errors[k];
     render();
-    open(k);
+    track(open(k));
   }
 
   function pick(kind, id) {
     savePrefs({ [kind]: id });
     if (kind === 'speaker') return;
-    if (kind === 'mic' ? st.micOn : st.camOn) open(kind);
+    if (kind === 'mic' ? st.micOn : st.camOn) track(open(kind));
   }
 
   async function doJoin() {
@@ -125,6 +130,7 @@ export function preJoin(app, { title = '', name = '', lobby = false, onJoin }) {
     joinError.hidden = true;
     savePrefs({ micOn: st.micOn, camOn: st.camOn });
     try {
+      await busy;
       await onJoin({ audio: st.micOn ? st.audio : null, video: st.camOn ? st.video : null });
       // the tracks now belong to the meeting
       st.closed = true;
@@ -146,15 +152,16 @@ export function preJoin(app, { title = '', name = '', lobby = false, onJoin }) {
   window.addEventListener('pagehide', close, { once: true });
 
   render();
-  (async () => {
+  track((async () => {
     const got = await captureBoth({ mic: st.micOn, camera: st.camOn });
     if (st.closed) { got.audio?.stop(); got.video?.stop(); return; }
-    st.audio = got.audio;
-    st.video = got.video;
-    st.errors = got.errors;
+    // a toggle clicked meanwhile wins
+    if (st.micOn && !st.audio) st.audio = got.audio; else got.audio?.stop();
+    if (st.camOn && !st.video) st.video = got.video; else got.video?.stop();
+    st.errors = { ...got.errors, ...st.errors };
     render();
-    await pickers.refresh(); // labels are known once a device is open
-  })();
+  })());
+  busy.then(() => pickers.refresh()); // labels are known once a device is open
   join.focus();
   return { close };
 }
