@@ -17,14 +17,9 @@ import (
 // is clicked; joining with the microphone off publishes no audio; the choices come back
 // after a reload; the microphone can be changed during the meeting.
 func TestBrowserPreJoin(t *testing.T) {
-	needChromium(t)
-	host := startNode(t, "host", "")
-	guest := startNode(t, "guest", "", withPeers(host))
-	m := host.create(t, map[string]any{"title": "Pre-join"})
+	d := startDuo(t, map[string]any{"title": "Pre-join"})
+	host, guest, m, hb, gb := d.host, d.guest, d.m, d.hb, d.gb
 	id := m.Meeting.ID
-	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
-	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
-	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
 
 	type preview struct {
 		Video   int    `json:"video"`

@@ -150,6 +150,26 @@ func (b *browser) click(selector string) func() error {
 	}
 }
 
+// duo is a host's and a guest's node with a browser each, both on the pre-join step of
+// a meeting the host created with body.
+type duo struct {
+	host, guest *testNode
+	hb, gb      *browser
+	m           created
+}
+
+func startDuo(t *testing.T, body map[string]any) duo {
+	t.Helper()
+	needChromium(t)
+	d := duo{host: startNode(t, "host", "")}
+	d.guest = startNode(t, "guest", "", withPeers(d.host))
+	d.m = d.host.create(t, body)
+	d.hb, d.gb = startBrowser(t, "host"), startBrowser(t, "guest")
+	d.hb.do(chromedp.Navigate(pageLink(t, d.host, d.m.JoinURL)))
+	d.gb.do(chromedp.Navigate(pageLink(t, d.guest, d.m.JoinURL)))
+	return d
+}
+
 // pressJoin clicks the pre-join step's Join button when it is there and ready
 // (for polling loops); nothing joins a meeting before that click.
 func (b *browser) pressJoin() error {
@@ -438,8 +458,21 @@ func TestBrowsersMeet(t *testing.T) {
 		return
 	}
 
+	t.Run("own tile and toggles read right", func(t *testing.T) {
+		// initials from the name, not from "alice (you)"
+		if s, err := eval[string](A, `document.querySelector('#tiles .tile.self .avatar').textContent`); err != nil || s != "AL" {
+			t.Errorf("alice's own initials %q (%v)", s, err)
+		}
+		for _, sel := range []string{"#btn-mic", "#btn-camera"} {
+			if err := A.toggleReads(sel, true); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+
 	t.Run("camera off", func(t *testing.T) {
 		A.do(chromedp.Click(chromedp.CSS("#btn-camera")))
+		eventually(t, 5*time.Second, "the camera button reads off", func() error { return A.toggleReads("#btn-camera", false) })
 		for _, br := range []*browser{B, C} {
 			began := time.Now()
 			eventually(t, 5*time.Second, br.name+" sees alice's camera off", func() error {
@@ -464,6 +497,7 @@ func TestBrowsersMeet(t *testing.T) {
 
 	t.Run("microphone off", func(t *testing.T) {
 		A.do(chromedp.Click(chromedp.CSS("#btn-mic")))
+		eventually(t, 5*time.Second, "the microphone button reads off", func() error { return A.toggleReads("#btn-mic", false) })
 		for _, br := range []*browser{B, C} {
 			eventually(t, 5*time.Second, br.name+" sees alice muted", func() error {
 				ts, err := br.tiles()
@@ -536,6 +570,24 @@ func TestBrowsersMeet(t *testing.T) {
 			for _, br := range []*browser{B, C} {
 				growing(t, br, []string{pa}, "alice's canvas screen frames", screenFrames)
 			}
+		}
+		// A stopped share leaves nobody's screen frozen on its last picture.
+		if _, err := eval[any](A, `window.meshmeet.stopShare().then(() => true)`); err != nil {
+			t.Fatal(err)
+		}
+		for _, br := range []*browser{A, B, C} {
+			eventually(t, 10*time.Second, br.name+" drops alice's screen tile", func() error {
+				ts, err := br.tiles()
+				if err != nil {
+					return err
+				}
+				for _, tl := range ts {
+					if tl.Source == "screen" {
+						return fmt.Errorf("a screen tile is still shown: %+v", ts)
+					}
+				}
+				return nil
+			})
 		}
 	})
 
@@ -623,6 +675,25 @@ func TestBrowsersMeet(t *testing.T) {
 			return receiving(C, []string{pa, p.peers[1]})
 		})
 	})
+}
+
+// toggleReads checks that the toggle at sel (microphone or camera) says on or off in
+// its visible text and aria-pressed, under a name that does not change.
+func (b *browser) toggleReads(sel string, on bool) error {
+	type toggle struct {
+		Text    string `json:"text"`
+		Pressed string `json:"pressed"`
+		Label   string `json:"label"`
+	}
+	got, err := eval[toggle](b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return {text: e.textContent, pressed: e.getAttribute('aria-pressed'), label: e.getAttribute('aria-label')}; })()`, sel))
+	if err != nil {
+		return err
+	}
+	name, state := map[string]string{"#btn-mic": "Microphone", "#btn-camera": "Camera"}[sel], map[bool]string{true: "on", false: "off"}[on]
+	if got.Label != name || got.Pressed != fmt.Sprint(on) || !strings.HasSuffix(got.Text, " "+state) {
+		return fmt.Errorf("%s reads %+v, want %s %s", sel, got, name, state)
+	}
+	return nil
 }
 
 // shots saves screenshots of alice's page at desktop and phone widths.

@@ -110,6 +110,10 @@ export function createChat(meetingId, names) {
     load,
     add,
     rerender: render,
+    // readOnly: the history only, no send box (an ended meeting's record).
+    readOnly() {
+      form.hidden = true;
+    },
     disable(reason) {
       input.disabled = true;
       send.disabled = true;

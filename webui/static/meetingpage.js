@@ -76,9 +76,10 @@ export class MeetingPage {
     this.app.classList.add('wide-app');
     this.activity.el.open = true;
     this.conn.hidden = true;
-    this.chat.disable(t('meeting.endedToast'));
+    this.chat.readOnly();
     this.renderHeader();
-    this.refreshParticipants();
+    this.participants = list(this.meeting?.participants, 'participants');
+    this.people.render(this.participants, this.me, {}, { all: true });
     this.recordings.load();
     this.activity.load();
     if (chatOn) this.chat.load();
@@ -178,7 +179,7 @@ export class MeetingPage {
             onclick: () => this.setRecording(!mt.recording),
           }, mt.recording ? t('meeting.recordStop') : t('meeting.record')) : null,
           h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics' }, t('meeting.calendar')),
-          link ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, t('meeting.copyLink')) : null)),
+          link && mt.status !== 'ended' ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, t('meeting.copyLink')) : null)),
       mt.description ? h('p', { class: 'desc' }, mt.description) : null,
       this.editEl); // kept across re-renders, so typing is never lost
   }

@@ -19,8 +19,9 @@ export function createParticipants() {
   const el = h('section', { class: 'card people-card' }, title, listEl);
 
   // actions: {onRole (host only), onMute, onRemove, myRole}; absent once the meeting ended.
-  function render(participants, me, actions = {}) {
-    const active = participants.filter(isActiveParticipant);
+  // all: everyone who came, without media state (an ended meeting's record).
+  function render(participants, me, actions = {}, { all = false } = {}) {
+    const active = all ? participants : participants.filter(isActiveParticipant);
     title.textContent = t('people.count', { n: active.length });
     replace(listEl, active.length === 0 ? h('li', { class: 'muted' }, t('people.none')) : active.map((p) => {
       const id = peerId(p);
@@ -32,7 +33,7 @@ export function createParticipants() {
           h('span', { class: 'muted small mono', title: id }, shortId(id))),
         h('div', { class: 'state' },
           p.role ? h('span', { class: `badge role-${p.role}` }, t(`role.${p.role}`)) : null,
-          ICONS.map(([k, name, on, off]) => (st[k] || off)
+          all ? null : ICONS.map(([k, name, on, off]) => (st[k] || off)
             ? h('span', { class: st[k] ? 'on' : 'off', title: t(st[k] ? on : off), role: 'img', 'aria-label': t(st[k] ? on : off), 'data-icon': k }, icon(name, !st[k]))
             : null)),
         moderation(p, me, actions));
