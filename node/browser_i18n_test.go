@@ -52,6 +52,13 @@ func TestBrowserLanguages(t *testing.T) {
 	if label, err := eval[string](b, `document.getElementById('pj-mic').getAttribute('aria-label')`); err != nil || label != "Micrófono" {
 		t.Errorf("microphone toggle's name %q (%v)", label, err)
 	}
+	eventually(t, 10*time.Second, "the preview plays", func() error {
+		if w, err := eval[int](b, `document.getElementById('prejoin-video').videoWidth`); err != nil || w == 0 {
+			return fmt.Errorf("no picture (%v)", err)
+		}
+		return nil
+	})
+	b.fullShot("prejoin-es.png")
 
 	// The node answers a malformed link with the code invalid_link; the page words it.
 	got, err := eval[string](b, `(async () => {

@@ -197,9 +197,21 @@ func (b *browser) enter(t testing.TB) {
 }
 
 func (b *browser) screenshot(path string) {
+	b.shoot(path, chromedp.CaptureScreenshot())
+}
+
+// fullShot saves a PNG of the whole page, beyond the window, as $MESHMEET_SCREENSHOTS/name
+// when that is set.
+func (b *browser) fullShot(name string) {
+	if dir := os.Getenv("MESHMEET_SCREENSHOTS"); dir != "" {
+		b.shoot(filepath.Join(dir, name), chromedp.FullScreenshot(100))
+	}
+}
+
+func (b *browser) shoot(path string, shot chromedp.Action[[]byte]) {
 	ctx, cancel := b.within(10 * time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	png, err := chromedp.Run(ctx, shot)
 	if err == nil {
 		err = os.WriteFile(path, png, 0o644)
 	}
@@ -610,7 +622,7 @@ func TestBrowsersMeet(t *testing.T) {
 	t.Run("chat", func(t *testing.T) {
 		text := "hello from bob's browser"
 		B.do(
-			chromedp.SendKeys(chromedp.CSS(".chat-send input"), text),
+			chromedp.SendKeys(chromedp.CSS(".chat-send textarea"), text),
 			chromedp.Click(chromedp.CSS(`.chat-send button[type="submit"]`)),
 		)
 		for _, br := range []*browser{A, C} {

@@ -23,8 +23,8 @@ export function createControls({ onToggle, onDevices, onLeave, onEnd }) {
     const text = h('span', { class: 'label' });
     buttons[k] = { el: h('button', { type: 'button', id, class: 'toggle', 'aria-label': t(`controls.${stem}.name`), onclick: () => onToggle(k) }, iconEl, text), icon: iconEl, text };
   }
-  const devices = h('button', { type: 'button', id: 'btn-devices', class: 'toggle', onclick: onDevices, 'aria-haspopup': 'dialog' },
-    h('span', { class: 'icon', 'aria-hidden': 'true' }, icon('gear')), h('span', { class: 'label' }, t('controls.devices')));
+  const devices = h('button', { type: 'button', id: 'btn-devices', class: 'toggle', onclick: onDevices, 'aria-haspopup': 'dialog', title: t('controls.devicesTitle') },
+    h('span', { class: 'icon', 'aria-hidden': 'true' }, icon('gear')), h('span', { class: 'sr-only' }, t('controls.devices')));
   const leave = h('button', { type: 'button', id: 'btn-leave', class: 'danger', onclick: onLeave }, t('controls.leave'));
   const end = h('button', { type: 'button', id: 'btn-end', class: 'danger outline', onclick: onEnd, hidden: true }, t('controls.end'));
   const el = h('div', { class: 'controls', role: 'toolbar', 'aria-label': t('controls.label') },

@@ -122,6 +122,7 @@ export default {
   'controls.hand.doOn': 'Raise your hand',
   'controls.hand.doOff': 'Lower your hand',
   'controls.devices': 'Devices',
+  'controls.devicesTitle': 'Microphone, camera and speaker',
   'controls.leave': 'Leave',
   'controls.end': 'End for everyone',
 
@@ -174,6 +175,10 @@ export default {
   'chat.attachTitle': 'Share a file (up to 64 MB)',
   'chat.fileTooLarge': '{name} is larger than 64 MB.',
   'chat.sharing': 'Sharing {name}…',
+  'chat.hide': 'Hide',
+  'chat.show': 'Show',
+  'chat.unread': '{n} unread',
+  'chat.jump': '{n} new ↓',
   'chat.history': 'Chat history',
 
   'activity.title': 'Activity',

@@ -122,6 +122,7 @@ export default {
   'controls.hand.doOn': 'Levantar la mano',
   'controls.hand.doOff': 'Bajar la mano',
   'controls.devices': 'Dispositivos',
+  'controls.devicesTitle': 'Micrófono, cámara y altavoz',
   'controls.leave': 'Salir',
   'controls.end': 'Terminar para todos',
 
@@ -174,6 +175,10 @@ export default {
   'chat.attachTitle': 'Compartir un archivo (hasta 64 MB)',
   'chat.fileTooLarge': '{name} ocupa más de 64 MB.',
   'chat.sharing': 'Compartiendo {name}…',
+  'chat.hide': 'Ocultar',
+  'chat.show': 'Mostrar',
+  'chat.unread': '{n} sin leer',
+  'chat.jump': '{n} nuevos ↓',
   'chat.history': 'Historial del chat',
 
   'activity.title': 'Actividad',
