@@ -49,9 +49,12 @@ func TestBrowserChat(t *testing.T) {
 		}
 		return nil
 	})
-	if v, err := eval[string](gb, `document.querySelector('.chat-send textarea').value`); err != nil || v != "" {
-		t.Errorf("the box still holds %q after sending (%v)", v, err)
-	}
+	eventually(t, 5*time.Second, "the guest's box is empty after sending", func() error {
+		if v, err := eval[string](gb, `document.querySelector('.chat-send textarea').value`); err != nil || v != "" {
+			return fmt.Errorf("the box holds %q (%v)", v, err)
+		}
+		return nil
+	})
 
 	// Mark the host's first line: a rebuilt list would lose the mark.
 	if _, err := eval[bool](hb, `(document.querySelector('#chat-list li').dataset.mark = 'kept', true)`); err != nil {

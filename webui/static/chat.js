@@ -44,7 +44,7 @@ export function createChat(meetingId, names) {
   const items = []; // messages in order, each {key, msg, li, who}
   const byKey = new Map();
   const listEl = h('ol', { class: 'chat-list', id: 'chat-list', 'aria-live': 'polite', tabindex: '0', 'aria-label': t('chat.title') });
-  const input = h('textarea', { name: 'text', rows: '1', maxlength: '4000', placeholder: t('chat.placeholder'), 'aria-label': t('chat.placeholder'), required: true, onkeydown: onKey, oninput: grow });
+  const input = h('textarea', { name: 'text', rows: '1', maxlength: '4000', placeholder: t('chat.placeholder'), 'aria-label': t('chat.placeholder'), required: true, onkeydown: onKey, onbeforeinput: onBeforeInput, oninput: grow });
   const send = h('button', { type: 'submit' }, t('chat.send'));
   const picker = h('input', { type: 'file', class: 'chat-file-input', multiple: true, onchange: onPick });
   const attach = h('button', { type: 'button', class: 'secondary chat-attach', title: t('chat.attachTitle'),
@@ -61,11 +61,19 @@ export function createChat(meetingId, names) {
   let loaded = false; // history read once: later messages can be unread
   let onScreen = true;
 
+  let plainEnter = false; // the last key was Enter without Shift: it sends, it never breaks the line
   function onKey(e) {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    plainEnter = e.key === 'Enter' && !e.shiftKey && !e.isComposing;
+    if (plainEnter) {
       e.preventDefault();
       form.requestSubmit();
     }
+  }
+
+  // onBeforeInput drops the line break of a plain Enter wherever the key event
+  // did not stop it (some input paths insert it after a cancelled keydown).
+  function onBeforeInput(e) {
+    if (plainEnter && (e.inputType === 'insertLineBreak' || e.inputType === 'insertParagraph')) e.preventDefault();
   }
 
   function grow() {
@@ -78,12 +86,14 @@ export function createChat(meetingId, names) {
     const text = input.value.trim();
     if (!text || send.disabled) return;
     send.disabled = true;
+    input.value = ''; // at once: what is typed while it goes out is kept
+    grow();
     try {
       add(await api.postMessage(meetingId, text));
-      input.value = '';
-      grow();
       showLatest();
     } catch (err) {
+      if (!input.value) input.value = text; // not sent: keep it to try again
+      grow();
       toast(errorText(err), true);
     } finally {
       send.disabled = false;
