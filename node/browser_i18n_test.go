@@ -47,6 +47,8 @@ func TestBrowserLanguages(t *testing.T) {
 	m := a.create(t, map[string]any{"title": "Reunión semanal"})
 	b := startBrowserLang(t, "ana", "es")
 
+	b.do(chromedp.Navigate(uiLink(t, a, m.JoinURL))) // not logged in yet
+	b.says(t, "shows the login page in Spanish", "es", "Inicia sesión en tu nodo", "Iniciar sesión")
 	b.do(chromedp.Navigate(pageLink(t, a, m.JoinURL)))
 	b.says(t, "shows the pre-join step in Spanish", "es", "¿Listo para entrar?", "Reunión semanal", "Unirse", "Micrófono", "Español")
 	if label, err := eval[string](b, `document.getElementById('pj-mic').getAttribute('aria-label')`); err != nil || label != "Micrófono" {
@@ -109,4 +111,16 @@ func TestBrowserLanguages(t *testing.T) {
 	b.says(t, "still English after a reload", "en", "New meeting", "English")
 	b.do(chromedp.Navigate(uiLink(t, a, m.JoinURL)))
 	b.says(t, "pre-join step in English", "en", "Ready to join?", "Join")
+
+	// In the room, switching language keeps the person in the meeting (no second pre-join).
+	b.enter(t)
+	b.says(t, "the room in English", "en", "Mic on", "Participants (1)")
+	eventually(t, 10*time.Second, "choose Spanish in the room", func() error {
+		_, err := eval[bool](b, `(() => { const s = document.getElementById('lang'); s.value = 'es'; s.dispatchEvent(new Event('change')); return true; })()`)
+		return err
+	})
+	b.says(t, "the room in Spanish", "es", "Micro activado", "Participantes (1)", "Salir")
+	if pre, err := eval[bool](b, `!!document.getElementById('prejoin')`); err != nil || pre {
+		t.Errorf("the language switch sent the person back to the pre-join step (%v)", err)
+	}
 }
