@@ -122,6 +122,10 @@ func (b *backend) Meeting(_ context.Context, id string) (any, error) {
 }
 
 func (b *backend) Join(ctx context.Context, joinURL string) (any, error) {
+	if _, _, _, err := mesh.ParseJoinLink(joinURL); err != nil {
+		return nil, apiError{kind: webui.ErrBadLink, msg: "this join link is not valid: it is incomplete or mistyped (" +
+			strings.TrimPrefix(err.Error(), mesh.ErrInvalid.Error()+": ") + ")"}
+	}
 	v, err := b.n.mesh.Join(ctx, joinURL)
 	if errors.Is(err, mesh.ErrWaiting) {
 		return webui.Waiting{Body: waitingJSON{ID: v.ID, Status: "waiting"}}, nil

@@ -62,6 +62,7 @@ func BenchmarkThreeBrowsersConnect(b *testing.B) {
 				}
 				others := slices.Delete(slices.Clone(peers), i, i+1)
 				for ctx.Err() == nil {
+					_ = br.pressJoin()
 					if receiving(br, others) == nil {
 						took[i] = time.Since(start)
 						return

@@ -14,18 +14,15 @@ import (
 // page shows it as a download link, and the link, followed from that page,
 // brings the same bytes through the other person's own node.
 func TestBrowserShareFile(t *testing.T) {
-	needChromium(t)
-	host := startNode(t, "host", "")
-	guest := startNode(t, "guest", "", withPeers(host))
-	m := host.create(t, map[string]any{"title": "Files"})
+	d := startDuo(t, map[string]any{"title": "Files"})
+	host, hb, gb := d.host, d.hb, d.gb
 	content := "minutes of the meeting\n"
 	src := filepath.Join(t.TempDir(), "minutes <draft>.txt")
 	if err := os.WriteFile(src, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
-	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
-	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
+	hb.enter(t)
+	gb.enter(t)
 	for _, b := range []*browser{hb, gb} {
 		eventually(t, 20*time.Second, b.name+" in the meeting with a chat panel", func() error {
 			ok, err := eval[bool](b, `!!document.querySelector('.chat-file-input') && !document.querySelector('.chat-attach').disabled`)
@@ -36,7 +33,7 @@ func TestBrowserShareFile(t *testing.T) {
 		})
 	}
 	eventually(t, 20*time.Second, "both joined", func() error {
-		v, err := host.Mesh().Meeting(m.Meeting.ID)
+		v, err := host.Mesh().Meeting(d.m.Meeting.ID)
 		if err != nil || len(v.Participants) != 2 {
 			return fmt.Errorf("participants %+v %v", v.Participants, err)
 		}

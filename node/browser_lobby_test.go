@@ -20,21 +20,9 @@ func TestBrowserLobby(t *testing.T) {
 	m := host.create(t, map[string]any{"title": "Interview", "settings": map[string]any{"requireApproval": true}})
 	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
 	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
-	eventually(t, 20*time.Second, "host page open", func() error {
-		ok, err := eval[bool](hb, `!!document.querySelector('#tiles')`)
-		if err != nil || !ok {
-			return fmt.Errorf("no meeting page yet (%v)", err)
-		}
-		return nil
-	})
+	hb.enter(t)
 	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
-	eventually(t, 20*time.Second, "guest waits in the lobby", func() error {
-		ok, err := eval[bool](gb, `!!document.querySelector('#lobby-wait')`)
-		if err != nil || !ok {
-			return fmt.Errorf("no lobby screen (%v)", err)
-		}
-		return nil
-	})
+	eventually(t, 20*time.Second, "guest asks to join and waits in the lobby", askToJoin(gb))
 	guestID := guest.Mesh().Self().String()
 	eventually(t, 20*time.Second, "host sees the guest and admits",
 		hb.click(fmt.Sprintf(`#lobby-list li[data-peer=%q] button.admit`, guestID)))
@@ -48,6 +36,7 @@ func TestBrowserLobby(t *testing.T) {
 
 	ob := startBrowser(t, "other")
 	ob.do(chromedp.Navigate(pageLink(t, other, m.JoinURL)))
+	eventually(t, 20*time.Second, "the other guest asks to join", askToJoin(ob))
 	otherID := other.Mesh().Self().String()
 	eventually(t, 20*time.Second, "host sees the other guest and denies",
 		hb.click(fmt.Sprintf(`#lobby-list li[data-peer=%q] button.deny`, otherID)))
@@ -65,4 +54,17 @@ func TestBrowserLobby(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// askToJoin presses "Ask to join" on the pre-join step until the lobby screen shows.
+func askToJoin(b *browser) func() error {
+	return func() error {
+		if ok, err := eval[bool](b, `!!document.querySelector('#lobby-wait')`); err == nil && ok {
+			return nil
+		}
+		if err := b.pressJoin(); err != nil {
+			return err
+		}
+		return fmt.Errorf("%s: not in the lobby yet", b.name)
+	}
 }

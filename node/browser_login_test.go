@@ -47,10 +47,10 @@ func TestBrowserLogin(t *testing.T) {
 		return nil
 	})
 	login(a.LoginURL())
-	eventually(t, 20*time.Second, "meeting page after login", func() error {
-		ok, err := eval[bool](b, `!!document.querySelector('#tiles')`)
+	eventually(t, 20*time.Second, "the meeting's pre-join step after login", func() error {
+		ok, err := eval[bool](b, `!!document.querySelector('#prejoin')`)
 		if err != nil || !ok {
-			return fmt.Errorf("no meeting page yet (%v)", err)
+			return fmt.Errorf("no pre-join step yet (%v)", err)
 		}
 		return nil
 	})
@@ -65,6 +65,7 @@ func TestBrowserLogin(t *testing.T) {
 		t.Error("the page's scripts can read the token cookie")
 	}
 	// The logged-in page's calendar link downloads the meeting's .ics.
+	b.enter(t)
 	ics, err := eval[string](b, `fetch(document.getElementById('calendar-link').href).then((r) => r.text())`)
 	if err != nil || !strings.Contains(ics, "SUMMARY:Login") {
 		t.Errorf("calendar link gave %q, %v", ics, err)

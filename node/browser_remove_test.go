@@ -5,8 +5,6 @@ import (
 	"path"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // TestBrowserRemove: the host records the meeting for a while (both pages show it; the
@@ -15,13 +13,10 @@ import (
 // then "remove": the removed person's page says so and stops, and the host's page drops
 // their tile.
 func TestBrowserRemove(t *testing.T) {
-	needChromium(t)
-	host := startNode(t, "host", "")
-	guest := startNode(t, "guest", "", withPeers(host))
-	m := host.create(t, map[string]any{"title": "Remove", "settings": map[string]any{"enableRecording": true}})
-	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
-	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
-	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
+	d := startDuo(t, map[string]any{"title": "Remove", "settings": map[string]any{"enableRecording": true}})
+	host, guest, m, hb, gb := d.host, d.guest, d.m, d.hb, d.gb
+	hb.enter(t)
+	gb.enter(t)
 	hostID, guestID := host.Mesh().Self().String(), guest.Mesh().Self().String()
 	eventually(t, 30*time.Second, "both see and hear each other", func() error {
 		if err := receiving(gb, []string{hostID}); err != nil {

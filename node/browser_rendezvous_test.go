@@ -76,8 +76,9 @@ func (p *procParty) others(i int) []string {
 }
 
 // openAll opens the join link in every browser at once (each logging in to its node on
-// the way) and returns, per page, how long until it decodes video and receives audio
-// from both others.
+// the way), presses Join on the pre-join step as soon as it shows, and returns, per page,
+// how long from opening the link until it decodes video and receives audio from both
+// others.
 func (p *procParty) openAll(tb testing.TB) []time.Duration {
 	tb.Helper()
 	start := time.Now()
@@ -96,6 +97,7 @@ func (p *procParty) openAll(tb testing.TB) []time.Duration {
 				return
 			}
 			for ctx.Err() == nil {
+				_ = br.pressJoin()
 				if receiving(br, p.others(i)) == nil {
 					took[i] = time.Since(start)
 					return

@@ -42,6 +42,18 @@ func needChromium(t testing.TB) {
 // and a fresh profile. It is stopped at the end of the test.
 func startBrowser(t testing.TB, name string) *browser {
 	t.Helper()
+	return startBrowserWith(t, name)
+}
+
+// startBrowserLang is startBrowser for a person whose browser speaks lang (as
+// navigator.languages and Accept-Language).
+func startBrowserLang(t testing.TB, name, lang string) *browser {
+	t.Helper()
+	return startBrowserWith(t, name, chromedp.Flag("lang", lang), chromedp.Flag("accept-lang", lang))
+}
+
+func startBrowserWith(t testing.TB, name string, extra ...chromedp.ExecAllocatorOption) *browser {
+	t.Helper()
 	needChromium(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
@@ -65,6 +77,7 @@ func startBrowser(t testing.TB, name string) *browser {
 		chromedp.Flag("disable-backgrounding-occluded-windows", true),
 		chromedp.Flag("mute-audio", true),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
 	b := &browser{t: t, name: name, ctx: ctx}
@@ -137,10 +150,68 @@ func (b *browser) click(selector string) func() error {
 	}
 }
 
+// duo is a host's and a guest's node with a browser each, both on the pre-join step of
+// a meeting the host created with body.
+type duo struct {
+	host, guest *testNode
+	hb, gb      *browser
+	m           created
+}
+
+func startDuo(t *testing.T, body map[string]any) duo {
+	t.Helper()
+	needChromium(t)
+	d := duo{host: startNode(t, "host", "")}
+	d.guest = startNode(t, "guest", "", withPeers(d.host))
+	d.m = d.host.create(t, body)
+	d.hb, d.gb = startBrowser(t, "host"), startBrowser(t, "guest")
+	d.hb.do(chromedp.Navigate(pageLink(t, d.host, d.m.JoinURL)))
+	d.gb.do(chromedp.Navigate(pageLink(t, d.guest, d.m.JoinURL)))
+	return d
+}
+
+// pressJoin clicks the pre-join step's Join button when it is there and ready
+// (for polling loops); nothing joins a meeting before that click.
+func (b *browser) pressJoin() error {
+	_, err := eval[bool](b, `(() => {
+		const j = document.getElementById('btn-join');
+		if (!j || j.disabled) return false;
+		j.click();
+		return true;
+	})()`)
+	return err
+}
+
+// enter clicks Join on the pre-join step until the meeting room is up.
+func (b *browser) enter(t testing.TB) {
+	t.Helper()
+	eventually(t, 30*time.Second, b.name+" enters from the pre-join step", func() error {
+		if in, err := eval[bool](b, `!!window.meshmeet && !!document.querySelector('#tiles')`); err == nil && in {
+			return nil
+		}
+		if err := b.pressJoin(); err != nil {
+			return err
+		}
+		return fmt.Errorf("%s: not in the meeting yet", b.name)
+	})
+}
+
 func (b *browser) screenshot(path string) {
+	b.shoot(path, chromedp.CaptureScreenshot())
+}
+
+// fullShot saves a PNG of the whole page, beyond the window, as $MESHMEET_SCREENSHOTS/name
+// when that is set.
+func (b *browser) fullShot(name string) {
+	if dir := os.Getenv("MESHMEET_SCREENSHOTS"); dir != "" {
+		b.shoot(filepath.Join(dir, name), chromedp.FullScreenshot(100))
+	}
+}
+
+func (b *browser) shoot(path string, shot chromedp.Action[[]byte]) {
 	ctx, cancel := b.within(10 * time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	png, err := chromedp.Run(ctx, shot)
 	if err == nil {
 		err = os.WriteFile(path, png, 0o644)
 	}
@@ -335,6 +406,9 @@ func startParty(t *testing.T, opts ...nodeOpt) *party {
 	for i, br := range p.browsers {
 		br.do(chromedp.Navigate(pageLink(t, p.nodes[i], p.link)))
 	}
+	for _, br := range p.browsers {
+		br.enter(t)
+	}
 	return p
 }
 
@@ -396,8 +470,21 @@ func TestBrowsersMeet(t *testing.T) {
 		return
 	}
 
+	t.Run("own tile and toggles read right", func(t *testing.T) {
+		// initials from the name, not from "alice (you)"
+		if s, err := eval[string](A, `document.querySelector('#tiles .tile.self .avatar').textContent`); err != nil || s != "AL" {
+			t.Errorf("alice's own initials %q (%v)", s, err)
+		}
+		for _, sel := range []string{"#btn-mic", "#btn-camera"} {
+			if err := A.toggleReads(sel, true); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+
 	t.Run("camera off", func(t *testing.T) {
 		A.do(chromedp.Click(chromedp.CSS("#btn-camera")))
+		eventually(t, 5*time.Second, "the camera button reads off", func() error { return A.toggleReads("#btn-camera", false) })
 		for _, br := range []*browser{B, C} {
 			began := time.Now()
 			eventually(t, 5*time.Second, br.name+" sees alice's camera off", func() error {
@@ -422,6 +509,7 @@ func TestBrowsersMeet(t *testing.T) {
 
 	t.Run("microphone off", func(t *testing.T) {
 		A.do(chromedp.Click(chromedp.CSS("#btn-mic")))
+		eventually(t, 5*time.Second, "the microphone button reads off", func() error { return A.toggleReads("#btn-mic", false) })
 		for _, br := range []*browser{B, C} {
 			eventually(t, 5*time.Second, br.name+" sees alice muted", func() error {
 				ts, err := br.tiles()
@@ -495,6 +583,24 @@ func TestBrowsersMeet(t *testing.T) {
 				growing(t, br, []string{pa}, "alice's canvas screen frames", screenFrames)
 			}
 		}
+		// A stopped share leaves nobody's screen frozen on its last picture.
+		if _, err := eval[any](A, `window.meshmeet.stopShare().then(() => true)`); err != nil {
+			t.Fatal(err)
+		}
+		for _, br := range []*browser{A, B, C} {
+			eventually(t, 10*time.Second, br.name+" drops alice's screen tile", func() error {
+				ts, err := br.tiles()
+				if err != nil {
+					return err
+				}
+				for _, tl := range ts {
+					if tl.Source == "screen" {
+						return fmt.Errorf("a screen tile is still shown: %+v", ts)
+					}
+				}
+				return nil
+			})
+		}
 	})
 
 	t.Run("hand", func(t *testing.T) {
@@ -516,7 +622,7 @@ func TestBrowsersMeet(t *testing.T) {
 	t.Run("chat", func(t *testing.T) {
 		text := "hello from bob's browser"
 		B.do(
-			chromedp.SendKeys(chromedp.CSS(".chat-send input"), text),
+			chromedp.SendKeys(chromedp.CSS(".chat-send textarea"), text),
 			chromedp.Click(chromedp.CSS(`.chat-send button[type="submit"]`)),
 		)
 		for _, br := range []*browser{A, C} {
@@ -570,6 +676,7 @@ func TestBrowsersMeet(t *testing.T) {
 	t.Run("rejoin", func(t *testing.T) {
 		// Carol opens the link again; the others get her back without a reload.
 		C.do(chromedp.Navigate(pageLink(t, p.nodes[2], p.link)))
+		C.enter(t)
 		for _, br := range []*browser{A, B} {
 			eventually(t, 20*time.Second, br.name+" receives carol again", func() error {
 				return receiving(br, []string{pc})
@@ -580,6 +687,25 @@ func TestBrowsersMeet(t *testing.T) {
 			return receiving(C, []string{pa, p.peers[1]})
 		})
 	})
+}
+
+// toggleReads checks that the toggle at sel (microphone or camera) says on or off in
+// its visible text and aria-pressed, under a name that does not change.
+func (b *browser) toggleReads(sel string, on bool) error {
+	type toggle struct {
+		Text    string `json:"text"`
+		Pressed string `json:"pressed"`
+		Label   string `json:"label"`
+	}
+	got, err := eval[toggle](b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return {text: e.textContent, pressed: e.getAttribute('aria-pressed'), label: e.getAttribute('aria-label')}; })()`, sel))
+	if err != nil {
+		return err
+	}
+	name, state := map[string]string{"#btn-mic": "Microphone", "#btn-camera": "Camera"}[sel], map[bool]string{true: "on", false: "off"}[on]
+	if got.Label != name || got.Pressed != fmt.Sprint(on) || !strings.HasSuffix(got.Text, " "+state) {
+		return fmt.Errorf("%s reads %+v, want %s %s", sel, got, name, state)
+	}
+	return nil
 }
 
 // shots saves screenshots of alice's page at desktop and phone widths.

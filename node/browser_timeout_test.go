@@ -8,21 +8,16 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // TestBrowserTimeLimit: in a meeting that ends by itself, every page counts
 // down the time left; the host's "+15 min" moves the end on every page, and
 // a plain participant has no such button.
 func TestBrowserTimeLimit(t *testing.T) {
-	needChromium(t)
-	host := startNode(t, "host", "")
-	guest := startNode(t, "guest", "", withPeers(host))
-	m := host.create(t, map[string]any{"title": "Timed", "duration": 2, "settings": map[string]any{"autoEnd": true}})
-	hb, gb := startBrowser(t, "host"), startBrowser(t, "guest")
-	hb.do(chromedp.Navigate(pageLink(t, host, m.JoinURL)))
-	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
+	d := startDuo(t, map[string]any{"title": "Timed", "duration": 2, "settings": map[string]any{"autoEnd": true}})
+	hb, gb := d.hb, d.gb
+	hb.enter(t)
+	gb.enter(t)
 	left := func(b *browser, re string) func() error {
 		return func() error {
 			s, err := eval[string](b, `(() => { const el = document.querySelector('#time-left'); return el && !el.hidden ? el.textContent : ''; })()`)

@@ -9,13 +9,14 @@ import (
 
 // Errors a Backend wraps so the handlers can answer with the right status.
 var (
-	ErrInvalid   = errors.New("invalid input")  // 400
-	ErrForbidden = errors.New("not allowed")    // 403
-	ErrNotFound  = errors.New("not found")      // 404
-	ErrConflict  = errors.New("conflict")       // 409
-	ErrTooLarge  = errors.New("too large")      // 413
-	ErrNotReady  = errors.New("node not ready") // 503
-	ErrDiskFull  = errors.New("disk full")      // 507: nothing was done, free some space
+	ErrInvalid   = errors.New("invalid input")       // 400
+	ErrForbidden = errors.New("not allowed")         // 403
+	ErrNotFound  = errors.New("not found")           // 404
+	ErrConflict  = errors.New("conflict")            // 409
+	ErrTooLarge  = errors.New("too large")           // 413
+	ErrNotReady  = errors.New("node not ready")      // 503
+	ErrDiskFull  = errors.New("disk full")           // 507: nothing was done, free some space
+	ErrBadLink   = errors.New("join link not valid") // 400: malformed or incomplete join link
 )
 
 // Event is one item on a meeting's live event stream.

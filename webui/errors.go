@@ -6,9 +6,15 @@ import (
 	"net/http"
 )
 
-// Error codes in the "code" field of an error response.
+// Error codes in the "code" field of an error response: one per kind of
+// error, stable, so the page can word each in the person's language
+// (webui/static/i18n/*.js, keys "error.<code>"); the "error" field is the
+// node's English sentence, which the page shows only for a code it does
+// not know. Every code is listed here and nowhere else in Go.
 const (
 	codeInvalid          = "invalid"
+	codeInvalidLink      = "invalid_link"
+	codeNoSuchPage       = "no_such_page"
 	codeUnauthorized     = "unauthorized"
 	codeForbidden        = "forbidden"
 	codeNotFound         = "not_found"
@@ -44,6 +50,7 @@ var sentinelStatus = []struct {
 	status int
 	code   string
 }{
+	{ErrBadLink, http.StatusBadRequest, codeInvalidLink}, // before ErrInvalid
 	{ErrInvalid, http.StatusBadRequest, codeInvalid},
 	{ErrForbidden, http.StatusForbidden, codeForbidden},
 	{ErrNotFound, http.StatusNotFound, codeNotFound},

@@ -107,6 +107,7 @@ func TestErrorMapping(t *testing.T) {
 		wantCode   string
 	}{
 		{fmt.Errorf("create meeting: title: %w", ErrInvalid), 400, codeInvalid},
+		{fmt.Errorf("join: %w", ErrBadLink), 400, codeInvalidLink},
 		{fmt.Errorf("end meeting m1: only the host may end it: %w", ErrForbidden), 403, codeForbidden},
 		{fmt.Errorf("meeting m1: %w", ErrNotFound), 404, codeNotFound},
 		{fmt.Errorf("meeting m1 has ended: %w", ErrConflict), 409, codeConflict},

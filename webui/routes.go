@@ -78,7 +78,11 @@ func (s *Server) jsonFallback(mux *http.ServeMux) http.Handler {
 			s.writeError(w, r, &apiError{http.StatusMethodNotAllowed, codeMethodNotAllowed,
 				"method " + r.Method + " is not allowed here"})
 		case http.StatusNotFound:
-			s.writeError(w, r, &apiError{http.StatusNotFound, codeNotFound, "no such page or API route"})
+			if wantsPage(r) { // a person, not a program: a page with a sentence
+				s.serveMissingPage(w, r)
+				return
+			}
+			s.writeError(w, r, &apiError{http.StatusNotFound, codeNoSuchPage, "no such page or API route"})
 		default:
 			mux.ServeHTTP(w, r)
 		}

@@ -236,3 +236,23 @@ func TestCloseStopsRun(t *testing.T) {
 		t.Errorf("Run after Close = %v, want ErrClosed", err)
 	}
 }
+
+// TestUnknownAddress: a browser asking for an address the UI has no page for gets the
+// app (404), which says so in words, or the login page when not logged in; a program
+// gets the JSON error with its code.
+func TestUnknownAddress(t *testing.T) {
+	ts := startServer(t, nil)
+	html := withHeader("Accept", "text/html,application/xhtml+xml")
+	resp, body := ts.do(t, "GET", "/no/such/page", nil, html, withCookie(tokenCookie, testToken))
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), `src="/static/main.js"`) {
+		t.Errorf("logged-in browser: %d %q", resp.StatusCode, body)
+	}
+	resp, body = ts.do(t, "GET", "/no/such/page", nil, html)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), `id="login-form"`) {
+		t.Errorf("browser not logged in: %d %q", resp.StatusCode, body)
+	}
+	resp, body = ts.do(t, "GET", "/no/such/page", nil, withToken)
+	if e := errorOf(t, resp, body); resp.StatusCode != http.StatusNotFound || e.Code != codeNoSuchPage {
+		t.Errorf("program: %d %+v", resp.StatusCode, e)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strings"
 )
 
 //go:embed static
@@ -36,6 +37,29 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serveHTML(w, r, "static/index.html", http.StatusOK)
+}
+
+// wantsPage: a browser navigating to an address outside the API and the
+// static files (GET or HEAD asking for HTML).
+func wantsPage(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	p := r.URL.Path
+	return !strings.HasPrefix(p, "/api/") && !strings.HasPrefix(p, "/static/") &&
+		strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// serveMissingPage answers a browser asking for an unknown address with the
+// app (404), which says so in the person's language; a browser that is not
+// logged in gets the login page, as for every page.
+func (s *Server) serveMissingPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if !s.validToken(r) {
+		s.serveHTML(w, r, "static/login.html", http.StatusUnauthorized)
+		return
+	}
+	s.serveHTML(w, r, "static/index.html", http.StatusNotFound)
 }
 
 func (s *Server) serveHTML(w http.ResponseWriter, r *http.Request, name string, status int) {

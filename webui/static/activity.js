@@ -2,28 +2,26 @@
 // admitted, removed, recorded, extended or ended), read when opened.
 import { h, replace, fmtTime, shortId, toast } from './dom.js';
 import { api } from './api.js';
+import { t, lang, errorText } from './i18n.js';
 
-const verbs = {
-  created: () => 'created the meeting',
-  join: () => 'joined',
-  leave: () => 'left',
-  end: () => 'ended the meeting',
-  role: (e, who) => `made ${who(e.target)} ${e.role === 'moderator' ? 'a moderator' : 'a participant'}`,
-  admit: (e, who) => `admitted ${who(e.target)}`,
-  deny: (e, who) => `turned ${who(e.target)} away`,
-  remove: (e, who) => `removed ${who(e.target)}`,
-  mute: (e, who) => `asked ${who(e.target)} to mute`,
-  'recording-started': () => 'started recording',
-  'recording-stopped': () => 'stopped recording',
-  extend: (e) => `extended the meeting by ${e.minutes} min`,
-  update: () => 'edited the meeting',
-};
+// verb words one audit entry (after the actor's name).
+function verb(e, who) {
+  switch (e.type) {
+    case 'role': return t(e.role === 'moderator' ? 'activity.roleModerator' : 'activity.roleParticipant', { who: who(e.target) });
+    case 'admit': case 'deny': case 'remove': case 'mute': return t(`activity.${e.type}`, { who: who(e.target) });
+    case 'extend': return t('activity.extend', { n: e.minutes });
+    case 'created': case 'join': case 'leave': case 'end': case 'update': return t(`activity.${e.type}`);
+    case 'recording-started': return t('activity.recStart');
+    case 'recording-stopped': return t('activity.recStop');
+    default: return e.type;
+  }
+}
 
 export function createActivity(id, nameOf) {
   const listEl = h('ol', { class: 'activity', id: 'activity-list' });
   const el = h('details', { class: 'card activity-card', ontoggle: () => { if (el.open) load(); } },
-    h('summary', {}, h('h2', {}, 'Activity')), listEl);
-  const who = (pid) => nameOf(pid) || shortId(pid) || 'someone';
+    h('summary', {}, h('h2', {}, t('activity.title'))), listEl);
+  const who = (pid) => nameOf(pid) || shortId(pid) || t('common.someone');
 
   async function load() {
     if (!el.open) return;
@@ -31,11 +29,11 @@ export function createActivity(id, nameOf) {
       const entries = await api.audit(id);
       replace(listEl, (entries || []).map((e) => h('li', {},
         h('time', { class: 'muted small', title: fmtTime(e.time), datetime: e.time },
-          new Date(e.time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })), ' ',
+          new Date(e.time).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' })), ' ',
         h('strong', {}, who(e.actor)), ' ',
-        (verbs[e.type] || (() => e.type))(e, who))));
+        verb(e, who))));
     } catch (err) {
-      toast(`Activity: ${err.message}`, true);
+      toast(t('common.prefixed', { what: t('activity.title'), msg: errorText(err) }), true);
     }
   }
   return { el, load };

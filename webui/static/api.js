@@ -1,5 +1,7 @@
 // Client for the node's local API (DESIGN.md §5). Auth rides on the
 // HttpOnly meshmeet_token cookie the node set when this browser logged in.
+// Errors carry the node's stable code; errorText (i18n.js) words them.
+import { t } from './i18n.js';
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -19,7 +21,7 @@ async function request(method, path, body) {
   try {
     res = await fetch(path, opts);
   } catch (e) {
-    throw new ApiError(0, 'network', 'Cannot reach the node. Is it still running?');
+    throw new ApiError(0, 'network', t('error.network'));
   }
   return answer(res);
 }
@@ -35,7 +37,7 @@ async function answer(res) {
   }
   if (!res.ok) {
     throw new ApiError(res.status, data?.code || `http_${res.status}`,
-      data?.error || `Request failed (${res.status} ${res.statusText})`);
+      data?.error || t('error.http', { status: res.status }));
   }
   return data;
 }
@@ -58,7 +60,7 @@ async function shareFile(id, file) {
       headers: { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream' },
     });
   } catch {
-    throw new ApiError(0, 'network', 'Cannot reach the node. Is it still running?');
+    throw new ApiError(0, 'network', t('error.network'));
   }
   return answer(res);
 }

@@ -1,4 +1,5 @@
 // Tiny DOM helpers. Text always goes in as text nodes, never as HTML.
+import { lang } from './i18n.js';
 
 // h(tag, props, ...children): props keys starting with "on" add listeners,
 // "class" sets className, booleans set/unset attributes, others setAttribute.
@@ -36,7 +37,7 @@ export function fmtTime(v) {
   if (v === undefined || v === null || v === '') return '';
   const d = typeof v === 'number' ? new Date(v > 1e12 ? v : v * 1000) : new Date(v);
   if (Number.isNaN(d.getTime())) return String(v);
-  return d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  return d.toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 export function shortId(id) {

@@ -2,6 +2,7 @@
 import { h, toast } from './dom.js';
 import { api } from './api.js';
 import { meetingOf } from './model.js';
+import { t, errorText } from './i18n.js';
 
 // localInput turns an ISO time into the value of a datetime-local input.
 function localInput(iso) {
@@ -21,7 +22,7 @@ export function editForm(mt, done) {
     duration: h('input', { name: 'duration', type: 'number', min: '1', max: '1440', value: String(mt.duration || 60) }),
   };
   f.description.value = mt.description || '';
-  const save = h('button', { type: 'submit' }, 'Save');
+  const save = h('button', { type: 'submit' }, t('common.save'));
   async function onsubmit(e) {
     e.preventDefault();
     const body = { title: f.title.value.trim(), description: f.description.value.trim(), duration: Number(f.duration.value) || 60 };
@@ -29,19 +30,19 @@ export function editForm(mt, done) {
     save.disabled = true;
     try {
       done(meetingOf(await api.update(mt.id, body)));
-      toast('Meeting updated for everyone.');
+      toast(t('edit.saved'));
     } catch (err) {
-      toast(err.message, true);
+      toast(errorText(err), true);
     } finally {
       save.disabled = false;
     }
   }
   return h('form', { class: 'edit-meeting', id: 'edit-meeting', onsubmit },
-    h('label', {}, 'Title', f.title),
-    h('label', {}, 'Description', f.description),
+    h('label', {}, t('meeting.field.title'), f.title),
+    h('label', {}, t('meeting.field.description'), f.description),
     h('div', { class: 'row' },
-      h('label', {}, 'Starts', f.scheduledTime),
-      h('label', {}, 'Minutes', f.duration)),
+      h('label', {}, t('meeting.field.starts'), f.scheduledTime),
+      h('label', {}, t('meeting.field.minutes'), f.duration)),
     h('div', { class: 'row' }, save,
-      h('button', { type: 'button', class: 'secondary', onclick: () => done(null) }, 'Cancel')));
+      h('button', { type: 'button', class: 'secondary', onclick: () => done(null) }, t('common.cancel'))));
 }

@@ -2,9 +2,10 @@
 import { api, calendarURL } from './api.js';
 import { h, replace, fmtTime, toast } from './dom.js';
 import { list, meetingOf, meetingId } from './model.js';
+import { t, errorText } from './i18n.js';
 
 export function renderHome(app) {
-  const nodeBox = h('section', { class: 'card' }, h('h2', {}, 'This node'), h('p', { class: 'muted' }, 'Loading…'));
+  const nodeBox = h('section', { class: 'card' }, h('h2', {}, t('home.node')), h('p', { class: 'muted' }, t('common.loading')));
   const meetingsBox = h('section', { class: 'card wide' });
   replace(app, h('div', { class: 'grid' }, nodeBox, joinForm(), createForm(), meetingsBox));
   loadNode(nodeBox);
@@ -13,23 +14,28 @@ export function renderHome(app) {
   window.addEventListener('pagehide', () => clearInterval(timer), { once: true });
 }
 
+// statusText words a meeting's status.
+export function statusText(status) {
+  return ['active', 'scheduled', 'ended', 'waiting', 'denied'].includes(status) ? t(`status.${status}`) : t('status.unknown');
+}
+
 async function loadNode(box) {
   try {
     const n = await api.node();
     const peers = n?.connectedPeers ?? n?.peers ?? [];
     const addrs = n?.addresses ?? n?.addrs ?? [];
-    replace(box, h('h2', {}, 'This node'),
+    replace(box, h('h2', {}, t('home.node')),
       h('dl', { class: 'facts' },
-        h('dt', {}, 'Name'), h('dd', {}, n?.name || '—'),
-        h('dt', {}, 'Peer ID'), h('dd', { class: 'mono' }, n?.peerId || '—'),
-        h('dt', {}, 'Version'), h('dd', {}, n?.version || '—'),
-        h('dt', {}, 'Connected peers'), h('dd', {}, String(Array.isArray(peers) ? peers.length : peers)),
-        h('dt', {}, 'Addresses'),
+        h('dt', {}, t('home.name')), h('dd', {}, n?.name || '—'),
+        h('dt', {}, t('home.peerId')), h('dd', { class: 'mono' }, n?.peerId || '—'),
+        h('dt', {}, t('home.version')), h('dd', {}, n?.version || '—'),
+        h('dt', {}, t('home.peers')), h('dd', {}, String(Array.isArray(peers) ? peers.length : peers)),
+        h('dt', {}, t('home.addresses')),
         h('dd', {}, Array.isArray(addrs) && addrs.length
           ? h('ul', { class: 'plain mono small' }, addrs.map((a) => h('li', {}, String(a))))
           : '—')));
   } catch (e) {
-    replace(box, h('h2', {}, 'This node'), h('p', { class: 'error' }, e.message));
+    replace(box, h('h2', {}, t('home.node')), h('p', { class: 'error' }, errorText(e)));
   }
 }
 
@@ -38,39 +44,39 @@ async function loadMeetings(box) {
   try {
     meetings = list(await api.meetings(), 'meetings').map(meetingOf);
   } catch (e) {
-    replace(box, h('h2', {}, 'Meetings'), h('p', { class: 'error' }, e.message));
+    replace(box, h('h2', {}, t('home.meetings')), h('p', { class: 'error' }, errorText(e)));
     return;
   }
   const order = { active: 0, scheduled: 1, ended: 2 };
   meetings.sort((a, b) => (order[a.status] ?? 3) - (order[b.status] ?? 3) ||
     String(a.scheduledTime ?? '').localeCompare(String(b.scheduledTime ?? '')));
   replace(box,
-    h('div', { class: 'row between' }, h('h2', {}, 'Meetings'),
-      h('button', { type: 'button', class: 'secondary', onclick: () => loadMeetings(box) }, 'Refresh')),
+    h('div', { class: 'row between' }, h('h2', {}, t('home.meetings')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => loadMeetings(box) }, t('home.refresh'))),
     meetings.length === 0
-      ? h('p', { class: 'muted' }, 'No meetings yet. Create one or join by link.')
+      ? h('p', { class: 'muted' }, t('home.none'))
       : h('ul', { class: 'meetings' }, meetings.map((mt) => h('li', {},
-        h('a', { href: `/m/${encodeURIComponent(meetingId(mt))}` }, mt.title || '(untitled)'),
-        h('span', { class: `badge ${mt.status || ''}` }, mt.status || 'unknown'),
+        h('a', { href: `/m/${encodeURIComponent(meetingId(mt))}` }, mt.title || t('home.untitled')),
+        h('span', { class: `badge ${mt.status || ''}` }, statusText(mt.status)),
         h('span', { class: 'muted small' },
-          [fmtTime(mt.scheduledTime), mt.duration ? `${mt.duration} min` : ''].filter(Boolean).join(' · ')),
-        h('a', { class: 'small', href: calendarURL(meetingId(mt)), download: 'meeting.ics' }, 'add to calendar')))));
+          [fmtTime(mt.scheduledTime), mt.duration ? t('common.minutes', { n: mt.duration }) : ''].filter(Boolean).join(' · ')),
+        h('a', { class: 'small', href: calendarURL(meetingId(mt)), download: 'meeting.ics' }, t('home.addCalendar'))))));
 }
 
 function joinForm() {
-  const input = h('input', { type: 'url', name: 'joinUrl', required: true, placeholder: 'http://127.0.0.1:7700/m/…#k=…', autocomplete: 'off' });
+  const input = h('input', { type: 'url', name: 'joinUrl', required: true, placeholder: `${location.origin}/m/…#k=…`, autocomplete: 'off' });
   return h('section', { class: 'card' },
-    h('h2', {}, 'Join by link'),
+    h('h2', {}, t('home.joinTitle')),
     h('form', {
       onsubmit: (e) => {
         e.preventDefault();
         let u;
-        try { u = new URL(input.value.trim()); } catch { toast('That is not a link.', true); return; }
-        if (!/^\/m\/[^/]+$/.test(u.pathname) || !u.hash) { toast('A join link looks like …/m/<meeting>#k=<secret>.', true); return; }
+        try { u = new URL(input.value.trim()); } catch { toast(t('link.notLink'), true); return; }
+        if (!/^\/m\/[^/]+$/.test(u.pathname) || !u.hash) { toast(t('link.shape'), true); return; }
         // Open it on this node: the same link works on every employee's node.
         location.assign(`${location.origin}${u.pathname}${u.hash}`);
       },
-    }, h('label', {}, 'Meeting link', input), h('button', { type: 'submit' }, 'Join')));
+    }, h('label', {}, t('home.joinLink'), input), h('button', { type: 'submit' }, t('home.join'))));
 }
 
 function createForm() {
@@ -85,7 +91,7 @@ function createForm() {
     enableChat: h('input', { name: 'enableChat', type: 'checkbox', checked: true }),
     autoEnd: h('input', { name: 'autoEnd', type: 'checkbox' }),
   };
-  const submit = h('button', { type: 'submit' }, 'Create meeting');
+  const submit = h('button', { type: 'submit' }, t('home.create'));
   async function onsubmit(e) {
     e.preventDefault();
     const body = {
@@ -113,25 +119,25 @@ function createForm() {
         location.assign(`/m/${encodeURIComponent(id)}`);
       }
     } catch (err) {
-      toast(err.message, true);
+      toast(errorText(err), true);
     } finally {
       submit.disabled = false;
     }
   }
   const check = (el, text) => h('label', { class: 'check' }, el, text);
   return h('section', { class: 'card' },
-    h('h2', {}, 'New meeting'),
+    h('h2', {}, t('home.newTitle')),
     h('form', { onsubmit },
-      h('label', {}, 'Title', f.title),
-      h('label', {}, 'Description', f.description),
+      h('label', {}, t('meeting.field.title'), f.title),
+      h('label', {}, t('meeting.field.description'), f.description),
       h('div', { class: 'row' },
-        h('label', {}, 'Starts', f.scheduledTime),
-        h('label', {}, 'Minutes', f.duration)),
-      h('fieldset', {}, h('legend', {}, 'Settings'),
-        h('label', {}, 'Max participants', f.maxParticipants),
-        check(f.requireApproval, 'Require approval (lobby)'),
-        check(f.enableRecording, 'Allow recording'),
-        check(f.enableChat, 'Chat'),
-        check(f.autoEnd, 'End when the time is up (counted from the first join)')),
+        h('label', {}, t('meeting.field.starts'), f.scheduledTime),
+        h('label', {}, t('meeting.field.minutes'), f.duration)),
+      h('fieldset', {}, h('legend', {}, t('home.settings')),
+        h('label', {}, t('home.maxParticipants'), f.maxParticipants),
+        check(f.requireApproval, t('home.requireApproval')),
+        check(f.enableRecording, t('home.allowRecording')),
+        check(f.enableChat, t('home.chat')),
+        check(f.autoEnd, t('home.autoEnd'))),
       submit));
 }

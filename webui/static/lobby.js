@@ -2,10 +2,11 @@
 // and Deny buttons each. Hidden when nobody waits.
 import { h, replace, shortId, toast } from './dom.js';
 import { api } from './api.js';
+import { t, errorText } from './i18n.js';
 
 export function createLobby(id) {
   const listEl = h('ul', { class: 'people', id: 'lobby-list' });
-  const el = h('section', { class: 'card lobby-card', hidden: true }, h('h2', {}, 'Waiting to join'), listEl);
+  const el = h('section', { class: 'card lobby-card', hidden: true }, h('h2', {}, t('lobby.waitingTitle')), listEl);
 
   // decide is one of the lobby buttons: both are disabled while it runs.
   const decide = (p, cls, label, call) => h('button', {
@@ -14,7 +15,7 @@ export function createLobby(id) {
       const buttons = e.target.parentElement.querySelectorAll('button');
       buttons.forEach((b) => { b.disabled = true; });
       try { await call(id, p.peerId); } catch (err) {
-        toast(err.message, true);
+        toast(errorText(err), true);
         buttons.forEach((b) => { b.disabled = false; });
       }
     },
@@ -24,10 +25,10 @@ export function createLobby(id) {
     el.hidden = !entries || entries.length === 0;
     replace(listEl, (entries || []).map((p) => h('li', { 'data-peer': p.peerId },
       h('div', { class: 'who' },
-        h('strong', {}, p.name || 'unnamed'),
+        h('strong', {}, p.name || t('common.unnamed')),
         h('span', { class: 'muted small mono', title: p.peerId }, p.fingerprint || shortId(p.peerId))),
-      decide(p, 'admit', 'Admit', api.admit),
-      decide(p, 'deny danger', 'Deny', api.deny))));
+      decide(p, 'admit', t('lobby.admit'), api.admit),
+      decide(p, 'deny danger', t('lobby.deny'), api.deny))));
   }
 
   async function load() {
@@ -38,21 +39,23 @@ export function createLobby(id) {
 
 // waitInLobby shows the waiting screen until the node has been admitted,
 // then calls done. The node keeps knocking by itself meanwhile.
-export function waitInLobby(app, id, done) {
-  replace(app, h('section', { class: 'card', id: 'lobby-wait' }, h('h2', {}, 'Waiting in the lobby'),
-    h('p', {}, 'The host or a moderator has to let you in. This page continues by itself when they do.'),
+// drop() runs when the wait ends without entering (left or turned away).
+export function waitInLobby(app, id, done, drop = () => {}) {
+  replace(app, h('section', { class: 'card', id: 'lobby-wait' }, h('h2', {}, t('lobby.wait.title')),
+    h('p', {}, t('lobby.wait.text')),
     h('p', {}, h('a', {
       href: '/',
       onclick: async (e) => {
         e.preventDefault();
+        drop();
         await api.leave(id).catch(() => {});
         location.assign('/');
       },
-    }, '← Leave the lobby'))));
+    }, t('lobby.wait.leave')))));
   const poll = async () => {
     try {
       const m = await api.meeting(id);
-      if (m && m.status === 'denied') { denied(app); return; }
+      if (m && m.status === 'denied') { drop(); denied(app); return; }
       if (m && m.status !== 'waiting' && m.joined) { done(); return; }
     } catch { /* keep waiting */ }
     setTimeout(poll, 1000);
@@ -61,7 +64,7 @@ export function waitInLobby(app, id, done) {
 }
 
 function denied(app) {
-  replace(app, h('section', { class: 'card', id: 'lobby-denied' }, h('h2', {}, 'Not admitted'),
-    h('p', {}, 'The host or a moderator declined your request to join this meeting.'),
-    h('p', {}, h('a', { href: '/' }, '← Back to your meetings'))));
+  replace(app, h('section', { class: 'card', id: 'lobby-denied' }, h('h2', {}, t('lobby.denied.title')),
+    h('p', {}, t('lobby.denied.text')),
+    h('p', {}, h('a', { href: '/' }, t('common.backHome')))));
 }

@@ -2,6 +2,11 @@
 // the pasted token (or the token of a pasted login address) to this same page
 // as ?token=, keeping the #fragment of a join link, so the node sets the cookie
 // and redirects back here.
+import { t, localize, langSelect } from './i18n.js';
+
+localize();
+document.title = t('login.pageTitle');
+document.getElementById('lang-slot').append(langSelect(() => { localize(); document.title = t('login.pageTitle'); }));
 const wrong = document.getElementById('login-wrong');
 wrong.hidden = !new URLSearchParams(location.search).has('token');
 

@@ -1,24 +1,42 @@
-// Entry point: picks the page from the path.
+// Entry point: the language, then the page from the path.
 import { api } from './api.js';
 import { renderHome } from './home.js';
 import { renderMeeting } from './meeting.js';
-import { shortId } from './dom.js';
+import { h, replace, shortId } from './dom.js';
+import { t, localize, langSelect } from './i18n.js';
 
 async function showNodeBadge() {
   try {
     const node = await api.node();
     const badge = document.getElementById('node-badge');
-    badge.textContent = `${node?.name || 'this node'} · ${shortId(node?.peerId)}`;
+    badge.textContent = `${node?.name || t('node.this')} · ${shortId(node?.peerId)}`;
     badge.title = node?.peerId || '';
   } catch { /* home page shows the error */ }
 }
 
+// notFound: a path the app has no page for.
+function notFound(app) {
+  document.title = t('notfound.title');
+  replace(app, h('section', { class: 'card', id: 'not-found' },
+    h('h1', {}, t('notfound.title')),
+    h('p', {}, t('notfound.text')),
+    h('p', {}, h('a', { href: '/' }, t('common.backHome')))));
+}
+
 function route() {
+  localize();
+  document.title = 'meshmeet';
+  document.getElementById('lang-slot').append(langSelect(() => {
+    // The meeting room comes back without a second pre-join step (see meeting.js).
+    if (window.meshmeet?.meetingId) sessionStorage.setItem('meshmeet.relang', window.meshmeet.meetingId);
+    location.reload();
+  }));
   const app = document.getElementById('app');
   const match = location.pathname.match(/^\/m\/([^/]+)$/);
   showNodeBadge();
   if (match) renderMeeting(app, decodeURIComponent(match[1]));
-  else renderHome(app);
+  else if (location.pathname === '/') renderHome(app);
+  else notFound(app);
 }
 
 route();

@@ -3,46 +3,19 @@
 // answer; we publish on the transceivers the offer's "publish" names and
 // learn whose track arrives on each mid from its "tracks".
 
+import { t } from './i18n.js';
+
 const SOURCES = ['mic', 'camera', 'screen'];
 const RESTART_AFTER_DISCONNECT_MS = 2500; // ICE "disconnected" this long → ask for a restart
 const REHELLO_AFTER_FAILED_MS = 12000; // still failed after restarts → start a new session
 
-// captureLocal asks for camera and microphone, falling back to whichever one
-// works. It resolves to {audio, video} tracks (either may be null) and an
-// error message when something was refused or missing.
-export async function captureLocal() {
-  const md = navigator.mediaDevices;
-  if (!md?.getUserMedia) return { audio: null, video: null, error: 'This browser cannot capture media here (needs localhost or HTTPS).' };
-  const attempts = [{ audio: true, video: true }, { audio: true }, { video: true }];
-  let lastErr = null;
-  for (const c of attempts) {
-    try {
-      const s = await md.getUserMedia(c);
-      return { audio: s.getAudioTracks()[0] || null, video: s.getVideoTracks()[0] || null, error: c.audio && c.video ? '' : `Only ${c.audio ? 'the microphone' : 'the camera'} is available.` };
-    } catch (e) {
-      lastErr = e;
-    }
-  }
-  return { audio: null, video: null, error: `No camera or microphone: ${lastErr?.message || lastErr}` };
-}
-
-export async function captureCamera() {
-  const s = await navigator.mediaDevices.getUserMedia({ video: true });
-  return s.getVideoTracks()[0];
-}
-
-export async function captureMic() {
-  const s = await navigator.mediaDevices.getUserMedia({ audio: true });
-  return s.getAudioTracks()[0];
-}
-
 // captureScreen uses getDisplayMedia; it throws with a readable message when
 // the browser cannot share a screen.
 export async function captureScreen() {
-  if (!navigator.mediaDevices?.getDisplayMedia) throw new Error('This browser cannot share a screen.');
+  if (!navigator.mediaDevices?.getDisplayMedia) throw new Error(t('screen.cannot'));
   const s = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
   const t = s.getVideoTracks()[0];
-  if (!t) throw new Error('No screen was chosen.');
+  if (!t) throw new Error(t('screen.none'));
   return t;
 }
 

@@ -1,52 +1,97 @@
-// Meeting page /m/{id}: join from the link fragment, then the video grid,
-// controls, participants and chat. Camera and microphone are asked for while
-// joining, so media starts as soon as the node offers.
-import { api } from './api.js';
+// Meeting page /m/{id}: every way in (a join link, the link a new meeting
+// opens, a lobby admission, a reload) passes the pre-join step, and only its
+// Join button joins: a page that merely opens a link sends nothing and joins
+// nothing. An ended meeting opens as a readable record, without devices.
+import { api, ApiError } from './api.js';
 import { h, replace, toast } from './dom.js';
 import { meetingOf } from './model.js';
-import { captureLocal } from './media.js';
 import { MeetingPage } from './meetingpage.js';
 import { waitInLobby } from './lobby.js';
+import { preJoin } from './prejoin.js';
+import { captureBoth, loadPrefs } from './devices.js';
+import { t, errorText } from './i18n.js';
 
-export async function renderMeeting(app, id, localP = captureLocal()) {
-  replace(app, h('p', { class: 'muted' }, 'Joining…'));
-  const drop = () => localP.then(({ audio, video }) => { audio?.stop(); video?.stop(); });
-  const frag = new URLSearchParams(location.hash.slice(1));
-  const hasSecret = frag.has('k') || frag.has('l');
-  let joined = null;
-  try {
-    if (hasSecret) joined = await api.join(location.href);
-  } catch (e) {
-    drop();
-    showProblem(app, id, e.message);
-    return;
-  }
-  if (joined && joined.status === 'waiting') {
-    waitInLobby(app, id, () => openPage(app, id, localP, drop, hasSecret));
-    return;
-  }
-  await openPage(app, id, localP, drop, hasSecret);
+const ID = /^[0-9a-f]{32}$/;
+const KEY = /^[A-Za-z0-9_-]{43}$/; // 32 bytes, base64url without padding
+
+// linkProblem: why the address is not a usable join link, or ''.
+function linkProblem(id, frag) {
+  if (!ID.test(id)) return 'invalid_link';
+  for (const k of ['k', 'l']) if (frag.has(k) && !KEY.test(frag.get(k))) return 'invalid_link';
+  return '';
 }
 
-async function openPage(app, id, localP, drop, hasSecret) {
-  let meeting;
-  let node;
-  try {
-    [meeting, node] = await Promise.all([api.meeting(id).then(meetingOf), api.node().catch(() => null)]);
-  } catch (e) {
-    drop();
-    showProblem(app, id, e.status === 404 && !hasSecret
-      ? 'This node does not know that meeting. Open the full join link (it ends with #k=…).'
-      : e.message);
+export async function renderMeeting(app, id) {
+  replace(app, h('p', { class: 'muted' }, t('common.loading')));
+  const frag = new URLSearchParams(location.hash.slice(1));
+  const hasSecret = frag.has('k') || frag.has('l');
+  const lobbyLink = frag.has('l') && !frag.has('k');
+  const bad = linkProblem(id, frag);
+  if (bad) {
+    showProblem(app, id, errorText(new ApiError(400, bad, '')));
     return;
   }
-  new MeetingPage(app, id, meeting, node).start(localP);
+  const [meeting, node] = await Promise.all([
+    api.meeting(id).then(meetingOf, (e) => e),
+    api.node().catch(() => null),
+  ]);
+  if (meeting instanceof Error) {
+    // A guest's node learns the meeting only by joining it: fine with a link.
+    if (!(meeting.status === 404 && hasSecret)) {
+      showProblem(app, id, meeting.status === 404 ? t('meeting.unknown') : errorText(meeting));
+      return;
+    }
+  }
+  const known = meeting instanceof Error ? null : meeting;
+  if (known?.status === 'ended') {
+    new MeetingPage(app, id, known, node).record();
+    return;
+  }
+  if (!hasSecret && !known?.joined && !known?.joinUrl) {
+    showProblem(app, id, t('meeting.unknown'));
+    return;
+  }
+  const enter = async (tracks) => {
+    const m = known?.joined ? known : meetingOf(await api.meeting(id));
+    new MeetingPage(app, id, m, node).start(Promise.resolve(tracks));
+  };
+  // A language switch in the room reloads the page: back in without a second step.
+  if (sessionStorage.getItem('meshmeet.relang') === id) {
+    sessionStorage.removeItem('meshmeet.relang');
+    if (known?.joined) {
+      const p = loadPrefs();
+      const got = await captureBoth({ mic: p.micOn, camera: p.camOn });
+      await enter({ audio: got.audio, video: got.video });
+      return;
+    }
+  }
+  preJoin(app, {
+    title: known?.title || '',
+    name: node?.name || '',
+    lobby: lobbyLink && !known?.joined,
+    onJoin: async (tracks) => {
+      let joined;
+      try {
+        joined = await api.join(hasSecret ? location.href : known.joinUrl);
+      } catch (e) {
+        throw new Error(errorText(e));
+      }
+      if (joined && joined.status === 'waiting') {
+        waitInLobby(app, id, () => enter(tracks).catch((e) => showProblem(app, id, errorText(e))), () => {
+          tracks.audio?.stop();
+          tracks.video?.stop();
+        });
+        return;
+      }
+      await enter(tracks);
+    },
+  });
 }
 
 function showProblem(app, id, message) {
-  const input = h('input', { type: 'url', placeholder: `${location.origin}/m/${id}#k=…`, required: true });
-  replace(app, h('section', { class: 'card' },
-    h('h2', {}, 'Cannot open this meeting'),
+  const input = h('input', { type: 'url', placeholder: `${location.origin}/m/${ID.test(id) ? id : '…'}#k=…`, required: true });
+  replace(app, h('section', { class: 'card', id: 'meeting-problem' },
+    h('h2', {}, t('meeting.problem')),
     h('p', { class: 'error' }, message),
     h('form', {
       onsubmit: (e) => {
@@ -55,9 +100,8 @@ function showProblem(app, id, message) {
           const u = new URL(input.value.trim());
           location.assign(`${location.origin}${u.pathname}${u.hash}`);
           if (u.pathname === location.pathname) location.reload();
-        } catch { toast('That is not a link.', true); }
+        } catch { toast(t('link.notLink'), true); }
       },
-    }, h('label', {}, 'Join link', input), h('button', { type: 'submit' }, 'Join')),
-    h('p', {}, h('a', { href: '/' }, '← All meetings'))));
+    }, h('label', {}, t('home.joinLink'), input), h('button', { type: 'submit' }, t('home.join'))),
+    h('p', {}, h('a', { href: '/' }, t('common.backHome')))));
 }
-

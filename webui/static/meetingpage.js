@@ -14,6 +14,10 @@ import { createLobby } from './lobby.js';
 import { createRecordings } from './recordings.js';
 import { createActivity } from './activity.js';
 import { editForm } from './editmeeting.js';
+import { createDeviceDialog } from './devicedialog.js';
+import { statusText } from './home.js';
+import { t, lang, errorText } from './i18n.js';
+import { loadPrefs } from './devices.js';
 
 export class MeetingPage {
   constructor(app, id, meeting, node) {
@@ -33,11 +37,12 @@ export class MeetingPage {
     this.tiles = createTiles();
     this.controls = createControls({
       onToggle: (k) => this.pub.toggle(k),
+      onDevices: () => this.devices.open(),
       onLeave: () => this.leave(),
       onEnd: () => this.end(),
     });
     this.header = h('section', { class: 'card meeting-head' });
-    this.conn = h('span', { class: 'conn muted small', id: 'conn' }, 'connecting…');
+    this.conn = h('span', { class: 'conn muted small', id: 'conn' }, t('conn.connecting'));
     this.mediaConn = h('span', { class: 'conn muted small', id: 'media-conn' }, '');
     this.timeLeft = h('span', { class: 'badge time-left', id: 'time-left', hidden: true });
     this.refreshTimer = null;
@@ -50,6 +55,35 @@ export class MeetingPage {
       log: (m) => console.warn('meshmeet media:', m),
     });
     this.pub = new Publisher(id, this.media, () => { this.renderLocal(); this.renderPeopleSoon(); });
+    this.devices = createDeviceDialog({
+      mic: () => this.pub.mic,
+      onPick: (kind, deviceId) => (kind === 'speaker' ? this.tiles.setSink(deviceId) : this.pub.switchDevice(kind, deviceId)),
+    });
+    this.tiles.setSink(loadPrefs().speaker);
+  }
+
+  // record shows an ended meeting as what it left behind: its chat and
+  // files, activity and recordings; no devices, no live connection.
+  record() {
+    const chatOn = this.meeting?.settings?.enableChat !== false;
+    this.ended = true;
+    replace(this.app, h('div', { class: 'meeting record', id: 'meeting-record' },
+      this.header,
+      h('div', { class: 'meeting-main' },
+        h('div', { class: 'stage-col' },
+          h('section', { class: 'card' }, h('h2', {}, t('record.title')), h('p', { class: 'muted' }, t('record.text'))),
+          chatOn ? this.chat.el : null),
+        h('aside', { class: 'side' }, this.people.el, this.recordings.el, this.activity.el))));
+    this.app.classList.add('wide-app');
+    this.activity.el.open = true;
+    this.conn.hidden = true;
+    this.chat.readOnly();
+    this.renderHeader();
+    this.participants = list(this.meeting?.participants, 'participants');
+    this.people.render(this.participants, this.me, {}, { all: true });
+    this.recordings.load();
+    this.activity.load();
+    if (chatOn) this.chat.load();
   }
 
   start(localP) {
@@ -96,6 +130,7 @@ export class MeetingPage {
       toggle: (k) => this.pub.toggle(k),
       shareCanvas: () => this.pub.publishScreen(canvasTrack(this.myName || 'screen')),
       stopShare: () => this.pub.stopScreen(),
+      devices: () => ({ mic: this.pub.mic?.getSettings().deviceId || '', camera: this.pub.camera?.getSettings().deviceId || '' }),
     };
   }
 
@@ -124,29 +159,29 @@ export class MeetingPage {
     replace(this.header,
       h('div', { class: 'row between wrap' },
         h('div', { class: 'head-title' },
-          h('h1', {}, mt.title || 'Meeting'),
+          h('h1', {}, mt.title || t('meeting.untitled')),
           h('p', { class: 'muted small' },
-            h('span', { class: `badge ${mt.status || ''}` }, mt.status || 'unknown'), ' ',
-            mt.recording ? h('span', { class: 'badge rec', id: 'recording-badge', title: 'This meeting is being recorded' }, '● Recording') : null,
+            h('span', { class: `badge ${mt.status || ''}`, id: 'status-badge' }, statusText(mt.status)), ' ',
+            mt.recording ? h('span', { class: 'badge rec', id: 'recording-badge', title: t('meeting.recordingTitle') }, t('meeting.recording')) : null,
             mt.recording ? ' ' : null,
             this.timeLeft, ' ',
-            [fmtTime(mt.scheduledTime), mt.duration ? `${mt.duration} min` : ''].filter(Boolean).join(' · '), ' ',
+            [fmtTime(mt.scheduledTime), mt.duration ? t('common.minutes', { n: mt.duration }) : ''].filter(Boolean).join(' · '), ' ',
             this.conn, ' ', this.mediaConn)),
         h('div', { class: 'row wrap' },
           this.isHost() && mt.status !== 'ended' && !this.editEl ? h('button', {
             type: 'button', class: 'secondary', id: 'btn-edit', onclick: () => this.edit(),
-          }, 'Edit') : null,
+          }, t('meeting.edit')) : null,
           this.canExtend() ? h('button', {
-            type: 'button', class: 'secondary', id: 'btn-extend', title: 'Give the meeting 15 more minutes',
+            type: 'button', class: 'secondary', id: 'btn-extend', title: t('meeting.extendTitle'),
             onclick: () => this.extend(15),
-          }, '+15 min') : null,
+          }, t('meeting.extend')) : null,
           this.canRecord() ? h('button', {
             type: 'button', class: 'secondary', id: 'btn-record',
             onclick: () => this.setRecording(!mt.recording),
-          }, mt.recording ? 'Stop recording' : 'Record') : null,
-          h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics' }, 'Add to calendar'),
+          }, mt.recording ? t('meeting.recordStop') : t('meeting.record')) : null,
+          h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics' }, t('meeting.calendar')),
           (this.recordEl ??= recordMenu(this.id)), // kept across re-renders, so it stays open
-          link ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, 'Copy join link') : null)),
+          link && mt.status !== 'ended' ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, t('meeting.copyLink')) : null)),
       mt.description ? h('p', { class: 'desc' }, mt.description) : null,
       this.editEl); // kept across re-renders, so typing is never lost
   }
@@ -187,7 +222,8 @@ export class MeetingPage {
     const mine = this.participants.find((p) => peerId(p) === this.me);
     const self = this.meeting?.status === 'ended' ? null : {
       peerId: this.me,
-      name: `${this.myName || 'You'} (you)`,
+      self: true,
+      name: this.myName,
       fingerprint: mine?.fingerprint || '',
       state: { ...this.pub.state, speaking: mediaState(mine).speaking },
       tracks: { camera: this.pub.camera, screen: this.pub.screen },
@@ -199,7 +235,7 @@ export class MeetingPage {
     try {
       this.participants = list(await api.participants(this.id), 'participants');
     } catch (e) {
-      if (e.status !== 404) toast(`Participants: ${e.message}`, true);
+      if (e.status !== 404) toast(t('common.prefixed', { what: t('people.title'), msg: errorText(e) }), true);
       return;
     }
     for (const p of this.participants) { // joined again since we saw them go
@@ -220,7 +256,7 @@ export class MeetingPage {
       .map((p) => (peerId(p) === this.me ? { ...p, media: { ...mediaState(p), ...this.pub.state } } : p));
     this.people.render(shown, this.me, open ? {
       onRole: this.isHost() ? (pid, role) => this.setRole(pid, role) : null,
-      onMute: (pid) => api.mute(this.id, pid).catch((e) => toast(e.message, true)),
+      onMute: (pid) => api.mute(this.id, pid).catch((e) => toast(errorText(e), true)),
       onRemove: (pid, name) => this.remove(pid, name),
       myRole,
     } : {});
@@ -261,7 +297,7 @@ export class MeetingPage {
       await api.setRole(this.id, pid, role);
       this.scheduleRefresh();
     } catch (e) {
-      toast(e.message, true);
+      toast(errorText(e), true);
     }
   }
 
@@ -286,9 +322,9 @@ export class MeetingPage {
       this.meeting = meetingOf(await api.extend(this.id, minutes));
       this.renderHeader();
       this.tick();
-      toast(`The meeting goes on ${minutes} minutes longer.`);
+      toast(t('meeting.extended', { n: minutes }));
     } catch (e) {
-      toast(e.message, true);
+      toast(errorText(e), true);
     }
   }
 
@@ -304,9 +340,9 @@ export class MeetingPage {
     const left = Math.max(0, Math.round((ends - Date.now()) / 1000));
     const mm = Math.floor(left / 60), ss = String(left % 60).padStart(2, '0');
     el.hidden = false;
-    el.textContent = left > 0 ? `Ends in ${mm}:${ss}` : 'Time is up';
+    el.textContent = left > 0 ? t('meeting.endsIn', { time: `${mm}:${ss}` }) : t('meeting.timeUp');
     el.classList.toggle('soon', left < 300);
-    el.title = `Ends at ${new Date(ends).toLocaleTimeString()}`;
+    el.title = t('meeting.endsAt', { time: new Date(ends).toLocaleTimeString(lang) });
   }
 
   async setRecording(on) {
@@ -314,26 +350,27 @@ export class MeetingPage {
       this.meeting = meetingOf(await api.setRecording(this.id, on));
       this.renderHeader();
       if (!on) {
-        toast('Recording stopped: download the files under "Recordings on this computer".');
+        toast(t('meeting.recordStopped'));
         this.recordings.load();
       }
     } catch (e) {
-      toast(e.message, true);
+      toast(errorText(e), true);
     }
   }
 
   async remove(pid, name) {
-    if (!confirm(`Remove ${name || 'this participant'} from the meeting?`)) return;
+    if (!confirm(t('people.removeConfirm', { name: name || t('people.thisOne') }))) return;
     try {
       await api.remove(this.id, pid);
       this.scheduleRefresh();
     } catch (e) {
-      toast(e.message, true);
+      toast(errorText(e), true);
     }
   }
 
   onConn(st) {
-    this.conn.textContent = st === 'open' ? '● live' : 'reconnecting…';
+    if (this.meeting?.status === 'ended') return;
+    this.conn.textContent = st === 'open' ? t('conn.live') : t('conn.reconnecting');
     this.conn.classList.toggle('live', st === 'open');
     if (st === 'open') {
       this.media.connect(); // (re)start the media session on every (re)connect
@@ -343,7 +380,9 @@ export class MeetingPage {
   }
 
   onMediaStatus(st) {
-    const text = { connected: '● media', connecting: 'media connecting…', new: 'media connecting…', disconnected: 'media reconnecting…', failed: 'media failed, retrying…', closed: 'media off' }[st] || st;
+    if (this.meeting?.status === 'ended') return;
+    const key = { connected: 'live', connecting: 'connecting', new: 'connecting', disconnected: 'reconnecting', failed: 'failed', closed: 'off' }[st];
+    const text = key ? t(`media.${key}`) : st;
     this.mediaConn.textContent = text;
     this.mediaConn.dataset.state = st;
     this.mediaConn.classList.toggle('live', st === 'connected');
@@ -383,7 +422,7 @@ export class MeetingPage {
         break;
       case 'mute-requested':
         if (this.pub.state.audio) this.pub.setMic(false);
-        toast(`${displayName(d) || 'The host'} muted your microphone. Unmute it when you want to speak.`);
+        toast(t('meeting.mutedBy', { name: displayName(d) || t('role.host') }));
         break;
       case 'participant-removed':
         if (peerId(d) === this.me) {
@@ -391,7 +430,7 @@ export class MeetingPage {
           break;
         }
         if (peerId(d)) this.gone.set(peerId(d), Date.now());
-        toast(`${displayName(d) || 'A participant'} was removed from the meeting.`);
+        toast(t('meeting.removed', { name: displayName(d) || t('people.aParticipant') }));
         this.renderPeople();
         this.scheduleRefresh();
         break;
@@ -421,12 +460,19 @@ export class MeetingPage {
     this.tick();
     this.pub.stop();
     this.media.close();
+    this.events?.close();
+    this.devices.close();
     this.remote = {};
+    // no live connection and no moderation in an ended meeting
+    this.conn.hidden = true;
+    this.mediaConn.hidden = true;
+    this.lobby.render([]);
     this.renderHeader();
     this.renderLocal();
-    this.chat.disable('The meeting has ended.');
+    this.renderPeople();
+    this.chat.disable(t('meeting.endedToast'));
     this.recordings.load();
-    toast('The meeting has ended.');
+    toast(t('meeting.endedToast'));
   }
 
   // onRemoved: the host or a moderator took this node out of the meeting.
@@ -435,9 +481,9 @@ export class MeetingPage {
     this.media.close();
     this.events?.close();
     this.app.classList.remove('wide-app');
-    replace(this.app, h('section', { class: 'card', id: 'removed' }, h('h2', {}, 'Removed from the meeting'),
-      h('p', {}, 'The host or a moderator removed you from this meeting.'),
-      h('p', {}, h('a', { href: '/' }, '← Back to your meetings'))));
+    replace(this.app, h('section', { class: 'card', id: 'removed' }, h('h2', {}, t('removed.title')),
+      h('p', {}, t('removed.text')),
+      h('p', {}, h('a', { href: '/' }, t('common.backHome')))));
   }
 
   async leave() {
@@ -446,19 +492,19 @@ export class MeetingPage {
     try {
       await api.leave(this.id);
     } catch (e) {
-      if (e.status !== 404 && e.status !== 409) toast(e.message, true);
+      if (e.status !== 404 && e.status !== 409) toast(errorText(e), true);
     }
     this.events?.close();
     location.assign('/');
   }
 
   async end() {
-    if (!confirm('End this meeting for everyone?')) return;
+    if (!confirm(t('meeting.endConfirm'))) return;
     try {
       await api.end(this.id);
       this.onEnded();
     } catch (e) {
-      toast(e.message, true);
+      toast(errorText(e), true);
     }
   }
 }
@@ -466,8 +512,8 @@ export class MeetingPage {
 async function copy(text) {
   try {
     await navigator.clipboard.writeText(text);
-    toast('Join link copied.');
+    toast(t('meeting.copied'));
   } catch {
-    prompt('Copy the join link:', text);
+    prompt(t('meeting.copyPrompt'), text);
   }
 }

@@ -3,36 +3,38 @@
 import { h, replace, shortId } from './dom.js';
 import { peerId, displayName, mediaState, isActiveParticipant } from './model.js';
 import { icon } from './icons.js';
+import { t } from './i18n.js';
 
 const ICONS = [
-  ['audio', 'mic', 'microphone on', 'microphone off'],
-  ['video', 'camera', 'camera on', 'camera off'],
-  ['screenShare', 'screen', 'sharing screen', ''],
-  ['handRaised', 'hand', 'hand raised', ''],
-  ['speaking', 'speaker', 'speaking', ''],
+  ['audio', 'mic', 'state.micOn', 'state.micOff'],
+  ['video', 'camera', 'state.cameraOn', 'state.cameraOff'],
+  ['screenShare', 'screen', 'state.sharing', ''],
+  ['handRaised', 'hand', 'state.hand', ''],
+  ['speaking', 'speaker', 'state.speaking', ''],
 ];
 
 export function createParticipants() {
   const listEl = h('ul', { class: 'people' });
-  const title = h('h2', {}, 'Participants');
+  const title = h('h2', {}, t('people.title'));
   const el = h('section', { class: 'card people-card' }, title, listEl);
 
   // actions: {onRole (host only), onMute, onRemove, myRole}; absent once the meeting ended.
-  function render(participants, me, actions = {}) {
-    const active = participants.filter(isActiveParticipant);
-    title.textContent = `Participants (${active.length})`;
-    replace(listEl, active.length === 0 ? h('li', { class: 'muted' }, 'Nobody here yet.') : active.map((p) => {
+  // all: everyone who came, without media state (an ended meeting's record).
+  function render(participants, me, actions = {}, { all = false } = {}) {
+    const active = all ? participants : participants.filter(isActiveParticipant);
+    title.textContent = t('people.count', { n: active.length });
+    replace(listEl, active.length === 0 ? h('li', { class: 'muted' }, t('people.none')) : active.map((p) => {
       const id = peerId(p);
       const st = mediaState(p);
       return h('li', { class: st.speaking ? 'speaking' : '', 'data-peer': id },
         h('div', { class: 'who' },
-          h('strong', {}, displayName(p) || 'unnamed'),
-          id === me ? h('span', { class: 'badge' }, 'you') : null,
+          h('strong', {}, displayName(p) || t('common.unnamed')),
+          id === me ? h('span', { class: 'badge' }, t('people.you')) : null,
           h('span', { class: 'muted small mono', title: id }, shortId(id))),
         h('div', { class: 'state' },
-          p.role ? h('span', { class: `badge role-${p.role}` }, p.role) : null,
-          ICONS.map(([k, name, on, off]) => (st[k] || off)
-            ? h('span', { class: st[k] ? 'on' : 'off', title: st[k] ? on : off, role: 'img', 'aria-label': st[k] ? on : off, 'data-icon': k }, icon(name, !st[k]))
+          p.role ? h('span', { class: `badge role-${p.role}` }, t(`role.${p.role}`)) : null,
+          all ? null : ICONS.map(([k, name, on, off]) => (st[k] || off)
+            ? h('span', { class: st[k] ? 'on' : 'off', title: t(st[k] ? on : off), role: 'img', 'aria-label': t(st[k] ? on : off), 'data-icon': k }, icon(name, !st[k]))
             : null)),
         moderation(p, me, actions));
     }));
@@ -49,13 +51,13 @@ export function createParticipants() {
         ? h('button', {
           type: 'button', class: 'link small',
           onclick: () => onRole(id, p.role === 'moderator' ? 'participant' : 'moderator'),
-        }, p.role === 'moderator' ? 'make participant' : 'make moderator')
+        }, p.role === 'moderator' ? t('people.makeParticipant') : t('people.makeModerator'))
         : null,
       onMute && may && mediaState(p).audio
-        ? h('button', { type: 'button', class: 'link small danger-text mute', onclick: () => onMute(id) }, 'mute')
+        ? h('button', { type: 'button', class: 'link small danger-text mute', onclick: () => onMute(id) }, t('people.mute'))
         : null,
       onRemove && may
-        ? h('button', { type: 'button', class: 'link small danger-text remove', onclick: () => onRemove(id, displayName(p)) }, 'remove')
+        ? h('button', { type: 'button', class: 'link small danger-text remove', onclick: () => onRemove(id, displayName(p)) }, t('people.remove'))
         : null,
     ].filter(Boolean);
     return buttons.length ? h('div', { class: 'actions' }, buttons) : null;

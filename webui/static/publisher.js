@@ -3,7 +3,9 @@
 // after every change (in the same tick as the click where it can be).
 import { api } from './api.js';
 import { toast } from './dom.js';
-import { captureCamera, captureMic, captureScreen } from './media.js';
+import { captureScreen } from './media.js';
+import { captureCamera, captureMic, deviceErrorText, errorKind } from './devices.js';
+import { t, errorText } from './i18n.js';
 
 export class Publisher {
   // media: the MediaSession to publish on; onChange(): state or tracks changed.
@@ -21,11 +23,10 @@ export class Publisher {
     this.stopped = false;
   }
 
-  // start takes the result of captureLocal() and publishes it.
+  // start publishes the tracks the pre-join step chose ({audio, video}, either null).
   async start(localP) {
-    const { audio, video, error } = await localP;
+    const { audio, video } = await localP;
     if (this.stopped) { audio?.stop(); video?.stop(); return; }
-    if (error) toast(error, !audio && !video);
     this.mic = audio;
     this.camera = video;
     this.state.audio = !!audio;
@@ -44,7 +45,7 @@ export class Publisher {
     if (this.inflight) { this.dirty = true; return; }
     const body = { audio: this.state.audio, video: this.state.video, screenShare: this.state.screenShare, handRaised: this.state.handRaised };
     this.inflight = api.setState(this.id, body)
-      .catch((e) => { if (e.status !== 404) toast(`Media state: ${e.message}`, true); })
+      .catch((e) => { if (e.status !== 404) toast(t('common.prefixed', { what: t('media.state'), msg: errorText(e) }), true); })
       .finally(() => {
         this.inflight = null;
         if (this.dirty) { this.dirty = false; this.post(); }
@@ -81,7 +82,7 @@ export class Publisher {
       await this.media.setTrack('mic', this.mic);
     } catch (e) {
       this.set('audio', false);
-      toast(`Microphone: ${e.message}`, true);
+      toast(deviceErrorText('mic', errorKind(e)), true);
     }
   }
 
@@ -105,7 +106,7 @@ export class Publisher {
       this.changed();
     } catch (e) {
       this.set('video', false);
-      toast(`Camera: ${e.message}`, true);
+      toast(deviceErrorText('camera', errorKind(e)), true);
     }
   }
 
@@ -115,7 +116,7 @@ export class Publisher {
       t = await captureScreen();
     } catch (e) {
       this.unavailable.screenShare = e.message;
-      toast(`Screen sharing is not available: ${e.message}`, true);
+      toast(t('screen.unavailable', { msg: e.message }), true);
       this.changed();
       return;
     }
@@ -139,6 +140,32 @@ export class Publisher {
     this.set('screenShare', false);
     await this.media.setTrack('screen', null);
     t?.stop();
+  }
+
+  // switchDevice moves the microphone or camera to deviceId while the
+  // meeting goes on: the new track replaces the old on the same sender.
+  async switchDevice(kind, deviceId) {
+    if (this.stopped) return;
+    if (kind === 'mic') {
+      if (!this.mic && !this.state.audio) return; // used when the mic is next turned on
+      const tr = await captureMic(deviceId);
+      if (this.stopped) { tr.stop(); return; }
+      const old = this.mic;
+      this.mic = tr;
+      tr.enabled = this.state.audio;
+      if (this.state.audio) await this.media.setTrack('mic', tr);
+      old?.stop();
+    } else if (kind === 'camera') {
+      if (!this.state.video) return;
+      const tr = await captureCamera(deviceId);
+      if (this.stopped || !this.state.video) { tr.stop(); return; }
+      const old = this.camera;
+      this.camera = tr;
+      this.watchEnd(tr, 'camera');
+      await this.media.setTrack('camera', tr);
+      old?.stop();
+    }
+    this.changed();
   }
 
   // watchEnd follows a track the browser ends by itself (device unplugged,

@@ -3,18 +3,19 @@
 import { h, replace, fmtTime } from './dom.js';
 import { api, recordingURL } from './api.js';
 import { icon } from './icons.js';
+import { t } from './i18n.js';
 
 export function createRecordings(id, nameOf) {
   const listEl = h('ul', { class: 'recordings', id: 'recordings-list' });
   const el = h('section', { class: 'card recordings-card', hidden: true },
-    h('h2', {}, 'Recordings on this computer'), listEl);
+    h('h2', {}, t('recordings.title')), listEl);
 
   // label turns "<start>/<peer>-<source>.<ext>" into words.
   function label(path) {
     const [, file = path] = path.split('/');
     const m = /^(.+)-(mic|camera|screen)(?:-(\d+))?\.(\w+)$/.exec(file);
     if (!m) return file;
-    const what = { mic: 'microphone', camera: 'camera', screen: 'screen' }[m[2]];
+    const what = t(`recordings.${m[2]}`);
     return `${nameOf(m[1]) || m[1].slice(-6)} · ${what}${m[3] ? ` (${m[3]})` : ''}`;
   }
 
