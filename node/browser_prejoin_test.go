@@ -170,38 +170,50 @@ func TestBrowserPreJoin(t *testing.T) {
 	growing(t, gb, []string{hostID}, "the host's audio from the new microphone", audioBytes)
 }
 
-// TestBrowserPreJoinDenied: a browser that may not use the camera and microphone gets
-// both problems in plain words on the pre-join step, with "join without" for each; the
-// person joins without them.
-func TestBrowserPreJoinDenied(t *testing.T) {
+// TestBrowserPreJoinNoDevices: a browser that may not use the camera and microphone, and
+// one on a computer that has none, get the problem in plain words on the pre-join step,
+// with "join without" for each device; the person joins without them.
+func TestBrowserPreJoinNoDevices(t *testing.T) {
 	needChromium(t)
 	a := startNode(t, "alice", "")
-	m := a.create(t, map[string]any{"title": "No devices"})
-	b := startBrowserWith(t, "alice", chromedp.Flag("use-fake-ui-for-media-stream", false), chromedp.Flag("deny-permission-prompts", true))
-	b.do(chromedp.Navigate(pageLink(t, a, m.JoinURL)))
-	b.says(t, "names both problems", "en",
-		"This browser is not allowed to use your microphone.", "This browser is not allowed to use your camera.",
-		"Join without microphone", "Join without camera")
-	eventually(t, 10*time.Second, "join without both", func() error {
-		left, err := eval[int](b, `(() => {
-			document.querySelector('.problem .without')?.click();
-			return document.querySelectorAll('.problem').length;
-		})()`)
-		if err == nil && left > 0 {
-			err = fmt.Errorf("%d problems left", left)
-		}
-		return err
-	})
-	b.enter(t)
-	if st, err := eval[map[string]bool](b, `window.meshmeet.state()`); err != nil || st["audio"] || st["video"] {
-		t.Errorf("state %v (%v)", st, err)
+	for _, c := range []struct {
+		name  string
+		opts  []chromedp.ExecAllocatorOption
+		words string
+	}{
+		{"denied", []chromedp.ExecAllocatorOption{chromedp.Flag("use-fake-ui-for-media-stream", false), chromedp.Flag("deny-permission-prompts", true)},
+			"This browser is not allowed to use your %s."},
+		{"missing", []chromedp.ExecAllocatorOption{chromedp.Flag("use-fake-device-for-media-stream", false)},
+			"No %s was found."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := a.create(t, map[string]any{"title": "No devices"})
+			b := startBrowserWith(t, "alice-"+c.name, c.opts...)
+			b.do(chromedp.Navigate(pageLink(t, a, m.JoinURL)))
+			b.says(t, "names both problems", "en", fmt.Sprintf(c.words, "microphone"), fmt.Sprintf(c.words, "camera"),
+				"Join without microphone", "Join without camera")
+			eventually(t, 10*time.Second, "join without both", func() error {
+				left, err := eval[int](b, `(() => {
+					document.querySelector('.problem .without')?.click();
+					return document.querySelectorAll('.problem').length;
+				})()`)
+				if err == nil && left > 0 {
+					err = fmt.Errorf("%d problems left", left)
+				}
+				return err
+			})
+			b.enter(t)
+			if st, err := eval[map[string]bool](b, `window.meshmeet.state()`); err != nil || st["audio"] || st["video"] {
+				t.Errorf("state %v (%v)", st, err)
+			}
+			eventually(t, 10*time.Second, "alice is in the meeting", func() error {
+				var v mesh.MeetingView
+				a.do(t, http.MethodGet, "/api/meetings/"+m.Meeting.ID, nil, &v)
+				if !v.Joined {
+					return fmt.Errorf("not joined")
+				}
+				return nil
+			})
+		})
 	}
-	eventually(t, 10*time.Second, "alice is in the meeting", func() error {
-		var v mesh.MeetingView
-		a.do(t, http.MethodGet, "/api/meetings/"+m.Meeting.ID, nil, &v)
-		if !v.Joined {
-			return fmt.Errorf("not joined")
-		}
-		return nil
-	})
 }
