@@ -24,6 +24,7 @@ type meeting struct {
 	lost    map[string]int64     // peers whose link was torn down and rebuilt, and how often
 	epochs  map[string]uint64    // the largest link epoch used with each peer (openLink)
 	rebuilt map[string]time.Time // when each peer last made us rebuild (handlePeer)
+	held    map[string][]*Signal // signals of a newer epoch held for the rebuild gap
 	// failover: the last topology change tore down links that were up, so the links
 	// it opens show "reconnecting" (a new relay after the old one died)
 	failover bool
@@ -39,7 +40,7 @@ func newMeeting(e *Engine, id, self string) *meeting {
 	ctx, cancel := context.WithCancel(e.ctx)
 	return &meeting{e: e, id: id, self: self, ctx: ctx, cancel: cancel,
 		want: map[string]bool{}, links: map[string]*peerLink{}, lost: map[string]int64{}, epochs: map[string]uint64{},
-		rebuilt: map[string]time.Time{}}
+		rebuilt: map[string]time.Time{}, held: map[string][]*Signal{}}
 }
 
 func (m *meeting) sendBrowser(s Signal) error {
@@ -158,6 +159,10 @@ func offerer(self, relay, peer string) bool {
 // (handlePeer): a peer opening new epochs in a loop costs us at most that.
 const peerRebuildGap = 250 * time.Millisecond
 
+// maxHeld bounds the signals held for one peer during that gap (an offer and its
+// candidates fit).
+const maxHeld = 64
+
 // maxLinks bounds the links of one meeting: a relay links to every participant, and a
 // meeting holds at most 1000 (mesh.MaxCapacity).
 const maxLinks = 1000
@@ -266,7 +271,10 @@ func (m *meeting) handlePeer(from string, s *Signal) error {
 		switch {
 		case l != nil && s.Link == l.epoch:
 			return l.handle(s)
-		case l != nil && s.Link < l.epoch, l == nil && s.Link <= newest, l != nil && soon:
+		case l != nil && s.Link < l.epoch, l == nil && s.Link <= newest:
+			return nil
+		case l != nil && soon:
+			m.hold(from, s)
 			return nil
 		case l != nil:
 			m.e.log.Info("media link rebuilt by the peer", "meetingId", m.id, "peerId", from)
@@ -285,6 +293,37 @@ func (m *meeting) handlePeer(from string, s *Signal) error {
 		m.notifyLinks()
 	}
 	return nil
+}
+
+// hold keeps a signal of a newer epoch that arrived within peerRebuildGap of the last
+// rebuild the peer asked for, and hands it (and any held after it, in order) in again
+// once the gap is over: dropped, it could be the peer's only offer, and the link would
+// wait for a restart.
+func (m *meeting) hold(from string, s *Signal) {
+	m.e.mu.Lock()
+	defer m.e.mu.Unlock()
+	q := m.held[from]
+	if len(q) >= maxHeld {
+		return
+	}
+	m.held[from] = append(q, s)
+	if len(q) > 0 {
+		return // already scheduled
+	}
+	wait := peerRebuildGap - time.Since(m.rebuilt[from])
+	time.AfterFunc(max(wait, 0), func() {
+		m.e.mu.Lock()
+		q := m.held[from]
+		delete(m.held, from)
+		m.e.mu.Unlock()
+		m.e.spawn(func() {
+			for _, s := range q {
+				if err := m.handlePeer(from, s); err != nil {
+					m.e.log.Debug("held signal", "peerId", from, "err", err)
+				}
+			}
+		})
+	})
 }
 
 // notifyLinks tells the browser the state of every link, when it changed since last told.

@@ -69,10 +69,16 @@ type negotiator struct {
 	restarts     int
 }
 
-// offer creates and sends an offer. With force it does so even while one is outstanding
-// (the answer was lost, or ICE must restart).
+// offer creates and sends an offer. While one is outstanding it asks for another once that
+// is answered; with force (its answer was lost) it sends the outstanding offer again
+// instead: pion cannot set a second local offer over the first (have-local-offer →
+// have-local-offer), and a link whose offer got no answer would otherwise never offer
+// again.
 func (n *negotiator) offer(restart, force bool) error {
-	if n.pending && !force {
+	if n.pending {
+		if force && n.offerSDP != "" {
+			return n.sendOffer(n.offerSDP)
+		}
 		n.again = true
 		n.restartAgain = n.restartAgain || restart
 		return nil
@@ -89,7 +95,11 @@ func (n *negotiator) offer(restart, force bool) error {
 		n.restarts++
 	}
 	n.pending, n.sentAt, n.offerSDP = true, time.Now(), o.SDP
-	s := Signal{Type: TypeOffer, SDP: o.SDP}
+	return n.sendOffer(o.SDP)
+}
+
+func (n *negotiator) sendOffer(sdp string) error {
+	s := Signal{Type: TypeOffer, SDP: sdp}
 	if n.decorate != nil {
 		n.decorate(&s)
 	}
@@ -107,11 +117,7 @@ func (n *negotiator) resend(minGap time.Duration) error {
 	}
 	// Byte for byte the offer sent (not LocalDescription(), which has gained the
 	// candidates gathered since), so the answerer recognises it (onOffer).
-	s := Signal{Type: TypeOffer, SDP: n.offerSDP}
-	if n.decorate != nil {
-		n.decorate(&s)
-	}
-	return n.send(s)
+	return n.sendOffer(n.offerSDP)
 }
 
 func (n *negotiator) onAnswer(sdp string) error {

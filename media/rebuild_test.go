@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pion/webrtc/v4"
 )
 
 // dtlsHole drops DTLS records (first byte 20–63, RFC 7983) from one UDP port, and with
@@ -100,5 +102,30 @@ func TestStuckLinkRebuilt(t *testing.T) {
 	eventually(t, 5*time.Second, "the page is told it is connected", func() bool { return bb.linkStatus("peerA") == "connected" })
 	if lb, _ := linkOf(b); lb.Status != "connected" {
 		t.Fatalf("B's link %+v", lb)
+	}
+}
+
+// TestOfferWhilePending: a link whose offer got no answer offers again: the forced offer
+// of the restart check sends the outstanding offer once more (before, pion refused a
+// second local offer over the first and nothing was ever sent again).
+func TestOfferWhilePending(t *testing.T) {
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	n := &negotiator{pc: pc, send: func(s Signal) error { sent = append(sent, s.SDP); return nil }}
+	if err := n.offer(false, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.offer(true, true); err != nil {
+		t.Fatalf("forced offer while one is outstanding: %v", err)
+	}
+	if len(sent) != 2 || sent[0] != sent[1] {
+		t.Fatalf("sent %d offers; want the outstanding one twice", len(sent))
 	}
 }
