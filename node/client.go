@@ -40,7 +40,7 @@ func NewClient(base, dataDir string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := os.ReadFile(filepath.Join(dataDir, "api-token"))
+	tok, err := os.ReadFile(filepath.Join(dataDir, TokenFile))
 	if err != nil {
 		return nil, fmt.Errorf("read API token (is --data-dir the node's?): %w", err)
 	}
