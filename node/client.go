@@ -40,7 +40,7 @@ func NewClient(base, dataDir string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := os.ReadFile(filepath.Join(dataDir, "api-token"))
+	tok, err := os.ReadFile(filepath.Join(dataDir, TokenFile))
 	if err != nil {
 		return nil, fmt.Errorf("read API token (is --data-dir the node's?): %w", err)
 	}
@@ -124,18 +124,17 @@ func (c *Client) ShareFile(ctx context.Context, id, path string) (mesh.MessageVi
 
 // DownloadFile writes a file shared in the meeting to w.
 func (c *Client) DownloadFile(ctx context.Context, id, sha string, w io.Writer) error {
-	resp, err := c.send(ctx, http.MethodGet, "/api/meetings/"+url.PathEscape(id)+"/files/"+url.PathEscape(sha), "", nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, err = io.Copy(w, resp.Body)
-	return err
+	return c.download(ctx, "/api/meetings/"+url.PathEscape(id)+"/files/"+url.PathEscape(sha), w)
 }
 
 // ExportMeeting writes the meeting's record in format (md, html or json) to w.
 func (c *Client) ExportMeeting(ctx context.Context, id, format string, w io.Writer) error {
-	resp, err := c.send(ctx, http.MethodGet, "/api/meetings/"+url.PathEscape(id)+"/export?format="+url.QueryEscape(format), "", nil)
+	return c.download(ctx, "/api/meetings/"+url.PathEscape(id)+"/export?format="+url.QueryEscape(format), w)
+}
+
+// download copies a GET answer's body to w.
+func (c *Client) download(ctx context.Context, path string, w io.Writer) error {
+	resp, err := c.send(ctx, http.MethodGet, path, "", nil)
 	if err != nil {
 		return err
 	}

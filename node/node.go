@@ -47,7 +47,7 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	token, err := webui.LoadToken(filepath.Join(cfg.DataDir, "api-token"))
+	token, err := webui.LoadToken(filepath.Join(cfg.DataDir, TokenFile))
 	if err != nil {
 		return nil, fmt.Errorf("api token: %w", err)
 	}
