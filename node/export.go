@@ -8,8 +8,8 @@ import (
 	"os"
 	"time"
 
-	"meshmeet/export"
 	"meshmeet/mesh"
+	"meshmeet/node/export"
 	"meshmeet/webui"
 )
 

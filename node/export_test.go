@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"meshmeet/export"
+	"meshmeet/node/export"
 )
 
 // TestExportAndDelete: a real node exports a meeting with hostile chat in

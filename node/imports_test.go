@@ -14,11 +14,11 @@ import (
 // other only through interfaces that node wires.
 func TestImportRules(t *testing.T) {
 	forbidden := map[string][]string{
-		"mesh":       {"meshmeet/media", "meshmeet/webui", "meshmeet/node", "meshmeet/rendezvous"},
-		"media":      {"meshmeet/mesh", "meshmeet/webui", "meshmeet/node", "meshmeet/rendezvous"},
-		"webui":      {"meshmeet/mesh", "meshmeet/media", "meshmeet/node", "meshmeet/rendezvous"},
-		"rendezvous": {"meshmeet/mesh", "meshmeet/media", "meshmeet/webui", "meshmeet/node"},
-		"export":     {"meshmeet/mesh", "meshmeet/media", "meshmeet/webui", "meshmeet/node", "meshmeet/rendezvous"},
+		"mesh":        {"meshmeet/media", "meshmeet/webui", "meshmeet/node", "meshmeet/rendezvous"},
+		"media":       {"meshmeet/mesh", "meshmeet/webui", "meshmeet/node", "meshmeet/rendezvous"},
+		"webui":       {"meshmeet/mesh", "meshmeet/media", "meshmeet/node", "meshmeet/rendezvous"},
+		"rendezvous":  {"meshmeet/mesh", "meshmeet/media", "meshmeet/webui", "meshmeet/node"},
+		"node/export": {"meshmeet/mesh", "meshmeet/media", "meshmeet/webui", "meshmeet/node", "meshmeet/rendezvous"},
 	}
 	for dir, bad := range forbidden {
 		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))

@@ -6,8 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"meshmeet/doctor"
 	"meshmeet/node"
+	"meshmeet/node/doctor"
 )
 
 func doctorCommand() *cli.Command {

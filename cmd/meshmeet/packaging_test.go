@@ -14,7 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-const packaging = "../../packaging"
+const packaging = "../../scripts/packaging"
 
 // TestExampleConfigs: every key of the shipped config files is a flag of
 // its command, so copying them never breaks a start.
