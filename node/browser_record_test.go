@@ -21,6 +21,7 @@ func TestBrowserRecordMenu(t *testing.T) {
 	a.do(t, http.MethodPost, "/api/meetings/"+m.Meeting.ID+"/messages", map[string]string{"text": "<script>alert(1)</script>"}, nil)
 	b := startBrowser(t, "alice")
 	b.do(chromedp.Navigate(pageLink(t, a, m.JoinURL)))
+	b.enter(t)
 	eventually(t, 20*time.Second, "the record menu", b.click("#btn-record-download"))
 	for format, want := range map[string]string{
 		"md":   `Board \<i\>review\</i\>`,
