@@ -281,7 +281,7 @@ func (m *meeting) handlePeer(from string, s *Signal) error {
 			m.e.mu.Lock()
 			m.rebuilt[from] = time.Now()
 			m.e.mu.Unlock()
-			m.dropLink(l, false)
+			m.dropLink(l, l.iceUp.Load()) // a stuck link the peer rebuilt: ours reconnects too
 		}
 		if !create {
 			m.notifyLinks()

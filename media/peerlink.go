@@ -37,6 +37,7 @@ type peerLink struct {
 	stuckSince time.Time // loop only
 	restarts   atomic.Int64
 	up         atomic.Bool // has been connected
+	iceUp      atomic.Bool // its ICE has been connected (a link stuck after that is a reconnect)
 	closing    atomic.Bool // close was called
 }
 
@@ -68,6 +69,9 @@ func newPeerLink(m *meeting, peer string, offerer bool, epoch uint64, replaces b
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) { sendCandidate(l.lp, l.neg, c) })
 	pc.OnTrack(l.onTrack)
 	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+		if st == webrtc.ICEConnectionStateConnected {
+			l.iceUp.Store(true)
+		}
 		lost := st == webrtc.ICEConnectionStateDisconnected || st == webrtc.ICEConnectionStateFailed
 		if f := m.e.cfg.OnLinkLost; lost && f != nil && l.up.Load() && !l.closing.Load() {
 			m.e.spawn(func() { f(m.id, peer) })
