@@ -2,9 +2,7 @@ package mesh
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -49,9 +47,8 @@ func (m *Mesh) CreateMeeting(ctx context.Context, body []byte) (MeetingView, []b
 	if err != nil {
 		return MeetingView{}, nil, err
 	}
-	nonce := make([]byte, 16)
-	_, _ = rand.Read(nonce)
-	r.Nonce = hex.EncodeToString(nonce)
+	secret := newSecret()
+	r.KeyCheck = keyCheck(secret)
 	if r.Settings.RequireApproval {
 		r.Lobby = base64.RawURLEncoding.EncodeToString(newSecret())
 	}
@@ -64,8 +61,7 @@ func (m *Mesh) CreateMeeting(ctx context.Context, body []byte) (MeetingView, []b
 	if err != nil {
 		return MeetingView{}, nil, err
 	}
-	id, secret := ev.ID[:32], newSecret()
-	mt, err := m.openMeeting(id, secret)
+	mt, err := m.openMeeting(ev.ID[:32], secret)
 	if err != nil {
 		return MeetingView{}, nil, err
 	}

@@ -229,9 +229,9 @@ func lobbyHas(m *Mesh, id string, who *Mesh) func() error {
 func TestVerifyDenial(t *testing.T) {
 	host, mod, eve, joiner := newAuthor(t), newAuthor(t), newAuthor(t), newAuthor(t)
 	base := hlcFromTime(time.Now())
-	genesis := host.event(t, "", TypeGenesis, base, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":true,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef","lobby":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`))
+	genesis := host.event(t, "", TypeGenesis, base, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":true,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","lobby":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`))
 	id := genesis.ID[:32]
-	other := host.event(t, "", TypeGenesis, base, []byte(`{"title":"u","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":true,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef","lobby":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`))
+	other := host.event(t, "", TypeGenesis, base, []byte(`{"title":"u","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":true,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","lobby":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`))
 	deny := func(a author, meeting string, who author) *Event {
 		return a.event(t, meeting, TypeDeny, base+3, []byte(fmt.Sprintf(`{"peer":%q}`, who.id)))
 	}

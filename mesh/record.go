@@ -1,7 +1,10 @@
 package mesh
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -26,10 +29,23 @@ type Record struct {
 	Duration      int        `json:"duration"`
 	Settings      Settings   `json:"settings"`
 	CreatedAt     time.Time  `json:"createdAt"`
-	Nonce         string     `json:"nonce"`
+	// KeyCheck commits the genesis, and so the meeting ID, to the meeting
+	// key: a key is trusted only when it matches (proves).
+	KeyCheck string `json:"keyCheck"`
 	// Lobby is the lobby key (base64url) of a meeting that requires
 	// approval; members read it here, joiners get it in the link.
 	Lobby string `json:"lobby,omitempty"`
+}
+
+// keyCheck is the commitment to a meeting key that its genesis carries.
+func keyCheck(secret []byte) string {
+	sum := sha256.Sum256(append([]byte("meshmeet/key-check\x00"), secret...))
+	return hex.EncodeToString(sum[:])
+}
+
+// proves reports whether secret is the key the record was created with.
+func (r *Record) proves(secret []byte) bool {
+	return r != nil && subtle.ConstantTimeCompare([]byte(r.KeyCheck), []byte(keyCheck(secret))) == 1
 }
 
 // lobbyKey decodes the record's lobby key, nil when there is none.
@@ -134,8 +150,8 @@ func (r Record) validate() error {
 	if !utf8.ValidString(r.Title+r.Description) || r.Title != strings.TrimSpace(r.Title) {
 		return fmt.Errorf("%w: record text", ErrInvalid)
 	}
-	if len(r.Nonce) != 32 {
-		return fmt.Errorf("%w: record nonce", ErrInvalid)
+	if len(r.KeyCheck) != 64 {
+		return fmt.Errorf("%w: record key check", ErrInvalid)
 	}
 	if r.Settings.RequireApproval != (r.lobbyKey() != nil) || (r.Lobby != "" && r.lobbyKey() == nil) {
 		return fmt.Errorf("%w: record lobby key", ErrInvalid)

@@ -103,7 +103,7 @@ func liveCount(m *Mesh, id string, n int) func() error {
 func TestRemovedComesBackOnlyThroughTheLobby(t *testing.T) {
 	host, bob := newAuthor(t), newAuthor(t)
 	base := hlcFromTime(time.Now())
-	genesis := host.event(t, "", TypeGenesis, base, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":true,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef","lobby":"`+strings.Repeat("A", 43)+`"}`))
+	genesis := host.event(t, "", TypeGenesis, base, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":true,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","lobby":"`+strings.Repeat("A", 43)+`"}`))
 	id := genesis.ID[:32]
 	bobBody := []byte(fmt.Sprintf(`{"peer":%q}`, bob.id))
 	evs := []*Event{
@@ -190,7 +190,7 @@ func TestMute(t *testing.T) {
 func TestOldMuteMutesNobody(t *testing.T) {
 	host, bob := newAuthor(t), newAuthor(t)
 	old := hlcFromTime(time.Now().Add(-time.Hour))
-	genesis := host.event(t, "", TypeGenesis, old, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef"}`))
+	genesis := host.event(t, "", TypeGenesis, old, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`))
 	id := genesis.ID[:32]
 	mute := host.event(t, id, TypeMute, old+3, []byte(fmt.Sprintf(`{"peer":%q}`, bob.id)))
 	m := newMeeting(id, keys{})
@@ -210,7 +210,7 @@ func TestRecordingRules(t *testing.T) {
 	host, mod, bob := newAuthor(t), newAuthor(t), newAuthor(t)
 	base := hlcFromTime(time.Now())
 	record := func(allowed bool) *Event {
-		return host.event(t, "", TypeGenesis, base, []byte(fmt.Sprintf(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":%v,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef"}`, allowed)))
+		return host.event(t, "", TypeGenesis, base, []byte(fmt.Sprintf(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":%v,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`, allowed)))
 	}
 	on, off := []byte(`{"on":true}`), []byte(`{"on":false}`)
 	genesis := record(true)

@@ -39,7 +39,7 @@ func (a author) event(t *testing.T, meeting, typ string, hlc uint64, body []byte
 func TestFoldIsOrderIndependent(t *testing.T) {
 	host, bob, eve := newAuthor(t), newAuthor(t), newAuthor(t)
 	base := hlcFromTime(time.Now())
-	genesis := host.event(t, "", TypeGenesis, base, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":2,"requireApproval":false,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef"}`))
+	genesis := host.event(t, "", TypeGenesis, base, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":2,"requireApproval":false,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`))
 	id := genesis.ID[:32]
 	evs := []*Event{
 		genesis,

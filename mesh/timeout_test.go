@@ -18,7 +18,7 @@ func TestTimeLimitFold(t *testing.T) {
 	base := time.Now().Truncate(time.Millisecond)
 	at := func(d time.Duration) uint64 { return hlcFromTime(base.Add(d)) }
 	genesis := func(autoEnd bool) *Event {
-		return host.event(t, "", TypeGenesis, at(0), fmt.Appendf(nil, `{"title":"t","description":"","duration":1,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true,"autoEnd":%v},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef"}`, autoEnd))
+		return host.event(t, "", TypeGenesis, at(0), fmt.Appendf(nil, `{"title":"t","description":"","duration":1,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true,"autoEnd":%v},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`, autoEnd))
 	}
 	g := genesis(true)
 	id := g.ID[:32]
@@ -163,7 +163,7 @@ func TestTimeLimitCountsFromSchedule(t *testing.T) {
 	base := time.Now().Truncate(time.Millisecond)
 	at := func(d time.Duration) uint64 { return hlcFromTime(base.Add(d)) }
 	sched := base.Add(24 * time.Hour).UTC().Format(time.RFC3339Nano)
-	g := host.event(t, "", TypeGenesis, at(0), fmt.Appendf(nil, `{"title":"t","description":"","scheduledTime":%q,"duration":30,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true,"autoEnd":true},"createdAt":"2030-01-01T00:00:00Z","nonce":"0123456789abcdef0123456789abcdef"}`, sched))
+	g := host.event(t, "", TypeGenesis, at(0), fmt.Appendf(nil, `{"title":"t","description":"","scheduledTime":%q,"duration":30,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true,"autoEnd":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`, sched))
 	id := g.ID[:32]
 	update := func(d time.Duration, body string) *Event { return host.event(t, id, TypeUpdate, at(d), []byte(body)) }
 	evs := []*Event{
