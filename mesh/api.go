@@ -218,7 +218,7 @@ func (m *Mesh) enter(ctx context.Context, id string, secret []byte) (*meeting, e
 	already := me != nil && me.Present()
 	mt.mu.Unlock()
 	if !already {
-		body, _ := json.Marshal(eventlog.Join{Name: m.cfg.Name})
+		body, _ := json.Marshal(eventlog.Join{Name: m.cfg.Name, Box: base64.RawURLEncoding.EncodeToString(m.box.PublicKey().Bytes())})
 		if _, err := m.publishEvent(ctx, mt, TypeJoin, body); err != nil {
 			return nil, fmt.Errorf("join meeting %s: %w", id, err)
 		}

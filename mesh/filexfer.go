@@ -250,7 +250,7 @@ func (m *Mesh) handleFile(s network.Stream) {
 		_ = s.Reset()
 		return
 	}
-	mt := m.meetingByTag(hello.Tag)
+	mt := m.meetingByTag(hello.Tag, s.Conn().RemotePeer())
 	if mt == nil {
 		_ = s.Reset() // not a meeting of ours: say nothing more
 		return

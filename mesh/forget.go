@@ -38,13 +38,16 @@ func (m *Mesh) Forget(ctx context.Context, id string) error {
 	m.mu.Lock()
 	delete(m.meetings, id)
 	delete(m.lobbies, id)
+	var prev *meeting
+	if mt != nil {
+		prev = mt.prev
+	}
 	m.mu.Unlock()
 	if mt != nil {
-		mt.stop()
-		mt.loops.Wait()
-		for kind, t := range mt.topics {
-			m.closeTopic(t, topicName(mt.keys, kind))
-		}
+		m.closeTopics(mt)
+	}
+	if prev != nil {
+		m.closeTopics(prev)
 	}
 	if lb != nil {
 		lb.stop()

@@ -33,7 +33,8 @@ type meeting struct {
 	stop   context.CancelFunc       // ends the meeting's topic loops (Forget)
 	loops  sync.WaitGroup           // those loops
 
-	mu           sync.Mutex
+	mu           *sync.Mutex   // shared with the meeting's other epochs
+	prev         *meeting      // the previous key epoch, heard until the next rekey
 	log          *eventlog.Log // the events and the state they fold into
 	buckets      map[int64]*bucket
 	presence     map[peer.ID]*heartbeat
@@ -49,7 +50,7 @@ type meeting struct {
 func newMeeting(id string, k keys) *meeting {
 	return &meeting{
 		id: id, keys: k, topics: map[string]*pubsub.Topic{},
-		log: eventlog.New(id), buckets: map[int64]*bucket{},
+		mu: new(sync.Mutex), log: eventlog.New(id), buckets: map[int64]*bucket{},
 		presence: map[peer.ID]*heartbeat{}, heldOff: map[peer.ID]time.Time{}, listeners: map[chan Notice]struct{}{},
 		announced: map[peer.ID]bool{},
 	}

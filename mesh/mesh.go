@@ -5,6 +5,7 @@ package mesh
 
 import (
 	"context"
+	"crypto/ecdh"
 	"fmt"
 	"log/slog"
 	"meshmeet/mesh/eventlog"
@@ -60,6 +61,7 @@ type Mesh struct {
 
 	wg        sync.WaitGroup
 	closeOnce sync.Once
+	box       *ecdh.PrivateKey // new meeting keys are sealed to it (epoch.go)
 }
 
 // New checks the configuration; it starts nothing.
@@ -81,8 +83,12 @@ func New(cfg Config) (*Mesh, error) {
 	if err != nil {
 		return nil, err
 	}
+	box, err := boxKey(cfg.PrivKey)
+	if err != nil {
+		return nil, fmt.Errorf("%w: identity key: %w", ErrInvalid, err)
+	}
 	m := &Mesh{
-		cfg: cfg, log: cfg.Logger, clock: newClock(), self: self,
+		cfg: cfg, log: cfg.Logger, clock: newClock(), self: self, box: box,
 		ready: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
 		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, limits: map[peer.ID]*rate.Limiter{},
 		lastSync: map[string]int64{}, syncDue: map[string]bool{}, heardDial: map[peer.ID]time.Time{},

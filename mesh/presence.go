@@ -68,6 +68,9 @@ func DecodeHeartbeat(raw []byte) (*heartbeat, error) {
 
 func (m *Mesh) presenceValidator(mt *meeting) pubsub.ValidatorEx {
 	return m.gossipValidator(mt, kindPresence, func(from peer.ID, plain []byte, msg *pubsub.Message) pubsub.ValidationResult {
+		if !m.entitled(mt, from) {
+			return pubsub.ValidationIgnore // an old key's topic: only members not moved yet
+		}
 		hb, err := DecodeHeartbeat(plain)
 		if err != nil || hb.Peer != from || hb.Meeting != mt.id {
 			return m.reject("presence")
@@ -173,6 +176,9 @@ func (m *Mesh) relayCapacity() int {
 
 // sendHeartbeat announces this node in a meeting it is part of.
 func (m *Mesh) sendHeartbeat(ctx context.Context, mt *meeting) {
+	if !m.current(mt) {
+		return // never under an old key: the removed could hear it
+	}
 	mt.mu.Lock()
 	mb := mt.st().Members[m.self]
 	inMeeting := mb != nil && mb.Present() && !mt.st().Ended(time.Now())

@@ -86,7 +86,7 @@ func TestRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "carol is out", liveCount(host, v.ID, 2))
-	eventually(t, 10*time.Second, "audit", auditIs(host, v.ID, "[created join join join join role role remove remove]"))
+	eventually(t, 10*time.Second, "audit", auditIs(host, v.ID, "[created join join join join role role remove rekey remove rekey]"))
 }
 
 func liveCount(m *Mesh, id string, n int) func() error {

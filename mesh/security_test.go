@@ -115,7 +115,7 @@ func TestOutsiderCannotPostOrRead(t *testing.T) {
 		t.Fatal("outsider opened a sealed message")
 	}
 	// Nor can it pull history by sync: without the key it cannot even ask.
-	if err := x.syncWith(context.Background(), a.self, &meeting{id: id, keys: wrong}); err == nil {
+	if err := x.syncWith(context.Background(), a.self, newMeeting(id, wrong)); err == nil {
 		t.Fatal("sync with the wrong key succeeded")
 	}
 }

@@ -204,6 +204,9 @@ func wantSet(want []int64) map[int64]bool {
 // syncWith runs one anti-entropy round for mt with p as the initiator.
 func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error) {
 	defer func() { m.countSync("initiator", err) }()
+	if !m.entitled(mt, p) {
+		return fmt.Errorf("%w: %s is not given the meeting's current key", ErrForbidden, p)
+	}
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
 	s, err := m.host.NewStream(ctx, p, syncProtocol)
@@ -277,7 +280,7 @@ func (m *Mesh) handleSync(s network.Stream) {
 		_ = s.Reset()
 		return
 	}
-	mt := m.meetingByTag(hello.Tag)
+	mt := m.meetingByTag(hello.Tag, s.Conn().RemotePeer())
 	if mt == nil {
 		// Not a meeting of ours: say nothing more.
 		_ = s.Reset()
@@ -330,15 +333,23 @@ func (m *Mesh) countSync(role string, err error) {
 	m.metrics.syncRounds.WithLabelValues(role, result).Inc()
 }
 
-func (m *Mesh) meetingByTag(tag string) *meeting {
+// meetingByTag finds the meeting a peer names by its tag: under its
+// current key, or under the previous one for a peer entitled to it.
+func (m *Mesh) meetingByTag(tag string, from peer.ID) *meeting {
+	var found *meeting
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	for _, mt := range m.meetings {
 		if mt.keys.tag == tag {
-			return mt
+			found = mt
+		} else if p := mt.prev; p != nil && p.keys.tag == tag {
+			found = p
 		}
 	}
-	return nil
+	m.mu.Unlock()
+	if found == nil || !m.entitled(found, from) {
+		return nil
+	}
+	return found
 }
 
 // onConnected syncs every meeting with a newly connected peer, so a healed

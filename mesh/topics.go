@@ -74,6 +74,18 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 		m.clock.Observe(ev.HLC)
 	}
 	mt.addLocked(evs) // not yet shared: no lock needed
+	if err := m.openTopics(mt); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	m.meetings[id] = mt
+	m.mu.Unlock()
+	return mt, nil
+}
+
+// openTopics subscribes to the meeting's topics under its keys and starts
+// their loops; mt.stop ends them.
+func (m *Mesh) openTopics(mt *meeting) error {
 	mctx, stop := context.WithCancel(m.ctx)
 	mt.stop = stop
 	loop := func(f func(ctx context.Context)) {
@@ -81,27 +93,33 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 		m.goLoop(func(context.Context) { defer mt.loops.Done(); f(mctx) })
 	}
 	for _, kind := range []string{kindControl, kindChat, kindPresence} {
-		name := topicName(k, kind)
+		name := topicName(mt.keys, kind)
 		v := m.eventValidator(mt, kind)
 		if kind == kindPresence {
 			v = m.presenceValidator(mt)
 		}
 		t, sub, err := m.subscribe(name, v)
 		if err != nil {
-			return nil, fmt.Errorf("topic %s: %w", kind, err)
+			return fmt.Errorf("topic %s: %w", kind, err)
 		}
 		mt.topics[kind] = t
 		loop(func(ctx context.Context) { m.readTopic(ctx, mt, kind, sub) })
 		h, err := t.EventHandler()
 		if err != nil {
-			return nil, fmt.Errorf("watch topic: %w", err)
+			return fmt.Errorf("watch topic: %w", err)
 		}
 		loop(func(ctx context.Context) { m.watchTopic(ctx, mt, kind, h) })
 	}
-	m.mu.Lock()
-	m.meetings[id] = mt
-	m.mu.Unlock()
-	return mt, nil
+	return nil
+}
+
+// closeTopics stops the meeting's topic loops and leaves its topics.
+func (m *Mesh) closeTopics(mt *meeting) {
+	mt.stop()
+	mt.loops.Wait()
+	for kind, t := range mt.topics {
+		m.closeTopic(t, topicName(mt.keys, kind))
+	}
 }
 
 // subscribe registers a topic's validator, joins it and subscribes.
@@ -152,6 +170,9 @@ func (m *Mesh) reject(reason string) pubsub.ValidationResult {
 // events are checked against the roles this node knows.
 func (m *Mesh) eventValidator(mt *meeting, kind string) pubsub.ValidatorEx {
 	return m.gossipValidator(mt, kind, func(from peer.ID, plain []byte, msg *pubsub.Message) pubsub.ValidationResult {
+		if !m.entitled(mt, from) {
+			return pubsub.ValidationIgnore // an old key's topic: only members not moved yet
+		}
 		ev, err := eventlog.Decode(plain)
 		if err != nil {
 			return m.reject("decode")
@@ -255,6 +276,9 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 	}
 	if !durable && len(added) > 0 {
 		m.persist.add(mt.id, added)
+	}
+	if len(valid) > 0 {
+		m.afterFold(mt, valid)
 	}
 	for _, ev := range added {
 		m.clock.Observe(ev.HLC)

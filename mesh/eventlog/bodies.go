@@ -129,12 +129,22 @@ func (r *Record) validate() error {
 	return nil
 }
 
-// Join is a join body: the name the member goes by.
+// Join is a join body: the name the member goes by, and the X25519 key
+// (base64url) new meeting keys are sealed to when the meeting is rekeyed.
 type Join struct {
 	Name string `json:"name"`
+	Box  string `json:"box,omitempty"`
+	box  []byte
 }
 
-func (b *Join) validate() error { return ValidName(b.Name) }
+func (b *Join) validate() (err error) {
+	if b.Box != "" {
+		if b.box, err = base64.RawURLEncoding.DecodeString(b.Box); err != nil || len(b.box) != 32 {
+			return fmt.Errorf("%w: box key", ErrInvalid)
+		}
+	}
+	return ValidName(b.Name)
+}
 
 // ValidName checks the name a member goes by.
 func ValidName(s string) error {
@@ -291,4 +301,43 @@ func (b *Update) validate() error {
 func (b Update) ApplyTo(r Record) Record {
 	r.Title, r.Description, r.ScheduledTime, r.Duration, r.Settings = b.Title, b.Description, b.ScheduledTime, b.Duration, b.Settings
 	return r
+}
+
+// MaxBoxes bounds the members one rekey seals the new key to, so that it
+// fits in one event.
+const MaxBoxes = 150
+
+// SealedLen is the size of one sealed meeting key: an X25519 public key, a
+// nonce and the key with its tag.
+const SealedLen = 32 + 24 + secretLen + 16
+
+// Rekey moves the meeting to a new key epoch: the new key, sealed to each
+// member it is for (peer ID → base64url sealed key), and its KeyCheck.
+type Rekey struct {
+	Epoch int               `json:"epoch"`
+	Check string            `json:"check"`
+	Boxes map[string]string `json:"boxes"`
+}
+
+func (b *Rekey) validate() error {
+	if b.Epoch < 1 || !shaPattern.MatchString(b.Check) || len(b.Boxes) > MaxBoxes {
+		return fmt.Errorf("%w: rekey", ErrInvalid)
+	}
+	for p, sealed := range b.Boxes {
+		raw, err := base64.RawURLEncoding.DecodeString(sealed)
+		if _, perr := peer.Decode(p); perr != nil || err != nil || len(raw) != SealedLen {
+			return fmt.Errorf("%w: rekey box", ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// Sealed is the new key sealed to p, nil when the rekey is not for p.
+func (b *Rekey) Sealed(p peer.ID) []byte {
+	s, ok := b.Boxes[p.String()]
+	if !ok {
+		return nil
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(s)
+	return raw
 }

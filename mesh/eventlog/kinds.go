@@ -22,6 +22,7 @@ const (
 	TypeRecord  = "record"
 	TypeExtend  = "extend"
 	TypeUpdate  = "update"
+	TypeRekey   = "rekey"
 )
 
 // Live notices the log's events give rise to.
@@ -94,7 +95,8 @@ var kinds = map[string]kind{
 				s.Members[ev.Author] = m
 				s.Order = append(s.Order, ev.Author)
 			}
-			m.JoinedAt, m.LeftAt, m.Name = ev.Time(), nil, BodyOf[Join](ev).Name
+			b := BodyOf[Join](ev)
+			m.JoinedAt, m.LeftAt, m.Name, m.Box = ev.Time(), nil, b.Name, b.box
 			s.Status = StatusActive
 			if s.Started.IsZero() {
 				s.Started = ev.Time()
@@ -251,6 +253,24 @@ var kinds = map[string]kind{
 			s.Revision++
 		},
 		audited: true, notice: NoticeUpdated,
+	},
+	TypeRekey: {
+		body: newBody[Rekey](),
+		may: func(s *State, ev *Event) error {
+			if err := moderatorOnly("change the meeting key")(s, ev); err != nil {
+				return err
+			}
+			// Of two rekeys to the same epoch, the first in the order counts.
+			if BodyOf[Rekey](ev).Epoch != s.Epoch+1 {
+				return fmt.Errorf("%w: the meeting key changed meanwhile", ErrConflict)
+			}
+			return nil
+		},
+		fold: func(s *State, ev *Event) {
+			b := BodyOf[Rekey](ev)
+			s.Epoch, s.KeyEvent, s.checks[b.Check] = b.Epoch, ev, true
+		},
+		audited: true, moderation: true,
 	},
 	TypeRole: {
 		body: newBody[Role](),

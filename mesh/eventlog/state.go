@@ -17,6 +17,7 @@ const (
 type Member struct {
 	Name     string
 	Role     string
+	Box      []byte // X25519 key new meeting keys are sealed to
 	JoinedAt time.Time
 	LeftAt   *time.Time
 }
@@ -42,12 +43,15 @@ type State struct {
 	Started  time.Time        // first join: the duration counts from here
 	Extra    int              // minutes added by extensions
 	Revision int              // updates applied to the record
+	Epoch    int              // the key epoch: rekeys so far
+	KeyEvent *Event           // the rekey that set the current key; nil: the link's
+	checks   map[string]bool  // KeyChecks of every key the meeting had
 	valid    map[string]bool
 }
 
 func newState(id string) *State {
 	return &State{ID: id, Status: StatusScheduled, Members: map[peer.ID]*Member{}, Admitted: map[peer.ID]bool{},
-		Denied: map[peer.ID]bool{}, Removed: map[peer.ID]bool{}, valid: map[string]bool{}}
+		Denied: map[peer.ID]bool{}, Removed: map[peer.ID]bool{}, checks: map[string]bool{}, valid: map[string]bool{}}
 }
 
 // Valid reports whether the event with this ID counts.
@@ -112,3 +116,40 @@ func (s *State) leave(p peer.ID, t time.Time) {
 		s.Recorder = ""
 	}
 }
+
+// Proves reports whether secret is a key the meeting had: the one it was
+// created with or one a rekey moved it to.
+func (s *State) Proves(secret []byte) bool {
+	return s.Record.Proves(secret) || s.checks[KeyCheck(secret)]
+}
+
+// Keyholders are the members a new key is sealed to: every member with a
+// box key who is not removed, present ones first, at most MaxBoxes.
+func (s *State) Keyholders() []peer.ID {
+	var in, out []peer.ID
+	for _, p := range s.Order {
+		switch m := s.Members[p]; {
+		case s.Removed[p] || m.Box == nil:
+		case m.Present():
+			in = append(in, p)
+		default:
+			out = append(out, p)
+		}
+	}
+	all := append(in, out...)
+	return all[:min(len(all), MaxBoxes)]
+}
+
+// Exposed reports whether someone removed from the meeting still holds its
+// current key: the meeting must move to a new one.
+func (s *State) Exposed() bool {
+	for p := range s.Removed {
+		if s.KeyEvent == nil || BodyOf[Rekey](s.KeyEvent).Sealed(p) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Moderates reports whether p is in the meeting as host or moderator.
+func (s *State) Moderates(p peer.ID) bool { return s.moderates(p) }

@@ -68,7 +68,7 @@ type File struct {
 // Activity is one entry of the activity log (joins, leaves, roles, end…).
 type Activity struct {
 	Time       time.Time `json:"time"`
-	Type       string    `json:"type"` // as GET …/audit says: created, join, leave, role, end, admit, deny, remove, mute, recording-started, recording-stopped, extend, update
+	Type       string    `json:"type"` // as GET …/audit says: created, join, leave, role, end, admit, deny, remove, mute, recording-started, recording-stopped, extend, update, rekey
 	Actor      string    `json:"actor"`
 	ActorName  string    `json:"actorName"`
 	Target     string    `json:"target,omitempty"`

@@ -48,6 +48,7 @@ var activityWords = map[string]string{
 	"recording-stopped": "{actor} stopped recording",
 	"extend":            "{actor} added {minutes} minutes",
 	"update":            "{actor} edited the meeting",
+	"rekey":             "{actor} changed the meeting key",
 }
 
 // phrase says what an activity entry means; names pass through esc first

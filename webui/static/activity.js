@@ -10,7 +10,7 @@ function verb(e, who) {
     case 'role': return t(e.role === 'moderator' ? 'activity.roleModerator' : 'activity.roleParticipant', { who: who(e.target) });
     case 'admit': case 'deny': case 'remove': case 'mute': return t(`activity.${e.type}`, { who: who(e.target) });
     case 'extend': return t('activity.extend', { n: e.minutes });
-    case 'created': case 'join': case 'leave': case 'end': case 'update': return t(`activity.${e.type}`);
+    case 'created': case 'join': case 'leave': case 'end': case 'update': case 'rekey': return t(`activity.${e.type}`);
     case 'recording-started': return t('activity.recStart');
     case 'recording-stopped': return t('activity.recStop');
     default: return e.type;

@@ -195,6 +195,7 @@ export default {
   'activity.mute': 'asked {who} to mute',
   'activity.recStart': 'started recording',
   'activity.recStop': 'stopped recording',
+  'activity.rekey': 'changed the meeting key (the old link opens nothing new)',
   'activity.extend': 'extended the meeting by {n} min',
 
   'recordings.title': 'Recordings on this computer',

@@ -195,6 +195,7 @@ export default {
   'activity.mute': 'pidió a {who} que se silenciara',
   'activity.recStart': 'empezó a grabar',
   'activity.recStop': 'dejó de grabar',
+  'activity.rekey': 'cambió la clave de la reunión (el enlace antiguo ya no abre nada nuevo)',
   'activity.extend': 'alargó la reunión {n} min',
 
   'recordings.title': 'Grabaciones en este ordenador',

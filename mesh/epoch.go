@@ -1,0 +1,286 @@
+package mesh
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	mrand "math/rand/v2"
+	"time"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"golang.org/x/crypto/chacha20poly1305"
+
+	"meshmeet/mesh/eventlog"
+)
+
+// Key epochs. When someone is removed (or the host asks), the node that
+// removed them seals a fresh meeting key to the box key every other member
+// announced in its join, in one signed rekey event. Each member opens its
+// box, checks the key against the event's KeyCheck and moves the meeting to
+// it: a new meeting struct sharing the log, with topics and sync seals
+// derived from the new key, the new key on disk and in the join link. The
+// removed node sees the rekey but opens nothing: what the meeting says from
+// then on is sealed with a key it never had. The previous epoch's topics
+// stay subscribed (read only) until the next rekey, so a concurrent rekey
+// or a member that has not moved yet is still heard; anti-entropy with the
+// previous key serves only members that are not removed.
+
+const boxInfo = "meshmeet/v1/box"
+
+// boxKey is this node's X25519 key, derived from its identity so that it
+// survives restarts.
+func boxKey(priv crypto.PrivKey) (*ecdh.PrivateKey, error) {
+	raw, err := priv.Raw()
+	if err != nil {
+		return nil, err
+	}
+	seed, err := hkdf.Key(sha256.New, raw, nil, boxInfo, 32)
+	if err != nil {
+		return nil, err
+	}
+	return ecdh.X25519().NewPrivateKey(seed)
+}
+
+// sealKey seals a meeting key to a member's box key: an ephemeral X25519
+// key, a nonce and the sealed key, bound to the meeting and the member.
+func sealKey(pub []byte, meetingID string, to peer.ID, secret []byte) ([]byte, error) {
+	their, err := ecdh.X25519().NewPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("%w: box key", ErrInvalid)
+	}
+	eph, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := eph.ECDH(their)
+	if err != nil {
+		return nil, err
+	}
+	aead, _ := chacha20poly1305.NewX(welcomeKey(shared, meetingID, to))
+	out := append(eph.PublicKey().Bytes(), make([]byte, aead.NonceSize())...)
+	_, _ = rand.Read(out[32:])
+	return aead.Seal(out, out[32:], secret, []byte(to)), nil
+}
+
+// openKey opens a key sealed to this node's box.
+func openKey(box *ecdh.PrivateKey, sealed []byte, meetingID string, self peer.ID) ([]byte, error) {
+	if len(sealed) != eventlog.SealedLen {
+		return nil, errOpen
+	}
+	eph, err := ecdh.X25519().NewPublicKey(sealed[:32])
+	if err != nil {
+		return nil, errOpen
+	}
+	shared, err := box.ECDH(eph)
+	if err != nil {
+		return nil, errOpen
+	}
+	aead, _ := chacha20poly1305.NewX(welcomeKey(shared, meetingID, self))
+	n := 32 + aead.NonceSize()
+	secret, err := aead.Open(nil, sealed[32:n], sealed[n:], []byte(self))
+	if err != nil || len(secret) != secretLen {
+		return nil, errOpen
+	}
+	return secret, nil
+}
+
+// Rekey moves the meeting to a new key (the host or a moderator): whoever
+// had the old key and is not a member any more opens nothing new. The
+// meeting's join link changes with it.
+func (m *Mesh) Rekey(ctx context.Context, id string) (MeetingView, error) {
+	mt, err := m.known(id)
+	if err != nil {
+		return MeetingView{}, err
+	}
+	if err := m.rekey(ctx, mt); err != nil {
+		return MeetingView{}, fmt.Errorf("change the key of %s: %w", id, err)
+	}
+	return m.Meeting(id)
+}
+
+func (m *Mesh) rekey(ctx context.Context, mt *meeting) error {
+	secret := newSecret()
+	mt.mu.Lock()
+	st := mt.st()
+	b := eventlog.Rekey{Epoch: st.Epoch + 1, Check: eventlog.KeyCheck(secret), Boxes: map[string]string{}}
+	for _, p := range st.Keyholders() {
+		sealed, err := sealKey(st.Members[p].Box, mt.id, p, secret)
+		if err == nil {
+			b.Boxes[p.String()] = base64.RawURLEncoding.EncodeToString(sealed)
+		}
+	}
+	mt.mu.Unlock()
+	body, _ := json.Marshal(b)
+	_, err := m.publishEvent(ctx, mt, eventlog.TypeRekey, body)
+	return err
+}
+
+// afterFold acts on what newly valid events mean for the meeting's key:
+// follow a rekey, or make one when a removed member still holds the key.
+func (m *Mesh) afterFold(mt *meeting, valid []*Event) {
+	rekeyed, removedByMe := false, false
+	for _, ev := range valid {
+		rekeyed = rekeyed || ev.Type == eventlog.TypeRekey
+		removedByMe = removedByMe || ev.Type == TypeRemove && ev.Author == m.self
+	}
+	mt.mu.Lock()
+	exposed := mt.st().Exposed() && mt.st().Moderates(m.self)
+	mt.mu.Unlock()
+	if rekeyed {
+		m.spawn(func(context.Context) { m.followKey(mt) })
+	}
+	if !exposed {
+		return
+	}
+	// The remover rekeys at once; other moderators wait a moment, in case
+	// the remover's node is gone, and look again.
+	wait := time.Duration(0)
+	if !removedByMe {
+		wait = time.Second + mrand.N(2*time.Second)
+	}
+	m.spawn(func(ctx context.Context) {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		cur, err := m.meeting(mt.id)
+		if err != nil {
+			return
+		}
+		cur.mu.Lock()
+		still := cur.st().Exposed() && cur.st().Moderates(m.self)
+		cur.mu.Unlock()
+		if still {
+			if err := m.rekey(ctx, cur); err != nil {
+				m.log.Warn("cannot change the meeting key", "meeting", mt.id, "err", err)
+			}
+		}
+	})
+}
+
+// followKey moves the meeting to the key of its log's current epoch when
+// this node does not hold it yet.
+func (m *Mesh) followKey(mt *meeting) {
+	cur, err := m.meeting(mt.id)
+	if err != nil {
+		return
+	}
+	cur.mu.Lock()
+	kev := cur.st().KeyEvent
+	cur.mu.Unlock()
+	if kev == nil {
+		return
+	}
+	b := eventlog.BodyOf[eventlog.Rekey](kev)
+	if b.Check == eventlog.KeyCheck(cur.keys.secret) {
+		return
+	}
+	sealed := b.Sealed(m.self)
+	if sealed == nil {
+		m.log.Info("the meeting moved to a key this node was not given", "meeting", mt.id, "epoch", b.Epoch)
+		return
+	}
+	secret, err := openKey(m.box, sealed, mt.id, m.self)
+	if err != nil || eventlog.KeyCheck(secret) != b.Check {
+		m.log.Warn("a rekey's key for this node does not open or match", "meeting", mt.id, "epoch", b.Epoch)
+		return
+	}
+	if err := m.switchKey(cur, secret); err != nil {
+		m.log.Error("cannot move the meeting to its new key", "meeting", mt.id, "err", err)
+	}
+}
+
+// switchKey replaces the open meeting old by one under the new key.
+func (m *Mesh) switchKey(old *meeting, secret []byte) error {
+	if !m.track() {
+		return ErrNotReady
+	}
+	defer m.wg.Done()
+	m.openMu.Lock()
+	defer m.openMu.Unlock()
+	m.mu.Lock()
+	current := m.meetings[old.id] == old
+	m.mu.Unlock()
+	if !current {
+		return nil // moved on already, or forgotten
+	}
+	k, err := deriveKeys(old.id, secret)
+	if err != nil {
+		return err
+	}
+	if err := m.store.putSecret(old.id, secret); err != nil {
+		return fmt.Errorf("store meeting key: %w", err)
+	}
+	nm := old.successor(k)
+	if err := m.openTopics(nm); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.meetings[old.id] = nm
+	lb := m.lobbies[old.id]
+	stale := old.prev // two epochs back: no longer heard
+	old.prev = nil
+	m.mu.Unlock()
+	if lb != nil {
+		lb.mu.Lock()
+		if lb.mt == old {
+			lb.mt = nm
+		}
+		lb.mu.Unlock()
+	}
+	if stale != nil {
+		m.closeTopics(stale)
+	}
+	m.log.Info("the meeting moved to a new key", "meeting", old.id)
+	m.kickDiscovery()
+	m.syncAll(nm)
+	m.heartbeatSoon(nm)
+	return nil
+}
+
+// successor is the meeting under new keys: it shares everything but the
+// keys and topics, and keeps mt to hear the previous epoch (prev is read
+// and written under Mesh.mu).
+func (mt *meeting) successor(k keys) *meeting {
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	return &meeting{
+		id: mt.id, keys: k, topics: map[string]*pubsub.Topic{}, prev: mt,
+		mu: mt.mu, log: mt.log, buckets: mt.buckets, presence: mt.presence, heldOff: mt.heldOff,
+		selfMedia: mt.selfMedia, selfCapacity: mt.selfCapacity, listeners: mt.listeners,
+		announced: mt.announced, timedOut: mt.timedOut,
+	}
+}
+
+// entitled reports whether p may be heard or served under mt's keys: always
+// under the current ones; under the previous epoch's only when the current
+// key was sealed to p (a member whose node has not moved yet), so that the
+// old key, or the old link, opens nothing new.
+func (m *Mesh) entitled(mt *meeting, p peer.ID) bool {
+	m.mu.Lock()
+	cur := m.meetings[mt.id]
+	m.mu.Unlock()
+	if cur == nil || cur == mt {
+		return true // the current key (or no meeting of ours: the wire decides)
+	}
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	kev := mt.st().KeyEvent
+	return kev != nil && eventlog.BodyOf[eventlog.Rekey](kev).Sealed(p) != nil
+}
+
+// current reports whether mt is the meeting under its current key (not a
+// previous epoch, still heard).
+func (m *Mesh) current(mt *meeting) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.meetings[mt.id] == mt
+}
