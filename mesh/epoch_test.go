@@ -92,6 +92,30 @@ func TestRemovedStopsReceiving(t *testing.T) {
 	eventually(t, 15*time.Second, "the new member reads the chat", func() error {
 		return hasText(late2, id, "after the removal 2")
 	})
+
+	// The host asks for a new key: everyone in the meeting follows, the
+	// new member too; a participant cannot ask.
+	if _, err := late2.Rekey(ctx, id); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a participant changed the key: %v", err)
+	}
+	if _, err := host.Rekey(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	var third []byte
+	eventually(t, 15*time.Second, "the host moves to its new key", func() error {
+		if third, _, _ = host.ShareKey(id); bytes.Equal(third, newKey) {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	for _, m := range []*Mesh{bob, carol, late2} {
+		eventually(t, 15*time.Second, m.cfg.Name+" follows the host's new key", func() error {
+			if k, _, _ := m.ShareKey(id); !bytes.Equal(k, third) {
+				return errors.New("not yet")
+			}
+			return nil
+		})
+	}
 }
 
 func hasText(m *Mesh, id, text string) error {

@@ -165,6 +165,10 @@ func (b *backend) Extend(ctx context.Context, id string, minutes int) (any, erro
 	return b.meetingResult(b.n.mesh.Extend(ctx, id, minutes))
 }
 
+func (b *backend) Rekey(ctx context.Context, id string) (any, error) {
+	return b.meetingResult(b.n.mesh.Rekey(ctx, id))
+}
+
 // meetingResult answers with the meeting and its link, or the mapped error.
 func (b *backend) meetingResult(v mesh.MeetingView, err error) (any, error) {
 	if err != nil {

@@ -48,6 +48,9 @@ type Backend interface {
 	SetRecording(ctx context.Context, id string, on bool) (any, error)
 	// Extend adds minutes to a meeting that ends by itself (host or moderator).
 	Extend(ctx context.Context, id string, minutes int) (any, error)
+	// Rekey moves the meeting to a new key (host or moderator): whoever had
+	// the old one and is no longer a member opens nothing new; the link changes.
+	Rekey(ctx context.Context, id string) (any, error)
 	// OpenRecording opens one recorded file, by its path in the Recordings list.
 	OpenRecording(ctx context.Context, id, path string) (*File, error)
 	// Recordings lists the meeting's recordings on this node.

@@ -161,6 +161,10 @@ func (f *fakeBackend) Extend(_ context.Context, id string, minutes int) (any, er
 	return f.result("Extend", map[string]any{"id": id}, id, minutes)
 }
 
+func (f *fakeBackend) Rekey(_ context.Context, id string) (any, error) {
+	return f.result("Rekey", map[string]any{"id": id}, id)
+}
+
 func (f *fakeBackend) SetRecording(_ context.Context, id string, on bool) (any, error) {
 	return f.result("SetRecording", map[string]any{"recording": on}, id, on)
 }

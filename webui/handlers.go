@@ -171,6 +171,19 @@ func (s *Server) endMeeting(w http.ResponseWriter, r *http.Request) (int, any, e
 	return s.noBodyAction(w, r, s.backend.End)
 }
 
+// rekey moves the meeting to a new key and returns it (its link changes).
+func (s *Server) rekey(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	var view any
+	code, _, err := s.noBodyAction(w, r, func(ctx context.Context, id string) (err error) {
+		view, err = s.backend.Rekey(ctx, id)
+		return err
+	})
+	if err != nil {
+		return code, nil, err
+	}
+	return http.StatusOK, view, nil
+}
+
 // noBodyAction runs an action that takes no input; the body may be empty or {}.
 func (s *Server) noBodyAction(w http.ResponseWriter, r *http.Request,
 	act func(ctx context.Context, id string) error) (int, any, error) {

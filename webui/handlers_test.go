@@ -49,6 +49,7 @@ func TestRoutes(t *testing.T) {
 		{"extend", "POST", "/api/meetings/m1/extend", map[string]int{"minutes": 15}, 200, "Extend", []any{"m1", 15}},
 		{"extend without minutes", "POST", "/api/meetings/m1/extend", `{}`, 400, "", nil},
 		{"extend by nothing", "POST", "/api/meetings/m1/extend", `{"minutes":0}`, 400, "", nil},
+		{"rekey", "POST", "/api/meetings/m1/rekey", nil, 200, "Rekey", []any{"m1"}},
 		{"recordings", "GET", "/api/meetings/m1/recordings", nil, 200, "Recordings", []any{"m1"}},
 		{"lobby", "GET", "/api/meetings/m1/lobby", nil, 200, "Lobby", []any{"m1"}},
 		{"state", "POST", "/api/meetings/m1/state", `{"audio":true}`, 200, "SetMediaState",

@@ -36,6 +36,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/meetings/{id}/mute", auth(s.api(s.mute)))
 	mux.HandleFunc("POST /api/meetings/{id}/recording", auth(s.api(s.setRecording)))
 	mux.HandleFunc("POST /api/meetings/{id}/extend", auth(s.api(s.extend)))
+	mux.HandleFunc("POST /api/meetings/{id}/rekey", auth(s.api(s.rekey)))
 	mux.HandleFunc("GET /api/meetings/{id}/recordings", auth(s.api(s.getRecordings)))
 	mux.HandleFunc("GET /api/meetings/{id}/recordings/{start}/{file}", auth(s.getRecording))
 	mux.HandleFunc("GET /api/meetings/{id}/lobby", auth(s.api(s.getLobby)))

@@ -97,6 +97,7 @@ export const api = {
   setRecording: (id, on) => request('POST', `${m(id)}/recording`, { on }),
   update: (id, fields) => request('PATCH', m(id), fields),
   extend: (id, minutes) => request('POST', `${m(id)}/extend`, { minutes }),
+  rekey: (id) => request('POST', `${m(id)}/rekey`),
   recordings: (id) => request('GET', `${m(id)}/recordings`),
   deleteMeeting: (id) => request('DELETE', m(id)),
   media: (id) => request('GET', `${m(id)}/media`),

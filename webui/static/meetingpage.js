@@ -175,6 +175,10 @@ export class MeetingPage {
             type: 'button', class: 'secondary', id: 'btn-extend', title: t('meeting.extendTitle'),
             onclick: () => this.extend(15),
           }, t('meeting.extend')) : null,
+          this.isHost() && mt.status !== 'ended' ? h('button', {
+            type: 'button', class: 'secondary', id: 'btn-rekey', title: t('meeting.rekeyTitle'),
+            onclick: () => this.rekey(),
+          }, t('meeting.rekey')) : null,
           this.canRecord() ? h('button', {
             type: 'button', class: 'secondary', id: 'btn-record',
             onclick: () => this.setRecording(!mt.recording),
@@ -323,6 +327,18 @@ export class MeetingPage {
       this.renderHeader();
       this.tick();
       toast(t('meeting.extended', { n: minutes }));
+    } catch (e) {
+      toast(errorText(e), true);
+    }
+  }
+
+  // rekey moves the meeting to a new key: the link changes, and whoever
+  // had the old one but is no longer a member reads nothing new.
+  async rekey() {
+    try {
+      this.meeting = meetingOf(await api.rekey(this.id));
+      this.renderHeader();
+      toast(t('meeting.rekeyed'));
     } catch (e) {
       toast(errorText(e), true);
     }
