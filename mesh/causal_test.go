@@ -12,8 +12,9 @@ import (
 
 // backdate signs, as m, an event that names heads (an older view of the
 // log than m has) as all it had seen, stamped as early as they allow; it
-// gossips it and keeps it in m's own log, so anti-entropy offers it too.
-func backdate(t *testing.T, m *Mesh, mt *meeting, heads []string, typ string, body []byte) *Event {
+// gossips it and keeps it in m's own log and in the carriers' (members who
+// got it before they knew better), so anti-entropy offers it too.
+func backdate(t *testing.T, m *Mesh, mt *meeting, heads []string, typ string, body []byte, carriers ...*Mesh) *Event {
 	t.Helper()
 	var hlc uint64
 	mt.mu.Lock()
@@ -32,6 +33,12 @@ func backdate(t *testing.T, m *Mesh, mt *meeting, heads []string, typ string, bo
 	_ = mt.topics[kind].Publish(context.Background(), mt.keys.sealBytes(ev.Raw(), topicName(mt.keys, kind)))
 	if _, err := m.ingest(mt, []*Event{ev}, true); err != nil {
 		t.Fatal(err)
+	}
+	for _, c := range carriers {
+		cm, _ := c.meeting(mt.id)
+		if _, err := c.ingest(cm, []*Event{ev}, false); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return ev
 }
@@ -122,7 +129,9 @@ func TestBackdatedEventsRefused(t *testing.T) {
 		}
 		return nil
 	})
-	chat := backdate(t, mallory, mm, inMeeting, TypeChat, chatBodyOf("still here"))
+	// Under the new key mallory reaches nobody; dave carries the chat, as a
+	// member that had not moved to the new key yet would.
+	chat := backdate(t, mallory, mm, inMeeting, TypeChat, chatBodyOf("still here"), dave)
 	for _, m := range []*Mesh{host, carol, dave} {
 		eventually(t, 15*time.Second, m.cfg.Name+" refuses the removed member's chat", heldButRefused(m, id, chat))
 	}

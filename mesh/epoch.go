@@ -123,7 +123,8 @@ func (m *Mesh) rekey(ctx context.Context, mt *meeting) error {
 }
 
 // afterFold acts on what newly valid events mean for the meeting's key:
-// follow a rekey, or make one when a removed member still holds the key.
+// follow a rekey, or make one when a removed member still holds the key or
+// a member who joined meanwhile was not given it.
 func (m *Mesh) afterFold(mt *meeting, valid []*Event) {
 	rekeyed, removedByMe := false, false
 	for _, ev := range valid {
@@ -131,7 +132,7 @@ func (m *Mesh) afterFold(mt *meeting, valid []*Event) {
 		removedByMe = removedByMe || ev.Type == TypeRemove && ev.Author == m.self
 	}
 	mt.mu.Lock()
-	exposed := mt.st().Exposed() && mt.st().Moderates(m.self)
+	exposed := mustRekey(mt.st(), m.self)
 	mt.mu.Unlock()
 	if rekeyed {
 		m.spawn(func(context.Context) { m.followKey(mt) })
@@ -156,7 +157,7 @@ func (m *Mesh) afterFold(mt *meeting, valid []*Event) {
 			return
 		}
 		cur.mu.Lock()
-		still := cur.st().Exposed() && cur.st().Moderates(m.self)
+		still := mustRekey(cur.st(), m.self)
 		cur.mu.Unlock()
 		if still {
 			if err := m.rekey(ctx, cur); err != nil {
@@ -164,6 +165,12 @@ func (m *Mesh) afterFold(mt *meeting, valid []*Event) {
 			}
 		}
 	})
+}
+
+// mustRekey: self moderates a meeting whose current key a removed member
+// holds or a member lacks.
+func mustRekey(st *eventlog.State, self peer.ID) bool {
+	return st.Moderates(self) && (st.Exposed() || st.Stranded())
 }
 
 // followKey moves the meeting to the key of its log's current epoch when

@@ -86,7 +86,16 @@ func TestRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "carol is out", liveCount(host, v.ID, 2))
-	eventually(t, 10*time.Second, "audit", auditIs(host, v.ID, "[created join join join join role role remove rekey remove rekey]"))
+	eventually(t, 10*time.Second, "audit", auditIs(host, v.ID, "[created join join join join role role remove remove]"))
+	eventually(t, 15*time.Second, "no removed member holds the key", func() error {
+		mt, _ := host.meeting(v.ID)
+		mt.mu.Lock()
+		defer mt.mu.Unlock()
+		if mt.st().Exposed() || mt.st().Epoch == 0 {
+			return fmt.Errorf("epoch %d, exposed %v", mt.st().Epoch, mt.st().Exposed())
+		}
+		return nil
+	})
 }
 
 func liveCount(m *Mesh, id string, n int) func() error {

@@ -151,5 +151,24 @@ func (s *State) Exposed() bool {
 	return false
 }
 
+// Stranded reports whether a member in the meeting was not given its
+// current key (they joined while it changed): the meeting must move to a
+// new one that is sealed to them too.
+func (s *State) Stranded() bool {
+	if s.KeyEvent == nil {
+		return false
+	}
+	b := BodyOf[Rekey](s.KeyEvent)
+	if len(b.Boxes) >= MaxBoxes {
+		return false
+	}
+	for p, m := range s.Members {
+		if m.Present() && m.Box != nil && !s.Removed[p] && b.Sealed(p) == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Moderates reports whether p is in the meeting as host or moderator.
 func (s *State) Moderates(p peer.ID) bool { return s.moderates(p) }
