@@ -1,11 +1,9 @@
 package mesh
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -232,12 +230,8 @@ func (m *Mesh) heldFile(meeting string, refs []FileRef) (FileRef, bool) {
 
 // fileOf is the file a chat event carries, nil if none.
 func fileOf(ev *Event) *FileRef {
-	if ev.Type != TypeChat || !bytes.Contains(ev.Body, []byte(`"file"`)) {
-		return nil
+	if b := eventlog.BodyOf[eventlog.Chat](ev); b != nil {
+		return b.File
 	}
-	var b eventlog.Chat
-	if json.Unmarshal(ev.Body, &b) != nil {
-		return nil
-	}
-	return b.File
+	return nil
 }
