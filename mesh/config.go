@@ -61,6 +61,11 @@ type Config struct {
 	// media (a weak uplink, a battery).
 	NoRelay bool
 
+	// MeshMax is the largest meeting whose nodes all send to each other (a
+	// mesh); a larger one has a relay (relay.go). Every node of a meeting
+	// must use the same.
+	MeshMax int
+
 	// FileBudget bounds the bytes of one meeting's shared files this node fetches
 	// before anyone asks for them; beyond it, a file is fetched when downloaded.
 	FileBudget int64
@@ -91,6 +96,7 @@ func DefaultConfig() Config {
 		FileBudget:        1 << 30,
 		PeerRate:          50,
 		PeerBurst:         200,
+		MeshMax:           6,
 	}
 }
 
@@ -107,6 +113,9 @@ func (c *Config) fill() {
 		if *p.v <= 0 {
 			*p.v = *p.def
 		}
+	}
+	if c.MeshMax < 1 {
+		c.MeshMax = d.MeshMax
 	}
 	if c.FileBudget <= 0 {
 		c.FileBudget = d.FileBudget

@@ -12,7 +12,7 @@ import (
 // (here 2): the nodes elect one relay, the two others link only to it, and every browser
 // still decodes video and receives audio from both others, each labelled as its sender.
 func TestBrowsersThroughRelay(t *testing.T) {
-	p := startParty(t, func(c *Config) { c.MeshMax = 2 })
+	p := startParty(t, func(c *Config) { c.Mesh.MeshMax = 2 })
 	p.seeAndHear(t)
 	relays := map[string]bool{}
 	for _, n := range p.nodes {

@@ -31,11 +31,8 @@ type Config struct {
 	Mesh mesh.Config
 	// Media carries the WebRTC settings (media UDP port, ICE servers); its
 	// Signaller and Logger are filled in by the node.
-	Media media.Config
-	// MeshMax is the largest meeting whose nodes all send to each other (a mesh);
-	// a larger one elects a relay. Every node of a meeting must use the same.
-	MeshMax int
-	Logger  *slog.Logger
+	Media  media.Config
+	Logger *slog.Logger
 	// Version is reported by GET /api/node.
 	Version string
 	// RetentionDays, when above 0, deletes meetings (history, files,
@@ -53,7 +50,6 @@ func DefaultConfig() Config {
 		Name:    defaultName(),
 		Mesh:    mesh.DefaultConfig(),
 		Media:   media.DefaultConfig(),
-		MeshMax: 6,
 		Version: "dev",
 	}
 }

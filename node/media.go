@@ -12,7 +12,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"meshmeet/media"
-	"meshmeet/mesh"
 	"meshmeet/webui"
 )
 
@@ -196,35 +195,11 @@ func (b *mediaBridge) reconcile(in map[string]bool, self string) {
 				peers = append(peers, p.PeerID)
 			}
 		}
-		if err := b.n.media.SetTopology(id, peers, electRelay(ps, b.n.cfg.MeshMax)); err != nil {
+		if err := b.n.media.SetTopology(id, peers, b.n.mesh.RelayOf(id)); err != nil {
 			b.n.log.Debug("media peers", "meeting", id, "err", err)
 		}
 		b.record(id, self)
 	}
-}
-
-// electRelay picks the relay of a meeting of more than meshMax live participants ("" for
-// a mesh): among those that may relay, the one in the meeting longest, then the smallest
-// peer ID. Every node elects from the same log and presence, so all pick the same one
-// once their views agree; when it goes, the next in line takes over.
-func electRelay(ps []mesh.ParticipantView, meshMax int) string {
-	if len(ps) <= meshMax {
-		return ""
-	}
-	best := -1
-	for i, p := range ps {
-		if p.RelayCapacity < 1 {
-			continue
-		}
-		if best < 0 || p.JoinedAt.Before(ps[best].JoinedAt) ||
-			(p.JoinedAt.Equal(ps[best].JoinedAt) && p.PeerID < ps[best].PeerID) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return "" // nobody may relay: stay a mesh
-	}
-	return ps[best].PeerID
 }
 
 // record makes the engine record the meeting while the log says this node does.

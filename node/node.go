@@ -40,9 +40,6 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.MeshMax < 1 {
-		cfg.MeshMax = DefaultConfig().MeshMax
-	}
 	key, err := mesh.LoadIdentity(cfg.DataDir)
 	if err != nil {
 		return nil, err

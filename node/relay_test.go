@@ -7,36 +7,13 @@ import (
 	"time"
 
 	"meshmeet/media"
-	"meshmeet/mesh"
 )
-
-func TestElectRelay(t *testing.T) {
-	at := func(s int) time.Time { return time.Unix(int64(1e9+s), 0) }
-	p := func(id string, joined, capacity int) mesh.ParticipantView {
-		return mesh.ParticipantView{PeerID: id, JoinedAt: at(joined), RelayCapacity: capacity}
-	}
-	for _, tc := range []struct {
-		ps   []mesh.ParticipantView
-		max  int
-		want string
-	}{
-		{[]mesh.ParticipantView{p("a", 1, 1), p("b", 2, 1)}, 2, ""},                // small: a mesh
-		{[]mesh.ParticipantView{p("c", 3, 1), p("b", 2, 1), p("a", 4, 1)}, 2, "b"}, // in the meeting longest
-		{[]mesh.ParticipantView{p("c", 2, 1), p("b", 2, 1), p("a", 4, 1)}, 2, "b"}, // tie: smaller peer ID
-		{[]mesh.ParticipantView{p("c", 3, 1), p("b", 2, 0), p("a", 4, 1)}, 2, "c"}, // b may not relay
-		{[]mesh.ParticipantView{p("c", 3, 0), p("b", 2, 0), p("a", 4, 0)}, 2, ""},  // nobody may: a mesh
-	} {
-		if got := electRelay(tc.ps, tc.max); got != tc.want {
-			t.Errorf("electRelay(%v, %d) = %q, want %q", tc.ps, tc.max, got, tc.want)
-		}
-	}
-}
 
 // TestRelayElection: a meeting larger than MeshMax elects the participant in it longest as
 // its relay; every node links to it only, and it to all. When it goes, the next elected
 // takes over.
 func TestRelayElection(t *testing.T) {
-	small := func(c *Config) { c.MeshMax = 2 }
+	small := func(c *Config) { c.Mesh.MeshMax = 2 }
 	a := startNode(t, "alice", "", small)
 	b := startNode(t, "bob", "", small, withPeers(a))
 	c := startNode(t, "carol", "", small, withPeers(a, b))

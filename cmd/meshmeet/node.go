@@ -36,7 +36,7 @@ func nodeCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-relay", Usage: "never be elected to relay media in meetings larger than 6 (a weak uplink)", EnvVars: env("NO_RELAY")},
 			&cli.IntFlag{Name: "media-port", Value: d.Media.UDPPort, Usage: "the one UDP port all WebRTC media uses (0 = any free port)", EnvVars: env("MEDIA_PORT")},
 			&cli.StringSliceFlag{Name: "ice-server", Usage: "STUN/TURN server for media across NATs: URL[,username,credential] (repeatable); rendezvous servers started with --turn-ip add theirs", EnvVars: env("ICE_SERVER")},
-			&cli.IntFlag{Name: "mesh-max", Value: d.MeshMax, Hidden: true, Usage: "largest meeting without a relay; every node of a meeting must use the same (for tests)", EnvVars: env("MESH_MAX")},
+			&cli.IntFlag{Name: "mesh-max", Value: d.Mesh.MeshMax, Hidden: true, Usage: "largest meeting without a relay; every node of a meeting must use the same (for tests)", EnvVars: env("MESH_MAX")},
 			&cli.DurationFlag{Name: "presence-timeout", Value: d.Mesh.PresenceTimeout, Hidden: true, Usage: "silence after which a participant counts as gone (for tests)", EnvVars: env("PRESENCE_TIMEOUT")},
 			&cli.IntFlag{Name: "retention-days", Usage: "delete meetings (history, files, recordings) whose last activity is older than this many days (0 = keep them)", EnvVars: env("RETENTION_DAYS")},
 			&cli.BoolFlag{Name: "relay-only", Usage: "send media to other nodes only through TURN relays (they never see this machine's addresses)", EnvVars: env("RELAY_ONLY")},
@@ -50,7 +50,7 @@ func nodeCommand() *cli.Command {
 			cfg.DataDir, cfg.UIAddr, cfg.Name = c.String("data-dir"), c.String("ui"), c.String("name")
 			cfg.Rendezvous, cfg.Logger, cfg.Version = c.StringSlice("rendezvous"), log, version
 			cfg.Mesh.ListenAddrs, cfg.Mesh.Peers, cfg.Mesh.MDNS = c.StringSlice("listen"), c.StringSlice("peer"), !c.Bool("no-mdns")
-			cfg.Mesh.NoRelay, cfg.MeshMax = c.Bool("no-relay"), c.Int("mesh-max")
+			cfg.Mesh.NoRelay, cfg.Mesh.MeshMax = c.Bool("no-relay"), c.Int("mesh-max")
 			cfg.Mesh.PresenceTimeout = c.Duration("presence-timeout")
 			cfg.Media.UDPPort, cfg.Media.RelayOnly = c.Int("media-port"), c.Bool("relay-only")
 			cfg.RetentionDays = c.Int("retention-days")

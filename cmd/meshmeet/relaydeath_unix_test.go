@@ -24,6 +24,7 @@ type relayedMeeting struct {
 	procs   []*nodeproc.Proc
 	clients []*node.Client
 	id      string
+	stopped int // the node stopRelay stopped
 }
 
 func startRelayedMeeting(t testing.TB, n int) *relayedMeeting {
@@ -116,6 +117,7 @@ func (rm *relayedMeeting) stopRelay(t testing.TB, sig syscall.Signal) time.Durat
 	if err := rm.procs[dead].Cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
+	rm.stopped = dead
 	if sig == syscall.SIGSTOP {
 		t.Cleanup(func() { _ = rm.procs[dead].Cmd.Process.Signal(syscall.SIGCONT) })
 	}
@@ -139,10 +141,32 @@ func TestRelayKilled(t *testing.T) {
 
 // TestRelayFrozen: a relay that stops answering without closing anything (SIGSTOP, as a
 // machine that died) is replaced too: the links to it lose ICE consent and a ping to it
-// goes unanswered.
+// goes unanswered. When it wakes up it follows the new relay: the relay stays put.
 func TestRelayFrozen(t *testing.T) {
 	rm := startRelayedMeeting(t, 4)
 	t.Logf("relay replaced %v after it froze", rm.stopRelay(t, syscall.SIGSTOP))
+	all := []int{0, 1, 2, 3}
+	alive := slices.DeleteFunc(slices.Clone(all), func(i int) bool { return i == rm.stopped })
+	relay, err := rm.relayedBy(alive, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rm.procs[rm.stopped].Cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the woken node links to the new relay", func() error {
+		got, err := rm.relayedBy(all, "")
+		if err == nil && got != relay {
+			err = fmt.Errorf("relay %s, not %s", got, relay)
+		}
+		return err
+	})
+	for range 10 { // five seconds: nothing moves back
+		if got, err := rm.relayedBy(all, ""); err != nil || got != relay {
+			t.Fatalf("the relay moved from %s to %s (%v)", relay, got, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // BenchmarkRelayKilled: the time from the relay's death to every other node linked to the

@@ -341,3 +341,24 @@ func (b *Rekey) Sealed(p peer.ID) []byte {
 	raw, _ := base64.RawURLEncoding.DecodeString(s)
 	return raw
 }
+
+// Relay names the node that relays the meeting's media from this relay
+// epoch on (Peer is its author), or puts the meeting back to a mesh (Peer
+// empty).
+type Relay struct {
+	Epoch int    `json:"epoch"`
+	Peer  string `json:"peer,omitempty"`
+	id    peer.ID
+}
+
+func (b *Relay) validate() (err error) {
+	if b.Epoch < 1 {
+		return fmt.Errorf("%w: relay epoch", ErrInvalid)
+	}
+	if b.Peer != "" {
+		if b.id, err = peer.Decode(b.Peer); err != nil {
+			return fmt.Errorf("%w: relay peer", ErrInvalid)
+		}
+	}
+	return nil
+}

@@ -23,6 +23,7 @@ const (
 	TypeExtend  = "extend"
 	TypeUpdate  = "update"
 	TypeRekey   = "rekey"
+	TypeRelay   = "relay"
 )
 
 // Live notices the log's events give rise to.
@@ -271,6 +272,23 @@ var kinds = map[string]kind{
 			s.Epoch, s.KeyEvent, s.checks[b.Check] = b.Epoch, ev, true
 		},
 		audited: true, moderation: true,
+	},
+	TypeRelay: {
+		body: newBody[Relay](),
+		may: func(s *State, ev *Event) error {
+			b := BodyOf[Relay](ev)
+			switch {
+			case !s.In(ev.Author):
+				return fmt.Errorf("%w: only a participant can change the media relay", ErrForbidden)
+			case b.id != "" && b.id != ev.Author:
+				return fmt.Errorf("%w: a node names only itself the relay", ErrForbidden)
+			case b.Epoch != s.RelayEpoch+1:
+				// Of two relay events to the same epoch, the first in the order counts.
+				return fmt.Errorf("%w: the relay changed meanwhile", ErrConflict)
+			}
+			return nil
+		},
+		fold: func(s *State, ev *Event) { b := BodyOf[Relay](ev); s.Relay, s.RelayEpoch = b.id, b.Epoch },
 	},
 	TypeRole: {
 		body: newBody[Role](),

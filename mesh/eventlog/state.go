@@ -28,25 +28,27 @@ func (m *Member) Present() bool { return m.LeftAt == nil }
 // State is a meeting folded from its log. Read it, never write it: only the
 // Log changes it.
 type State struct {
-	ID       string
-	Record   *Record
-	Host     peer.ID
-	Created  time.Time
-	Status   string
-	EndedAt  *time.Time
-	Members  map[peer.ID]*Member
-	Order    []peer.ID        // first-join order
-	Admitted map[peer.ID]bool // let in from the lobby
-	Denied   map[peer.ID]bool // turned away in the lobby, until admitted after all
-	Removed  map[peer.ID]bool // removed from the meeting, until admitted again
-	Recorder peer.ID          // whose node records now; "" when nobody does
-	Started  time.Time        // first join: the duration counts from here
-	Extra    int              // minutes added by extensions
-	Revision int              // updates applied to the record
-	Epoch    int              // the key epoch: rekeys so far
-	KeyEvent *Event           // the rekey that set the current key; nil: the link's
-	checks   map[string]bool  // KeyChecks of every key the meeting had
-	valid    map[string]bool
+	ID         string
+	Record     *Record
+	Host       peer.ID
+	Created    time.Time
+	Status     string
+	EndedAt    *time.Time
+	Members    map[peer.ID]*Member
+	Order      []peer.ID        // first-join order
+	Admitted   map[peer.ID]bool // let in from the lobby
+	Denied     map[peer.ID]bool // turned away in the lobby, until admitted after all
+	Removed    map[peer.ID]bool // removed from the meeting, until admitted again
+	Recorder   peer.ID          // whose node records now; "" when nobody does
+	Started    time.Time        // first join: the duration counts from here
+	Extra      int              // minutes added by extensions
+	Revision   int              // updates applied to the record
+	Relay      peer.ID          // the node that relays the meeting's media; "": a mesh
+	RelayEpoch int              // relay events so far
+	Epoch      int              // the key epoch: rekeys so far
+	KeyEvent   *Event           // the rekey that set the current key; nil: the link's
+	checks     map[string]bool  // KeyChecks of every key the meeting had
+	valid      map[string]bool
 }
 
 func newState(id string) *State {
