@@ -19,6 +19,10 @@ func FuzzDecode(f *testing.F) {
 			Body: []byte(`{"title":"t","description":"","duration":30,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true}}`)},
 		{Type: TypeChat, Meeting: m, HLC: 4 << 20, Prev: prev,
 			Body: []byte(`{"text":"","file":{"name":"a.txt","size":3,"type":"text/plain","sha256":"` + strings.Repeat("0a", 32) + `"}}`)},
+		{Type: TypeRelay, Meeting: m, HLC: 5 << 20, Prev: prev, Body: []byte(`{"epoch":1,"peer":"` + w.id.String() + `"}`)},
+		{Type: TypeRekey, Meeting: m, HLC: 6 << 20, Prev: prev, Body: []byte(`{"epoch":1,"check":"` + strings.Repeat("ab", 32) +
+			`","boxes":{"` + w.id.String() + `":"` + strings.Repeat("A", 139) + `"}}`)},
+		{Type: TypeJoin, Meeting: m, HLC: 7 << 20, Prev: prev, Body: []byte(`{"name":"x","box":"` + strings.Repeat("A", 43) + `"}`)},
 	} {
 		ev.Author = w.id
 		if err := Sign(ev, w.key); err != nil {
