@@ -226,6 +226,27 @@ func (e *Engine) SetTopology(meetingID string, peers []string, relay string) err
 	return nil
 }
 
+// SetVideo says whose camera video this node forwards (last-N: the most recent
+// speakers, the pinned); nil forwards everyone's. Microphones and screens are
+// always forwarded; a camera let through again starts at its next keyframe.
+func (e *Engine) SetVideo(meetingID string, peers []string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := e.meetings[meetingID]
+	if m == nil {
+		return fmt.Errorf("set video of %s: %w", meetingID, ErrUnknownMeeting)
+	}
+	m.video = nil
+	if peers != nil {
+		m.video = map[string]bool{}
+		for _, p := range peers {
+			m.video[p] = true
+		}
+	}
+	m.gateAllLocked()
+	return nil
+}
+
 // Leave ends the media session of meetingID: every link and the browser session close.
 func (e *Engine) Leave(meetingID string) error {
 	e.mu.Lock()

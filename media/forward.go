@@ -68,6 +68,11 @@ type forwarder struct {
 
 	keys atomic.Uint64 // keyframes seen (a counter, not a clock: no time.Now per packet)
 
+	// gated: last-N leaves this video out for now; receivers get nothing until it
+	// is let through again, then start at the next keyframe (recorders get all).
+	gated    atomic.Bool
+	wasGated bool // read loop only
+
 	meter *speakingMeter // the local browser's microphone: its audio levels; set before readLoop
 
 	packets, bytes, plis atomic.Uint64
@@ -167,7 +172,20 @@ func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool) {
 			f.winStart, f.winBytes = now, 0
 		}
 	}
-	if sp := f.sinks.Load(); sp != nil {
+	switch gated := f.gated.Load(); {
+	case gated:
+		f.wasGated = true
+	case f.wasGated:
+		// Let through again: every receiver waits for a keyframe, asked for now.
+		f.wasGated = false
+		if sp := f.sinks.Load(); sp != nil {
+			for _, s := range *sp {
+				s.waitKey = true
+			}
+		}
+		f.requestKeyframe()
+	}
+	if sp := f.sinks.Load(); sp != nil && !f.wasGated {
 		for _, s := range *sp {
 			s.push(p, keyframe)
 		}

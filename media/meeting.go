@@ -33,6 +33,8 @@ type meeting struct {
 	shown    string     // the link states last sent to the browser, under notifyMu
 	browser  *browserSession
 	local    [numSlots]*forwarder // what the local browser publishes
+	// video: the participants whose camera video is forwarded (last-N); nil: all
+	video map[string]bool
 	rec      *recording           // while this node records the meeting
 }
 
@@ -419,6 +421,7 @@ func (m *meeting) setLocal(s slot, f *forwarder) {
 	m.record(f)
 	m.e.mu.Lock()
 	m.local[s] = f
+	m.gateLocked(f)
 	links := make([]*peerLink, 0, len(m.links))
 	for _, l := range m.links {
 		links = append(links, l)
@@ -439,6 +442,26 @@ func (m *meeting) clearLocal(s slot, f *forwarder) {
 
 // addRemote sends a track received on link from to the browser and, on the relay, to
 // every other node.
+// gateLocked holds back a camera that last-N leaves out (Engine.mu held).
+func (m *meeting) gateLocked(f *forwarder) {
+	f.gated.Store(f.slot == slotCamera && m.video != nil && !m.video[f.origin])
+}
+
+// gateAllLocked applies last-N to every camera this node forwards (Engine.mu held).
+func (m *meeting) gateAllLocked() {
+	if f := m.local[slotCamera]; f != nil {
+		m.gateLocked(f)
+	}
+	for _, l := range m.links {
+		if f := l.remote[slotCamera]; f != nil {
+			m.gateLocked(f)
+		}
+		for _, f := range l.extraRemote {
+			m.gateLocked(f)
+		}
+	}
+}
+
 func (m *meeting) addRemote(f *forwarder, from *peerLink) {
 	m.e.mu.Lock()
 	b := m.browser

@@ -244,6 +244,7 @@ func (l *peerLink) receive(origin string, s slot, track *webrtc.TrackRemote, rec
 	f := newForwarder(origin, s, track.Codec().RTPCodecCapability, uint32(track.SSRC()), &e.cfg, l.pc.WriteRTCP)
 	e.mu.Lock()
 	add(f)
+	l.m.gateLocked(f)
 	e.mu.Unlock()
 	l.m.record(f)
 	e.spawn(func() { drainRTCP(recv) })

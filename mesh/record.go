@@ -21,6 +21,7 @@ type SettingsInput struct {
 	EnableRecording *bool `json:"enableRecording"`
 	EnableChat      *bool `json:"enableChat"`
 	AutoEnd         *bool `json:"autoEnd"`
+	LastN           *int  `json:"lastN"`
 }
 
 // DecodeMeetingInput strictly decodes and validates a create request body.
@@ -45,6 +46,7 @@ func DecodeMeetingInput(body []byte) (Record, error) {
 		set(&r.Settings.EnableRecording, s.EnableRecording)
 		set(&r.Settings.EnableChat, s.EnableChat)
 		set(&r.Settings.AutoEnd, s.AutoEnd)
+		set(&r.Settings.LastN, s.LastN)
 	}
 	if r.ScheduledTime != nil {
 		t := r.ScheduledTime.UTC()

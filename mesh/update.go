@@ -53,6 +53,7 @@ func (m *Mesh) UpdateMeeting(ctx context.Context, id string, body []byte) (Meeti
 		set(&b.Settings.EnableRecording, s.EnableRecording)
 		set(&b.Settings.EnableChat, s.EnableChat)
 		set(&b.Settings.AutoEnd, s.AutoEnd)
+		set(&b.Settings.LastN, s.LastN)
 	}
 	raw, _ := json.Marshal(b)
 	if _, err := m.publishEvent(ctx, mt, TypeUpdate, raw); err != nil {

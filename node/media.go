@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"meshmeet/media"
+	"meshmeet/mesh"
 	"meshmeet/webui"
 )
 
@@ -28,10 +29,11 @@ type mediaBridge struct {
 	mu       sync.Mutex
 	browsers map[string]map[chan webui.Event]struct{} // meeting -> WebSocket subscribers
 	joined   map[string]bool                          // meetings the engine is in
+	spoke    map[string]map[string]time.Time          // meeting -> participant -> last heard speaking
 }
 
 func newMediaBridge(n *Node) *mediaBridge {
-	return &mediaBridge{n: n, kick: make(chan chan struct{}), browsers: map[string]map[chan webui.Event]struct{}{}, joined: map[string]bool{}}
+	return &mediaBridge{n: n, kick: make(chan chan struct{}), browsers: map[string]map[chan webui.Event]struct{}{}, joined: map[string]bool{}, spoke: map[string]map[string]time.Time{}}
 }
 
 // SendToPeer implements media.Signaller.
@@ -195,11 +197,49 @@ func (b *mediaBridge) reconcile(in map[string]bool, self string) {
 				peers = append(peers, p.PeerID)
 			}
 		}
-		if err := b.n.media.SetTopology(id, peers, b.n.mesh.RelayOf(id)); err != nil {
+		relay := b.n.mesh.RelayOf(id)
+		if err := b.n.media.SetTopology(id, peers, relay); err != nil {
 			b.n.log.Debug("media peers", "meeting", id, "err", err)
+		}
+		if v, err := b.n.mesh.Meeting(id); err == nil {
+			_ = b.n.media.SetVideo(id, b.lastN(id, ps, relay, v.Settings.Cameras()))
 		}
 		b.record(id, self)
 	}
+}
+
+// lastN is whose cameras a relayed meeting of more than n live participants
+// forwards: the n who spoke last (speaking, from presence), then those in
+// the meeting longest; nil (everyone's) otherwise.
+func (b *mediaBridge) lastN(id string, ps []mesh.ParticipantView, relay string, n int) []string {
+	now := time.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	spoke := b.spoke[id]
+	if spoke == nil {
+		spoke = map[string]time.Time{}
+		b.spoke[id] = spoke
+	}
+	for _, p := range ps {
+		if p.Media != nil && p.Media.Speaking {
+			spoke[p.PeerID] = now
+		}
+	}
+	if relay == "" || len(ps) <= n {
+		return nil
+	}
+	order := slices.Clone(ps)
+	slices.SortStableFunc(order, func(a, c mesh.ParticipantView) int {
+		if d := spoke[c.PeerID].Compare(spoke[a.PeerID]); d != 0 {
+			return d
+		}
+		return a.JoinedAt.Compare(c.JoinedAt)
+	})
+	out := make([]string, 0, n)
+	for _, p := range order[:n] {
+		out = append(out, p.PeerID)
+	}
+	return out
 }
 
 // record makes the engine record the meeting while the log says this node does.
@@ -238,6 +278,7 @@ func (b *mediaBridge) setJoined(id string, on bool) {
 		b.joined[id] = true
 	} else {
 		delete(b.joined, id)
+		delete(b.spoke, id)
 	}
 }
 

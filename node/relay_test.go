@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"meshmeet/media"
+	"meshmeet/mesh"
 )
 
 // TestRelayElection: a meeting larger than MeshMax elects the participant in it longest as
@@ -48,4 +49,29 @@ func TestRelayElection(t *testing.T) {
 	eventually(t, 45*time.Second, "alice relays for all four", topology(a, a, b, c, d))
 	a.Close()
 	eventually(t, 45*time.Second, "bob relays for the three left", topology(b, b, c, d))
+}
+
+// TestLastN: a relayed meeting larger than N forwards the cameras of the N
+// who spoke last, then of those in it longest; a mesh or a small meeting all.
+func TestLastN(t *testing.T) {
+	b := newMediaBridge(nil)
+	at := func(s int) time.Time { return time.Unix(int64(1e9+s), 0) }
+	p := func(id string, joined int, speaking bool) mesh.ParticipantView {
+		return mesh.ParticipantView{PeerID: id, JoinedAt: at(joined), Media: &mesh.MediaState{Speaking: speaking}}
+	}
+	quiet := []mesh.ParticipantView{p("a", 1, false), p("b", 2, false), p("c", 3, false), p("d", 4, false)}
+	if got := b.lastN("m", quiet, "", 2); got != nil {
+		t.Fatalf("a mesh: %v", got)
+	}
+	if got := b.lastN("m", quiet[:2], "a", 2); got != nil {
+		t.Fatalf("two of two: %v", got)
+	}
+	if got := fmt.Sprint(b.lastN("m", quiet, "a", 2)); got != "[a b]" {
+		t.Fatalf("nobody spoke: the longest in, got %s", got)
+	}
+	b.lastN("m", []mesh.ParticipantView{p("a", 1, false), p("b", 2, false), p("c", 3, false), p("d", 4, true)}, "a", 2)
+	time.Sleep(time.Millisecond)
+	if got := fmt.Sprint(b.lastN("m", []mesh.ParticipantView{p("a", 1, false), p("b", 2, false), p("c", 3, true), p("d", 4, false)}, "a", 2)); got != "[c d]" {
+		t.Fatalf("the last two speakers, latest first: got %s", got)
+	}
 }

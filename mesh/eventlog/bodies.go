@@ -69,6 +69,21 @@ type Settings struct {
 	// AutoEnd ends the meeting when its duration (counted from the first
 	// join, plus any extensions) is up.
 	AutoEnd bool `json:"autoEnd,omitempty"`
+	// LastN is how many participants' cameras a relayed meeting forwards:
+	// the most recent speakers (0: DefaultLastN).
+	LastN int `json:"lastN,omitempty"`
+}
+
+// DefaultLastN is the cameras a relayed meeting forwards unless its
+// settings say otherwise.
+const DefaultLastN = 9
+
+// Cameras is how many participants' cameras the meeting forwards.
+func (s Settings) Cameras() int {
+	if s.LastN > 0 {
+		return s.LastN
+	}
+	return DefaultLastN
 }
 
 // KeyCheck is the commitment to a meeting key that its genesis carries.
@@ -107,6 +122,8 @@ func (r Record) CheckInput() error {
 		return fmt.Errorf("%w: duration must be 1 to %d minutes", ErrInvalid, MaxDuration)
 	case r.Settings.MaxParticipants < 2 || r.Settings.MaxParticipants > MaxCapacity:
 		return fmt.Errorf("%w: maxParticipants must be 2 to %d", ErrInvalid, MaxCapacity)
+	case r.Settings.LastN < 0 || r.Settings.LastN > MaxCapacity:
+		return fmt.Errorf("%w: lastN must be 1 to %d (0: %d)", ErrInvalid, MaxCapacity, DefaultLastN)
 	case r.ScheduledTime != nil && (r.ScheduledTime.Year() < 2000 || r.ScheduledTime.Year() > 9999):
 		return fmt.Errorf("%w: scheduledTime is out of range", ErrInvalid)
 	}
