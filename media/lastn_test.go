@@ -9,22 +9,8 @@ import (
 // others; microphones always do; a camera let through again starts at once
 // (a keyframe is asked for) and one left out stops.
 func TestLastN(t *testing.T) {
-	n := newTestNet(t)
 	ids := []string{"peerA", "peerB", "peerC", "peerD", "peerE"}
-	engines := map[string]*Engine{}
-	browsers := map[string]*fakeBrowser{}
-	for _, id := range ids {
-		engines[id] = n.startEngine(id, nil)
-	}
-	for _, id := range ids {
-		browsers[id] = n.startBrowser(id, true)
-	}
-	const relay = "peerC"
-	for _, id := range ids {
-		if err := engines[id].SetTopology(testMeeting, ids, relay); err != nil {
-			t.Fatal(err)
-		}
-	}
+	engines, browsers := relayedNet(t, ids, "peerC")
 	d := browsers["peerD"]
 	for _, other := range []string{"peerA", "peerB", "peerC", "peerE"} {
 		eventually(t, 30*time.Second, "D receives "+other, func() bool { return receivesFrom(d, other) })

@@ -35,7 +35,7 @@ type meeting struct {
 	local    [numSlots]*forwarder // what the local browser publishes
 	// video: the participants whose camera video is forwarded (last-N); nil: all
 	video map[string]bool
-	rec      *recording           // while this node records the meeting
+	rec   *recording // while this node records the meeting
 }
 
 func newMeeting(e *Engine, id, self string) *meeting {

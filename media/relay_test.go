@@ -9,22 +9,9 @@ import (
 // node's tracks to all others, so every browser sees and hears the three others over one
 // link. When the relay leaves, the others take a new one and media flows again.
 func TestRelay(t *testing.T) {
-	n := newTestNet(t)
 	ids := []string{"peerA", "peerB", "peerC", "peerD"}
-	engines := map[string]*Engine{}
-	browsers := map[string]*fakeBrowser{}
-	for _, id := range ids {
-		engines[id] = n.startEngine(id, nil)
-	}
-	for _, id := range ids {
-		browsers[id] = n.startBrowser(id, true)
-	}
 	relay := "peerC" // not the smallest ID: the relay offers on every link, unlike a mesh
-	for _, id := range ids {
-		if err := engines[id].SetTopology(testMeeting, ids, relay); err != nil {
-			t.Fatal(err)
-		}
-	}
+	engines, browsers := relayedNet(t, ids, relay)
 	start := time.Now()
 	for _, id := range ids {
 		for _, other := range ids {
@@ -82,4 +69,23 @@ func TestRelay(t *testing.T) {
 		}
 		t.Logf("media flows through the new relay %v after the switch", time.Since(began))
 	})
+}
+
+// relayedNet starts an engine and a publishing browser per id, all relayed by relay.
+func relayedNet(t *testing.T, ids []string, relay string) (map[string]*Engine, map[string]*fakeBrowser) {
+	n := newTestNet(t)
+	engines := map[string]*Engine{}
+	browsers := map[string]*fakeBrowser{}
+	for _, id := range ids {
+		engines[id] = n.startEngine(id, nil)
+	}
+	for _, id := range ids {
+		browsers[id] = n.startBrowser(id, true)
+	}
+	for _, id := range ids {
+		if err := engines[id].SetTopology(testMeeting, ids, relay); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return engines, browsers
 }
