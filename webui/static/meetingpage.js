@@ -179,7 +179,7 @@ export class MeetingPage {
             type: 'button', class: 'secondary', id: 'btn-record',
             onclick: () => this.setRecording(!mt.recording),
           }, mt.recording ? t('meeting.recordStop') : t('meeting.record')) : null,
-          h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics' }, t('meeting.calendar')),
+          h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics', 'data-ticket': true }, t('meeting.calendar')),
           (this.recordEl ??= recordMenu(this.id)), // kept across re-renders, so it stays open
           link && mt.status !== 'ended' ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, t('meeting.copyLink')) : null)),
       mt.description ? h('p', { class: 'desc' }, mt.description) : null,
