@@ -36,6 +36,13 @@ function route() {
   }));
   const app = document.getElementById('app');
   pickUpToken();
+  // A login address opened over this very page changes only the #fragment.
+  window.addEventListener('hashchange', () => {
+    if (/[#&]token=/.test(location.hash)) {
+      pickUpToken();
+      location.reload();
+    }
+  });
   if (!token()) {
     renderLogin(app);
     return;
