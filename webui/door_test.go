@@ -180,7 +180,8 @@ func TestTickets(t *testing.T) {
 	t.Run("refused to mint", func(t *testing.T) {
 		for _, url := range []string{"/api/meetings", "/api/meetings/m1", "/api/tickets", "/api/meetings/m1/messages",
 			"http://127.0.0.1/api/meetings/m1/calendar.ics", "//evil.example/api/meetings/m1/calendar.ics",
-			"/api/meetings/m1/calendar.ics?ticket=x", "/", "/static/main.js", ""} {
+			"/api/meetings/m1/calendar.ics?ticket=x", "/", "/static/main.js", "",
+			"/api/meetings/m1/files/../../../meetings", "/api/meetings/m1/files/abc/", "/api//meetings/m1/calendar.ics"} {
 			if resp, body := ts.do(t, "POST", "/api/tickets", map[string]string{"url": url}, withToken); resp.StatusCode != 400 {
 				t.Errorf("mint for %q = %d %s, want 400", url, resp.StatusCode, body)
 			}

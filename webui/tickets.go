@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -111,7 +112,7 @@ func (s *Server) mintTicket(w http.ResponseWriter, r *http.Request) (int, any, e
 	}
 	u, err := url.Parse(req.URL)
 	if err != nil || len(req.URL) > maxTicketURL || u.Scheme != "" || u.Host != "" || u.User != nil ||
-		u.Fragment != "" || !strings.HasPrefix(u.Path, "/api/") || u.Query().Has(ticketParam) {
+		u.Fragment != "" || !strings.HasPrefix(u.Path, "/api/") || path.Clean(u.Path) != u.Path || u.Query().Has(ticketParam) {
 		return 0, nil, errBadRequest("url must be a path of this API, such as /api/meetings/{id}/files/{sha}")
 	}
 	probe := &http.Request{Method: http.MethodGet, URL: u, Host: r.Host}
