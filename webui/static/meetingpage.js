@@ -375,6 +375,7 @@ export class MeetingPage {
     if (st === 'open') {
       this.media.connect(); // (re)start the media session on every (re)connect
       this.chat.load(); // fill any gap while disconnected
+      this.refreshMeeting(); // an extension or a rename made before the socket opened
       this.scheduleRefresh();
     }
   }
