@@ -376,6 +376,7 @@ export class MeetingPage {
       this.media.connect(); // (re)start the media session on every (re)connect
       this.chat.load(); // fill any gap while disconnected
       this.refreshMeeting(); // an extension or a rename made before the socket opened
+      this.lobby.load(); // and a knock
       this.scheduleRefresh();
     }
   }
