@@ -286,7 +286,10 @@ export class MeetingPage {
 
   async refreshMeeting() {
     try {
-      this.meeting = meetingOf(await api.meeting(this.id));
+      const m = meetingOf(await api.meeting(this.id));
+      // An answer that left the node before the end must not bring the meeting back.
+      if (this.meeting?.status === 'ended') m.status = 'ended';
+      this.meeting = m;
       this.renderHeader();
       this.renderLocal();
     } catch { /* keep what we have */ }
