@@ -49,6 +49,7 @@ func TestBrowserLanguages(t *testing.T) {
 
 	b.do(chromedp.Navigate(uiLink(t, a, m.JoinURL))) // not logged in yet
 	b.says(t, "shows the login page in Spanish", "es", "Inicia sesión en tu nodo", "Iniciar sesión")
+	b.do(chromedp.Navigate("about:blank")) // the login link differs only in its #fragment
 	b.do(chromedp.Navigate(pageLink(t, a, m.JoinURL)))
 	b.says(t, "shows the pre-join step in Spanish", "es", "¿Listo para entrar?", "Reunión semanal", "Unirse", "Micrófono", "Español")
 	if label, err := eval[string](b, `document.getElementById('pj-mic').getAttribute('aria-label')`); err != nil || label != "Micrófono" {

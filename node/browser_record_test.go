@@ -28,8 +28,14 @@ func TestBrowserRecordMenu(t *testing.T) {
 		"html": "&lt;script&gt;alert(1)&lt;/script&gt;",
 		"json": `"title": "Board \u003ci\u003ereview\u003c/i\u003e"`,
 	} {
-		got, err := eval[string](b, fmt.Sprintf(`fetch(document.getElementById('export-%s').href).then((r) => r.text())`, format))
-		if err != nil || !strings.Contains(got, want) {
+		eventually(t, 10*time.Second, "the record menu open", func() error {
+			if open, err := eval[bool](b, `!!document.querySelector('details[open] #export-md')`); err != nil || !open {
+				return b.click("#btn-record-download")()
+			}
+			return nil
+		})
+		body, err := b.download("#export-" + format)
+		if got := string(body); err != nil || !strings.Contains(got, want) {
 			t.Errorf("the %s record lacks %q (%v):\n%s", format, want, err, got)
 		}
 	}

@@ -73,15 +73,13 @@ func TestBrowserRemove(t *testing.T) {
 		return nil
 	})
 	eventually(t, 10*time.Second, "the host's page lists the recorded files and downloads one", func() error {
-		n, err := eval[int](hb, `(async () => {
-			const links = [...document.querySelectorAll('#recordings-list a.recording-file')];
-			if (links.length < 4) return -links.length;
-			const res = await fetch(links.find((a) => a.href.endsWith('-camera.ivf')).href);
-			const b = await res.arrayBuffer();
-			return new TextDecoder().decode(b.slice(0, 4)) === 'DKIF' ? b.byteLength : -100;
-		})()`)
-		if err != nil || n < 20000 {
-			return fmt.Errorf("recordings panel: %d (%v)", n, err)
+		n, err := eval[int](hb, `document.querySelectorAll('#recordings-list a.recording-file').length`)
+		if err != nil || n < 4 {
+			return fmt.Errorf("recordings panel: %d files (%v)", n, err)
+		}
+		b, err := hb.download(`#recordings-list a.recording-file[href$="-camera.ivf"]`)
+		if err != nil || len(b) < 20000 || string(b[:4]) != "DKIF" {
+			return fmt.Errorf("recorded camera track: %d bytes (%v)", len(b), err)
 		}
 		return nil
 	})

@@ -223,8 +223,8 @@ func (b *browser) shoot(path string, shot chromedp.Action[[]byte]) {
 }
 
 // pageLink is the join link opened on n's own UI by a browser not logged in yet: the same
-// path and fragment, with n's login token (the node logs the browser in and redirects to
-// the link without the token, fragment kept).
+// path and fragment, with n's login token added to the fragment (the page moves it into
+// its origin's storage and takes it out of the address, the rest of the fragment kept).
 func pageLink(t testing.TB, n *testNode, joinURL string) string {
 	return pageLinkAt(t, n.UIURL(), n.LoginURL(), joinURL)
 }
@@ -240,7 +240,7 @@ func pageLinkAt(t testing.TB, ui, login, joinURL string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.RawQuery = l.RawQuery
+	u.Fragment += "&" + l.Fragment
 	return u.String()
 }
 

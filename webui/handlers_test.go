@@ -218,61 +218,44 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// TestPagesAndLogin: the pages go only to a logged-in browser; the login address sets the
-// cookie and redirects to the same page without the token; anybody else gets the login page.
+// TestPagesAndLogin: the pages hold no secret and go to anyone; the login address carries
+// the token in the #fragment, which no request carries; the cookie of earlier versions is
+// expired, never set.
 func TestPagesAndLogin(t *testing.T) {
 	ts := startServer(t, nil)
-	if want := ts.base + "/?token=" + testToken; ts.srv.LoginURL() != want {
+	if want := ts.base + "/#token=" + testToken; ts.srv.LoginURL() != want {
 		t.Fatalf("LoginURL = %q, want %q", ts.srv.LoginURL(), want)
 	}
-	tokenCookieOf := func(resp *http.Response) *http.Cookie {
+	cookieOf := func(resp *http.Response) *http.Cookie {
 		for _, c := range resp.Cookies() {
-			if c.Name == tokenCookie {
+			if c.Name == legacyCookie {
 				return c
 			}
 		}
 		return nil
 	}
 	for _, path := range []string{"/", "/m/m1"} {
-		t.Run(path+" without cookie", func(t *testing.T) {
+		t.Run(path, func(t *testing.T) {
 			resp, body := ts.do(t, "GET", path, nil)
-			if resp.StatusCode != 401 || !strings.Contains(string(body), `src="/static/login.js"`) {
-				t.Fatalf("GET %s = %d %s", path, resp.StatusCode, body)
-			}
-			if tokenCookieOf(resp) != nil || strings.Contains(string(body), testToken) {
-				t.Fatal("the token handed to a visitor without it")
-			}
-			if resp.Header.Get("Content-Security-Policy") == "" {
-				t.Error("login page without CSP")
-			}
-		})
-		t.Run(path+" login", func(t *testing.T) {
-			resp, _ := ts.do(t, "GET", path+"?token="+testToken, nil)
-			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path {
-				t.Fatalf("GET %s?token= = %d to %q, want 303 to %s", path, resp.StatusCode, resp.Header.Get("Location"), path)
-			}
-			c := tokenCookieOf(resp)
-			if c == nil || c.Value != testToken || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge <= 0 {
-				t.Fatalf("cookie = %+v", c)
-			}
-		})
-		t.Run(path+" wrong login", func(t *testing.T) {
-			resp, body := ts.do(t, "GET", path+"?token=nope", nil)
-			if resp.StatusCode != 401 || tokenCookieOf(resp) != nil || !strings.Contains(string(body), "login.js") {
-				t.Fatalf("GET %s?token=nope = %d, cookie %v", path, resp.StatusCode, tokenCookieOf(resp))
-			}
-		})
-		t.Run(path+" logged in", func(t *testing.T) {
-			resp, body := ts.do(t, "GET", path, nil, withCookie(tokenCookie, testToken))
 			if resp.StatusCode != 200 || !strings.Contains(string(body), `src="/static/main.js"`) {
 				t.Fatalf("GET %s = %d %s", path, resp.StatusCode, body)
+			}
+			if cookieOf(resp) != nil || strings.Contains(string(body), testToken) {
+				t.Fatal("the page hands out the token")
 			}
 			if resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("Cache-Control") != "no-store" {
 				t.Error("page without CSP or cacheable")
 			}
 		})
+		t.Run(path+" old cookie expired", func(t *testing.T) {
+			resp, _ := ts.do(t, "GET", path, nil, withCookie(legacyCookie, testToken))
+			c := cookieOf(resp)
+			if resp.StatusCode != 200 || c == nil || c.MaxAge >= 0 || c.Value != "" {
+				t.Fatalf("GET %s with the old cookie = %d, cookie %+v; want it expired", path, resp.StatusCode, c)
+			}
+		})
 	}
-	for _, f := range []string{"login.js", "main.js", "api.js", "meeting.js", "home.js", "chat.js", "participants.js", "model.js", "dom.js", "app.css"} {
+	for _, f := range []string{"login.js", "auth.js", "main.js", "api.js", "meeting.js", "home.js", "chat.js", "participants.js", "model.js", "dom.js", "app.css"} {
 		t.Run(f, func(t *testing.T) {
 			resp, _ := ts.do(t, "GET", "/static/"+f, nil)
 			if resp.StatusCode != 200 {

@@ -1,63 +1,31 @@
 package webui
 
-import (
-	"sync"
-	"time"
-
-	"golang.org/x/time/rate"
-)
+import "golang.org/x/time/rate"
 
 const (
-	limiterIdle    = 5 * time.Minute // forget a client after this long without requests
-	limiterMaxKeys = 1024            // prune idle clients when more than this are known
+	// anonRateLimit and anonBurst bound every request that brings no valid
+	// credential (refused ones and the unauthenticated readiness probe), all
+	// together: a local process flooding the port spends this bucket only.
+	anonRateLimit = rate.Limit(20)
+	anonBurst     = 50
 )
 
-// limiterSet holds one token bucket per client IP.
-type limiterSet struct {
-	limit rate.Limit
-	burst int
-
-	mu      sync.Mutex
-	clients map[string]*clientLimiter
+// limits counts requests after authentication: the API token's requests
+// (bearer or a ticket it minted) in one bucket, and requests without a valid
+// credential in another, so that no one without the token can make the
+// token's requests fail. Pages and static files are not counted: they are
+// constant bytes from memory, and the user's browser must always get them.
+type limits struct {
+	token *rate.Limiter
+	anon  *rate.Limiter
 }
 
-type clientLimiter struct {
-	lim      *rate.Limiter
-	lastSeen time.Time
-}
-
-func newLimiterSet(limit rate.Limit, burst int) *limiterSet {
-	return &limiterSet{limit: limit, burst: burst, clients: make(map[string]*clientLimiter)}
-}
-
-// allow reports whether the client may make one more request now.
-func (l *limiterSet) allow(key string) bool {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	c, ok := l.clients[key]
-	if !ok {
-		if len(l.clients) >= limiterMaxKeys {
-			l.pruneLocked(now)
-		}
-		c = &clientLimiter{lim: rate.NewLimiter(l.limit, l.burst)}
-		l.clients[key] = c
-	}
-	c.lastSeen = now
-	return c.lim.AllowN(now, 1)
-}
-
-// pruneLocked forgets idle clients, or else the least recently seen one.
-func (l *limiterSet) pruneLocked(now time.Time) {
-	oldestKey, oldest := "", now
-	for k, c := range l.clients {
-		if now.Sub(c.lastSeen) > limiterIdle {
-			delete(l.clients, k)
-		} else if !c.lastSeen.After(oldest) {
-			oldestKey, oldest = k, c.lastSeen
-		}
-	}
-	if len(l.clients) >= limiterMaxKeys {
-		delete(l.clients, oldestKey)
+func newLimits(limit rate.Limit, burst int) limits {
+	return limits{
+		token: rate.NewLimiter(limit, burst),
+		anon:  rate.NewLimiter(anonRateLimit, anonBurst),
 	}
 }
+
+// errRateLimited answers a request over its bucket.
+var errRateLimited = &apiError{429, codeRateLimited, "too many requests; slow down and try again"}

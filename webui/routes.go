@@ -7,13 +7,18 @@ import (
 )
 
 // routes builds the mux. Every route needs the loopback Host (checked in
-// secure). The API (but for the readiness probe GET /api/node), its WebSocket
-// and the metrics also need the token (requireAuth): chat history and
-// participants are private to the node's user, and the pages hand the token
-// only to a browser that brought it once (see servePage).
+// secure). The API (but for the readiness probe GET /api/node) and the
+// metrics also need the token in the Authorization header (requireAuth); the
+// downloads and the events WebSocket take a ticket instead (ticket). The
+// pages and scripts hold no secret and are served to anyone.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	auth := s.requireAuth
+	s.ticketed = http.NewServeMux()
+	ticket := func(pattern string, h http.HandlerFunc) {
+		mux.HandleFunc(pattern, s.requireAuthOrTicket(h))
+		s.ticketed.HandleFunc(pattern, http.NotFound)
+	}
 
 	// Browser app.
 	mux.HandleFunc("GET /{$}", s.servePage)
@@ -21,7 +26,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /static/", s.staticHandler())
 
 	// API.
-	mux.HandleFunc("GET /api/node", s.api(s.getNode))
+	mux.HandleFunc("GET /api/node", s.optionalAuth(s.api(s.getNode)))
+	mux.HandleFunc("POST /api/tickets", auth(s.api(s.mintTicket)))
 	mux.HandleFunc("GET /api/meetings", auth(s.api(s.listMeetings)))
 	mux.HandleFunc("POST /api/meetings", auth(s.api(s.createMeeting)))
 	mux.HandleFunc("POST /api/meetings/join", auth(s.api(s.joinMeeting)))
@@ -38,20 +44,20 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/meetings/{id}/extend", auth(s.api(s.extend)))
 	mux.HandleFunc("POST /api/meetings/{id}/rekey", auth(s.api(s.rekey)))
 	mux.HandleFunc("GET /api/meetings/{id}/recordings", auth(s.api(s.getRecordings)))
-	mux.HandleFunc("GET /api/meetings/{id}/recordings/{start}/{file}", auth(s.getRecording))
+	ticket("GET /api/meetings/{id}/recordings/{start}/{file}", s.getRecording)
 	mux.HandleFunc("GET /api/meetings/{id}/lobby", auth(s.api(s.getLobby)))
 	mux.HandleFunc("POST /api/meetings/{id}/state", auth(s.api(s.setMediaState)))
 	mux.HandleFunc("GET /api/meetings/{id}/messages", auth(s.api(s.listMessages)))
 	mux.HandleFunc("POST /api/meetings/{id}/messages", auth(s.api(s.postMessage)))
 	mux.HandleFunc("POST /api/meetings/{id}/files", auth(s.api(s.postFile)))
-	mux.HandleFunc("GET /api/meetings/{id}/files/{sha}", auth(s.getFile))
+	ticket("GET /api/meetings/{id}/files/{sha}", s.getFile)
 	mux.HandleFunc("GET /api/meetings/{id}/participants", auth(s.api(s.listParticipants)))
 	mux.HandleFunc("GET /api/meetings/{id}/media", auth(s.api(s.getMedia)))
 	mux.HandleFunc("GET /api/meetings/{id}/audit", auth(s.api(s.getAudit)))
-	mux.HandleFunc("GET /api/meetings/{id}/calendar.ics", auth(s.getCalendar))
-	mux.HandleFunc("GET /api/meetings/{id}/events", auth(s.serveEvents))
+	ticket("GET /api/meetings/{id}/calendar.ics", s.getCalendar)
+	ticket("GET /api/meetings/{id}/events", s.serveEvents)
 	mux.HandleFunc("GET /api/node/diagnostics", auth(s.api(s.getDiagnostics)))
-	mux.HandleFunc("GET /api/meetings/{id}/export", auth(s.getExport))
+	ticket("GET /api/meetings/{id}/export", s.getExport)
 	mux.HandleFunc("DELETE /api/meetings/{id}", auth(s.api(s.deleteMeeting)))
 
 	if s.cfg.Metrics != nil {

@@ -9,13 +9,14 @@ import (
 	"strings"
 )
 
-// tokenCookie is the cookie that carries the API token to the browser app.
-const tokenCookie = "meshmeet_token"
+// legacyCookie is the cookie that carried the API token to the browser app
+// before the token moved to the page's own storage. It is no longer read; the
+// pages expire it where a browser still holds it.
+const legacyCookie = "meshmeet_token"
 
-// secure wraps the whole mux: loopback Host check, security headers and the
-// per-client rate limit on every request. Token and Origin checks are per
-// route (see requireAuth), as the pages, scripts and readiness probe do not
-// need them.
+// secure wraps the whole mux: loopback Host check and security headers on
+// every request. Credentials, Origin and rate limits are per route (see
+// requireAuth), as the pages and scripts need none.
 func (s *Server) secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -27,71 +28,92 @@ func (s *Server) secure(next http.Handler) http.Handler {
 				"this API only answers requests addressed to 127.0.0.1, localhost or [::1]"})
 			return
 		}
-		if !s.limits.allow(clientIP(r)) {
-			s.writeError(w, r, &apiError{http.StatusTooManyRequests, codeRateLimited,
-				"too many requests; slow down and try again"})
-			return
-		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// requireAuth guards the API, its WebSocket and the metrics: a present Origin
-// must be this very loopback origin, and the API token is required.
+// requireAuth guards the API and the metrics: a present Origin must be this
+// very loopback origin, and the request must carry the API token in its
+// Authorization header. No cookie opens anything: cookies are not bound to a
+// port, so any program on another port of 127.0.0.1 would receive them.
 func (s *Server) requireAuth(next http.HandlerFunc) http.HandlerFunc {
+	return s.guard(next, false)
+}
+
+// requireAuthOrTicket is requireAuth for the routes a browser reaches without
+// a header (downloads, the events WebSocket): a ticket minted for exactly this
+// URL (see tickets.go) stands in for the header.
+func (s *Server) requireAuthOrTicket(next http.HandlerFunc) http.HandlerFunc {
+	return s.guard(next, true)
+}
+
+func (s *Server) guard(next http.HandlerFunc, ticketOK bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && !sameLoopbackOrigin(origin, r.Host) {
-			s.writeError(w, r, &apiError{http.StatusForbidden, codeForbidden,
+			s.refuse(w, r, &apiError{http.StatusForbidden, codeForbidden,
 				"requests from other web sites are not allowed"})
 			return
 		}
-		if !s.validToken(r) {
-			s.writeError(w, r, &apiError{http.StatusUnauthorized, codeUnauthorized,
+		ok := s.bearerValid(r)
+		if !ok && ticketOK && r.Header.Get("Authorization") == "" {
+			ok = s.tickets.redeem(r)
+		}
+		if !ok {
+			s.refuse(w, r, &apiError{http.StatusUnauthorized, codeUnauthorized,
 				"missing or wrong API token: send 'Authorization: Bearer <token>' with the token from the node's api-token file, or open the login address the node printed"})
+			return
+		}
+		if !s.limits.token.Allow() {
+			s.writeError(w, r, errRateLimited)
 			return
 		}
 		next(w, r)
 	}
 }
 
-// validToken reports whether r carries the API token as a bearer token or cookie.
-func (s *Server) validToken(r *http.Request) bool {
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		scheme, tok, ok := strings.Cut(auth, " ")
-		return ok && strings.EqualFold(scheme, "Bearer") && s.tokenEqual(strings.TrimSpace(tok))
+// optionalAuth is for the readiness probe, which answers anyone: with the
+// token it counts in the token's bucket, without it in the strangers' bucket.
+func (s *Server) optionalAuth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		lim := s.limits.anon
+		if s.bearerValid(r) {
+			lim = s.limits.token
+		}
+		if !lim.Allow() {
+			s.writeError(w, r, errRateLimited)
+			return
+		}
+		next(w, r)
 	}
-	if c, err := r.Cookie(tokenCookie); err == nil {
-		return s.tokenEqual(c.Value)
+}
+
+// refuse answers a request without a valid credential with err, or with 429
+// once the strangers' bucket is empty; it never touches the token's bucket.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if !s.limits.anon.Allow() {
+		err = errRateLimited
 	}
-	return false
+	s.writeError(w, r, err)
+}
+
+// bearerValid reports whether r carries the API token as a bearer token.
+func (s *Server) bearerValid(r *http.Request) bool {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && s.tokenEqual(strings.TrimSpace(tok))
 }
 
 func (s *Server) tokenEqual(tok string) bool {
 	return subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.Token)) == 1
 }
 
-// setTokenCookie hands the token to the browser app; scripts cannot read it.
-// It lasts (browsers cap it at 400 days) so a join link opened later finds the
-// browser logged in; SameSite=Lax so that a join link clicked in another site
-// carries it, while every state change is a POST (never sent cross-site with
-// Lax) that also checks Origin.
-func (s *Server) setTokenCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     tokenCookie,
-		Value:    s.cfg.Token,
-		Path:     "/",
-		MaxAge:   400 * 24 * 3600,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-	})
-}
-
-// loginParam is the query parameter of the login address (Server.LoginURL).
+// loginParam is the fragment parameter of the login address (Server.LoginURL).
 const loginParam = "token"
 
 // LoginURL is the address that logs a browser in: the node prints it at start.
+// The token rides in the #fragment, which the browser never sends: the page
+// moves it into its own origin's storage and removes it from the address bar.
 func (s *Server) LoginURL() string {
-	return s.URL() + "/?" + loginParam + "=" + url.QueryEscape(s.cfg.Token)
+	return s.URL() + "/#" + loginParam + "=" + url.QueryEscape(s.cfg.Token)
 }
 
 // splitHost splits "host[:port]" and strips IPv6 brackets; ok is false when malformed.
@@ -145,12 +167,4 @@ func sameLoopbackOrigin(origin, host string) bool {
 		return false
 	}
 	return isLoopbackHost(u.Host) && strings.EqualFold(u.Host, host)
-}
-
-// clientIP is the rate-limit key: the remote IP without the port.
-func clientIP(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return h
-	}
-	return r.RemoteAddr
 }

@@ -37,10 +37,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics, when set, is served at GET /metrics.
 	Metrics prometheus.Gatherer
-	// RateLimit is the sustained number of requests per second allowed per client IP;
+	// RateLimit is the sustained number of requests per second allowed to the
+	// holder of Token (counted after authentication, so requests without it
+	// never use this allowance up; they share a small bucket of their own);
 	// zero means the default (50). Use rate.Inf to disable.
 	RateLimit rate.Limit
-	// Burst is the number of requests a client may send at once; zero means the default (200).
+	// Burst is the number of requests the token may send at once; zero means the default (200).
 	Burst int
 	// MaxUpload, when set, refuses a shared file that announces more bytes
 	// (413) before reading it; the backend enforces its own limit anyway.
@@ -62,7 +64,9 @@ type Server struct {
 	log       *slog.Logger
 	backend   Backend
 	handler   http.Handler
-	limits    *limiterSet
+	limits    limits
+	tickets   *ticketStore
+	ticketed  *http.ServeMux // the routes a ticket may open (see tickets.go)
 	ws        wsDispatch
 	wsTimeout time.Duration // per-write timeout on WebSockets
 
@@ -105,7 +109,8 @@ func New(cfg Config) (*Server, error) {
 		cfg:       cfg,
 		log:       logger,
 		backend:   cfg.Backend,
-		limits:    newLimiterSet(cfg.RateLimit, cfg.Burst),
+		limits:    newLimits(cfg.RateLimit, cfg.Burst),
+		tickets:   newTicketStore(),
 		ws:        wsDispatch{},
 		wsTimeout: wsWriteTimeout,
 		ready:     make(chan struct{}),

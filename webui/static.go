@@ -15,28 +15,22 @@ const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-sr
 	"media-src 'self' blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
-// servePage serves the app shell for / and /m/{id} to a logged-in browser
-// (token cookie). The login address (?token=, see LoginURL) logs a browser in:
-// it sets the cookie and redirects to the same page without the token, so the
-// token leaves the address bar; the browser keeps a join link's #fragment
-// across the redirect. Any other visitor gets the login page (401), so no
-// local process can collect the token by asking for a page.
+// servePage serves the app shell for / and /m/{id} to anyone: it holds no
+// secret. The page itself holds the token, in its origin's localStorage
+// (bound to this port, unlike a cookie), and shows its login form when it has
+// none; the login address carries the token in the #fragment (see LoginURL),
+// which the server never sees. A browser that still holds the cookie of
+// earlier versions is told to drop it.
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
+	s.servePageStatus(w, r, http.StatusOK)
+}
+
+func (s *Server) servePageStatus(w http.ResponseWriter, r *http.Request, status int) {
 	w.Header().Set("Cache-Control", "no-store")
-	if q := r.URL.Query(); q.Has(loginParam) {
-		if !s.tokenEqual(q.Get(loginParam)) {
-			s.serveHTML(w, r, "static/login.html", http.StatusUnauthorized)
-			return
-		}
-		s.setTokenCookie(w)
-		http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
-		return
+	if _, err := r.Cookie(legacyCookie); err == nil {
+		http.SetCookie(w, &http.Cookie{Name: legacyCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	}
-	if !s.validToken(r) {
-		s.serveHTML(w, r, "static/login.html", http.StatusUnauthorized)
-		return
-	}
-	s.serveHTML(w, r, "static/index.html", http.StatusOK)
+	s.serveHTML(w, r, "static/index.html", status)
 }
 
 // wantsPage: a browser navigating to an address outside the API and the
@@ -51,15 +45,9 @@ func wantsPage(r *http.Request) bool {
 }
 
 // serveMissingPage answers a browser asking for an unknown address with the
-// app (404), which says so in the person's language; a browser that is not
-// logged in gets the login page, as for every page.
+// app (404), which says so in the person's language.
 func (s *Server) serveMissingPage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	if !s.validToken(r) {
-		s.serveHTML(w, r, "static/login.html", http.StatusUnauthorized)
-		return
-	}
-	s.serveHTML(w, r, "static/index.html", http.StatusNotFound)
+	s.servePageStatus(w, r, http.StatusNotFound)
 }
 
 func (s *Server) serveHTML(w http.ResponseWriter, r *http.Request, name string, status int) {

@@ -27,7 +27,7 @@ func (ts *testServer) dialEvents(t *testing.T, id, host string, header http.Head
 
 func authHeader(origin string) http.Header {
 	h := http.Header{}
-	h.Set("Cookie", tokenCookie+"="+testToken)
+	h.Set("Authorization", "Bearer "+testToken)
 	if origin != "" {
 		h.Set("Origin", origin)
 	}

@@ -1,7 +1,12 @@
-// Client for the node's local API (DESIGN.md §5). Auth rides on the
-// HttpOnly meshmeet_token cookie the node set when this browser logged in.
+// Client for the node's local API (DESIGN.md §5). Every call carries the
+// token from this origin's storage (auth.js) as 'Authorization: Bearer';
+// no cookie is sent or needed. What the browser fetches without a header
+// (downloads, the events WebSocket) gets a ticket first: one URL, once, soon.
 // Errors carry the node's stable code; errorText (i18n.js) words them.
 import { t } from './i18n.js';
+import { token, forgetToken } from './auth.js';
+
+const authHeaders = () => ({ Accept: 'application/json', Authorization: `Bearer ${token()}` });
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -12,7 +17,7 @@ export class ApiError extends Error {
 }
 
 async function request(method, path, body) {
-  const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  const opts = { method, credentials: 'omit', headers: authHeaders() };
   if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
@@ -31,8 +36,9 @@ async function answer(res) {
   let data = null;
   try { data = await res.json(); } catch { /* not JSON */ }
   if (res.status === 401) {
-    // Logged out (the cookie expired or the node has a new token): reloading
-    // shows the node's login page, which brings the browser back here.
+    // The node refused the token (a wrong one, or the node has a new one):
+    // reloading shows the login form, which says so and brings the browser back here.
+    forgetToken();
     location.reload();
   }
   if (!res.ok) {
@@ -47,7 +53,10 @@ const m = (id) => `/api/meetings/${encodeURIComponent(id)}`;
 // recordingURL downloads one recorded track (a path from the recordings list).
 export const recordingURL = (id, path) => `${m(id)}/recordings/${path.split('/').map(encodeURIComponent).join('/')}`;
 
-// fileURL downloads a file shared in the meeting (the browser sends its cookie).
+// The *URL functions give the href of a download link: such a link also needs
+// data-ticket, so that a click fetches it with a ticket (see download).
+
+// fileURL downloads a file shared in the meeting.
 export const fileURL = (id, sha) => `${m(id)}/files/${encodeURIComponent(sha)}`;
 
 // shareFile uploads a File from an <input type=file> into the meeting's chat.
@@ -56,8 +65,8 @@ async function shareFile(id, file) {
   let res;
   try {
     res = await fetch(`${m(id)}/files?${q}`, {
-      method: 'POST', credentials: 'same-origin', body: file,
-      headers: { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream' },
+      method: 'POST', credentials: 'omit', body: file,
+      headers: { ...authHeaders(), 'Content-Type': file.type || 'application/octet-stream' },
     });
   } catch {
     throw new ApiError(0, 'network', t('error.network'));
@@ -68,8 +77,36 @@ async function shareFile(id, file) {
 // exportURL downloads the meeting's record (format md, html or json).
 export const exportURL = (id, format) => `${m(id)}/export?format=${encodeURIComponent(format)}`;
 
-// calendarURL is the meeting's .ics file (a link the browser downloads with its cookie).
+// calendarURL is the meeting's .ics file.
 export const calendarURL = (id) => `${m(id)}/calendar.ics`;
+
+// ticketed returns url with a fresh ticket that opens it once (POST /api/tickets).
+async function ticketed(url) {
+  const res = await request('POST', '/api/tickets', { url });
+  return res.url;
+}
+
+// download saves what a download link points to: the page cannot put its
+// header on a navigation, so it asks for a ticket and follows the link with it.
+export async function download(href, name) {
+  const a = document.createElement('a');
+  a.href = await ticketed(href);
+  a.download = name || '';
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+// followTicketLinks makes every link marked data-ticket download through download().
+export function followTicketLinks(onError) {
+  document.addEventListener('click', (e) => {
+    const a = e.target instanceof Element ? e.target.closest('a[data-ticket]') : null;
+    if (!a || e.button !== 0) return;
+    e.preventDefault();
+    download(a.getAttribute('href'), a.getAttribute('download')).catch(onError);
+  });
+}
 
 export const api = {
   node: () => request('GET', '/api/node'),
@@ -104,20 +141,35 @@ export const api = {
   audit: (id) => request('GET', `${m(id)}/audit`),
 };
 
-// openEvents connects to the meeting's event WebSocket and reconnects with
-// backoff until close() is called. onEvent gets each {type, data};
+// openEvents connects to the meeting's event WebSocket (with a ticket in its
+// address: a browser cannot put a header on a WebSocket) and reconnects with
+// backoff, each time with a new ticket, until close() is called. onEvent gets each {type, data};
 // onStatus gets 'open' | 'closed'. send(obj) sends a client message
 // (media signalling later).
 export function openEvents(id, onEvent, onStatus = () => {}) {
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-  const url = `${proto}://${location.host}${m(id)}/events`;
+  const base = `${proto}://${location.host}`;
   let ws = null;
   let closed = false;
   let delay = 500;
   let timer = null;
 
-  function connect() {
-    ws = new WebSocket(url);
+  function retry() {
+    timer = setTimeout(connect, delay);
+    delay = Math.min(delay * 2, 10000);
+  }
+
+  async function connect() {
+    let path;
+    try {
+      path = await ticketed(`${m(id)}/events`);
+    } catch {
+      onStatus('closed');
+      if (!closed) retry();
+      return;
+    }
+    if (closed) return;
+    ws = new WebSocket(base + path);
     ws.onopen = () => { delay = 500; onStatus('open'); };
     ws.onmessage = (e) => {
       let ev;
@@ -126,9 +178,7 @@ export function openEvents(id, onEvent, onStatus = () => {}) {
     };
     ws.onclose = () => {
       onStatus('closed');
-      if (closed) return;
-      timer = setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 10000);
+      if (!closed) retry();
     };
   }
   connect();

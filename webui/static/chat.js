@@ -131,7 +131,7 @@ export function createChat(meetingId, names) {
     const li = h('li', {},
       h('div', { class: 'chat-meta' }, who, h('time', { class: 'muted small' }, fmtTime(messageTime(msg)))),
       msg.text ? h('div', { class: 'chat-text' }, linkify(msg.text)) : null,
-      msg.file ? h('a', { class: 'chat-file', href: fileURL(meetingId, msg.file.sha256), download: msg.file.name },
+      msg.file ? h('a', { class: 'chat-file', href: fileURL(meetingId, msg.file.sha256), download: msg.file.name, 'data-ticket': true },
         icon('file'), ` ${msg.file.name}`, h('span', { class: 'muted small' }, ` ${fmtSize(msg.file.size)}`)) : null);
     return { key: String(messageKey(msg)), msg, li, who, from };
   }

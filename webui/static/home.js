@@ -60,7 +60,7 @@ async function loadMeetings(box) {
         h('span', { class: `badge ${mt.status || ''}` }, statusText(mt.status)),
         h('span', { class: 'muted small' },
           [fmtTime(mt.scheduledTime), mt.duration ? t('common.minutes', { n: mt.duration }) : ''].filter(Boolean).join(' · ')),
-        h('a', { class: 'small', href: calendarURL(meetingId(mt)), download: 'meeting.ics' }, t('home.addCalendar'))))));
+        h('a', { class: 'small', href: calendarURL(meetingId(mt)), download: 'meeting.ics', 'data-ticket': true }, t('home.addCalendar'))))));
 }
 
 function joinForm() {

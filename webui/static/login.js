@@ -1,23 +1,38 @@
-// The login page: shown to a browser without the node's token cookie. It sends
-// the pasted token (or the token of a pasted login address) to this same page
-// as ?token=, keeping the #fragment of a join link, so the node sets the cookie
-// and redirects back here.
-import { t, localize, langSelect } from './i18n.js';
+// The login form: shown by a page that has no token in its storage. It takes
+// the login address the node printed (its #token=…, or an older ?token=) or a
+// bare token, stores it (auth.js) and reloads the same address, so a join
+// link's #fragment is kept.
+import { h, replace } from './dom.js';
+import { t } from './i18n.js';
+import { setToken, tokenWasWrong } from './auth.js';
 
-localize();
-document.title = t('login.pageTitle');
-document.getElementById('lang-slot').append(langSelect(() => { localize(); document.title = t('login.pageTitle'); }));
-const wrong = document.getElementById('login-wrong');
-wrong.hidden = !new URLSearchParams(location.search).has('token');
-
-document.getElementById('login-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  let token = document.getElementById('login-token').value.trim();
+// tokenOf reads the token out of a pasted login address, or takes the text as the token.
+function tokenOf(text) {
   try {
-    const pasted = new URL(token);
-    if (pasted.searchParams.has('token')) token = pasted.searchParams.get('token');
+    const u = new URL(text);
+    const frag = new URLSearchParams(u.hash.slice(1));
+    return frag.get('token') || u.searchParams.get('token') || text;
   } catch {
-    // a bare token
+    return text; // a bare token
   }
-  location.assign(location.pathname + '?token=' + encodeURIComponent(token) + location.hash);
-});
+}
+
+export function renderLogin(app) {
+  document.title = t('login.pageTitle');
+  const input = h('input', { id: 'login-token', autocomplete: 'off', required: true, maxlength: '2048' });
+  replace(app, h('section', { class: 'card login' },
+    h('h1', {}, t('login.title')),
+    h('p', { id: 'login-wrong', class: 'error', hidden: !tokenWasWrong() }, t('login.wrong')),
+    h('p', {}, t('login.explain'), ' ', h('span', { class: 'mono' }, 'UI: http://127.0.0.1:…/#token=…')),
+    h('form', {
+      id: 'login-form',
+      onsubmit: (e) => {
+        e.preventDefault();
+        setToken(tokenOf(input.value.trim()));
+        location.reload();
+      },
+    },
+    h('label', {}, t('login.field'), ' ', input), ' ',
+    h('button', { type: 'submit' }, t('login.submit'))),
+    h('p', { class: 'muted small' }, t('login.after'))));
+}

@@ -1,9 +1,12 @@
-// Entry point: the language, then the page from the path.
-import { api } from './api.js';
+// Entry point: the language, the token (or the login form), then the page
+// from the path.
+import { api, followTicketLinks } from './api.js';
+import { pickUpToken, token } from './auth.js';
+import { renderLogin } from './login.js';
 import { renderHome } from './home.js';
 import { renderMeeting } from './meeting.js';
-import { h, replace, shortId } from './dom.js';
-import { t, localize, langSelect } from './i18n.js';
+import { h, replace, shortId, toast } from './dom.js';
+import { t, localize, langSelect, errorText } from './i18n.js';
 
 async function showNodeBadge() {
   try {
@@ -32,6 +35,19 @@ function route() {
     location.reload();
   }));
   const app = document.getElementById('app');
+  pickUpToken();
+  // A login address opened over this very page changes only the #fragment.
+  window.addEventListener('hashchange', () => {
+    if (/[#&]token=/.test(location.hash)) {
+      pickUpToken();
+      location.reload();
+    }
+  });
+  if (!token()) {
+    renderLogin(app);
+    return;
+  }
+  followTicketLinks((e) => toast(errorText(e), true));
   const match = location.pathname.match(/^\/m\/([^/]+)$/);
   showNodeBadge();
   if (match) renderMeeting(app, decodeURIComponent(match[1]));

@@ -183,7 +183,7 @@ export class MeetingPage {
             type: 'button', class: 'secondary', id: 'btn-record',
             onclick: () => this.setRecording(!mt.recording),
           }, mt.recording ? t('meeting.recordStop') : t('meeting.record')) : null,
-          h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics' }, t('meeting.calendar')),
+          h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics', 'data-ticket': true }, t('meeting.calendar')),
           (this.recordEl ??= recordMenu(this.id)), // kept across re-renders, so it stays open
           link && mt.status !== 'ended' ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, t('meeting.copyLink')) : null)),
       mt.description ? h('p', { class: 'desc' }, mt.description) : null,
@@ -290,7 +290,10 @@ export class MeetingPage {
 
   async refreshMeeting() {
     try {
-      this.meeting = meetingOf(await api.meeting(this.id));
+      const m = meetingOf(await api.meeting(this.id));
+      // An answer that left the node before the end must not bring the meeting back.
+      if (this.meeting?.status === 'ended') m.status = 'ended';
+      this.meeting = m;
       this.renderHeader();
       this.renderLocal();
     } catch { /* keep what we have */ }
@@ -391,6 +394,8 @@ export class MeetingPage {
     if (st === 'open') {
       this.media.connect(); // (re)start the media session on every (re)connect
       this.chat.load(); // fill any gap while disconnected
+      this.refreshMeeting(); // an extension or a rename made before the socket opened
+      this.lobby.load(); // and a knock
       this.scheduleRefresh();
     }
   }

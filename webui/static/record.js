@@ -10,7 +10,7 @@ export function recordMenu(id) {
     h('summary', { class: 'secondary small', id: 'btn-record-download', title: t('record.downloadTitle') }, t('record.download')),
     h('div', { class: 'record-menu-items' },
       formats.map(([f, label]) => h('a', {
-        class: 'small', id: `export-${f}`, href: exportURL(id, f), download: `meeting-${id}.${f}`,
+        class: 'small', id: `export-${f}`, href: exportURL(id, f), download: `meeting-${id}.${f}`, 'data-ticket': true,
       }, label)),
       h('button', {
         type: 'button', class: 'danger small', id: 'btn-delete-meeting', title: t('record.deleteTitle'),

@@ -23,7 +23,7 @@ export function createRecordings(id, nameOf) {
     const files = list?.files || [];
     el.hidden = files.length === 0;
     replace(listEl, files.map((f) => h('li', {},
-      h('a', { class: 'recording-file', href: recordingURL(id, f.path), download: f.path.replace('/', '-') },
+      h('a', { class: 'recording-file', href: recordingURL(id, f.path), download: f.path.replace('/', '-'), 'data-ticket': true },
         icon('file'), ` ${label(f.path)}`),
       h('span', { class: 'muted small' }, ` ${fmtTime(f.modified)} · ${(f.size / (1 << 20)).toFixed(1)} MB`))));
   }
