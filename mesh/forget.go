@@ -39,11 +39,7 @@ func (m *Mesh) Forget(ctx context.Context, id string) error {
 	delete(m.lobbies, id)
 	m.mu.Unlock()
 	if mt != nil {
-		mt.stop()
-		mt.loops.Wait()
-		for kind, t := range mt.topics {
-			m.closeTopic(t, topicName(mt.keys, kind))
-		}
+		m.stopMeeting(mt)
 	}
 	if lb != nil {
 		lb.stop()

@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 
@@ -19,7 +20,9 @@ const (
 
 func topicName(k keys, kind string) string { return "meshmeet/1/" + k.tag + "/" + kind }
 
-// loadMeetings reopens every meeting whose key is on disk.
+// loadMeetings reopens every meeting whose key is on disk. A key is
+// written only once the meeting's genesis proves it; one that does not (an
+// older version stored keys unproven) is dropped with a warning.
 func (m *Mesh) loadMeetings() error {
 	secrets, err := m.store.secrets()
 	if err != nil {
@@ -27,35 +30,65 @@ func (m *Mesh) loadMeetings() error {
 	}
 	for id, secret := range secrets {
 		mt, err := m.openMeeting(id, secret)
+		if errors.Is(err, ErrWrongKey) {
+			m.log.Warn("dropping a meeting key its genesis does not prove", "meeting", id, "err", err)
+			if err := m.store.dropSecret(id); err != nil {
+				return fmt.Errorf("load meetings: %w", err)
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		if mt.st.record != nil {
-			if err := m.watchLobby(mt); err != nil {
-				return err
-			}
+		if err := m.watchLobby(mt); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// openMeeting subscribes to a meeting's topics and loads its log; it returns
-// the existing meeting when already open.
+// openMeeting opens a meeting whose key is on disk: its log must hold the
+// genesis proving the key, else ErrWrongKey.
 func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 	if !m.track() {
 		return nil, ErrNotReady
 	}
 	defer m.wg.Done()
-	// One opening at a time: two joins racing must not register a topic
-	// validator twice.
 	m.openMu.Lock()
 	defer m.openMu.Unlock()
-	m.mu.Lock()
-	if mt := m.meetings[id]; mt != nil {
-		m.mu.Unlock()
-		return mt, nil
+	if mt, err := m.openedLocked(id, secret); mt != nil || err != nil {
+		return mt, err
 	}
+	k, err := deriveKeys(id, secret)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := m.store.events(id, m.log)
+	if err != nil {
+		return nil, fmt.Errorf("load meeting %s: %w", id, err)
+	}
+	if !genesisProves(id, evs, secret) {
+		return nil, fmt.Errorf("%w: meeting %s has no genesis proving its key on disk", ErrWrongKey, id)
+	}
+	mt, err := m.startMeeting(id, k, evs, false)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	m.meetings[id] = mt
 	m.mu.Unlock()
+	return mt, nil
+}
+
+// openTrusted opens a meeting whose key this node trusts without a
+// genesis: the one it is creating, proven by the genesis it signs next.
+func (m *Mesh) openTrusted(id string, secret []byte) (*meeting, error) {
+	if !m.track() {
+		return nil, ErrNotReady
+	}
+	defer m.wg.Done()
+	m.openMu.Lock()
+	defer m.openMu.Unlock()
 	k, err := deriveKeys(id, secret)
 	if err != nil {
 		return nil, err
@@ -63,12 +96,39 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 	if err := m.store.putSecret(id, secret); err != nil {
 		return nil, fmt.Errorf("store meeting key: %w", err)
 	}
-	mt := newMeeting(id, k)
-	mt.selfCapacity = m.relayCapacity()
-	evs, err := m.store.events(id, m.log)
+	mt, err := m.startMeeting(id, k, nil, false)
 	if err != nil {
-		return nil, fmt.Errorf("load meeting %s: %w", id, err)
+		return nil, err
 	}
+	m.mu.Lock()
+	m.meetings[id] = mt
+	m.mu.Unlock()
+	return mt, nil
+}
+
+// openedLocked returns the meeting when open under this key; ErrWrongKey
+// when open under another. Called with openMu held.
+func (m *Mesh) openedLocked(id string, secret []byte) (*meeting, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mt := m.meetings[id]
+	if mt == nil {
+		return nil, nil
+	}
+	if subtle.ConstantTimeCompare(mt.keys.secret, secret) != 1 {
+		return nil, fmt.Errorf("%w: this node holds meeting %s under another key", ErrWrongKey, id)
+	}
+	return mt, nil
+}
+
+// startMeeting subscribes to a meeting's topics with its log loaded; with
+// pending set its key is not proven yet and nothing of it is written.
+func (m *Mesh) startMeeting(id string, k keys, evs []*Event, pending bool) (*meeting, error) {
+	mt := newMeeting(id, k)
+	if pending {
+		mt.pending = &pendingKey{}
+	}
+	mt.selfCapacity = m.relayCapacity()
 	for _, ev := range evs {
 		m.clock.Observe(ev.HLC)
 	}
@@ -87,20 +147,28 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 		}
 		t, sub, err := m.subscribe(name, v)
 		if err != nil {
+			m.stopMeeting(mt)
 			return nil, fmt.Errorf("topic %s: %w", kind, err)
 		}
 		mt.topics[kind] = t
 		loop(func(ctx context.Context) { m.readTopic(ctx, mt, kind, sub) })
 		h, err := t.EventHandler()
 		if err != nil {
+			m.stopMeeting(mt)
 			return nil, fmt.Errorf("watch topic: %w", err)
 		}
 		loop(func(ctx context.Context) { m.watchTopic(ctx, mt, kind, h) })
 	}
-	m.mu.Lock()
-	m.meetings[id] = mt
-	m.mu.Unlock()
 	return mt, nil
+}
+
+// stopMeeting ends a meeting's loops and leaves its topics.
+func (m *Mesh) stopMeeting(mt *meeting) {
+	mt.stop()
+	mt.loops.Wait()
+	for kind, t := range mt.topics {
+		m.closeTopic(t, topicName(mt.keys, kind))
+	}
 }
 
 // subscribe registers a topic's validator, joins it and subscribes.
@@ -235,10 +303,14 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 	}
 	mt.mu.Lock()
 	fresh := mt.unknownLocked(evs)
+	pending := mt.pending != nil
+	if pending { // attempt.go: nothing is written or fetched until the key is proven
+		fresh = mt.screenLocked(fresh)
+	}
 	valid := mt.addLocked(fresh)
 	var files []FileRef
 	for _, ev := range valid {
-		if f := fileOf(ev); f != nil && ev.Author != m.self {
+		if f := fileOf(ev); f != nil && ev.Author != m.self && !pending {
 			files = append(files, *f)
 		}
 		if n, ok := mt.noticeLocked(ev, m.self); ok {
@@ -256,7 +328,7 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 	if len(fresh) == 0 {
 		return 0, nil
 	}
-	if !durable {
+	if !durable && !pending {
 		m.persist.add(mt.id, fresh)
 	}
 	for _, ev := range fresh {
