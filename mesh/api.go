@@ -20,6 +20,10 @@ type NodeInfo struct {
 	Name      string   `json:"name"`
 	Addresses []string `json:"addresses"`
 	Peers     []string `json:"peers"`
+	// Clock is this node's clock against its peers' (health.go).
+	Clock ClockStatus `json:"clock"`
+	// IdentityClash is set while another node runs with this identity.
+	IdentityClash *IdentityClash `json:"identityClash,omitempty"`
 }
 
 // Info returns this node's identity, addresses and connected peers.
@@ -27,7 +31,8 @@ func (m *Mesh) Info() (NodeInfo, error) {
 	if err := m.running(); err != nil {
 		return NodeInfo{}, err
 	}
-	info := NodeInfo{PeerID: m.self.String(), Name: m.cfg.Name, Addresses: []string{}, Peers: []string{}}
+	info := NodeInfo{PeerID: m.self.String(), Name: m.cfg.Name, Addresses: []string{}, Peers: []string{},
+		Clock: m.ClockStatus(), IdentityClash: m.IdentityClash()}
 	for _, a := range m.host.Addrs() {
 		info.Addresses = append(info.Addresses, a.String()+"/p2p/"+m.self.String())
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -254,4 +256,87 @@ func TestForgedWelcome(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "the host hears the joiner", hasMessages(host, id, 1))
+}
+
+// TestClockSkewRefusesPosts: a node whose clock runs two minutes fast is
+// told so (Info) and its posts fail with ErrClockSkew instead of vanishing
+// at its peers; set right, it posts again.
+func TestClockSkewRefusesPosts(t *testing.T) {
+	ctx := context.Background()
+	var skew atomic.Int64
+	a := startMesh(t, testConfig(t, "alice"))
+	cfg := testConfig(t, "bob", a)
+	cfg.ClockCheck = 200 * time.Millisecond
+	b := startMesh(t, cfg, func(m *Mesh) {
+		m.clock.now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	})
+	id, _ := meetingOf(t, a, b)
+	skew.Store(int64(2 * time.Minute))
+	eventually(t, 10*time.Second, "bob learns his clock is fast", func() error {
+		if c := b.ClockStatus(); !c.Skewed || !c.Ahead || c.OffsetMs > -100_000 {
+			return fmt.Errorf("clock status %+v", c)
+		}
+		return nil
+	})
+	info, err := b.Info()
+	if err != nil || !info.Clock.Ahead {
+		t.Fatalf("Info does not show the skew: %+v %v", info.Clock, err)
+	}
+	_, err = b.PostMessage(ctx, id, "into the void")
+	if !errors.Is(err, ErrClockSkew) || !strings.Contains(err.Error(), "2m0s ahead") {
+		t.Fatalf("post with a fast clock: %v", err)
+	}
+	if c := a.ClockStatus(); c.Skewed {
+		// alice's clock is right; bob is one of her peers, the median of one
+		// peer is his: she sees it as skewed too, but behind, and may post.
+		if c.Ahead {
+			t.Fatalf("alice thinks she is ahead: %+v", c)
+		}
+	}
+	skew.Store(0)
+	eventually(t, 10*time.Second, "bob's clock agrees again", func() error {
+		if c := b.ClockStatus(); c.Skewed {
+			return fmt.Errorf("clock status %+v", c)
+		}
+		return nil
+	})
+	if _, err := b.PostMessage(ctx, id, "back"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "alice hears bob", hasMessages(a, id, 1))
+}
+
+// TestIdentityTwins: a data dir copied to a second machine makes two nodes
+// with one identity; a third node connected to both tells each, and their
+// Info names the clash.
+func TestIdentityTwins(t *testing.T) {
+	b := startMesh(t, testConfig(t, "bob"))
+	cfg := testConfig(t, "alice", b)
+	a1 := startMesh(t, cfg)
+	cfg2 := cfg
+	cfg2.DataDir = t.TempDir() // the copy: same identity, its own disk
+	a2 := startMesh(t, cfg2)
+	eventually(t, 10*time.Second, "bob holds two connections to alice's ID", func() error {
+		if n := len(b.host.Network().ConnsToPeer(a1.self)); n < 2 {
+			return fmt.Errorf("%d connections", n)
+		}
+		return nil
+	})
+	b.checkTwins(context.Background())
+	for _, m := range []*Mesh{a1, a2} {
+		eventually(t, 10*time.Second, "each twin is told", func() error {
+			info, err := m.Info()
+			if err != nil || info.IdentityClash == nil || !slices.Contains(info.IdentityClash.ReportedBy, b.self.String()) {
+				return fmt.Errorf("clash %+v %v", info.IdentityClash, err)
+			}
+			return nil
+		})
+	}
+	if a1.health.instanceID() == a2.health.instanceID() {
+		t.Fatal("two processes drew one instance ID")
+	}
+	// A node alone is not a twin of anyone.
+	if c := b.IdentityClash(); c != nil {
+		t.Fatalf("bob reports a clash of his own: %+v", c)
+	}
 }

@@ -49,6 +49,7 @@ type Mesh struct {
 	meetings  map[string]*meeting
 	lobbies   map[string]*lobby
 	attempts  map[string]*attempt // joins whose key is not proven yet, by its tag (attempt.go)
+	health    health              // clock skew and a twin of this identity (health.go)
 	limits    map[peer.ID]*rate.Limiter
 	signals   map[peer.ID]*signalOut
 	probing   map[peer.ID]bool      // Suspect
@@ -154,6 +155,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 	h.SetStreamHandler(fileProtocol, m.serve(m.handleFile))
 	h.SetStreamHandler(timeProtocol, m.serve(m.handleTime))
 	h.SetStreamHandler(keyCheckProtocol, m.serve(m.handleKeyCheck))
+	h.SetStreamHandler(instanceProtocol, m.serve(m.handleInstance))
 	h.Network().Notify(&network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
 		m.onConnected(c.RemotePeer())
 	}, DisconnectedF: func(_ network.Network, c network.Conn) {
@@ -174,6 +176,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 	m.goLoop(m.discoveryLoop)
 	m.goLoop(m.syncLoop)
 	m.goLoop(m.presenceLoop)
+	m.goLoop(m.clockLoop)
 	m.goLoop(m.fileLoop)
 	close(m.ready)
 	m.log.Info("mesh ready", "peerId", m.self.String(), "addrs", h.Addrs())

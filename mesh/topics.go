@@ -351,6 +351,9 @@ func (m *Mesh) publishEvent(ctx context.Context, mt *meeting, typ string, body [
 }
 
 func (m *Mesh) newEvent(meetingID, typ string, body []byte) (*Event, error) {
+	if err := m.clockErr(); err != nil { // health.go: peers would drop it
+		return nil, err
+	}
 	ev := &Event{Type: typ, Meeting: meetingID, Author: m.self, HLC: m.clock.Now(), Body: body}
 	return ev, signEvent(ev, m.cfg.PrivKey)
 }

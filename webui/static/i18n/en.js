@@ -243,6 +243,8 @@ export default {
   'error.rate_limited': 'Too many requests at once. Wait a moment and try again.',
   'error.not_ready': 'The node is not ready yet. Try again in a moment.',
   'error.disk_full': 'This computer\'s disk is full, so nothing was sent or kept. Free some space and try again.',
+  'error.wrong_key': 'This link\'s key does not open its meeting: the link is mistyped, or not the one the meeting shares. Ask for the link again and open all of it.',
+  'error.clock_skew': 'This computer\'s clock is wrong by more than the others in the meeting accept, so they would not see what you send. Set the clock to the right time (automatic time) and try again.',
   'error.internal': 'Something went wrong in the node. Its log says more.',
   'error.network': 'Cannot reach the node. Is it still running?',
   'record.download': 'Download record',

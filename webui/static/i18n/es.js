@@ -242,6 +242,8 @@ export default {
   'error.rate_limited': 'Demasiadas peticiones a la vez. Espera un momento y reinténtalo.',
   'error.not_ready': 'El nodo aún no está listo. Reinténtalo en un momento.',
   'error.disk_full': 'El disco de este ordenador está lleno: no se ha enviado ni guardado nada. Libera espacio y vuelve a intentarlo.',
+  'error.wrong_key': 'La clave de este enlace no abre su reunión: el enlace está mal escrito o no es el que comparte la reunión. Pide el enlace de nuevo y ábrelo entero.',
+  'error.clock_skew': 'El reloj de este ordenador está desviado más de lo que aceptan los demás de la reunión, así que no verían lo que envíes. Pon el reloj en hora (hora automática) y vuelve a intentarlo.',
   'error.internal': 'Algo falló en el nodo. Su registro da más detalles.',
   'error.network': 'No se puede contactar con el nodo. ¿Sigue en marcha?',
   'record.download': 'Descargar acta',
