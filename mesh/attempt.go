@@ -219,6 +219,7 @@ func (m *Mesh) promote(a *attempt) (*meeting, error) {
 	evs := slices.Clone(mt.events)
 	var files []FileRef
 	for _, ev := range evs {
+		m.clock.Observe(ev.HLC)
 		if f := fileOf(ev); f != nil && ev.Author != m.self && mt.st.valid[ev.ID] {
 			files = append(files, *f)
 		}

@@ -337,6 +337,9 @@ func (m *Mesh) meetingByTag(tag string) *meeting {
 			return mt
 		}
 	}
+	if a := m.attempts[tag]; a != nil { // a join proving its key (attempt.go)
+		return a.mt
+	}
 	return nil
 }
 

@@ -332,7 +332,9 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 		m.persist.add(mt.id, fresh)
 	}
 	for _, ev := range fresh {
-		m.clock.Observe(ev.HLC)
+		if !pending { // an unproven key moves nothing, not even the clock (promote does)
+			m.clock.Observe(ev.HLC)
+		}
 		if ev.Author != m.self {
 			m.metrics.messagesIn.Inc()
 		}
