@@ -340,3 +340,24 @@ func TestIdentityTwins(t *testing.T) {
 		t.Fatalf("bob reports a clash of his own: %+v", c)
 	}
 }
+
+// TestKeyCheckAnswers: a member answers "same" or "other" only to a probe
+// made with the meeting's ID; any other probe learns "unknown".
+func TestKeyCheckAnswers(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	id, _ := meetingOf(t, a)
+	am, _ := a.meeting(id)
+	for _, c := range []struct {
+		id     string
+		secret []byte
+		want   string
+	}{
+		{id, am.keys.secret, keyCheckSame},
+		{id, newSecret(), keyCheckOther},
+		{"00112233445566778899aabbccddeeff", am.keys.secret, keyCheckUnknown},
+	} {
+		if got := a.keyCheckAnswerFor(newKeyCheckRequest(c.id, c.secret)); got != c.want {
+			t.Errorf("probe for %s: %q, want %q", c.id, got, c.want)
+		}
+	}
+}
