@@ -51,7 +51,8 @@ const (
 	maxInstancesSeen = 4
 	// twinWindow is how long a twin, once seen, is reported.
 	twinWindow = time.Minute
-	// twinCheck is how often peers with several connections are probed.
+	// twinCheck is how often peers with several connections are probed,
+	// and the clock measured until some peer answered.
 	twinCheck = 5 * time.Second
 )
 
@@ -97,25 +98,21 @@ func (h *health) instanceID() string {
 	return h.instance
 }
 
-// clockLoop measures the clock against the peers now and then.
+// clockLoop measures the clock against the peers every Config.ClockCheck
+// (every twinCheck until a peer answered), and looks for twins.
 func (m *Mesh) clockLoop(ctx context.Context) {
-	first := time.NewTimer(time.Second)
-	defer first.Stop()
-	t := time.NewTicker(m.cfg.ClockCheck)
+	t := time.NewTicker(min(twinCheck, m.cfg.ClockCheck))
 	defer t.Stop()
-	twins := time.NewTicker(twinCheck)
-	defer twins.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-first.C:
-			m.checkClock(ctx)
 		case <-t.C:
-			m.checkClock(ctx)
-		case <-twins.C:
-			m.checkTwins(ctx)
 		}
+		if st := m.ClockStatus(); st.Peers == 0 || time.Since(st.Checked) >= m.cfg.ClockCheck {
+			m.checkClock(ctx)
+		}
+		m.checkTwins(ctx)
 	}
 }
 

@@ -440,7 +440,7 @@ const welcomeVetWait = 3 * time.Second
 func (m *Mesh) welcomedBy(from peer.ID) func(*meeting) error {
 	return func(mt *meeting) error {
 		deadline := time.Now().Add(welcomeVetWait)
-		for {
+		for i := 0; ; i++ {
 			mt.mu.Lock()
 			mb := mt.st.members[from]
 			ok := from == mt.st.host || mb != nil && (mb.Role == RoleModerator || mb.Role == RoleHost)
@@ -451,7 +451,9 @@ func (m *Mesh) welcomedBy(from peer.ID) func(*meeting) error {
 			if time.Now().After(deadline) {
 				return fmt.Errorf("%w: welcome to %s from %s, who is neither its host nor a moderator", ErrForbidden, mt.id, from)
 			}
-			m.syncAll(mt)
+			if i%10 == 9 {
+				m.syncAll(mt)
+			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
