@@ -23,8 +23,8 @@ import (
 // their own clock, so a node whose clock runs fast would post into silence.
 // Every Config.ClockCheck the node measures its clock against its peers'
 // (clockcheck.go, the median of their offsets); beyond clockSkewLimit it
-// says so in Info, and while it is ahead by more, every event it would sign
-// is refused with ErrClockSkew instead of vanishing.
+// says so in Info, and while it is ahead by more than clockAheadLimit, every
+// event it would sign is refused with ErrClockSkew instead of vanishing.
 //
 // A twin. A data dir copied to a second machine makes two nodes with one
 // identity (peer ID). They cannot reach each other (libp2p does not dial
@@ -37,9 +37,12 @@ import (
 // twins' Info shows it.
 
 // clockSkewLimit is the clock offset from the peers' median beyond which
-// this node warns, and, ahead of them, refuses to sign events: half the
-// peers' bound, since their own clocks differ from the median too.
-const clockSkewLimit = maxClockSkew / 2
+// this node warns; clockAheadLimit, how far ahead of it this node refuses
+// to sign events: the peers' bound, less a margin for the measurement.
+const (
+	clockSkewLimit  = maxClockSkew / 2
+	clockAheadLimit = maxClockSkew - 5*time.Second
+)
 
 // instanceProtocol: the asker writes a frame (sync.go's framing) of
 // {"v":1,"seen":[instance IDs seen for the answerer's peer ID on other
@@ -63,8 +66,9 @@ type ClockStatus struct {
 	OffsetMs float64   `json:"offsetMs"`
 	Peers    int       `json:"peers"` // how many peers answered (0: unknown)
 	Checked  time.Time `json:"checked,omitzero"`
-	// Skewed says the offset is beyond what the meeting tolerates; Ahead,
-	// that this node's clock is the one ahead, so it cannot post.
+	// Skewed says the offset is beyond clockSkewLimit either way; Ahead,
+	// that this node's clock is so far ahead that peers would drop what it
+	// posts, so it does not post.
 	Skewed bool `json:"skewed"`
 	Ahead  bool `json:"ahead"`
 }
@@ -145,7 +149,8 @@ func (m *Mesh) checkClock(ctx context.Context) {
 		median = (ms[len(ms)/2-1] + ms[len(ms)/2]) / 2
 	}
 	limit := float64(clockSkewLimit.Milliseconds())
-	st := ClockStatus{OffsetMs: median, Peers: len(ms), Checked: time.Now().UTC(), Skewed: median > limit || median < -limit, Ahead: median < -limit}
+	st := ClockStatus{OffsetMs: median, Peers: len(ms), Checked: time.Now().UTC(), Skewed: median > limit || median < -limit,
+		Ahead: median < -float64(clockAheadLimit.Milliseconds())}
 	h.mu.Lock()
 	was := h.clock.Skewed
 	h.clock = st
