@@ -221,10 +221,7 @@ func validInstance(s string) bool {
 // decodeInstanceRequest parses a request from untrusted bytes.
 func decodeInstanceRequest(raw []byte) (instanceRequest, error) {
 	var r instanceRequest
-	if len(raw) > maxInstanceFrame {
-		return r, fmt.Errorf("%w: instance request of %d bytes", ErrTooLarge, len(raw))
-	}
-	if err := decodeStrict(raw, &r); err != nil {
+	if err := decodeSmall(raw, maxInstanceFrame, "instance request", &r); err != nil {
 		return r, err
 	}
 	if r.V != wireVersion || len(r.Seen) > maxInstancesSeen || slices.ContainsFunc(r.Seen, func(s string) bool { return !validInstance(s) }) {
@@ -236,10 +233,7 @@ func decodeInstanceRequest(raw []byte) (instanceRequest, error) {
 // decodeInstanceAnswer parses an answer from untrusted bytes.
 func decodeInstanceAnswer(raw []byte) (string, error) {
 	var a instanceAnswer
-	if len(raw) > maxInstanceFrame {
-		return "", fmt.Errorf("%w: instance answer of %d bytes", ErrTooLarge, len(raw))
-	}
-	if err := decodeStrict(raw, &a); err != nil {
+	if err := decodeSmall(raw, maxInstanceFrame, "instance answer", &a); err != nil {
 		return "", err
 	}
 	if a.V != wireVersion || !validInstance(a.Instance) {
@@ -252,19 +246,8 @@ func decodeInstanceAnswer(raw []byte) (string, error) {
 // asker saw elsewhere for this identity reveal a twin.
 func (m *Mesh) handleInstance(s network.Stream) {
 	from := s.Conn().RemotePeer()
-	if !m.allow(from) {
-		_ = s.Reset()
-		return
-	}
-	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
-	raw, err := readFrame(s, maxInstanceFrame)
-	if err != nil {
-		_ = s.Reset()
-		return
-	}
-	r, err := decodeInstanceRequest(raw)
-	if err != nil {
-		_ = s.Reset()
+	r, ok := readAsked(m, s, maxInstanceFrame, decodeInstanceRequest)
+	if !ok {
 		return
 	}
 	self := m.health.instanceID()

@@ -63,13 +63,18 @@ func newKeyCheckRequest(id string, secret []byte) keyCheckRequest {
 	return keyCheckRequest{V: wireVersion, Nonce: nonce, Probe: keyCheckMAC([]byte(id), "probe", nonce), Check: keyCheckMAC(secret, "check", nonce)}
 }
 
+// decodeSmall decodes strictly a message of at most limit bytes.
+func decodeSmall(raw []byte, limit int, what string, v any) error {
+	if len(raw) > limit {
+		return fmt.Errorf("%w: %s of %d bytes", ErrTooLarge, what, len(raw))
+	}
+	return decodeStrict(raw, v)
+}
+
 // decodeKeyCheckRequest parses a request from untrusted bytes.
 func decodeKeyCheckRequest(raw []byte) (keyCheckRequest, error) {
 	var r keyCheckRequest
-	if len(raw) > maxKeyCheckFrame {
-		return r, fmt.Errorf("%w: key check of %d bytes", ErrTooLarge, len(raw))
-	}
-	if err := decodeStrict(raw, &r); err != nil {
+	if err := decodeSmall(raw, maxKeyCheckFrame, "key check", &r); err != nil {
 		return r, err
 	}
 	if r.V != wireVersion || len(r.Nonce) != 16 || len(r.Probe) != sha256.Size || len(r.Check) != sha256.Size {
@@ -81,10 +86,7 @@ func decodeKeyCheckRequest(raw []byte) (keyCheckRequest, error) {
 // decodeKeyCheckAnswer parses an answer from untrusted bytes.
 func decodeKeyCheckAnswer(raw []byte) (string, error) {
 	var a keyCheckAnswer
-	if len(raw) > maxKeyCheckFrame {
-		return "", fmt.Errorf("%w: key check answer of %d bytes", ErrTooLarge, len(raw))
-	}
-	if err := decodeStrict(raw, &a); err != nil {
+	if err := decodeSmall(raw, maxKeyCheckFrame, "key check answer", &a); err != nil {
 		return "", err
 	}
 	switch {
@@ -118,20 +120,31 @@ func (m *Mesh) keyCheckAnswerFor(r keyCheckRequest) string {
 	return keyCheckUnknown
 }
 
-func (m *Mesh) handleKeyCheck(s network.Stream) {
+// readAsked rate-limits the peer of a one-question stream and reads its
+// question, decoded by decode; false when it reset the stream instead.
+func readAsked[T any](m *Mesh, s network.Stream, limit uint32, decode func([]byte) (T, error)) (T, bool) {
+	var zero T
 	if !m.allow(s.Conn().RemotePeer()) {
 		_ = s.Reset()
-		return
+		return zero, false
 	}
 	_ = s.SetDeadline(time.Now().Add(keyCheckTimeout))
-	raw, err := readFrame(s, maxKeyCheckFrame)
+	raw, err := readFrame(s, limit)
 	if err != nil {
 		_ = s.Reset()
-		return
+		return zero, false
 	}
-	r, err := decodeKeyCheckRequest(raw)
+	q, err := decode(raw)
 	if err != nil {
 		_ = s.Reset()
+		return zero, false
+	}
+	return q, true
+}
+
+func (m *Mesh) handleKeyCheck(s network.Stream) {
+	r, ok := readAsked(m, s, maxKeyCheckFrame, decodeKeyCheckRequest)
+	if !ok {
 		return
 	}
 	out, _ := json.Marshal(keyCheckAnswer{V: wireVersion, Answer: m.keyCheckAnswerFor(r)})

@@ -50,6 +50,32 @@ func (m *Mesh) loadMeetings() error {
 // openMeeting opens a meeting whose key is on disk: its log must hold the
 // genesis proving the key, else ErrWrongKey.
 func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
+	return m.openHeld(id, secret, func() ([]*Event, error) {
+		evs, err := m.store.events(id, m.log)
+		if err != nil {
+			return nil, fmt.Errorf("load meeting %s: %w", id, err)
+		}
+		if !genesisProves(id, evs, secret) {
+			return nil, fmt.Errorf("%w: meeting %s has no genesis proving its key on disk", ErrWrongKey, id)
+		}
+		return evs, nil
+	})
+}
+
+// openTrusted opens a meeting whose key this node trusts without a
+// genesis: the one it is creating, proven by the genesis it signs next.
+func (m *Mesh) openTrusted(id string, secret []byte) (*meeting, error) {
+	return m.openHeld(id, secret, func() ([]*Event, error) {
+		if err := m.store.putSecret(id, secret); err != nil {
+			return nil, fmt.Errorf("store meeting key: %w", err)
+		}
+		return nil, nil
+	})
+}
+
+// openHeld opens a meeting as this node's, with the log load returns; it
+// returns the meeting when already open under this key.
+func (m *Mesh) openHeld(id string, secret []byte, load func() ([]*Event, error)) (*meeting, error) {
 	if !m.track() {
 		return nil, ErrNotReady
 	}
@@ -63,40 +89,11 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 	if err != nil {
 		return nil, err
 	}
-	evs, err := m.store.events(id, m.log)
+	evs, err := load()
 	if err != nil {
-		return nil, fmt.Errorf("load meeting %s: %w", id, err)
-	}
-	if !genesisProves(id, evs, secret) {
-		return nil, fmt.Errorf("%w: meeting %s has no genesis proving its key on disk", ErrWrongKey, id)
+		return nil, err
 	}
 	mt, err := m.startMeeting(id, k, evs, false)
-	if err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	m.meetings[id] = mt
-	m.mu.Unlock()
-	return mt, nil
-}
-
-// openTrusted opens a meeting whose key this node trusts without a
-// genesis: the one it is creating, proven by the genesis it signs next.
-func (m *Mesh) openTrusted(id string, secret []byte) (*meeting, error) {
-	if !m.track() {
-		return nil, ErrNotReady
-	}
-	defer m.wg.Done()
-	m.openMu.Lock()
-	defer m.openMu.Unlock()
-	k, err := deriveKeys(id, secret)
-	if err != nil {
-		return nil, err
-	}
-	if err := m.store.putSecret(id, secret); err != nil {
-		return nil, fmt.Errorf("store meeting key: %w", err)
-	}
-	mt, err := m.startMeeting(id, k, nil, false)
 	if err != nil {
 		return nil, err
 	}
