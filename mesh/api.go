@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"meshmeet/mesh/eventlog"
 	"slices"
 	"time"
 
@@ -55,7 +56,7 @@ func (m *Mesh) CreateMeeting(ctx context.Context, body []byte) (MeetingView, []b
 		return MeetingView{}, nil, err
 	}
 	secret := newSecret()
-	r.KeyCheck = keyCheck(secret)
+	r.KeyCheck = eventlog.KeyCheck(secret)
 	if r.Settings.RequireApproval {
 		r.Lobby = base64.RawURLEncoding.EncodeToString(newSecret())
 	}
@@ -64,7 +65,7 @@ func (m *Mesh) CreateMeeting(ctx context.Context, body []byte) (MeetingView, []b
 	if err != nil {
 		return MeetingView{}, nil, err
 	}
-	ev, err := m.newEvent("", TypeGenesis, rb)
+	ev, err := m.newEvent(nil, TypeGenesis, rb)
 	if err != nil {
 		return MeetingView{}, nil, err
 	}
@@ -91,7 +92,7 @@ func (m *Mesh) ShareKey(id string) (key []byte, lobby bool, err error) {
 	}
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
-	if k := mt.st.record.lobbyKey(); k != nil {
+	if k := mt.st().Record.LobbyKey(); k != nil {
 		return k, true, nil
 	}
 	return mt.keys.secret, false, nil
@@ -108,8 +109,8 @@ func (m *Mesh) JoinedIDs() []string {
 	var out []string
 	for _, mt := range m.snapshot() {
 		mt.mu.Lock()
-		me := mt.st.members[m.self]
-		if me != nil && me.present() && !mt.st.ended(time.Now()) {
+		me := mt.st().Members[m.self]
+		if me != nil && me.Present() && !mt.st().Ended(time.Now()) {
 			out = append(out, mt.id)
 		}
 		mt.mu.Unlock()
@@ -152,7 +153,7 @@ func (m *Mesh) known(id string) (*meeting, error) {
 	}
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
-	if mt.st.record == nil {
+	if mt.st().Record == nil {
 		return nil, fmt.Errorf("%w %s: its record has not arrived yet", ErrNotFound, id)
 	}
 	return mt, nil
@@ -193,7 +194,7 @@ func (m *Mesh) Join(ctx context.Context, link string) (MeetingView, error) {
 // (its host, or someone admitted before).
 func (m *Mesh) joinMember(ctx context.Context, mt *meeting, lobbyKey []byte) (MeetingView, error) {
 	mt.mu.Lock()
-	have := mt.st.record.lobbyKey()
+	have := mt.st().Record.LobbyKey()
 	mt.mu.Unlock()
 	if subtle.ConstantTimeCompare(have, lobbyKey) != 1 {
 		return MeetingView{}, fmt.Errorf("%w: this node holds meeting %s with another lobby key", ErrWrongKey, mt.id)
@@ -221,11 +222,11 @@ func (m *Mesh) enter(ctx context.Context, id string, secret []byte, quick bool, 
 	mt.joinMu.Lock()
 	defer mt.joinMu.Unlock()
 	mt.mu.Lock()
-	me := mt.st.members[m.self]
-	already := me != nil && me.present()
+	me := mt.st().Members[m.self]
+	already := me != nil && me.Present()
 	mt.mu.Unlock()
 	if !already {
-		body, _ := json.Marshal(joinBody{Name: m.cfg.Name})
+		body, _ := json.Marshal(eventlog.Join{Name: m.cfg.Name})
 		if _, err := m.publishEvent(ctx, mt, TypeJoin, body); err != nil {
 			return nil, fmt.Errorf("join meeting %s: %w", id, err)
 		}
@@ -279,7 +280,7 @@ func (m *Mesh) moderate(ctx context.Context, id, peerID, typ string) error {
 	if _, err := peer.Decode(peerID); err != nil {
 		return fmt.Errorf("%w: peerId is not a peer ID", ErrInvalid)
 	}
-	body, _ := json.Marshal(admitBody{Peer: peerID})
+	body, _ := json.Marshal(eventlog.Target{Peer: peerID})
 	if _, err := m.publishEvent(ctx, mt, typ, body); err != nil {
 		return fmt.Errorf("%s in %s: %w", typ, id, err)
 	}
@@ -302,7 +303,7 @@ func (m *Mesh) SetRecording(ctx context.Context, id string, on bool) (MeetingVie
 	if err != nil {
 		return MeetingView{}, err
 	}
-	body, _ := json.Marshal(recordBody{On: on})
+	body, _ := json.Marshal(eventlog.Recording{On: on})
 	if _, err := m.publishEvent(ctx, mt, TypeRecord, body); err != nil {
 		return MeetingView{}, fmt.Errorf("recording in %s: %w", id, err)
 	}
@@ -320,11 +321,7 @@ func (m *Mesh) SetRole(ctx context.Context, id, peerID, role string) (MeetingVie
 	if _, err := peer.Decode(peerID); err != nil {
 		return MeetingView{}, fmt.Errorf("%w: peerId is not a peer ID", ErrInvalid)
 	}
-	b := roleBody{Peer: peerID, Role: role}
-	if err := b.validate(); err != nil {
-		return MeetingView{}, err
-	}
-	body, _ := json.Marshal(b)
+	body, _ := json.Marshal(eventlog.Role{Target: eventlog.Target{Peer: peerID}, Role: role})
 	if _, err := m.publishEvent(ctx, mt, TypeRole, body); err != nil {
 		return MeetingView{}, fmt.Errorf("change role in %s: %w", id, err)
 	}
@@ -337,14 +334,14 @@ func (m *Mesh) PostMessage(ctx context.Context, id, text string) (MessageView, e
 	if err != nil {
 		return MessageView{}, err
 	}
-	if err := validText(text); err != nil {
+	if err := eventlog.ValidText(text); err != nil {
 		return MessageView{}, err
 	}
-	return m.postChat(ctx, mt, chatBody{Text: text})
+	return m.postChat(ctx, mt, eventlog.Chat{Text: text})
 }
 
 // postChat publishes a chat message and returns it as the API shows it.
-func (m *Mesh) postChat(ctx context.Context, mt *meeting, b chatBody) (MessageView, error) {
+func (m *Mesh) postChat(ctx context.Context, mt *meeting, b eventlog.Chat) (MessageView, error) {
 	body, _ := json.Marshal(b)
 	ev, err := m.publishEvent(ctx, mt, TypeChat, body)
 	if err != nil {
@@ -366,16 +363,15 @@ func (m *Mesh) Messages(id, after string, limit int) ([]MessageView, error) {
 	defer mt.mu.Unlock()
 	start := 0
 	if after != "" {
-		ev := mt.ids[after]
-		if ev == nil {
+		i, ok := mt.log.Index(after)
+		if !ok {
 			return nil, fmt.Errorf("%w: no message %q in this meeting", ErrInvalid, after)
 		}
-		start, _ = slices.BinarySearchFunc(mt.events, ev, less)
-		start++
+		start = i + 1
 	}
 	out := []MessageView{}
-	for _, ev := range mt.events[start:] {
-		if ev.Type == TypeChat && mt.st.valid[ev.ID] {
+	for _, ev := range mt.log.Events()[start:] {
+		if ev.Type == TypeChat && mt.st().Valid(ev.ID) {
 			out = append(out, mt.messageLocked(ev))
 			if len(out) == limit {
 				break
@@ -418,8 +414,8 @@ func (m *Mesh) SetMediaState(ctx context.Context, id string, body []byte) (Parti
 		return ParticipantView{}, err
 	}
 	mt.mu.Lock()
-	me := mt.st.members[m.self]
-	if me == nil || !me.present() {
+	me := mt.st().Members[m.self]
+	if me == nil || !me.Present() {
 		mt.mu.Unlock()
 		return ParticipantView{}, fmt.Errorf("%w: join the meeting first", ErrConflict)
 	}
@@ -437,8 +433,8 @@ func (m *Mesh) SetSpeaking(ctx context.Context, id string, on bool) {
 		return
 	}
 	mt.mu.Lock()
-	me := mt.st.members[m.self]
-	changed := me != nil && me.present() && mt.selfMedia.Speaking != on
+	me := mt.st().Members[m.self]
+	changed := me != nil && me.Present() && mt.selfMedia.Speaking != on
 	if changed {
 		mt.selfMedia.Speaking = on
 	}

@@ -3,10 +3,11 @@ package mesh
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
+
+	"meshmeet/mesh/eventlog"
 )
 
 // A meeting key from a join link or a lobby welcome is a claim until the
@@ -44,27 +45,21 @@ const keyCheckGrace = time.Second
 func genesisProves(id string, evs []*Event, secret []byte) bool {
 	for _, ev := range evs {
 		if ev.Type == TypeGenesis && ev.ID[:32] == id {
-			return recordOf(ev).proves(secret)
+			return recordOf(ev).Proves(secret)
 		}
 	}
 	return false
 }
 
-// recordOf decodes a genesis event's record; nil when it does not decode.
-func recordOf(ev *Event) *Record {
-	var r Record
-	if json.Unmarshal(ev.Body, &r) != nil {
-		return nil
-	}
-	return &r
-}
+// recordOf is a genesis event's record; nil when it has none.
+func recordOf(ev *Event) *Record { return eventlog.BodyOf[Record](ev) }
 
 // screenLocked drops from evs, for a meeting whose key is pending, a
 // genesis of the meeting that does not prove the key, and notes that the
 // key is refuted.
 func (mt *meeting) screenLocked(evs []*Event) []*Event {
-	return slices.DeleteFunc(evs, func(ev *Event) bool {
-		if ev.Type != TypeGenesis || ev.ID[:32] != mt.id || recordOf(ev).proves(mt.keys.secret) {
+	return slices.DeleteFunc(slices.Clone(evs), func(ev *Event) bool {
+		if ev.Type != TypeGenesis || ev.ID[:32] != mt.id || recordOf(ev).Proves(mt.keys.secret) {
 			return false
 		}
 		if mt.pending.refuted == nil {
@@ -162,7 +157,7 @@ func (m *Mesh) awaitProof(ctx context.Context, a *attempt, quick bool) error {
 	asked := map[string]bool{}
 	for round := 0; ; round++ {
 		mt.mu.Lock()
-		have, refuted, other := mt.st.record != nil, mt.pending.refuted, mt.pending.other
+		have, refuted, other := mt.st().Record != nil, mt.pending.refuted, mt.pending.other
 		mt.mu.Unlock()
 		switch {
 		case have:
@@ -216,11 +211,11 @@ func (m *Mesh) promote(a *attempt) (*meeting, error) {
 	}
 	mt.mu.Lock()
 	mt.pending = nil
-	evs := slices.Clone(mt.events)
+	evs := slices.Clone(mt.log.Events())
 	var files []FileRef
 	for _, ev := range evs {
 		m.clock.Observe(ev.HLC)
-		if f := fileOf(ev); f != nil && ev.Author != m.self && mt.st.valid[ev.ID] {
+		if f := fileOf(ev); f != nil && ev.Author != m.self && mt.st().Valid(ev.ID) {
 			files = append(files, *f)
 		}
 	}

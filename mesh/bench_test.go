@@ -108,16 +108,14 @@ func BenchmarkCatchUp(b *testing.B) {
 		b.Fatal(err)
 	}
 	am, _ := a.meeting(id)
-	evs := make([]*Event, missed)
-	for i := range evs {
-		ev, err := a.newEvent(id, TypeChat, chatBodyOf(fmt.Sprintf("message %d", i)))
+	for i := range missed {
+		ev, err := a.newEvent(am, TypeChat, chatBodyOf(fmt.Sprintf("message %d", i)))
 		if err != nil {
 			b.Fatal(err)
 		}
-		evs[i] = ev
-	}
-	if _, err := a.ingest(am, evs, true); err != nil {
-		b.Fatal(err)
+		if _, err := a.ingest(am, []*Event{ev}, false); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -157,8 +157,8 @@ func (m *Mesh) liveNamespaces() []string {
 	var out []string
 	for _, mt := range m.snapshot() {
 		mt.mu.Lock()
-		mb := mt.st.members[m.self]
-		in := mt.st.record == nil || mb != nil && mb.present() && !mt.st.ended(now)
+		mb := mt.st().Members[m.self]
+		in := mt.st().Record == nil || mb != nil && mb.Present() && !mt.st().Ended(now)
 		mt.mu.Unlock()
 		if in {
 			out = append(out, mt.keys.ns)

@@ -1,14 +1,19 @@
 package mesh
 
-import "errors"
+import (
+	"errors"
 
-// Sentinel errors; callers match them with errors.Is.
+	"meshmeet/mesh/eventlog"
+)
+
+// Sentinel errors; callers match them with errors.Is. The log's rules give
+// the first five.
 var (
-	ErrInvalid   = errors.New("invalid")
-	ErrTooLarge  = errors.New("too large")
-	ErrNotFound  = errors.New("unknown meeting")
-	ErrForbidden = errors.New("not allowed")
-	ErrConflict  = errors.New("conflict")
+	ErrInvalid   = eventlog.ErrInvalid
+	ErrTooLarge  = eventlog.ErrTooLarge
+	ErrNotFound  = eventlog.ErrNotFound
+	ErrForbidden = eventlog.ErrForbidden
+	ErrConflict  = eventlog.ErrConflict
 	ErrNotReady  = errors.New("mesh not running")
 	ErrDataDir   = errors.New("data dir unusable")
 	ErrDiskFull  = errors.New("disk full")

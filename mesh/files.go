@@ -9,14 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"meshmeet/mesh/eventlog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // File sharing: a chat message may carry a file. The log holds only its
@@ -26,58 +23,7 @@ import (
 // so a file outlives its sharer's node. Copies are kept per meeting: a node
 // serves in a meeting only what it got through that meeting, so naming a
 // file's hash in another meeting does not reach it.
-const (
-	MaxFile     = 64 << 20 // bytes of one shared file
-	MaxFileName = 255      // bytes of its name
-	maxFileType = 127
-)
-
-var (
-	shaPattern      = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	fileTypePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
-)
-
-// FileRef is a shared file as the log describes it.
-type FileRef struct {
-	Name   string `json:"name"`
-	Size   int64  `json:"size"`
-	Type   string `json:"type,omitempty"`
-	SHA256 string `json:"sha256"`
-}
-
-func (f FileRef) validate() error {
-	switch {
-	case validFileName(f.Name) != nil:
-		return validFileName(f.Name)
-	case f.Size < 1 || f.Size > MaxFile:
-		return fmt.Errorf("%w: file size %d", ErrInvalid, f.Size)
-	case f.Type != "" && (len(f.Type) > maxFileType || !fileTypePattern.MatchString(f.Type)):
-		return fmt.Errorf("%w: file type", ErrInvalid)
-	case !shaPattern.MatchString(f.SHA256):
-		return fmt.Errorf("%w: file hash", ErrInvalid)
-	}
-	return nil
-}
-
-// validFileName accepts a plain file name: no path, no control characters.
-func validFileName(s string) error {
-	bad := func(r rune) bool { return r == '/' || r == '\\' || unicode.IsControl(r) }
-	if s == "" || s == "." || s == ".." || len(s) > MaxFileName || !utf8.ValidString(s) ||
-		strings.IndexFunc(s, bad) >= 0 || strings.TrimSpace(s) == "" {
-		return fmt.Errorf("%w: file name must be 1 to %d bytes of text without slashes or control characters", ErrInvalid, MaxFileName)
-	}
-	return nil
-}
-
-// cleanFileType keeps a declared media type only if it is a plain one.
-func cleanFileType(s string) string {
-	s, _, _ = strings.Cut(strings.ToLower(strings.TrimSpace(s)), ";")
-	s = strings.TrimSpace(s)
-	if len(s) > maxFileType || !fileTypePattern.MatchString(s) {
-		return ""
-	}
-	return s
-}
+const ()
 
 // blobs is the content-addressed file store, one directory per meeting
 // (meeting IDs are 32 hex digits, hashes 64).
@@ -181,17 +127,17 @@ func (m *Mesh) ShareFile(ctx context.Context, id, name, typ, text string, r io.R
 	if err != nil {
 		return MessageView{}, err
 	}
-	if err := validFileName(name); err != nil {
+	if err := eventlog.ValidFileName(name); err != nil {
 		return MessageView{}, err
 	}
 	if text != "" {
-		if err := validText(text); err != nil {
+		if err := eventlog.ValidText(text); err != nil {
 			return MessageView{}, err
 		}
 	}
 	// Refuse before reading the bytes when the message could not be posted.
 	mt.mu.Lock()
-	err = mt.st.check(&Event{Type: TypeChat, Meeting: id, Author: m.self})
+	err = mt.log.Check(&Event{Type: TypeChat, Meeting: id, Author: m.self})
 	mt.mu.Unlock()
 	if err != nil {
 		return MessageView{}, err
@@ -200,8 +146,8 @@ func (m *Mesh) ShareFile(ctx context.Context, id, name, typ, text string, r io.R
 	if err != nil {
 		return MessageView{}, err
 	}
-	ref := FileRef{Name: name, Size: size, Type: cleanFileType(typ), SHA256: sha}
-	return m.postChat(ctx, mt, chatBody{Text: text, File: &ref})
+	ref := FileRef{Name: name, Size: size, Type: eventlog.CleanFileType(typ), SHA256: sha}
+	return m.postChat(ctx, mt, eventlog.Chat{Text: text, File: &ref})
 }
 
 // OpenFile opens a file shared in the meeting, fetching it from a member
@@ -212,7 +158,7 @@ func (m *Mesh) OpenFile(ctx context.Context, id, sha string) (*os.File, FileRef,
 	if err != nil {
 		return nil, FileRef{}, err
 	}
-	if !shaPattern.MatchString(sha) {
+	if !eventlog.IsSHA256(sha) {
 		return nil, FileRef{}, fmt.Errorf("%w: a file is named by its SHA-256, 64 hex digits", ErrInvalid)
 	}
 	mt.mu.Lock()
@@ -264,9 +210,9 @@ func (m *Mesh) OpenFile(ctx context.Context, id, sha string) (*os.File, FileRef,
 // per size: a member may name a hash with a wrong size first; the bytes decide.
 func (m *meeting) filesLocked(sha string) []FileRef {
 	var out []FileRef
-	for _, ev := range m.events {
+	for _, ev := range m.log.Events() {
 		f := fileOf(ev)
-		if f != nil && f.SHA256 == sha && m.st.valid[ev.ID] &&
+		if f != nil && f.SHA256 == sha && m.st().Valid(ev.ID) &&
 			!slices.ContainsFunc(out, func(o FileRef) bool { return o.Size == f.Size }) {
 			out = append(out, *f)
 		}
@@ -289,7 +235,7 @@ func fileOf(ev *Event) *FileRef {
 	if ev.Type != TypeChat || !bytes.Contains(ev.Body, []byte(`"file"`)) {
 		return nil
 	}
-	var b chatBody
+	var b eventlog.Chat
 	if json.Unmarshal(ev.Body, &b) != nil {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"meshmeet/mesh/eventlog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,7 +149,7 @@ func TestFileServedOnlyToMembers(t *testing.T) {
 	// got through that meeting.
 	id2, _ := meetingOf(t, b, a)
 	bm2, _ := b.meeting(id2)
-	if _, err := b.postChat(ctx, bm2, chatBody{File: &ref}); err != nil {
+	if _, err := b.postChat(ctx, bm2, eventlog.Chat{File: &ref}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "alice has the second meeting's message", hasMessages(a, id2, 1))
@@ -228,7 +229,7 @@ func TestFileWithSpoofedSize(t *testing.T) {
 	sum := sha256.Sum256(data)
 	spoof := FileRef{Name: "minutes.txt", Size: 999, SHA256: hex.EncodeToString(sum[:])}
 	bm, _ := b.meeting(id)
-	if _, err := b.postChat(ctx, bm, chatBody{File: &spoof}); err != nil {
+	if _, err := b.postChat(ctx, bm, eventlog.Chat{File: &spoof}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "alice has mallory's message", hasMessages(a, id, 1))

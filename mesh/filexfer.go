@@ -99,9 +99,9 @@ func (m *Mesh) wantMissingFiles() {
 	for _, mt := range m.snapshot() {
 		mt.mu.Lock()
 		var refs []FileRef
-		if mt.st.members[m.self] != nil {
-			for _, ev := range mt.events {
-				if f := fileOf(ev); f != nil && mt.st.valid[ev.ID] {
+		if mt.st().Members[m.self] != nil {
+			for _, ev := range mt.log.Events() {
+				if f := fileOf(ev); f != nil && mt.st().Valid(ev.ID) {
 					refs = append(refs, *f)
 				}
 			}
@@ -175,16 +175,16 @@ func (m *Mesh) fileSources(mt *meeting, ref FileRef) []peer.ID {
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
 	var sharer peer.ID
-	for _, ev := range mt.events {
-		if f := fileOf(ev); f != nil && *f == ref && mt.st.valid[ev.ID] {
+	for _, ev := range mt.log.Events() {
+		if f := fileOf(ev); f != nil && *f == ref && mt.st().Valid(ev.ID) {
 			sharer = ev.Author
 			break
 		}
 	}
 	var online, rest []peer.ID
-	for _, p := range mt.st.order {
+	for _, p := range mt.st().Order {
 		switch {
-		case p == m.self || p == sharer || mt.st.removed[p]:
+		case p == m.self || p == sharer || mt.st().Removed[p]:
 		case mt.presence[p] != nil:
 			online = append(online, p)
 		default:
@@ -262,7 +262,7 @@ func (m *Mesh) handleFile(s network.Stream) {
 	}
 	answer := func(a fileAnswer) error { return writeSealedAs(s, mt.keys, fileAD, a) }
 	mt.mu.Lock()
-	member := mt.st.members[from] != nil && !mt.st.removed[from]
+	member := mt.st().Members[from] != nil && !mt.st().Removed[from]
 	refs := mt.filesLocked(req.SHA256)
 	mt.mu.Unlock()
 	ref, held := m.heldFile(mt.id, refs)

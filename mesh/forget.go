@@ -3,6 +3,7 @@ package mesh
 import (
 	"context"
 	"fmt"
+	"meshmeet/mesh/eventlog"
 	"os"
 	"path/filepath"
 	"time"
@@ -59,8 +60,8 @@ func (m *Mesh) Forget(ctx context.Context, id string) error {
 // so the others see it go; a failure only costs them the notice.
 func (m *Mesh) leaveQuietly(ctx context.Context, mt *meeting) {
 	mt.mu.Lock()
-	me := mt.st.members[m.self]
-	in := mt.st.record != nil && me != nil && me.present() && !mt.st.ended(time.Now())
+	me := mt.st().Members[m.self]
+	in := mt.st().Record != nil && me != nil && me.Present() && !mt.st().Ended(time.Now())
 	mt.mu.Unlock()
 	if !in {
 		return
@@ -94,7 +95,7 @@ func (m *Mesh) LastActivity(id string) (time.Time, error) {
 	}
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
-	return hlcTime(mt.events[len(mt.events)-1].HLC), nil
+	return eventlog.HLCTime(mt.log.Events()[len(mt.log.Events())-1].HLC), nil
 }
 
 // forget marks the meeting gone (later writes for it are dropped), then

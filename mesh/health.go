@@ -224,7 +224,7 @@ func decodeInstanceRequest(raw []byte) (instanceRequest, error) {
 	if err := decodeSmall(raw, maxInstanceFrame, "instance request", &r); err != nil {
 		return r, err
 	}
-	if r.V != wireVersion || len(r.Seen) > maxInstancesSeen || slices.ContainsFunc(r.Seen, func(s string) bool { return !validInstance(s) }) {
+	if r.V != probeVersion || len(r.Seen) > maxInstancesSeen || slices.ContainsFunc(r.Seen, func(s string) bool { return !validInstance(s) }) {
 		return r, fmt.Errorf("%w: instance request fields", ErrInvalid)
 	}
 	return r, nil
@@ -236,7 +236,7 @@ func decodeInstanceAnswer(raw []byte) (string, error) {
 	if err := decodeSmall(raw, maxInstanceFrame, "instance answer", &a); err != nil {
 		return "", err
 	}
-	if a.V != wireVersion || !validInstance(a.Instance) {
+	if a.V != probeVersion || !validInstance(a.Instance) {
 		return "", fmt.Errorf("%w: instance answer fields", ErrInvalid)
 	}
 	return a.Instance, nil
@@ -251,7 +251,7 @@ func (m *Mesh) handleInstance(s network.Stream) {
 		return
 	}
 	self := m.health.instanceID()
-	out, _ := json.Marshal(instanceAnswer{V: wireVersion, Instance: self})
+	out, _ := json.Marshal(instanceAnswer{V: probeVersion, Instance: self})
 	_ = writeFrame(s, out)
 	if slices.ContainsFunc(r.Seen, func(i string) bool { return i != self }) {
 		m.twinOfSelf(from)
@@ -330,7 +330,7 @@ func (m *Mesh) askInstance(ctx context.Context, c network.Conn, seen []string) (
 		return "", err
 	}
 	_ = s.SetProtocol(instanceProtocol)
-	req, _ := json.Marshal(instanceRequest{V: wireVersion, Seen: append([]string{}, seen...)})
+	req, _ := json.Marshal(instanceRequest{V: probeVersion, Seen: append([]string{}, seen...)})
 	if err := writeFrame(s, req); err != nil {
 		return "", err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"meshmeet/mesh/eventlog"
 	"testing"
 	"time"
 
@@ -119,6 +120,6 @@ func hasMessages(m *Mesh, id string, n int) func() error {
 }
 
 func chatBodyOf(text string) []byte {
-	b, _ := json.Marshal(chatBody{Text: text})
+	b, _ := json.Marshal(eventlog.Chat{Text: text})
 	return b
 }

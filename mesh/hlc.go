@@ -3,11 +3,9 @@ package mesh
 import (
 	"sync"
 	"time"
-)
 
-// HLC timestamps pack wall-clock milliseconds in the top 48 bits and a
-// logical counter in the low 16, so plain integer order is causal order.
-const hlcLogicalBits = 16
+	"meshmeet/mesh/eventlog"
+)
 
 // maxClockSkew bounds how far ahead of our wall clock a peer's timestamp may
 // be; a peer further ahead could otherwise drag every clock forward.
@@ -21,16 +19,11 @@ type clock struct {
 
 func newClock() *clock { return &clock{now: time.Now} }
 
-func hlcFromTime(t time.Time) uint64 { return uint64(t.UnixMilli()) << hlcLogicalBits }
-
-// hlcTime is the wall-clock part of an HLC timestamp.
-func hlcTime(h uint64) time.Time { return time.UnixMilli(int64(h >> hlcLogicalBits)).UTC() }
-
 // Now returns a timestamp greater than every one issued or observed before.
 func (c *clock) Now() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	pt := hlcFromTime(c.now())
+	pt := eventlog.HLCFromTime(c.now())
 	if pt > c.last {
 		c.last = pt
 	} else {
@@ -50,5 +43,5 @@ func (c *clock) Observe(h uint64) {
 
 // plausible reports whether a peer's timestamp is not too far in the future.
 func (c *clock) plausible(h uint64) bool {
-	return h <= hlcFromTime(c.now().Add(maxClockSkew))
+	return h <= eventlog.HLCFromTime(c.now().Add(maxClockSkew))
 }

@@ -29,6 +29,8 @@ import (
 const keyCheckProtocol = "/meshmeet/keycheck/1.0.0"
 
 const (
+	// probeVersion is the version of the key check and instance messages.
+	probeVersion     = 1
 	maxKeyCheckFrame = 256
 	keyCheckTimeout  = 2 * time.Second
 	// maxKeyCheckAsks bounds the peers one join asks per round.
@@ -60,7 +62,7 @@ func keyCheckMAC(key []byte, what string, nonce []byte) []byte {
 func newKeyCheckRequest(id string, secret []byte) keyCheckRequest {
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
-	return keyCheckRequest{V: wireVersion, Nonce: nonce, Probe: keyCheckMAC([]byte(id), "probe", nonce), Check: keyCheckMAC(secret, "check", nonce)}
+	return keyCheckRequest{V: probeVersion, Nonce: nonce, Probe: keyCheckMAC([]byte(id), "probe", nonce), Check: keyCheckMAC(secret, "check", nonce)}
 }
 
 // decodeSmall decodes strictly a message of at most limit bytes.
@@ -77,7 +79,7 @@ func decodeKeyCheckRequest(raw []byte) (keyCheckRequest, error) {
 	if err := decodeSmall(raw, maxKeyCheckFrame, "key check", &r); err != nil {
 		return r, err
 	}
-	if r.V != wireVersion || len(r.Nonce) != 16 || len(r.Probe) != sha256.Size || len(r.Check) != sha256.Size {
+	if r.V != probeVersion || len(r.Nonce) != 16 || len(r.Probe) != sha256.Size || len(r.Check) != sha256.Size {
 		return r, fmt.Errorf("%w: key check fields", ErrInvalid)
 	}
 	return r, nil
@@ -90,7 +92,7 @@ func decodeKeyCheckAnswer(raw []byte) (string, error) {
 		return "", err
 	}
 	switch {
-	case a.V != wireVersion:
+	case a.V != probeVersion:
 		return "", fmt.Errorf("%w: key check answer version", ErrInvalid)
 	case a.Answer != keyCheckSame && a.Answer != keyCheckOther && a.Answer != keyCheckUnknown:
 		return "", fmt.Errorf("%w: key check answer", ErrInvalid)
@@ -147,7 +149,7 @@ func (m *Mesh) handleKeyCheck(s network.Stream) {
 	if !ok {
 		return
 	}
-	out, _ := json.Marshal(keyCheckAnswer{V: wireVersion, Answer: m.keyCheckAnswerFor(r)})
+	out, _ := json.Marshal(keyCheckAnswer{V: probeVersion, Answer: m.keyCheckAnswerFor(r)})
 	_ = writeFrame(s, out)
 }
 

@@ -97,7 +97,7 @@ func TestForgedGenesisRefutesKey(t *testing.T) {
 	k, _ := deriveKeys(id, wrong)
 	real, _ := mallory.meeting(id)
 	real.mu.Lock()
-	evs := append([]*Event(nil), real.events...)
+	evs := append([]*Event(nil), real.log.Events()...)
 	real.mu.Unlock()
 	fake, err := mallory.startMeeting(id, k, evs, false)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"meshmeet/mesh/eventlog"
 	"slices"
 	"sync"
 	"time"
@@ -36,8 +37,9 @@ const (
 	kindLobby    = "lobby"
 	maxLobbyMsg  = 2 << 10
 	// maxDenialMsg fits a denial's proof: up to three signed events.
-	maxDenialMsg = 3*maxEnvelope + 1<<10
+	maxDenialMsg = 3*eventlog.MaxEnvelope + 1<<10
 	welcomeInfo  = "meshmeet/v1/welcome"
+	lobbyVersion = 1
 )
 
 type knock struct {
@@ -89,17 +91,17 @@ func DecodeLobbyMessage(raw []byte) (*lobbyMsg, error) {
 	switch {
 	case m.Denial != nil && m.Knock == nil && m.Welcome == nil:
 		d := m.Denial
-		if d.V != wireVersion || !meetingIDPattern.MatchString(d.Meeting) || d.Peer.Validate() != nil || len(d.Proof) < 2 || len(d.Proof) > 3 {
+		if d.V != lobbyVersion || !meetingIDPattern.MatchString(d.Meeting) || d.Peer.Validate() != nil || len(d.Proof) < 2 || len(d.Proof) > 3 {
 			return nil, fmt.Errorf("%w: denial fields", ErrInvalid)
 		}
 	case m.Knock != nil && m.Welcome == nil && m.Denial == nil:
 		k := m.Knock
-		if k.V != wireVersion || !meetingIDPattern.MatchString(k.Meeting) || k.Peer.Validate() != nil || len(k.Box) != 32 || validName(k.Name) != nil {
+		if k.V != lobbyVersion || !meetingIDPattern.MatchString(k.Meeting) || k.Peer.Validate() != nil || len(k.Box) != 32 || eventlog.ValidName(k.Name) != nil {
 			return nil, fmt.Errorf("%w: knock fields", ErrInvalid)
 		}
 	case m.Welcome != nil && m.Knock == nil && m.Denial == nil:
 		w := m.Welcome
-		if w.V != wireVersion || !meetingIDPattern.MatchString(w.Meeting) || w.Peer.Validate() != nil || len(w.Eph) != 32 || len(w.Sealed) > 256 {
+		if w.V != lobbyVersion || !meetingIDPattern.MatchString(w.Meeting) || w.Peer.Validate() != nil || len(w.Eph) != 32 || len(w.Sealed) > 256 {
 			return nil, fmt.Errorf("%w: welcome fields", ErrInvalid)
 		}
 	default:
@@ -216,9 +218,9 @@ func (m *Mesh) onKnock(lb *lobby, k *knock) {
 		return
 	}
 	mt.mu.Lock()
-	admitted, denied := mt.st.admitted[k.Peer], mt.st.denied[k.Peer]
-	me := mt.st.members[m.self]
-	mayAdmit := me != nil && me.present() && (me.Role == RoleHost || me.Role == RoleModerator)
+	admitted, denied := mt.st().Admitted[k.Peer], mt.st().Denied[k.Peer]
+	me := mt.st().Members[m.self]
+	mayAdmit := me != nil && me.Present() && (me.Role == RoleHost || me.Role == RoleModerator)
 	mt.mu.Unlock()
 	switch {
 	case admitted && mayAdmit:
@@ -261,7 +263,7 @@ func (m *Mesh) sendDenial(lb *lobby, mt *meeting, p peer.ID) error {
 	if proof == nil {
 		return fmt.Errorf("%w: no valid denial of %s in the log", ErrNotFound, p)
 	}
-	raw, _ := json.Marshal(lobbyMsg{Denial: &denial{V: wireVersion, Meeting: lb.id, Peer: p, Proof: proof}})
+	raw, _ := json.Marshal(lobbyMsg{Denial: &denial{V: lobbyVersion, Meeting: lb.id, Peer: p, Proof: proof}})
 	return lb.topic.Publish(m.ctx, lb.keys.sealBytes(raw, topicName(lb.keys, kindLobby)))
 }
 
@@ -270,20 +272,17 @@ func (m *Mesh) sendDenial(lb *lobby, mt *meeting, p peer.ID) error {
 func denialProofLocked(mt *meeting, p peer.ID) [][]byte {
 	var genesis, deny *Event
 	roles := map[peer.ID]*Event{}
-	for _, ev := range mt.events {
-		if !mt.st.valid[ev.ID] {
+	for _, ev := range mt.log.Events() {
+		if !mt.st().Valid(ev.ID) {
 			continue
 		}
 		switch ev.Type {
 		case TypeGenesis:
 			genesis = ev
-		case TypeDeny, TypeRole:
-			var b admitBody // the peer field; a role body's role is checked by the joiner
-			_ = json.Unmarshal(ev.Body, &b)
-			target, _ := peer.Decode(b.Peer)
-			if ev.Type == TypeRole {
-				roles[target] = ev
-			} else if target == p {
+		case TypeRole:
+			roles[eventlog.TargetOf(ev)] = ev
+		case TypeDeny:
+			if eventlog.TargetOf(ev) == p {
 				deny = ev
 			}
 		}
@@ -292,10 +291,10 @@ func denialProofLocked(mt *meeting, p peer.ID) [][]byte {
 		return nil
 	}
 	if deny.Author == genesis.Author {
-		return [][]byte{genesis.raw, deny.raw}
+		return [][]byte{genesis.Raw(), deny.Raw()}
 	}
 	if role := roles[deny.Author]; role != nil {
-		return [][]byte{genesis.raw, role.raw, deny.raw}
+		return [][]byte{genesis.Raw(), role.Raw(), deny.Raw()}
 	}
 	return nil
 }
@@ -306,7 +305,7 @@ func denialProofLocked(mt *meeting, p peer.ID) [][]byte {
 func verifyDenial(d *denial) error {
 	evs := make([]*Event, len(d.Proof))
 	for i, raw := range d.Proof {
-		ev, err := DecodeEvent(raw)
+		ev, err := eventlog.Decode(raw)
 		if err != nil {
 			return err
 		}
@@ -316,9 +315,7 @@ func verifyDenial(d *denial) error {
 	if genesis.Type != TypeGenesis || genesis.ID[:32] != d.Meeting {
 		return fmt.Errorf("%w: denial proof: not this meeting's genesis", ErrInvalid)
 	}
-	var b admitBody
-	_ = json.Unmarshal(deny.Body, &b)
-	if deny.Type != TypeDeny || deny.Meeting != d.Meeting || b.Peer != d.Peer.String() {
+	if deny.Type != TypeDeny || deny.Meeting != d.Meeting || eventlog.TargetOf(deny) != d.Peer {
 		return fmt.Errorf("%w: denial proof: no deny of this peer", ErrInvalid)
 	}
 	host := genesis.Author
@@ -329,10 +326,8 @@ func verifyDenial(d *denial) error {
 		return nil
 	}
 	role := evs[1]
-	var r roleBody
-	_ = json.Unmarshal(role.Body, &r)
 	if role.Type != TypeRole || role.Meeting != d.Meeting || role.Author != host ||
-		r.Peer != deny.Author.String() || r.Role != RoleModerator {
+		eventlog.TargetOf(role) != deny.Author || eventlog.BodyOf[eventlog.Role](role).Role != RoleModerator {
 		return fmt.Errorf("%w: denial proof: its author is not a moderator", ErrForbidden)
 	}
 	return nil
@@ -442,8 +437,8 @@ func (m *Mesh) welcomedBy(from peer.ID) func(*meeting) error {
 		deadline := time.Now().Add(welcomeVetWait)
 		for i := 0; ; i++ {
 			mt.mu.Lock()
-			mb := mt.st.members[from]
-			ok := from == mt.st.host || mb != nil && (mb.Role == RoleModerator || mb.Role == RoleHost)
+			mb := mt.st().Members[from]
+			ok := from == mt.st().Host || mb != nil && (mb.Role == RoleModerator || mb.Role == RoleHost)
 			mt.mu.Unlock()
 			if ok {
 				return nil
@@ -485,7 +480,7 @@ func sealWelcome(meetingID string, k *knock, secret []byte) (*welcome, error) {
 	nonce := make([]byte, aead.NonceSize())
 	_, _ = rand.Read(nonce)
 	sealed := aead.Seal(nonce, nonce, secret, []byte(k.Peer))
-	return &welcome{V: wireVersion, Meeting: meetingID, Peer: k.Peer, Eph: eph.PublicKey().Bytes(), Sealed: sealed}, nil
+	return &welcome{V: lobbyVersion, Meeting: meetingID, Peer: k.Peer, Eph: eph.PublicKey().Bytes(), Sealed: sealed}, nil
 }
 
 func openWelcome(box *ecdh.PrivateKey, w *welcome, self peer.ID) ([]byte, error) {
@@ -515,7 +510,7 @@ func (m *Mesh) knockLoop(ctx context.Context, lb *lobby, box *ecdh.PrivateKey) {
 	defer t.Stop()
 	ctx, cancel := context.WithTimeout(ctx, maxLobbyWait)
 	defer cancel()
-	raw, _ := json.Marshal(lobbyMsg{Knock: &knock{V: wireVersion, Meeting: lb.id, Peer: m.self, Name: m.cfg.Name, Box: box.PublicKey().Bytes()}})
+	raw, _ := json.Marshal(lobbyMsg{Knock: &knock{V: lobbyVersion, Meeting: lb.id, Peer: m.self, Name: m.cfg.Name, Box: box.PublicKey().Bytes()}})
 	for {
 		lb.mu.Lock()
 		current := lb.box == box
@@ -564,7 +559,7 @@ func (m *Mesh) expireKnocks(now time.Time) {
 // watchLobby makes a member node watch its meeting's lobby, if it has one.
 func (m *Mesh) watchLobby(mt *meeting) error {
 	mt.mu.Lock()
-	key := mt.st.record.lobbyKey()
+	key := mt.st().Record.LobbyKey()
 	mt.mu.Unlock()
 	if key == nil {
 		return nil
@@ -652,7 +647,7 @@ func (m *Mesh) Admit(ctx context.Context, id, peerID string) error {
 	if err != nil {
 		return err
 	}
-	body, _ := json.Marshal(admitBody{Peer: peerID})
+	body, _ := json.Marshal(eventlog.Target{Peer: peerID})
 	if _, err := m.publishEvent(ctx, mt, TypeAdmit, body); err != nil {
 		return fmt.Errorf("admit to %s: %w", id, err)
 	}
@@ -697,7 +692,7 @@ func (m *Mesh) Deny(ctx context.Context, id, peerID string) error {
 	if err != nil {
 		return err
 	}
-	body, _ := json.Marshal(admitBody{Peer: peerID})
+	body, _ := json.Marshal(eventlog.Target{Peer: peerID})
 	if _, err := m.publishEvent(ctx, mt, TypeDeny, body); err != nil {
 		return fmt.Errorf("deny in %s: %w", id, err)
 	}

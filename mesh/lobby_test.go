@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"meshmeet/mesh/eventlog"
 	"testing"
 	"time"
 )
@@ -228,7 +229,7 @@ func lobbyHas(m *Mesh, id string, who *Mesh) func() error {
 // joiner away; anyone else holding the lobby link cannot.
 func TestVerifyDenial(t *testing.T) {
 	host, mod, eve, joiner := newAuthor(t), newAuthor(t), newAuthor(t), newAuthor(t)
-	base := hlcFromTime(time.Now())
+	base := eventlog.HLCFromTime(time.Now())
 	genesis := host.event(t, "", TypeGenesis, base, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":true,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","lobby":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`))
 	id := genesis.ID[:32]
 	other := host.event(t, "", TypeGenesis, base, []byte(`{"title":"u","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":true,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","lobby":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`))
@@ -255,9 +256,9 @@ func TestVerifyDenial(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := &denial{V: wireVersion, Meeting: id, Peer: joiner.id}
+			d := &denial{V: lobbyVersion, Meeting: id, Peer: joiner.id}
 			for _, ev := range tt.proof {
-				d.Proof = append(d.Proof, ev.raw)
+				d.Proof = append(d.Proof, ev.Raw())
 			}
 			raw, _ := json.Marshal(lobbyMsg{Denial: d})
 			lm, err := DecodeLobbyMessage(raw)

@@ -5,8 +5,9 @@ import (
 	"time"
 
 	"encoding/hex"
-	"slices"
 	"sync"
+
+	"meshmeet/mesh/eventlog"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -20,7 +21,7 @@ type bucket struct {
 	X [32]byte `json:"x"`
 }
 
-func bucketOf(hlc uint64) int64 { return int64(hlc>>hlcLogicalBits) / bucketMillis }
+func bucketOf(hlc uint64) int64 { return int64(hlc>>eventlog.HLCLogicalBits) / bucketMillis }
 
 // meeting is one meeting this node holds the key of. mu guards everything
 // below it; no network I/O happens while it is held.
@@ -33,9 +34,7 @@ type meeting struct {
 	loops  sync.WaitGroup           // those loops
 
 	mu           sync.Mutex
-	events       []*Event // sorted by (HLC, ID)
-	ids          map[string]*Event
-	st           *state
+	log          *eventlog.Log // the events and the state they fold into
 	buckets      map[int64]*bucket
 	presence     map[peer.ID]*heartbeat
 	heldOff      map[peer.ID]time.Time // heartbeats sent before this are ignored (dropPresence)
@@ -53,26 +52,10 @@ type meeting struct {
 func newMeeting(id string, k keys) *meeting {
 	return &meeting{
 		id: id, keys: k, topics: map[string]*pubsub.Topic{},
-		ids: map[string]*Event{}, st: newState(id), buckets: map[int64]*bucket{},
+		log: eventlog.New(id), buckets: map[int64]*bucket{},
 		presence: map[peer.ID]*heartbeat{}, heldOff: map[peer.ID]time.Time{}, listeners: map[chan Notice]struct{}{},
 		announced: map[peer.ID]bool{},
 	}
-}
-
-func less(a, b *Event) int {
-	if a.HLC != b.HLC {
-		if a.HLC < b.HLC {
-			return -1
-		}
-		return 1
-	}
-	switch {
-	case a.ID < b.ID:
-		return -1
-	case a.ID > b.ID:
-		return 1
-	}
-	return 0
 }
 
 // unknownLocked filters evs down to those not yet in the log, without duplicates.
@@ -80,7 +63,7 @@ func (m *meeting) unknownLocked(evs []*Event) []*Event {
 	seen := map[string]bool{}
 	var out []*Event
 	for _, ev := range evs {
-		if _, ok := m.ids[ev.ID]; ok || seen[ev.ID] {
+		if m.log.Get(ev.ID) != nil || seen[ev.ID] {
 			continue
 		}
 		seen[ev.ID] = true
@@ -89,17 +72,11 @@ func (m *meeting) unknownLocked(evs []*Event) []*Event {
 	return out
 }
 
-// addLocked puts already-stored events into the log and folds them in. It
-// returns those of them that are valid once folded.
-func (m *meeting) addLocked(evs []*Event) []*Event {
-	evs = m.unknownLocked(evs)
-	if len(evs) == 0 {
-		return nil
-	}
-	slices.SortFunc(evs, less)
-	inOrder := len(m.events) == 0 || less(m.events[len(m.events)-1], evs[0]) < 0
-	for _, ev := range evs {
-		m.ids[ev.ID] = ev
+// addLocked takes events into the log; it returns those it took (to be
+// stored) and those that became valid (to be announced).
+func (m *meeting) addLocked(evs []*Event) (added, valid []*Event) {
+	added, valid = m.log.Add(evs)
+	for _, ev := range added {
 		b := m.buckets[bucketOf(ev.HLC)]
 		if b == nil {
 			b = &bucket{}
@@ -111,29 +88,7 @@ func (m *meeting) addLocked(evs []*Event) []*Event {
 			b.X[i] ^= id[i]
 		}
 	}
-	if inOrder {
-		m.events = append(m.events, evs...)
-		var valid []*Event
-		for _, ev := range evs {
-			if m.st.apply(ev) {
-				valid = append(valid, ev)
-			}
-		}
-		return valid
-	}
-	// An event from the past (a healed partition, a late sync): fold the
-	// whole log again and report what became valid.
-	before := m.st.valid
-	m.events = append(m.events, evs...)
-	slices.SortFunc(m.events, less)
-	m.st = newState(m.id)
-	var valid []*Event
-	for _, ev := range m.events {
-		if m.st.apply(ev) && !before[ev.ID] {
-			valid = append(valid, ev)
-		}
-	}
-	return valid
+	return added, valid
 }
 
 // digestLocked copies the bucket digest for anti-entropy.
@@ -148,12 +103,10 @@ func (m *meeting) digestLocked() map[int64]bucket {
 // eventsInLocked returns the events that fall in the given buckets.
 func (m *meeting) eventsInLocked(want map[int64]bool) []*Event {
 	var out []*Event
-	for _, ev := range m.events {
+	for _, ev := range m.log.Events() {
 		if want[bucketOf(ev.HLC)] {
 			out = append(out, ev)
 		}
 	}
 	return out
 }
-
-func (m *meeting) byID(id string) *Event { return m.ids[id] }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"meshmeet/mesh/eventlog"
 	"path/filepath"
 	"sync"
 	"time"
@@ -71,7 +72,7 @@ func New(cfg Config) (*Mesh, error) {
 	if cfg.DataDir == "" {
 		return nil, fmt.Errorf("%w: no data dir", ErrInvalid)
 	}
-	if err := validName(cfg.Name); err != nil {
+	if err := eventlog.ValidName(cfg.Name); err != nil {
 		return nil, err
 	}
 	if _, err := ParsePeers(cfg.Peers); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"meshmeet/mesh/eventlog"
 	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -33,6 +34,9 @@ const (
 	maxAddrLen        = 256
 )
 
+// presenceVersion is the heartbeat format.
+const presenceVersion = 1
+
 // DecodeHeartbeat parses a heartbeat from untrusted bytes.
 func DecodeHeartbeat(raw []byte) (*heartbeat, error) {
 	if len(raw) > maxHeartbeat {
@@ -42,10 +46,10 @@ func DecodeHeartbeat(raw []byte) (*heartbeat, error) {
 	if err := decodeStrict(raw, &hb); err != nil {
 		return nil, err
 	}
-	if hb.V != wireVersion || !meetingIDPattern.MatchString(hb.Meeting) || hb.Peer.Validate() != nil || hb.RelayCapacity < 0 {
+	if hb.V != presenceVersion || !meetingIDPattern.MatchString(hb.Meeting) || hb.Peer.Validate() != nil || hb.RelayCapacity < 0 {
 		return nil, fmt.Errorf("%w: heartbeat fields", ErrInvalid)
 	}
-	if err := validName(hb.Name); err != nil {
+	if err := eventlog.ValidName(hb.Name); err != nil {
 		return nil, err
 	}
 	if len(hb.Addrs) > maxHeartbeatAddrs {
@@ -93,8 +97,8 @@ func (m *Mesh) noteHeartbeat(mt *meeting, hb *heartbeat) bool {
 	}
 	prev := mt.presence[hb.Peer]
 	mt.presence[hb.Peer] = hb
-	mb := mt.st.members[hb.Peer]
-	if mb == nil || !mb.present() {
+	mb := mt.st().Members[hb.Peer]
+	if mb == nil || !mb.Present() {
 		return false
 	}
 	switch {
@@ -160,7 +164,7 @@ func (m *Mesh) expire(mt *meeting, now time.Time) {
 // forgetLocked drops id's presence in mt and tells the pages it left.
 func (m *Mesh) forgetLocked(mt *meeting, id peer.ID) {
 	delete(mt.presence, id)
-	if mb := mt.st.members[id]; mb != nil && mb.present() {
+	if mb := mt.st().Members[id]; mb != nil && mb.Present() {
 		mt.publishLocked(Notice{NoticeLeft, mt.participantLocked(id, m.self)})
 	}
 }
@@ -175,9 +179,9 @@ func (m *Mesh) relayCapacity() int {
 // sendHeartbeat announces this node in a meeting it is part of.
 func (m *Mesh) sendHeartbeat(ctx context.Context, mt *meeting) {
 	mt.mu.Lock()
-	mb := mt.st.members[m.self]
-	inMeeting := mb != nil && mb.present() && !mt.st.ended(time.Now())
-	hb := heartbeat{V: wireVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: mt.selfMedia, RelayCapacity: m.relayCapacity()}
+	mb := mt.st().Members[m.self]
+	inMeeting := mb != nil && mb.Present() && !mt.st().Ended(time.Now())
+	hb := heartbeat{V: presenceVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: mt.selfMedia, RelayCapacity: m.relayCapacity()}
 	mt.mu.Unlock()
 	hb.Addrs = m.announceAddrs()
 	if !inMeeting {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"meshmeet/mesh/eventlog"
 	"strings"
 	"testing"
 	"time"
@@ -102,7 +103,7 @@ func liveCount(m *Mesh, id string, n int) func() error {
 // participant's join is refused until the host admits them again.
 func TestRemovedComesBackOnlyThroughTheLobby(t *testing.T) {
 	host, bob := newAuthor(t), newAuthor(t)
-	base := hlcFromTime(time.Now())
+	base := eventlog.HLCFromTime(time.Now())
 	genesis := host.event(t, "", TypeGenesis, base, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":true,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","lobby":"`+strings.Repeat("A", 43)+`"}`))
 	id := genesis.ID[:32]
 	bobBody := []byte(fmt.Sprintf(`{"peer":%q}`, bob.id))
@@ -119,11 +120,11 @@ func TestRemovedComesBackOnlyThroughTheLobby(t *testing.T) {
 	m := newMeeting(id, keys{})
 	m.addLocked(evs)
 	for i, want := range []bool{true, true, true, true, true, false, true, true} {
-		if m.st.valid[evs[i].ID] != want {
-			t.Fatalf("event %d (%s) valid=%v, want %v", i, evs[i].Type, m.st.valid[evs[i].ID], want)
+		if m.st().Valid(evs[i].ID) != want {
+			t.Fatalf("event %d (%s) valid=%v, want %v", i, evs[i].Type, m.st().Valid(evs[i].ID), want)
 		}
 	}
-	if mb := m.st.members[bob.id]; mb == nil || !mb.present() {
+	if mb := m.st().Members[bob.id]; mb == nil || !mb.Present() {
 		t.Fatal("bob is not back in")
 	}
 }
@@ -189,14 +190,15 @@ func TestMute(t *testing.T) {
 // TestOldMuteMutesNobody: a mute request learnt later from history (sync) is no notice.
 func TestOldMuteMutesNobody(t *testing.T) {
 	host, bob := newAuthor(t), newAuthor(t)
-	old := hlcFromTime(time.Now().Add(-time.Hour))
+	old := eventlog.HLCFromTime(time.Now().Add(-time.Hour))
 	genesis := host.event(t, "", TypeGenesis, old, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`))
 	id := genesis.ID[:32]
+	hj := host.event(t, id, TypeJoin, old+1, []byte(`{"name":"h"}`))
+	bj := bob.event(t, id, TypeJoin, old+2, []byte(`{"name":"b"}`))
 	mute := host.event(t, id, TypeMute, old+3, []byte(fmt.Sprintf(`{"peer":%q}`, bob.id)))
 	m := newMeeting(id, keys{})
-	m.addLocked([]*Event{genesis, host.event(t, id, TypeJoin, old+1, []byte(`{"name":"h"}`)),
-		bob.event(t, id, TypeJoin, old+2, []byte(`{"name":"b"}`)), mute})
-	if !m.st.valid[mute.ID] {
+	m.addLocked([]*Event{genesis, hj, bj, mute})
+	if !m.st().Valid(mute.ID) {
 		t.Fatal("the mute is not valid")
 	}
 	if n, ok := m.noticeLocked(mute, bob.id); ok {
@@ -208,7 +210,7 @@ func TestOldMuteMutesNobody(t *testing.T) {
 // the meeting allows it, once; leaving or the end stops it; the audit log shows it.
 func TestRecordingRules(t *testing.T) {
 	host, mod, bob := newAuthor(t), newAuthor(t), newAuthor(t)
-	base := hlcFromTime(time.Now())
+	base := eventlog.HLCFromTime(time.Now())
 	record := func(allowed bool) *Event {
 		return host.event(t, "", TypeGenesis, base, []byte(fmt.Sprintf(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":%v,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`, allowed)))
 	}
@@ -232,8 +234,8 @@ func TestRecordingRules(t *testing.T) {
 	m := newMeeting(id, keys{})
 	m.addLocked(evs)
 	for i, want := range []bool{true, true, true, true, true, false, true, false, true, true, true, false} {
-		if m.st.valid[evs[i].ID] != want {
-			t.Fatalf("event %d (%s) valid=%v, want %v", i, evs[i].Type, m.st.valid[evs[i].ID], want)
+		if m.st().Valid(evs[i].ID) != want {
+			t.Fatalf("event %d (%s) valid=%v, want %v", i, evs[i].Type, m.st().Valid(evs[i].ID), want)
 		}
 	}
 	if v := m.viewLocked(host.id); v.Recording {
@@ -254,7 +256,7 @@ func TestRecordingRules(t *testing.T) {
 	m.addLocked([]*Event{closed, host.event(t, cid, TypeJoin, base+1, []byte(`{"name":"h"}`))})
 	rec := host.event(t, cid, TypeRecord, base+2, on)
 	m.addLocked([]*Event{rec})
-	if m.st.valid[rec.ID] {
+	if m.st().Valid(rec.ID) {
 		t.Fatal("recording started in a meeting that does not allow it")
 	}
 }

@@ -18,14 +18,14 @@ func TestForgedEndFromNonHost(t *testing.T) {
 	id, _ := meetingOf(t, a, b)
 	bm, _ := b.meeting(id)
 
-	forged, err := b.newEvent(id, TypeEnd, nil)
+	forged, err := b.newEvent(bm, TypeEnd, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Gossip it until the host has refused it: a single publish can go
 	// nowhere while the topic mesh is still forming on a loaded machine.
 	eventually(t, 10*time.Second, "host rejects the forged end", func() error {
-		if err := bm.topics[kindControl].Publish(context.Background(), bm.keys.sealBytes(forged.raw, topicName(bm.keys, kindControl))); err != nil {
+		if err := bm.topics[kindControl].Publish(context.Background(), bm.keys.sealBytes(forged.Raw(), topicName(bm.keys, kindControl))); err != nil {
 			return err
 		}
 		if testutil.ToFloat64(a.metrics.rejects.WithLabelValues("authority")) < 1 {
@@ -66,7 +66,7 @@ func TestOutsiderCannotPostOrRead(t *testing.T) {
 
 	wrong := am.keys
 	wrong.seal = make([]byte, len(wrong.seal))
-	ev, _ := x.newEvent(id, TypeChat, chatBodyOf("let me in"))
+	ev, _ := x.newEvent(am, TypeChat, chatBodyOf("let me in"))
 	topic, err := x.ps.Join(topicName(am.keys, kindChat))
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func TestOutsiderCannotPostOrRead(t *testing.T) {
 		return nil
 	})
 	eventually(t, 10*time.Second, "seal rejects", func() error {
-		_ = topic.Publish(context.Background(), wrong.sealBytes(ev.raw, topicName(am.keys, kindChat)))
+		_ = topic.Publish(context.Background(), wrong.sealBytes(ev.Raw(), topicName(am.keys, kindChat)))
 		_ = topic.Publish(context.Background(), []byte("not even sealed"))
 		if testutil.ToFloat64(a.metrics.rejects.WithLabelValues("seal")) < 2 {
 			return errNot("no seal reject yet")
@@ -135,9 +135,9 @@ func TestReplayChangesNothing(t *testing.T) {
 	bm, _ := b.meeting(id)
 	var raw []byte
 	bm.mu.Lock()
-	for _, ev := range bm.events {
+	for _, ev := range bm.log.Events() {
 		if ev.ID == msg.ID {
-			raw = ev.raw
+			raw = ev.Raw()
 		}
 	}
 	bm.mu.Unlock()
@@ -179,8 +179,8 @@ func TestGossipRateLimit(t *testing.T) {
 	name := topicName(bm.keys, kindChat)
 	eventually(t, 20*time.Second, "rate limit hit", func() error {
 		for i := 0; i < 100; i++ {
-			ev, _ := b.newEvent(id, TypeChat, chatBodyOf("flood"))
-			if err := bm.topics[kindChat].Publish(context.Background(), bm.keys.sealBytes(ev.raw, name)); err != nil {
+			ev, _ := b.newEvent(bm, TypeChat, chatBodyOf("flood"))
+			if err := bm.topics[kindChat].Publish(context.Background(), bm.keys.sealBytes(ev.Raw(), name)); err != nil {
 				return err
 			}
 		}

@@ -3,8 +3,10 @@ package mesh
 import (
 	"fmt"
 	"math/rand/v2"
+	"meshmeet/mesh/eventlog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,11 +28,23 @@ func newAuthor(t *testing.T) author {
 	return author{k, id}
 }
 
+// chains holds, by meeting ID, the last event a test author wrote in it.
+var chains sync.Map
+
+// event signs an event that names the last one written in the meeting
+// before it as its cause: the tests' histories are sequential.
 func (a author) event(t *testing.T, meeting, typ string, hlc uint64, body []byte) *Event {
 	ev := &Event{Type: typ, Meeting: meeting, Author: a.id, HLC: hlc, Body: body}
-	if err := signEvent(ev, a.key); err != nil {
+	if prev, ok := chains.Load(meeting); ok && meeting != "" {
+		ev.Prev = []string{prev.(*Event).ID}
+	}
+	if err := eventlog.Sign(ev, a.key); err != nil {
 		t.Fatal(err)
 	}
+	if typ == TypeGenesis {
+		meeting = ev.ID[:32]
+	}
+	chains.Store(meeting, ev)
 	return ev
 }
 
@@ -38,7 +52,7 @@ func (a author) event(t *testing.T, meeting, typ string, hlc uint64, body []byte
 // the same state, and the rules hold at each event's place in the log.
 func TestFoldIsOrderIndependent(t *testing.T) {
 	host, bob, eve := newAuthor(t), newAuthor(t), newAuthor(t)
-	base := hlcFromTime(time.Now())
+	base := eventlog.HLCFromTime(time.Now())
 	genesis := host.event(t, "", TypeGenesis, base, []byte(`{"title":"t","description":"","duration":60,"settings":{"maxParticipants":2,"requireApproval":false,"enableRecording":false,"enableChat":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`))
 	id := genesis.ID[:32]
 	evs := []*Event{
@@ -61,8 +75,8 @@ func TestFoldIsOrderIndependent(t *testing.T) {
 			m.addLocked([]*Event{evs[i]})
 		}
 		for i, ev := range evs {
-			if m.st.valid[ev.ID] != want[i] {
-				t.Fatalf("round %d: event %d (%s) valid=%v", round, i, ev.Type, m.st.valid[ev.ID])
+			if m.st().Valid(ev.ID) != want[i] {
+				t.Fatalf("round %d: event %d (%s) valid=%v", round, i, ev.Type, m.st().Valid(ev.ID))
 			}
 		}
 		got := fmt.Sprintf("%+v", m.viewLocked(host.id))
@@ -86,7 +100,7 @@ func TestClockIsMonotonic(t *testing.T) {
 	if n := c.Now(); n <= b+100 {
 		t.Fatalf("clock did not move past an observed timestamp: %d", n)
 	}
-	if c.plausible(hlcFromTime(fixed.Add(2 * maxClockSkew))) {
+	if c.plausible(eventlog.HLCFromTime(fixed.Add(2 * maxClockSkew))) {
 		t.Fatal("a timestamp two minutes ahead passed as plausible")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"meshmeet/mesh/eventlog"
 	"strings"
 	"sync"
 
@@ -135,7 +136,7 @@ func (s *store) putEvents(meetingID string, evs []*Event, durable bool) error {
 	}
 	var size int64
 	for _, ev := range evs {
-		size += int64(len(ev.raw))
+		size += int64(len(ev.Raw()))
 	}
 	if err := s.disk.room(size); err != nil {
 		return err
@@ -143,7 +144,7 @@ func (s *store) putEvents(meetingID string, evs []*Event, durable bool) error {
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, ev := range evs {
-		if err := wb.Set(eventKey(meetingID, ev), ev.raw); err != nil {
+		if err := wb.Set(eventKey(meetingID, ev), ev.Raw()); err != nil {
 			return err
 		}
 	}
@@ -168,7 +169,7 @@ func (s *store) events(meetingID string, log *slog.Logger) ([]*Event, error) {
 			if err != nil {
 				return err
 			}
-			ev, err := DecodeEvent(raw)
+			ev, err := eventlog.Decode(raw)
 			if err != nil {
 				log.Warn("skipping corrupt stored event", "meeting", meetingID, "err", err)
 				continue

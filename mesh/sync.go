@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"meshmeet/mesh/eventlog"
 	"runtime"
 	"sync"
 	"time"
@@ -114,14 +115,14 @@ func sendEvents(w io.Writer, k keys, evs []*Event, need []string) error {
 	batch := syncBatch{Events: []json.RawMessage{}}
 	size := 0
 	for _, ev := range evs {
-		if size+len(ev.raw) > chunkBytes && len(batch.Events) > 0 {
+		if size+len(ev.Raw()) > chunkBytes && len(batch.Events) > 0 {
 			if err := writeSealed(w, k, batch); err != nil {
 				return err
 			}
 			batch, size = syncBatch{Events: []json.RawMessage{}}, 0
 		}
-		batch.Events = append(batch.Events, ev.raw)
-		size += len(ev.raw)
+		batch.Events = append(batch.Events, ev.Raw())
+		size += len(ev.Raw())
 	}
 	batch.Done, batch.Need = true, need
 	return writeSealed(w, k, batch)
@@ -151,7 +152,7 @@ func (m *Mesh) decodeBatch(mt *meeting, raws []json.RawMessage) []*Event {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(raws); i += workers {
-				ev, err := DecodeEvent(raws[i])
+				ev, err := eventlog.Decode(raws[i])
 				if err != nil || !belongs(mt, ev) || !m.clock.plausible(ev.HLC) {
 					m.metrics.rejects.WithLabelValues("sync").Inc()
 					continue
@@ -239,7 +240,7 @@ func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error)
 	}
 	var need []string
 	for _, id := range offer.Have {
-		if _, ok := mt.ids[id]; !ok {
+		if mt.log.Get(id) == nil {
 			need = append(need, id)
 		}
 	}
@@ -313,8 +314,8 @@ func (m *Mesh) handleSync(s network.Stream) {
 	mt.mu.Lock()
 	var give []*Event
 	for _, id := range need {
-		if _, ok := mt.ids[id]; ok {
-			give = append(give, mt.byID(id))
+		if ev := mt.log.Get(id); ev != nil {
+			give = append(give, ev)
 		}
 	}
 	mt.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"meshmeet/mesh/eventlog"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ import (
 func TestTimeLimitFold(t *testing.T) {
 	host, bob := newAuthor(t), newAuthor(t)
 	base := time.Now().Truncate(time.Millisecond)
-	at := func(d time.Duration) uint64 { return hlcFromTime(base.Add(d)) }
+	at := func(d time.Duration) uint64 { return eventlog.HLCFromTime(base.Add(d)) }
 	genesis := func(autoEnd bool) *Event {
 		return host.event(t, "", TypeGenesis, at(0), fmt.Appendf(nil, `{"title":"t","description":"","duration":1,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true,"autoEnd":%v},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`, autoEnd))
 	}
@@ -41,11 +42,11 @@ func TestTimeLimitFold(t *testing.T) {
 	m := newMeeting(id, keys{})
 	m.addLocked(evs)
 	for i, ev := range evs {
-		if m.st.valid[ev.ID] != want[i] {
-			t.Errorf("event %d (%s) valid=%v", i, ev.Type, m.st.valid[ev.ID])
+		if m.st().Valid(ev.ID) != want[i] {
+			t.Errorf("event %d (%s) valid=%v", i, ev.Type, m.st().Valid(ev.ID))
 		}
 	}
-	if d := m.st.deadline(); !d.Equal(base.Add(6*time.Minute + 10*time.Second)) {
+	if d := m.st().Deadline(); !d.Equal(base.Add(6*time.Minute + 10*time.Second)) {
 		t.Fatalf("deadline %v", d)
 	}
 	// The deadline is minutes ahead of the wall clock: still active.
@@ -62,11 +63,12 @@ func TestTimeLimitFold(t *testing.T) {
 	g2 := genesis(false)
 	id2 := g2.ID[:32]
 	m2 := newMeeting(id2, keys{})
-	late := host.event(t, id2, TypeChat, at(48*time.Hour), chatBodyOf("much later"))
+	hj := host.event(t, id2, TypeJoin, at(time.Second), []byte(`{"name":"h"}`))
 	ext := host.event(t, id2, TypeExtend, at(time.Minute), []byte(`{"minutes":5}`))
-	m2.addLocked([]*Event{g2, host.event(t, id2, TypeJoin, at(time.Second), []byte(`{"name":"h"}`)), ext, late})
-	if !m2.st.valid[late.ID] || m2.st.valid[ext.ID] || m2.viewLocked(host.id).EndsAt != nil {
-		t.Fatalf("meeting without a time limit: late valid=%v extend valid=%v", m2.st.valid[late.ID], m2.st.valid[ext.ID])
+	late := host.event(t, id2, TypeChat, at(48*time.Hour), chatBodyOf("much later"))
+	m2.addLocked([]*Event{g2, hj, ext, late})
+	if !m2.st().Valid(late.ID) || m2.st().Valid(ext.ID) || m2.viewLocked(host.id).EndsAt != nil {
+		t.Fatalf("meeting without a time limit: late valid=%v extend valid=%v", m2.st().Valid(late.ID), m2.st().Valid(ext.ID))
 	}
 }
 
@@ -161,7 +163,7 @@ func TestMeetingTimesOut(t *testing.T) {
 func TestTimeLimitCountsFromSchedule(t *testing.T) {
 	host := newAuthor(t)
 	base := time.Now().Truncate(time.Millisecond)
-	at := func(d time.Duration) uint64 { return hlcFromTime(base.Add(d)) }
+	at := func(d time.Duration) uint64 { return eventlog.HLCFromTime(base.Add(d)) }
 	sched := base.Add(24 * time.Hour).UTC().Format(time.RFC3339Nano)
 	g := host.event(t, "", TypeGenesis, at(0), fmt.Appendf(nil, `{"title":"t","description":"","scheduledTime":%q,"duration":30,"settings":{"maxParticipants":5,"requireApproval":false,"enableRecording":false,"enableChat":true,"autoEnd":true},"createdAt":"2030-01-01T00:00:00Z","keyCheck":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`, sched))
 	id := g.ID[:32]
@@ -175,13 +177,13 @@ func TestTimeLimitCountsFromSchedule(t *testing.T) {
 	}
 	m := newMeeting(id, keys{})
 	m.addLocked(evs)
-	if want := base.Add(24*time.Hour + 30*time.Minute); !m.st.deadline().Equal(want) {
-		t.Fatalf("deadline %v, want %v", m.st.deadline(), want)
+	if want := base.Add(24*time.Hour + 30*time.Minute); !m.st().Deadline().Equal(want) {
+		t.Fatalf("deadline %v, want %v", m.st().Deadline(), want)
 	}
 	// Dropping the schedule would put the end at join+30 min, long past: refused.
 	for i, want := range []bool{true, true, true, false, true} {
-		if m.st.valid[evs[i].ID] != want {
-			t.Errorf("event %d (%s) valid=%v", i, evs[i].Type, m.st.valid[evs[i].ID])
+		if m.st().Valid(evs[i].ID) != want {
+			t.Errorf("event %d (%s) valid=%v", i, evs[i].Type, m.st().Valid(evs[i].ID))
 		}
 	}
 }

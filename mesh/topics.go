@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"meshmeet/mesh/eventlog"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -216,7 +217,7 @@ func (m *Mesh) reject(reason string) pubsub.ValidationResult {
 // events are checked against the roles this node knows.
 func (m *Mesh) eventValidator(mt *meeting, kind string) pubsub.ValidatorEx {
 	return m.gossipValidator(mt, kind, func(from peer.ID, plain []byte, msg *pubsub.Message) pubsub.ValidationResult {
-		ev, err := DecodeEvent(plain)
+		ev, err := eventlog.Decode(plain)
 		if err != nil {
 			return m.reject("decode")
 		}
@@ -231,9 +232,9 @@ func (m *Mesh) eventValidator(mt *meeting, kind string) pubsub.ValidatorEx {
 			return m.reject("clock")
 		}
 		mt.mu.Lock()
-		_, known := mt.ids[ev.ID]
-		err = mt.st.check(ev)
-		chatOn := mt.st.record != nil && mt.st.record.Settings.EnableChat
+		known := mt.log.Get(ev.ID) != nil
+		err = mt.log.Check(ev)
+		chatOn := mt.st().Record != nil && mt.st().Record.Settings.EnableChat
 		mt.mu.Unlock()
 		switch {
 		case known:
@@ -269,7 +270,7 @@ func (m *Mesh) readTopic(ctx context.Context, mt *meeting, kind string, sub *pub
 				m.log.Error("cannot store event", "meeting", mt.id, "err", err)
 			}
 			mt.mu.Lock()
-			gap := !mt.st.valid[v.ID]
+			gap := !mt.st().Valid(v.ID)
 			mt.mu.Unlock()
 			if gap {
 				// Most likely its cause (the author's join) has not reached
@@ -299,12 +300,11 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 		}
 	}
 	mt.mu.Lock()
-	fresh := mt.unknownLocked(evs)
 	pending := mt.pending != nil
 	if pending { // attempt.go: nothing is written or fetched until the key is proven
-		fresh = mt.screenLocked(fresh)
+		evs = mt.screenLocked(evs)
 	}
-	valid := mt.addLocked(fresh)
+	added, valid := mt.addLocked(evs)
 	var files []FileRef
 	for _, ev := range valid {
 		if f := fileOf(ev); f != nil && ev.Author != m.self && !pending {
@@ -322,13 +322,10 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 			m.wantFile(mt, f)
 		}
 	}
-	if len(fresh) == 0 {
-		return 0, nil
+	if !durable && !pending && len(added) > 0 {
+		m.persist.add(mt.id, added)
 	}
-	if !durable && !pending {
-		m.persist.add(mt.id, fresh)
-	}
-	for _, ev := range fresh {
+	for _, ev := range added {
 		if !pending { // an unproven key moves nothing, not even the clock (promote does)
 			m.clock.Observe(ev.HLC)
 		}
@@ -336,30 +333,39 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 			m.metrics.messagesIn.Inc()
 		}
 	}
-	return len(fresh), nil
+	return len(added), nil
 }
 
 // publishEvent signs a new event of this node, checks it against the
 // meeting's rules, stores it durably and gossips it.
 func (m *Mesh) publishEvent(ctx context.Context, mt *meeting, typ string, body []byte) (*Event, error) {
-	ev, err := m.newEvent(mt.id, typ, body)
+	ev, err := m.newEvent(mt, typ, body)
 	if err != nil {
 		return nil, err
 	}
 	return ev, m.publishSigned(ctx, mt, ev)
 }
 
-func (m *Mesh) newEvent(meetingID, typ string, body []byte) (*Event, error) {
+// newEvent signs an event of this node in mt (nil for a genesis), naming
+// the log's heads as what it has seen and stamped after all of them.
+func (m *Mesh) newEvent(mt *meeting, typ string, body []byte) (*Event, error) {
 	if err := m.clockErr(); err != nil { // health.go: peers would drop it
 		return nil, err
 	}
-	ev := &Event{Type: typ, Meeting: meetingID, Author: m.self, HLC: m.clock.Now(), Body: body}
-	return ev, signEvent(ev, m.cfg.PrivKey)
+	ev := &Event{Type: typ, Author: m.self, Body: body}
+	if mt != nil {
+		mt.mu.Lock()
+		ev.Meeting, ev.Prev = mt.id, mt.log.Heads()
+		m.clock.Observe(mt.log.MaxHLC())
+		mt.mu.Unlock()
+	}
+	ev.HLC = m.clock.Now()
+	return ev, eventlog.Sign(ev, m.cfg.PrivKey)
 }
 
 func (m *Mesh) publishSigned(ctx context.Context, mt *meeting, ev *Event) error {
 	mt.mu.Lock()
-	err := mt.st.check(ev)
+	err := mt.log.Check(ev)
 	mt.mu.Unlock()
 	if err != nil {
 		return err
@@ -375,7 +381,7 @@ func (m *Mesh) publishSigned(ctx context.Context, mt *meeting, ev *Event) error 
 	// Gossip first and write meanwhile: the caller's acknowledgement still
 	// waits for the disk, and if this node dies before the write, its peers
 	// hold the event and anti-entropy brings it back.
-	if err := mt.topics[kind].Publish(ctx, mt.keys.sealBytes(ev.raw, topicName(mt.keys, kind))); err != nil {
+	if err := mt.topics[kind].Publish(ctx, mt.keys.sealBytes(ev.Raw(), topicName(mt.keys, kind))); err != nil {
 		m.log.Warn("gossip publish failed", "meeting", mt.id, "err", err)
 	}
 	if _, err := m.ingest(mt, []*Event{ev}, true); err != nil {

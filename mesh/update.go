@@ -4,23 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"meshmeet/mesh/eventlog"
 	"strings"
 	"time"
 )
 
 // Editing a meeting: the host publishes a signed update event carrying the whole editable
 // part of the record (title, description, schedule, duration, settings) as it is to be;
-// the fold replaces those fields, later updates winning in log order. Whether the meeting
-// requires approval cannot change: its lobby key was fixed at creation.
-
-// updateBody is the editable part of a Record.
-type updateBody struct {
-	Title         string     `json:"title"`
-	Description   string     `json:"description"`
-	ScheduledTime *time.Time `json:"scheduledTime,omitempty"`
-	Duration      int        `json:"duration"`
-	Settings      Settings   `json:"settings"`
-}
+// the fold replaces those fields, later updates winning in log order.
 
 // UpdateInput is the body of an edit request; absent fields stay as they are.
 type UpdateInput struct {
@@ -29,23 +20,6 @@ type UpdateInput struct {
 	ScheduledTime *time.Time     `json:"scheduledTime"`
 	Duration      *int           `json:"duration"`
 	Settings      *SettingsInput `json:"settings"`
-}
-
-func (b updateBody) record() Record {
-	return Record{Title: b.Title, Description: b.Description, ScheduledTime: b.ScheduledTime, Duration: b.Duration, Settings: b.Settings}
-}
-
-func (b updateBody) validate() error {
-	if b.Title != strings.TrimSpace(b.Title) {
-		return fmt.Errorf("%w: title has surrounding space", ErrInvalid)
-	}
-	return b.record().validateInput()
-}
-
-// edited applies b to r: the record as the update makes it.
-func (b updateBody) applyTo(r Record) Record {
-	r.Title, r.Description, r.ScheduledTime, r.Duration, r.Settings = b.Title, b.Description, b.ScheduledTime, b.Duration, b.Settings
-	return r
 }
 
 // UpdateMeeting edits the meeting (host only) from an edit request body.
@@ -59,9 +33,9 @@ func (m *Mesh) UpdateMeeting(ctx context.Context, id string, body []byte) (Meeti
 		return MeetingView{}, err
 	}
 	mt.mu.Lock()
-	r := *mt.st.record
+	r := *mt.st().Record
 	mt.mu.Unlock()
-	b := updateBody{Title: r.Title, Description: r.Description, ScheduledTime: r.ScheduledTime, Duration: r.Duration, Settings: r.Settings}
+	b := eventlog.Update{Title: r.Title, Description: r.Description, ScheduledTime: r.ScheduledTime, Duration: r.Duration, Settings: r.Settings}
 	if in.Title != nil {
 		b.Title = strings.TrimSpace(*in.Title)
 	}
@@ -79,9 +53,6 @@ func (m *Mesh) UpdateMeeting(ctx context.Context, id string, body []byte) (Meeti
 		set(&b.Settings.EnableRecording, s.EnableRecording)
 		set(&b.Settings.EnableChat, s.EnableChat)
 		set(&b.Settings.AutoEnd, s.AutoEnd)
-	}
-	if err := b.validate(); err != nil {
-		return MeetingView{}, err
 	}
 	raw, _ := json.Marshal(b)
 	if _, err := m.publishEvent(ctx, mt, TypeUpdate, raw); err != nil {

@@ -1,7 +1,7 @@
 package mesh
 
 import (
-	"encoding/json"
+	"meshmeet/mesh/eventlog"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -9,14 +9,14 @@ import (
 
 // Notice types on a meeting's live stream.
 const (
-	NoticeJoined      = "participant-joined"
-	NoticeLeft        = "participant-left"
-	NoticeRemoved     = "participant-removed"
-	NoticeMute        = "mute-requested"
-	NoticeChat        = "chat-message"
+	NoticeJoined      = eventlog.NoticeJoined
+	NoticeLeft        = eventlog.NoticeLeft
+	NoticeRemoved     = eventlog.NoticeRemoved
+	NoticeMute        = eventlog.NoticeMute
+	NoticeChat        = eventlog.NoticeChat
+	NoticeUpdated     = eventlog.NoticeUpdated
+	NoticeEnded       = eventlog.NoticeEnded
 	NoticeMediaState  = "media-state-changed"
-	NoticeUpdated     = "meeting-updated"
-	NoticeEnded       = "meeting-ended"
 	NoticeLobby       = "lobby-updated"
 	noticeBufferDepth = 256
 )
@@ -85,18 +85,6 @@ type MessageView struct {
 	HLC     uint64    `json:"hlc"`
 }
 
-// AuditEntry is one control event of a meeting.
-type AuditEntry struct {
-	ID      string    `json:"id"`
-	Type    string    `json:"type"`
-	Actor   string    `json:"actor"`
-	Target  string    `json:"target,omitempty"`
-	Role    string    `json:"role,omitempty"`
-	Minutes int       `json:"minutes,omitempty"` // of an extension
-	Time    time.Time `json:"time"`
-	HLC     uint64    `json:"hlc"`
-}
-
 // Fingerprint is the short form of a peer ID shown beside a claimed name.
 func Fingerprint(id peer.ID) string {
 	s := id.String()
@@ -107,38 +95,38 @@ func Fingerprint(id peer.ID) string {
 }
 
 func (m *meeting) viewLocked(self peer.ID) MeetingView {
-	st := m.st
-	v := MeetingView{ID: m.id, Status: st.status, Host: st.host.String(), CreatedAt: st.created, EndedAt: st.endedAt, Revision: st.revision, Participants: []ParticipantView{}}
-	if r := st.record; r != nil {
+	st := m.st()
+	v := MeetingView{ID: m.id, Status: st.Status, Host: st.Host.String(), CreatedAt: st.Created, EndedAt: st.EndedAt, Revision: st.Revision, Participants: []ParticipantView{}}
+	if r := st.Record; r != nil {
 		v.Title, v.Description, v.ScheduledTime, v.Duration, v.Settings = r.Title, r.Description, r.ScheduledTime, r.Duration, r.Settings
 	}
-	if d := st.deadline(); !d.IsZero() && st.status != StatusEnded {
+	if d := st.Deadline(); !d.IsZero() && st.Status != StatusEnded {
 		v.EndsAt = &d
-		if st.over(time.Now()) {
+		if st.Over(time.Now()) {
 			v.Status, v.EndedAt = StatusEnded, &d
 		}
 	}
-	if me := st.members[self]; me != nil && me.present() && v.Status != StatusEnded {
+	if st.In(self) && v.Status != StatusEnded {
 		v.Joined = true
 	}
-	if st.recorder != "" && v.Status != StatusEnded {
-		v.Recording, v.Recorder = true, st.recorder.String()
+	if st.Recorder != "" && v.Status != StatusEnded {
+		v.Recording, v.Recorder = true, st.Recorder.String()
 	}
-	for _, id := range st.order {
+	for _, id := range st.Order {
 		v.Participants = append(v.Participants, m.participantLocked(id, self))
 	}
 	return v
 }
 
 func (m *meeting) participantLocked(id, self peer.ID) ParticipantView {
-	mb := m.st.members[id]
+	mb := m.st().Members[id]
 	p := ParticipantView{PeerID: id.String(), Name: mb.Name, Fingerprint: Fingerprint(id), Role: mb.Role, JoinedAt: mb.JoinedAt, LeftAt: mb.LeftAt}
-	if hb := m.presence[id]; hb != nil && mb.present() {
+	if hb := m.presence[id]; hb != nil && mb.Present() {
 		p.Online = true
 		ms := hb.Media
 		p.Media, p.RelayCapacity = &ms, hb.RelayCapacity
 	}
-	if id == self && mb.present() {
+	if id == self && mb.Present() {
 		p.Online = true
 		ms := m.selfMedia
 		p.Media, p.RelayCapacity = &ms, m.selfCapacity
@@ -149,10 +137,10 @@ func (m *meeting) participantLocked(id, self peer.ID) ParticipantView {
 // liveLocked lists participants who are in the meeting and heard from now.
 func (m *meeting) liveLocked(self peer.ID) []ParticipantView {
 	out := []ParticipantView{}
-	if m.st.over(time.Now()) {
+	if m.st().Over(time.Now()) {
 		return out
 	}
-	for _, id := range m.st.order {
+	for _, id := range m.st().Order {
 		p := m.participantLocked(id, self)
 		if p.LeftAt == nil && p.Online {
 			out = append(out, p)
@@ -162,81 +150,48 @@ func (m *meeting) liveLocked(self peer.ID) []ParticipantView {
 }
 
 func (m *meeting) messageLocked(ev *Event) MessageView {
-	var b chatBody
-	_ = json.Unmarshal(ev.Body, &b)
+	b := eventlog.BodyOf[eventlog.Chat](ev)
 	name := ""
-	if mb := m.st.members[ev.Author]; mb != nil {
+	if mb := m.st().Members[ev.Author]; mb != nil {
 		name = mb.Name
 	}
-	return MessageView{ID: ev.ID, Meeting: m.id, From: ev.Author.String(), Name: name, Text: b.Text, File: b.File, Time: hlcTime(ev.HLC), HLC: ev.HLC}
+	return MessageView{ID: ev.ID, Meeting: m.id, From: ev.Author.String(), Name: name, Text: b.Text, File: b.File, Time: ev.Time(), HLC: ev.HLC}
 }
 
-// auditLocked is the meeting's audit log: every valid event but chat, in order.
+// auditLocked is the meeting's audit log: its valid audited events, in order.
 func (m *meeting) auditLocked() []AuditEntry {
 	out := []AuditEntry{}
-	for _, ev := range m.events {
-		if ev.Type != TypeChat && m.st.valid[ev.ID] {
-			out = append(out, auditEntry(ev))
+	for _, ev := range m.log.Events() {
+		if a, ok := eventlog.Audited(ev); ok && m.st().Valid(ev.ID) {
+			out = append(out, a)
 		}
 	}
 	return out
 }
 
-func auditEntry(ev *Event) AuditEntry {
-	a := AuditEntry{ID: ev.ID, Type: ev.Type, Actor: ev.Author.String(), Time: hlcTime(ev.HLC), HLC: ev.HLC}
-	if ev.Type == TypeGenesis {
-		a.Type = "created"
-	}
-	switch ev.Type {
-	case TypeRole:
-		var b roleBody
-		_ = json.Unmarshal(ev.Body, &b)
-		a.Target, a.Role = b.Peer, b.Role
-	case TypeAdmit, TypeDeny, TypeRemove, TypeMute:
-		var b admitBody
-		_ = json.Unmarshal(ev.Body, &b)
-		a.Target = b.Peer
-	case TypeRecord:
-		var b recordBody
-		_ = json.Unmarshal(ev.Body, &b)
-		a.Type = map[bool]string{true: "recording-started", false: "recording-stopped"}[b.On]
-	case TypeExtend:
-		var b extendBody
-		_ = json.Unmarshal(ev.Body, &b)
-		a.Minutes = b.Minutes
-	}
-	return a
-}
-
 // noticeLocked turns a newly valid event into a live notice.
 func (m *meeting) noticeLocked(ev *Event, self peer.ID) (Notice, bool) {
-	switch ev.Type {
-	case TypeChat:
-		return Notice{NoticeChat, m.messageLocked(ev)}, true
-	case TypeJoin:
-		return Notice{NoticeJoined, m.participantLocked(ev.Author, self)}, true
-	case TypeLeave:
-		return Notice{NoticeLeft, m.participantLocked(ev.Author, self)}, true
-	case TypeRemove:
-		var b admitBody
-		_ = json.Unmarshal(ev.Body, &b)
-		target, _ := peer.Decode(b.Peer)
-		return Notice{NoticeRemoved, m.participantLocked(target, self)}, true
-	case TypeMute:
+	n := Notice{Type: eventlog.NoticeOf(ev.Type)}
+	switch n.Type {
+	case NoticeChat:
+		n.Data = m.messageLocked(ev)
+	case NoticeJoined, NoticeLeft:
+		n.Data = m.participantLocked(ev.Author, self)
+	case NoticeRemoved:
+		n.Data = m.participantLocked(eventlog.TargetOf(ev), self)
+	case NoticeMute:
 		// Only this node's page acts, and only on a fresh request: a mute
 		// learnt from history (a late sync) must not silence anyone now.
-		var b admitBody
-		_ = json.Unmarshal(ev.Body, &b)
-		if b.Peer != self.String() || time.Since(hlcTime(ev.HLC)).Abs() > muteFreshness {
+		if eventlog.TargetOf(ev) != self || time.Since(ev.Time()).Abs() > muteFreshness {
 			return Notice{}, false
 		}
-		return Notice{NoticeMute, m.participantLocked(ev.Author, self)}, true
-	case TypeEnd:
-		return Notice{NoticeEnded, m.viewLocked(self)}, true
-	case TypeGenesis, TypeRole, TypeAdmit, TypeDeny, TypeRecord, TypeExtend, TypeUpdate:
-		return Notice{NoticeUpdated, m.viewLocked(self)}, true
+		n.Data = m.participantLocked(ev.Author, self)
+	case NoticeEnded, NoticeUpdated:
+		n.Data = m.viewLocked(self)
+	default:
+		return Notice{}, false
 	}
-	return Notice{}, false
+	return n, true
 }
 
 // publishLocked hands a notice to every subscriber without ever blocking: a
