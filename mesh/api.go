@@ -2,9 +2,11 @@ package mesh
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"meshmeet/mesh/eventlog"
 	"slices"
 	"time"
@@ -19,6 +21,10 @@ type NodeInfo struct {
 	Name      string   `json:"name"`
 	Addresses []string `json:"addresses"`
 	Peers     []string `json:"peers"`
+	// Clock is this node's clock against its peers' (health.go).
+	Clock ClockStatus `json:"clock"`
+	// IdentityClash is set while another node runs with this identity.
+	IdentityClash *IdentityClash `json:"identityClash,omitempty"`
 }
 
 // Info returns this node's identity, addresses and connected peers.
@@ -26,7 +32,8 @@ func (m *Mesh) Info() (NodeInfo, error) {
 	if err := m.running(); err != nil {
 		return NodeInfo{}, err
 	}
-	info := NodeInfo{PeerID: m.self.String(), Name: m.cfg.Name, Addresses: []string{}, Peers: []string{}}
+	info := NodeInfo{PeerID: m.self.String(), Name: m.cfg.Name, Addresses: []string{}, Peers: []string{},
+		Clock: m.ClockStatus(), IdentityClash: m.IdentityClash()}
 	for _, a := range m.host.Addrs() {
 		info.Addresses = append(info.Addresses, a.String()+"/p2p/"+m.self.String())
 	}
@@ -62,7 +69,7 @@ func (m *Mesh) CreateMeeting(ctx context.Context, body []byte) (MeetingView, []b
 	if err != nil {
 		return MeetingView{}, nil, err
 	}
-	mt, err := m.openMeeting(ev.ID[:32], secret)
+	mt, err := m.openTrusted(ev.ID[:32], secret)
 	if err != nil {
 		return MeetingView{}, nil, err
 	}
@@ -117,7 +124,10 @@ func (m *Mesh) Meetings() ([]MeetingView, error) {
 		return nil, err
 	}
 	out := []MeetingView{}
-	for _, mt := range m.snapshot() {
+	m.mu.Lock()
+	held := slices.Collect(maps.Values(m.meetings)) // not the joins still proving their key
+	m.mu.Unlock()
+	for _, mt := range held {
 		if v := m.view(mt); v.Title != "" {
 			out = append(out, v)
 		}
@@ -170,10 +180,10 @@ func (m *Mesh) Join(ctx context.Context, link string) (MeetingView, error) {
 		}
 		return MeetingView{ID: id, Status: "waiting"}, fmt.Errorf("join meeting %s: %w", id, ErrWaiting)
 	}
-	if mt, err := m.meeting(id); err == nil && string(mt.keys.secret) != string(key) {
-		return MeetingView{}, fmt.Errorf("%w: the link's key does not match this meeting", ErrForbidden)
+	if mt, err := m.meeting(id); err == nil && subtle.ConstantTimeCompare(mt.keys.secret, key) != 1 {
+		return MeetingView{}, fmt.Errorf("%w: this node holds meeting %s under another key", ErrWrongKey, id)
 	}
-	mt, err := m.enter(ctx, id, key)
+	mt, err := m.enter(ctx, id, key, true, nil)
 	if err != nil {
 		return MeetingView{}, err
 	}
@@ -186,24 +196,22 @@ func (m *Mesh) joinMember(ctx context.Context, mt *meeting, lobbyKey []byte) (Me
 	mt.mu.Lock()
 	have := mt.st().Record.LobbyKey()
 	mt.mu.Unlock()
-	if string(have) != string(lobbyKey) {
-		return MeetingView{}, fmt.Errorf("%w: the link's key does not match this meeting", ErrForbidden)
+	if subtle.ConstantTimeCompare(have, lobbyKey) != 1 {
+		return MeetingView{}, fmt.Errorf("%w: this node holds meeting %s with another lobby key", ErrWrongKey, mt.id)
 	}
-	mt, err := m.enter(ctx, mt.id, mt.keys.secret)
+	mt, err := m.enter(ctx, mt.id, mt.keys.secret, false, nil)
 	if err != nil {
 		return MeetingView{}, err
 	}
 	return m.view(mt), nil
 }
 
-// enter opens a meeting with its key, waits for its record and publishes
-// this node's join unless it is in already.
-func (m *Mesh) enter(ctx context.Context, id string, secret []byte) (*meeting, error) {
-	mt, err := m.openMeeting(id, secret)
+// enter opens a meeting with its key once its genesis proves the key
+// (attempt.go: quick and vet are proven's), and publishes this node's join
+// unless it is in already.
+func (m *Mesh) enter(ctx context.Context, id string, secret []byte, quick bool, vet func(*meeting) error) (*meeting, error) {
+	mt, err := m.proven(ctx, id, secret, quick, vet)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.awaitRecord(ctx, mt); err != nil {
 		return nil, err
 	}
 	if err := m.watchLobby(mt); err != nil {
@@ -225,33 +233,6 @@ func (m *Mesh) enter(ctx context.Context, id string, secret []byte) (*meeting, e
 		m.sendHeartbeat(ctx, mt)
 	}
 	return mt, nil
-}
-
-// awaitRecord finds peers of the meeting and syncs until its record is here.
-func (m *Mesh) awaitRecord(ctx context.Context, mt *meeting) error {
-	deadline := time.NewTimer(m.cfg.JoinTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for round := 0; ; round++ {
-		mt.mu.Lock()
-		have := mt.st().Record != nil
-		mt.mu.Unlock()
-		if have {
-			return nil
-		}
-		if round%20 == 0 {
-			m.kickDiscovery()
-			m.syncAll(mt)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-deadline.C:
-			return fmt.Errorf("%w: no participant of meeting %s could be reached; check that another member's node is running", ErrNotFound, mt.id)
-		case <-tick.C:
-		}
-	}
 }
 
 // Leave announces that this node left the meeting.

@@ -35,7 +35,7 @@ func (m *Mesh) handleTime(s network.Stream) {
 		return
 	}
 	_ = s.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	_, _ = s.Write(binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixNano())))
+	_, _ = s.Write(binary.BigEndian.AppendUint64(nil, uint64(m.clock.now().UnixNano())))
 }
 
 // ClockOffsets measures the clock of every connected meshmeet node (peers
@@ -68,7 +68,7 @@ func (m *Mesh) ClockOffsets(ctx context.Context) ([]ClockOffset, error) {
 }
 
 func (m *Mesh) clockOffset(ctx context.Context, p peer.ID) (ClockOffset, bool) {
-	t0 := time.Now()
+	t0 := m.clock.now()
 	s, err := m.host.NewStream(network.WithAllowLimitedConn(ctx, "clock"), p, timeProtocol)
 	if err != nil {
 		return ClockOffset{}, false
@@ -79,7 +79,7 @@ func (m *Mesh) clockOffset(ctx context.Context, p peer.ID) (ClockOffset, bool) {
 	if _, err := io.ReadFull(s, b[:]); err != nil {
 		return ClockOffset{}, false
 	}
-	t1 := time.Now()
+	t1 := m.clock.now()
 	theirs := time.Unix(0, int64(binary.BigEndian.Uint64(b[:])))
 	mid := t0.Add(t1.Sub(t0) / 2)
 	return ClockOffset{PeerID: p.String(), OffsetMs: float64(theirs.Sub(mid).Microseconds()) / 1000,

@@ -56,6 +56,7 @@ type Config struct {
 	HeartbeatInterval time.Duration // presence heartbeat period
 	PresenceTimeout   time.Duration // silence after which a participant is gone
 	JoinTimeout       time.Duration // how long a join waits for the meeting record
+	ClockCheck        time.Duration // period of measuring this node's clock against its peers'
 
 	// NoRelay says in presence that this node must not be elected to relay
 	// media (a weak uplink, a battery).
@@ -93,6 +94,7 @@ func DefaultConfig() Config {
 		HeartbeatInterval: 2 * time.Second,
 		PresenceTimeout:   6 * time.Second,
 		JoinTimeout:       20 * time.Second,
+		ClockCheck:        time.Minute,
 		FileBudget:        1 << 30,
 		PeerRate:          50,
 		PeerBurst:         200,
@@ -108,7 +110,7 @@ func (c *Config) fill() {
 	for _, p := range []struct{ v, def *time.Duration }{
 		{&c.DiscoveryInterval, &d.DiscoveryInterval}, {&c.SyncInterval, &d.SyncInterval},
 		{&c.HeartbeatInterval, &d.HeartbeatInterval}, {&c.PresenceTimeout, &d.PresenceTimeout},
-		{&c.JoinTimeout, &d.JoinTimeout},
+		{&c.JoinTimeout, &d.JoinTimeout}, {&c.ClockCheck, &d.ClockCheck},
 	} {
 		if *p.v <= 0 {
 			*p.v = *p.def

@@ -244,7 +244,7 @@ func (m *Mesh) switchKey(old *meeting, secret []byte) error {
 		lb.mu.Unlock()
 	}
 	if stale != nil {
-		m.closeTopics(stale)
+		m.stopMeeting(stale)
 	}
 	m.log.Info("the meeting moved to a new key", "meeting", old.id)
 	m.kickDiscovery()

@@ -110,7 +110,7 @@ func TestFileServedOnlyToMembers(t *testing.T) {
 
 	// x holds the key (as anyone given the link) but has not joined.
 	am, _ := a.meeting(id)
-	xm, err := x.openMeeting(id, am.keys.secret)
+	xm, err := x.openTrusted(id, am.keys.secret)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,10 +44,10 @@ func (m *Mesh) Forget(ctx context.Context, id string) error {
 	}
 	m.mu.Unlock()
 	if mt != nil {
-		m.closeTopics(mt)
+		m.stopMeeting(mt)
 	}
 	if prev != nil {
-		m.closeTopics(prev)
+		m.stopMeeting(prev)
 	}
 	if lb != nil {
 		lb.stop()

@@ -124,6 +124,8 @@ type lobby struct {
 	knocks map[peer.ID]*knock
 	mt     *meeting // set once this node holds the meeting key
 	denied bool     // this node was turned away
+	// welcomes are the senders whose welcome this node is trying (onWelcome).
+	welcomes map[peer.ID]bool
 }
 
 // openLobby joins a lobby's topic; it returns the existing one when open.
@@ -194,7 +196,7 @@ func (m *Mesh) readLobby(ctx context.Context, lb *lobby, sub *pubsub.Subscriptio
 		case lm.Knock != nil:
 			m.onKnock(lb, lm.Knock)
 		case lm.Welcome != nil && lm.Welcome.Peer == m.self:
-			m.onWelcome(lb, lm.Welcome)
+			m.onWelcome(lb, lm.Welcome, msg.GetFrom())
 		case lm.Denial != nil && lm.Denial.Peer == m.self:
 			m.onDenial(lb)
 		}
@@ -373,8 +375,12 @@ func (m *Mesh) lobbyList(lb *lobby) []LobbyEntry {
 	return out
 }
 
-// onWelcome opens the meeting key sealed to this node and joins for real.
-func (m *Mesh) onWelcome(lb *lobby, w *welcome) {
+// onWelcome opens the meeting key sealed to this node and joins for real
+// once the meeting's genesis proves the key and its log shows that the
+// welcome's sender (the gossip origin, which signed it) is the host or a
+// moderator. Until then knocking goes on; a welcome that does not prove out
+// is dropped and leaves nothing behind, so the real admission still works.
+func (m *Mesh) onWelcome(lb *lobby, w *welcome, from peer.ID) {
 	lb.mu.Lock()
 	box := lb.box
 	lb.mu.Unlock()
@@ -386,16 +392,66 @@ func (m *Mesh) onWelcome(lb *lobby, w *welcome) {
 		m.log.Debug("welcome not for us", "meeting", lb.id, "err", err)
 		return
 	}
+	lb.mu.Lock()
+	if lb.welcomes == nil {
+		lb.welcomes = map[peer.ID]bool{}
+	}
+	// One welcome at a time per sender, and a few senders at once: a
+	// welcome is re-sent on every knock, and forged ones must not pile up.
+	busy := lb.welcomes[from] || len(lb.welcomes) >= maxWelcomesTried
+	if !busy {
+		lb.welcomes[from] = true
+	}
+	lb.mu.Unlock()
+	if busy {
+		return
+	}
 	m.spawn(func(ctx context.Context) {
-		mt, err := m.enter(ctx, lb.id, secret)
+		defer func() {
+			lb.mu.Lock()
+			delete(lb.welcomes, from)
+			lb.mu.Unlock()
+		}()
+		mt, err := m.enter(ctx, lb.id, secret, false, m.welcomedBy(from))
 		if err != nil {
-			m.log.Warn("admitted but could not join", "meeting", lb.id, "err", err)
+			m.log.Warn("a welcome did not prove out; still knocking", "meeting", lb.id, "from", from.String(), "err", err)
 			return
 		}
 		lb.mu.Lock()
 		lb.box, lb.mt = nil, mt
 		lb.mu.Unlock()
 	})
+}
+
+// maxWelcomesTried bounds the welcomes a waiting node tries at once.
+const maxWelcomesTried = 8
+
+// welcomeVetWait is how long a proven welcome waits for its sender's role
+// to show in the log (the role event follows the genesis in a sync).
+const welcomeVetWait = 3 * time.Second
+
+// welcomedBy checks, on the log a welcome's key opened, that its sender is
+// the meeting's host or one of its moderators.
+func (m *Mesh) welcomedBy(from peer.ID) func(*meeting) error {
+	return func(mt *meeting) error {
+		deadline := time.Now().Add(welcomeVetWait)
+		for i := 0; ; i++ {
+			mt.mu.Lock()
+			mb := mt.st().Members[from]
+			ok := from == mt.st().Host || mb != nil && (mb.Role == RoleModerator || mb.Role == RoleHost)
+			mt.mu.Unlock()
+			if ok {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%w: welcome to %s from %s, who is neither its host nor a moderator", ErrForbidden, mt.id, from)
+			}
+			if i%10 == 9 {
+				m.syncAll(mt)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 }
 
 func welcomeKey(shared []byte, meetingID string, to peer.ID) []byte {

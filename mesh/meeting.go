@@ -45,6 +45,9 @@ type meeting struct {
 	announced    map[peer.ID]bool // presence-based online view, for left/joined notices
 	timedOut     bool             // its time limit passed and the pages were told
 	beatSoon     bool             // a heartbeat is due in a moment (heartbeatSoon)
+	// pending is set while the meeting's key is not proven by its genesis
+	// (attempt.go): nothing of it is written to disk.
+	pending *pendingKey
 }
 
 func newMeeting(id string, k keys) *meeting {

@@ -50,6 +50,8 @@ type Mesh struct {
 	mu        sync.Mutex
 	meetings  map[string]*meeting
 	lobbies   map[string]*lobby
+	attempts  map[string]*attempt // joins whose key is not proven yet, by its tag (attempt.go)
+	health    health              // clock skew and a twin of this identity (health.go)
 	limits    map[peer.ID]*rate.Limiter
 	signals   map[peer.ID]*signalOut
 	probing   map[peer.ID]bool      // Suspect
@@ -90,7 +92,7 @@ func New(cfg Config) (*Mesh, error) {
 	m := &Mesh{
 		cfg: cfg, log: cfg.Logger, clock: newClock(), self: self, box: box,
 		ready: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
-		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, limits: map[peer.ID]*rate.Limiter{},
+		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, attempts: map[string]*attempt{}, limits: map[peer.ID]*rate.Limiter{},
 		lastSync: map[string]int64{}, syncDue: map[string]bool{}, heardDial: map[peer.ID]time.Time{},
 		signals: map[peer.ID]*signalOut{}, probing: map[peer.ID]bool{},
 		fetches: newFetches(), disk: newDisk(cfg.DataDir, cfg.DiskReserve),
@@ -159,6 +161,8 @@ func (m *Mesh) Run(ctx context.Context) error {
 	h.SetStreamHandler(signalProtocol, m.serve(m.handleSignal))
 	h.SetStreamHandler(fileProtocol, m.serve(m.handleFile))
 	h.SetStreamHandler(timeProtocol, m.serve(m.handleTime))
+	h.SetStreamHandler(keyCheckProtocol, m.serve(m.handleKeyCheck))
+	h.SetStreamHandler(instanceProtocol, m.serve(m.handleInstance))
 	h.Network().Notify(&network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
 		m.onConnected(c.RemotePeer())
 	}, DisconnectedF: func(_ network.Network, c network.Conn) {
@@ -180,6 +184,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 	m.goLoop(m.syncLoop)
 	m.goLoop(m.presenceLoop)
 	m.goLoop(m.relayLoop)
+	m.goLoop(m.clockLoop)
 	m.goLoop(m.fileLoop)
 	close(m.ready)
 	m.log.Info("mesh ready", "peerId", m.self.String(), "addrs", h.Addrs())

@@ -137,12 +137,17 @@ func (m *Mesh) presenceLoop(ctx context.Context) {
 	}
 }
 
+// snapshot lists the meetings this node holds and those it is joining
+// with a key not proven yet (attempt.go), which need discovery and sync too.
 func (m *Mesh) snapshot() []*meeting {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]*meeting, 0, len(m.meetings))
+	out := make([]*meeting, 0, len(m.meetings)+len(m.attempts))
 	for _, mt := range m.meetings {
 		out = append(out, mt)
+	}
+	for _, a := range m.attempts {
+		out = append(out, a.mt)
 	}
 	return out
 }

@@ -76,7 +76,8 @@ func eventKey(meetingID string, ev *Event) []byte {
 	return append(k, id...)
 }
 
-// putSecret stores a meeting's key; joining a meeting deleted before
+// putSecret stores a meeting's key, once the meeting's genesis proves it
+// (attempt.go); joining a meeting deleted before
 // (its link opened again) lifts its tombstone.
 func (s *store) putSecret(meetingID string, secret []byte) error {
 	if err := s.disk.room(0); err != nil {
@@ -94,6 +95,14 @@ func (s *store) putSecret(meetingID string, secret []byte) error {
 	s.mu.Lock()
 	delete(s.gone, meetingID)
 	s.mu.Unlock()
+	return s.db.Sync()
+}
+
+// dropSecret deletes a meeting's key (one its genesis does not prove).
+func (s *store) dropSecret(meetingID string) error {
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Delete([]byte("k/" + meetingID)) }); err != nil {
+		return err
+	}
 	return s.db.Sync()
 }
 

@@ -345,6 +345,9 @@ func (m *Mesh) meetingByTag(tag string, from peer.ID) *meeting {
 			found = p
 		}
 	}
+	if a := m.attempts[tag]; found == nil && a != nil { // a join proving its key (attempt.go)
+		found = a.mt
+	}
 	m.mu.Unlock()
 	if found == nil || !m.entitled(found, from) {
 		return nil

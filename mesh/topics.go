@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"meshmeet/mesh/eventlog"
@@ -20,7 +21,9 @@ const (
 
 func topicName(k keys, kind string) string { return "meshmeet/1/" + k.tag + "/" + kind }
 
-// loadMeetings reopens every meeting whose key is on disk.
+// loadMeetings reopens every meeting whose key is on disk. A key is
+// written only once the meeting's genesis proves it; one that does not (an
+// older version stored keys unproven) is dropped with a warning.
 func (m *Mesh) loadMeetings() error {
 	secrets, err := m.store.secrets()
 	if err != nil {
@@ -28,48 +31,102 @@ func (m *Mesh) loadMeetings() error {
 	}
 	for id, secret := range secrets {
 		mt, err := m.openMeeting(id, secret)
+		if errors.Is(err, ErrWrongKey) {
+			m.log.Warn("dropping a meeting key its genesis does not prove", "meeting", id, "err", err)
+			if err := m.store.dropSecret(id); err != nil {
+				return fmt.Errorf("load meetings: %w", err)
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		if mt.st().Record != nil {
-			if err := m.watchLobby(mt); err != nil {
-				return err
-			}
+		if err := m.watchLobby(mt); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// openMeeting subscribes to a meeting's topics and loads its log; it returns
-// the existing meeting when already open.
+// openMeeting opens a meeting whose key is on disk: its log must hold the
+// genesis proving the key, else ErrWrongKey.
 func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
+	return m.openHeld(id, secret, func() ([]*Event, error) {
+		evs, err := m.store.events(id, m.log)
+		if err != nil {
+			return nil, fmt.Errorf("load meeting %s: %w", id, err)
+		}
+		if !logProves(id, evs, secret) {
+			return nil, fmt.Errorf("%w: meeting %s has no genesis proving its key on disk", ErrWrongKey, id)
+		}
+		return evs, nil
+	})
+}
+
+// openTrusted opens a meeting whose key this node trusts without a
+// genesis: the one it is creating, proven by the genesis it signs next.
+func (m *Mesh) openTrusted(id string, secret []byte) (*meeting, error) {
+	return m.openHeld(id, secret, func() ([]*Event, error) {
+		if err := m.store.putSecret(id, secret); err != nil {
+			return nil, fmt.Errorf("store meeting key: %w", err)
+		}
+		return nil, nil
+	})
+}
+
+// openHeld opens a meeting as this node's, with the log load returns; it
+// returns the meeting when already open under this key.
+func (m *Mesh) openHeld(id string, secret []byte, load func() ([]*Event, error)) (*meeting, error) {
 	if !m.track() {
 		return nil, ErrNotReady
 	}
 	defer m.wg.Done()
-	// One opening at a time: two joins racing must not register a topic
-	// validator twice.
 	m.openMu.Lock()
 	defer m.openMu.Unlock()
-	m.mu.Lock()
-	if mt := m.meetings[id]; mt != nil {
-		m.mu.Unlock()
-		return mt, nil
+	if mt, err := m.openedLocked(id, secret); mt != nil || err != nil {
+		return mt, err
 	}
-	m.mu.Unlock()
 	k, err := deriveKeys(id, secret)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.store.putSecret(id, secret); err != nil {
-		return nil, fmt.Errorf("store meeting key: %w", err)
-	}
-	mt := newMeeting(id, k)
-	mt.selfCapacity = m.relayCapacity()
-	evs, err := m.store.events(id, m.log)
+	evs, err := load()
 	if err != nil {
-		return nil, fmt.Errorf("load meeting %s: %w", id, err)
+		return nil, err
 	}
+	mt, err := m.startMeeting(id, k, evs, false)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	m.meetings[id] = mt
+	m.mu.Unlock()
+	return mt, nil
+}
+
+// openedLocked returns the meeting when open under this key; ErrWrongKey
+// when open under another. Called with openMu held.
+func (m *Mesh) openedLocked(id string, secret []byte) (*meeting, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mt := m.meetings[id]
+	if mt == nil {
+		return nil, nil
+	}
+	if subtle.ConstantTimeCompare(mt.keys.secret, secret) != 1 {
+		return nil, fmt.Errorf("%w: this node holds meeting %s under another key", ErrWrongKey, id)
+	}
+	return mt, nil
+}
+
+// startMeeting subscribes to a meeting's topics with its log loaded; with
+// pending set its key is not proven yet and nothing of it is written.
+func (m *Mesh) startMeeting(id string, k keys, evs []*Event, pending bool) (*meeting, error) {
+	mt := newMeeting(id, k)
+	if pending {
+		mt.pending = &pendingKey{}
+	}
+	mt.selfCapacity = m.relayCapacity()
 	for _, ev := range evs {
 		m.clock.Observe(ev.HLC)
 	}
@@ -100,12 +157,14 @@ func (m *Mesh) openTopics(mt *meeting) error {
 		}
 		t, sub, err := m.subscribe(name, v)
 		if err != nil {
+			m.stopMeeting(mt)
 			return fmt.Errorf("topic %s: %w", kind, err)
 		}
 		mt.topics[kind] = t
 		loop(func(ctx context.Context) { m.readTopic(ctx, mt, kind, sub) })
 		h, err := t.EventHandler()
 		if err != nil {
+			m.stopMeeting(mt)
 			return fmt.Errorf("watch topic: %w", err)
 		}
 		loop(func(ctx context.Context) { m.watchTopic(ctx, mt, kind, h) })
@@ -113,8 +172,8 @@ func (m *Mesh) openTopics(mt *meeting) error {
 	return nil
 }
 
-// closeTopics stops the meeting's topic loops and leaves its topics.
-func (m *Mesh) closeTopics(mt *meeting) {
+// stopMeeting ends a meeting's loops and leaves its topics.
+func (m *Mesh) stopMeeting(mt *meeting) {
 	mt.stop()
 	mt.loops.Wait()
 	for kind, t := range mt.topics {
@@ -256,10 +315,14 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 		}
 	}
 	mt.mu.Lock()
+	pending := mt.pending != nil
+	if pending { // attempt.go: nothing is written or fetched until the key is proven
+		evs = mt.screenLocked(evs)
+	}
 	added, valid := mt.addLocked(evs)
 	var files []FileRef
 	for _, ev := range valid {
-		if f := fileOf(ev); f != nil && ev.Author != m.self {
+		if f := fileOf(ev); f != nil && ev.Author != m.self && !pending {
 			files = append(files, *f)
 		}
 		if n, ok := mt.noticeLocked(ev, m.self); ok {
@@ -274,14 +337,16 @@ func (m *Mesh) ingest(mt *meeting, evs []*Event, durable bool) (int, error) {
 			m.wantFile(mt, f)
 		}
 	}
-	if !durable && len(added) > 0 {
+	if !durable && !pending && len(added) > 0 {
 		m.persist.add(mt.id, added)
 	}
 	if len(valid) > 0 {
 		m.afterFold(mt, valid)
 	}
 	for _, ev := range added {
-		m.clock.Observe(ev.HLC)
+		if !pending { // an unproven key moves nothing, not even the clock (promote does)
+			m.clock.Observe(ev.HLC)
+		}
 		if ev.Author != m.self {
 			m.metrics.messagesIn.Inc()
 		}
@@ -302,6 +367,9 @@ func (m *Mesh) publishEvent(ctx context.Context, mt *meeting, typ string, body [
 // newEvent signs an event of this node in mt (nil for a genesis), naming
 // the log's heads as what it has seen and stamped after all of them.
 func (m *Mesh) newEvent(mt *meeting, typ string, body []byte) (*Event, error) {
+	if err := m.clockErr(); err != nil { // health.go: peers would drop it
+		return nil, err
+	}
 	ev := &Event{Type: typ, Author: m.self, Body: body}
 	if mt != nil {
 		mt.mu.Lock()

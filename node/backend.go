@@ -28,6 +28,8 @@ func (e apiError) Unwrap() error { return e.kind }
 var errKinds = []struct{ mesh, api error }{
 	{mesh.ErrTooLarge, webui.ErrTooLarge},
 	{mesh.ErrInvalid, webui.ErrInvalid},
+	{mesh.ErrWrongKey, webui.ErrWrongKey},
+	{mesh.ErrClockSkew, webui.ErrClockSkew},
 	{mesh.ErrForbidden, webui.ErrForbidden},
 	{mesh.ErrNotFound, webui.ErrNotFound},
 	{mesh.ErrConflict, webui.ErrConflict},

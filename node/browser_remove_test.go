@@ -11,7 +11,8 @@ import (
 // host's node writes both participants' tracks to disk), clicks "mute" on a participant in
 // the participants list and their page turns the microphone off (everyone sees it off);
 // then "remove": the removed person's page says so and stops, and the host's page drops
-// their tile.
+// their tile. The removal gave the meeting a new link (key epoch), and the host's "New link"
+// gives it another.
 func TestBrowserRemove(t *testing.T) {
 	d := startDuo(t, map[string]any{"title": "Remove", "settings": map[string]any{"enableRecording": true}})
 	host, guest, m, hb, gb := d.host, d.guest, d.m, d.hb, d.gb
@@ -128,4 +129,25 @@ func TestBrowserRemove(t *testing.T) {
 	if mv, err := guest.Mesh().Meeting(m.Meeting.ID); err != nil || mv.Joined {
 		t.Fatalf("guest's node still in the meeting: joined=%v %v", mv.Joined, err)
 	}
+	linkOf := func() string {
+		var v struct {
+			JoinURL string `json:"joinUrl"`
+		}
+		host.do(t, "GET", "/api/meetings/"+m.Meeting.ID, nil, &v)
+		return v.JoinURL
+	}
+	eventually(t, 15*time.Second, "the removal gave the meeting a new link", func() error {
+		if linkOf() == m.JoinURL {
+			return fmt.Errorf("still the link the guest had")
+		}
+		return nil
+	})
+	before := linkOf()
+	eventually(t, 10*time.Second, "the host asks for a new link", hb.click(`#btn-rekey`))
+	eventually(t, 15*time.Second, "the meeting has another link", func() error {
+		if linkOf() == before {
+			return fmt.Errorf("the link did not change")
+		}
+		return nil
+	})
 }

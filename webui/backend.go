@@ -17,6 +17,8 @@ var (
 	ErrNotReady  = errors.New("node not ready")      // 503
 	ErrDiskFull  = errors.New("disk full")           // 507: nothing was done, free some space
 	ErrBadLink   = errors.New("join link not valid") // 400: malformed or incomplete join link
+	ErrWrongKey  = errors.New("wrong meeting key")   // 403: the link's key does not open its meeting
+	ErrClockSkew = errors.New("clock wrong")         // 409: this computer's clock is too far off to post
 )
 
 // Event is one item on a meeting's live event stream.

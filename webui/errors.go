@@ -24,6 +24,8 @@ const (
 	codeRateLimited      = "rate_limited"
 	codeNotReady         = "not_ready"
 	codeDiskFull         = "disk_full"
+	codeWrongKey         = "wrong_key"
+	codeClockSkew        = "clock_skew"
 	codeInternal         = "internal"
 )
 
@@ -52,6 +54,8 @@ var sentinelStatus = []struct {
 }{
 	{ErrBadLink, http.StatusBadRequest, codeInvalidLink}, // before ErrInvalid
 	{ErrInvalid, http.StatusBadRequest, codeInvalid},
+	{ErrWrongKey, http.StatusForbidden, codeWrongKey},
+	{ErrClockSkew, http.StatusConflict, codeClockSkew},
 	{ErrForbidden, http.StatusForbidden, codeForbidden},
 	{ErrNotFound, http.StatusNotFound, codeNotFound},
 	{ErrConflict, http.StatusConflict, codeConflict},

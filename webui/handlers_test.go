@@ -115,6 +115,8 @@ func TestErrorMapping(t *testing.T) {
 		{fmt.Errorf("message: %w", ErrTooLarge), 413, codeTooLarge},
 		{fmt.Errorf("mesh: %w", ErrNotReady), 503, codeNotReady},
 		{fmt.Errorf("mesh: %w", ErrDiskFull), 507, codeDiskFull},
+		{fmt.Errorf("join: %w", ErrWrongKey), 403, codeWrongKey},
+		{fmt.Errorf("post: %w", ErrClockSkew), 409, codeClockSkew},
 		{errors.New("badger: secret internal path /var/x"), 500, codeInternal},
 	}
 	routes := []struct{ method, path, body string }{

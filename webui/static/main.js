@@ -14,7 +14,29 @@ async function showNodeBadge() {
     const badge = document.getElementById('node-badge');
     badge.textContent = `${node?.name || t('node.this')} · ${shortId(node?.peerId)}`;
     badge.title = node?.peerId || '';
+    nodeBanners(node);
   } catch { /* home page shows the error */ }
+}
+
+// nodeBanners warns of what only the node can see: its clock is too far
+// off from its peers' (ahead, it cannot post), or another node runs with
+// its identity (a copied data dir). Both are checked again every half minute.
+function nodeBanners(node) {
+  let box = document.getElementById('node-banners');
+  if (!box) {
+    box = h('div', { id: 'node-banners', role: 'status' });
+    document.getElementById('app').before(box);
+  }
+  const items = [];
+  const c = node?.clock;
+  if (c?.skewed) {
+    const secs = Math.round(Math.abs(c.offsetMs || 0) / 1000);
+    items.push(h('p', { class: 'banner warn', id: 'banner-clock' }, t(c.ahead ? 'banner.clockAhead' : 'banner.clockBehind', { secs })));
+  }
+  if (node?.identityClash) {
+    items.push(h('p', { class: 'banner warn', id: 'banner-identity' }, t('banner.identityClash', { peer: shortId(node.peerId) })));
+  }
+  replace(box, ...items);
 }
 
 // notFound: a path the app has no page for.
@@ -50,6 +72,7 @@ function route() {
   followTicketLinks((e) => toast(errorText(e), true));
   const match = location.pathname.match(/^\/m\/([^/]+)$/);
   showNodeBadge();
+  setInterval(() => { if (!document.hidden) showNodeBadge(); }, 30000);
   if (match) renderMeeting(app, decodeURIComponent(match[1]));
   else if (location.pathname === '/') renderHome(app);
   else notFound(app);
