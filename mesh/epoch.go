@@ -274,9 +274,10 @@ func (mt *meeting) successor(k keys) *meeting {
 func (m *Mesh) entitled(mt *meeting, p peer.ID) bool {
 	m.mu.Lock()
 	cur := m.meetings[mt.id]
+	retired := cur != nil && cur.prev == mt
 	m.mu.Unlock()
-	if cur == nil || cur == mt {
-		return true // the current key (or no meeting of ours: the wire decides)
+	if !retired {
+		return true // the current key, or a join proving its key: the wire decides
 	}
 	mt.mu.Lock()
 	defer mt.mu.Unlock()

@@ -134,9 +134,6 @@ func (m *Mesh) startMeeting(id string, k keys, evs []*Event, pending bool) (*mee
 	if err := m.openTopics(mt); err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	m.meetings[id] = mt
-	m.mu.Unlock()
 	return mt, nil
 }
 
