@@ -462,45 +462,18 @@ func welcomeKey(shared []byte, meetingID string, to peer.ID) []byte {
 	return k
 }
 
-// sealWelcome seals the meeting key to a knock's box key.
+// sealWelcome seals the meeting key to a knock's box key (as a rekey seals
+// it to a member's, epoch.go).
 func sealWelcome(meetingID string, k *knock, secret []byte) (*welcome, error) {
-	pub, err := ecdh.X25519().NewPublicKey(k.Box)
-	if err != nil {
-		return nil, fmt.Errorf("%w: knock key", ErrInvalid)
-	}
-	eph, err := ecdh.X25519().GenerateKey(rand.Reader)
+	sealed, err := sealKey(k.Box, meetingID, k.Peer, secret)
 	if err != nil {
 		return nil, err
 	}
-	shared, err := eph.ECDH(pub)
-	if err != nil {
-		return nil, err
-	}
-	aead, _ := chacha20poly1305.NewX(welcomeKey(shared, meetingID, k.Peer))
-	nonce := make([]byte, aead.NonceSize())
-	_, _ = rand.Read(nonce)
-	sealed := aead.Seal(nonce, nonce, secret, []byte(k.Peer))
-	return &welcome{V: lobbyVersion, Meeting: meetingID, Peer: k.Peer, Eph: eph.PublicKey().Bytes(), Sealed: sealed}, nil
+	return &welcome{V: lobbyVersion, Meeting: meetingID, Peer: k.Peer, Eph: sealed[:32], Sealed: sealed[32:]}, nil
 }
 
 func openWelcome(box *ecdh.PrivateKey, w *welcome, self peer.ID) ([]byte, error) {
-	eph, err := ecdh.X25519().NewPublicKey(w.Eph)
-	if err != nil {
-		return nil, err
-	}
-	shared, err := box.ECDH(eph)
-	if err != nil {
-		return nil, err
-	}
-	aead, _ := chacha20poly1305.NewX(welcomeKey(shared, w.Meeting, self))
-	if len(w.Sealed) < aead.NonceSize() {
-		return nil, errOpen
-	}
-	secret, err := aead.Open(nil, w.Sealed[:aead.NonceSize()], w.Sealed[aead.NonceSize():], []byte(self))
-	if err != nil || len(secret) != secretLen {
-		return nil, errOpen
-	}
-	return secret, nil
+	return openKey(box, append(slices.Clone(w.Eph), w.Sealed...), w.Meeting, self)
 }
 
 // knockLoop announces this node at the door until it is let in, leaves the
