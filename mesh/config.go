@@ -3,6 +3,7 @@ package mesh
 import (
 	"context"
 	"log/slog"
+	"meshmeet/mesh/datadir"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/connmgr"
@@ -28,8 +29,8 @@ type Watcher interface {
 // Config configures a Mesh. Zero durations take the defaults.
 type Config struct {
 	// DataDir holds the Badger history under DataDir/db.
-	DataDir string
-	// PrivKey is the node's identity (see LoadIdentity). Required.
+	DataDir datadir.Dir
+	// PrivKey is the node's identity (see datadir.Dir.Key). Required.
 	PrivKey crypto.PrivKey
 	// ListenAddrs are libp2p multiaddrs (QUIC and TCP by default).
 	ListenAddrs []string

@@ -3,6 +3,7 @@ package mesh
 import (
 	"errors"
 
+	"meshmeet/mesh/datadir"
 	"meshmeet/mesh/eventlog"
 )
 
@@ -15,7 +16,7 @@ var (
 	ErrForbidden = eventlog.ErrForbidden
 	ErrConflict  = eventlog.ErrConflict
 	ErrNotReady  = errors.New("mesh not running")
-	ErrDataDir   = errors.New("data dir unusable")
+	ErrDataDir   = datadir.ErrUnusable
 	ErrDiskFull  = errors.New("disk full")
 	// ErrWrongKey: the link's key is not this meeting's (its signed genesis
 	// commits to another, or a member holds it under another).

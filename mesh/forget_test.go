@@ -56,7 +56,7 @@ func TestForget(t *testing.T) {
 	if n := storedKeys(t, a, "e/"+id+"/") + storedKeys(t, a, "k/"+id); n != 0 {
 		t.Fatalf("%d keys of the meeting are left in Badger", n)
 	}
-	if _, err := os.Stat(filepath.Join(a.cfg.DataDir, "files", id)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(a.cfg.DataDir.Files(), id)); !os.IsNotExist(err) {
 		t.Fatalf("the meeting's files dir is left: %v", err)
 	}
 	eventually(t, 10*time.Second, "bob sees alice leave", func() error {

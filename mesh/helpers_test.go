@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"meshmeet/mesh/datadir"
 	"meshmeet/mesh/eventlog"
 	"testing"
 	"time"
@@ -26,12 +27,12 @@ func TestMain(m *testing.M) {
 }
 
 func testConfig(t testing.TB, name string, peers ...*Mesh) Config {
-	key, err := LoadIdentity(t.TempDir())
+	key, err := datadir.Dir(t.TempDir()).Key()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig()
-	cfg.DataDir, cfg.PrivKey, cfg.Name = t.TempDir(), key, name
+	cfg.DataDir, cfg.PrivKey, cfg.Name = datadir.Dir(t.TempDir()), key, name
 	cfg.ListenAddrs = []string{"/ip4/127.0.0.1/tcp/0"}
 	cfg.MDNS = false
 	cfg.DiscoveryInterval, cfg.SyncInterval = 300*time.Millisecond, time.Second

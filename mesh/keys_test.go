@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"meshmeet/mesh/datadir"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -314,7 +315,7 @@ func TestIdentityTwins(t *testing.T) {
 	cfg := testConfig(t, "alice", b)
 	a1 := startMesh(t, cfg)
 	cfg2 := cfg
-	cfg2.DataDir = t.TempDir() // the copy: same identity, its own disk
+	cfg2.DataDir = datadir.Dir(t.TempDir()) // the copy: same identity, its own disk
 	a2 := startMesh(t, cfg2)
 	eventually(t, 10*time.Second, "bob holds two connections to alice's ID", func() error {
 		if n := len(b.host.Network().ConnsToPeer(a1.self)); n < 2 {

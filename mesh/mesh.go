@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"meshmeet/mesh/eventlog"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -95,9 +94,9 @@ func New(cfg Config) (*Mesh, error) {
 		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, attempts: map[string]*attempt{}, limits: map[peer.ID]*rate.Limiter{},
 		lastSync: map[string]int64{}, syncDue: map[string]bool{}, heardDial: map[peer.ID]time.Time{},
 		signals: map[peer.ID]*signalOut{}, probing: map[peer.ID]bool{},
-		fetches: newFetches(), disk: newDisk(cfg.DataDir, cfg.DiskReserve),
+		fetches: newFetches(), disk: newDisk(cfg.DataDir.Path(), cfg.DiskReserve),
 	}
-	m.blobs = blobs{dir: filepath.Join(cfg.DataDir, "files"), disk: m.disk}
+	m.blobs = blobs{dir: cfg.DataDir.Files(), disk: m.disk}
 	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)
 	return m, nil
 }
@@ -121,7 +120,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 	m.cancel = cancel
 	m.mu.Unlock()
 
-	st, err := openStore(filepath.Join(m.cfg.DataDir, "db"), m.disk, m.log)
+	st, err := openStore(m.cfg.DataDir.DB(), m.disk, m.log)
 	if err != nil {
 		return err
 	}

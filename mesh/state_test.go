@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"meshmeet/mesh/eventlog"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -102,25 +100,6 @@ func TestClockIsMonotonic(t *testing.T) {
 	}
 	if c.plausible(eventlog.HLCFromTime(fixed.Add(2 * maxClockSkew))) {
 		t.Fatal("a timestamp two minutes ahead passed as plausible")
-	}
-}
-
-func TestIdentityKeyIsPrivateAndStable(t *testing.T) {
-	dir := t.TempDir()
-	k1, err := LoadIdentity(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(filepath.Join(dir, IdentityFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Fatalf("identity key mode %v, want 0600", fi.Mode().Perm())
-	}
-	k2, err := LoadIdentity(dir)
-	if err != nil || !k1.Equals(k2) {
-		t.Fatalf("second load gave another key: %v", err)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"meshmeet/mesh"
+	"meshmeet/mesh/datadir"
 )
 
 // Client talks to a node's local API, as the CLI and scripts do.
@@ -35,12 +36,12 @@ func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Message
 
 // NewClient builds a client for the node at base (a URL or HOST:PORT, see
 // APIBase), reading the API token from the node's data dir.
-func NewClient(base, dataDir string) (*Client, error) {
+func NewClient(base string, dataDir datadir.Dir) (*Client, error) {
 	base, err := APIBase(base)
 	if err != nil {
 		return nil, err
 	}
-	tok, err := os.ReadFile(filepath.Join(dataDir, TokenFile))
+	tok, err := os.ReadFile(dataDir.TokenFile())
 	if err != nil {
 		return nil, fmt.Errorf("read API token (is --data-dir the node's?): %w", err)
 	}

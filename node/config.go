@@ -10,15 +10,13 @@ import (
 
 	"meshmeet/media"
 	"meshmeet/mesh"
+	"meshmeet/mesh/datadir"
 )
-
-// TokenFile is the name of the API token inside a data dir.
-const TokenFile = "api-token"
 
 // Config configures a Node.
 type Config struct {
 	// DataDir holds the identity key, the API token and the history.
-	DataDir string
+	DataDir datadir.Dir
 	// UIAddr is the local UI/API listen address (loopback).
 	UIAddr string
 	// Name is the display name shown to others.
@@ -55,15 +53,15 @@ func DefaultConfig() Config {
 }
 
 // DefaultDataDir is $XDG_DATA_HOME/meshmeet, or ~/.local/share/meshmeet.
-func DefaultDataDir() string {
+func DefaultDataDir() datadir.Dir {
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "meshmeet")
+		return datadir.Dir(filepath.Join(d, "meshmeet"))
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return "meshmeet-data"
 	}
-	return filepath.Join(home, ".local", "share", "meshmeet")
+	return datadir.Dir(filepath.Join(home, ".local", "share", "meshmeet"))
 }
 
 func defaultName() string {

@@ -20,5 +20,5 @@ func (b *backend) Diagnostics(ctx context.Context) (any, error) {
 	if err != nil {
 		return nil, apiErr(err)
 	}
-	return diagnostics{DataDir: b.n.cfg.DataDir, MediaAddr: b.n.MediaAddr(), Clock: clock}, nil
+	return diagnostics{DataDir: b.n.cfg.DataDir.Path(), MediaAddr: b.n.MediaAddr(), Clock: clock}, nil
 }

@@ -10,14 +10,14 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 
-	"meshmeet/mesh"
+	"meshmeet/mesh/datadir"
 	"meshmeet/node/netnstest"
 	"meshmeet/rendezvous"
 )
 
 func startRendezvous(t testing.TB, mutate ...func(*rendezvous.Config)) []string {
 	t.Helper()
-	key, err := mesh.LoadIdentity(t.TempDir())
+	key, err := datadir.Dir(t.TempDir()).Key()
 	if err != nil {
 		t.Fatal(err)
 	}

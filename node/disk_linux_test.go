@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"meshmeet/mesh/datadir"
 	"net/http"
 	"os"
 	"os/exec"
@@ -105,7 +106,7 @@ func TestDiskFull(t *testing.T) {
 
 	fill(t, dir, 16<<20)
 	cfg := DefaultConfig()
-	cfg.DataDir, cfg.UIAddr = data, "127.0.0.1:0"
+	cfg.DataDir, cfg.UIAddr = datadir.Dir(data), "127.0.0.1:0"
 	fastMesh(&cfg)
 	n, err := New(cfg)
 	if err == nil {

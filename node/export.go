@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"meshmeet/mesh"
+	"meshmeet/mesh/datadir"
 	"meshmeet/node/export"
 	"meshmeet/webui"
 )
@@ -67,7 +68,7 @@ func (n *Node) DeleteMeeting(ctx context.Context, id string) error {
 		return err
 	}
 	n.bridge.refreshNow(ctx) // the engine leaves the meeting, which stops a recording
-	if err := os.RemoveAll(recordingsDir(n.cfg.DataDir, id)); err != nil {
+	if err := os.RemoveAll(datadir.Dir(n.cfg.DataDir).Recordings(id)); err != nil {
 		return fmt.Errorf("delete the recordings of meeting %s: %w", id, err)
 	}
 	n.log.Info("meeting deleted", "meeting", id)

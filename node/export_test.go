@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"meshmeet/mesh/datadir"
 	"meshmeet/node/export"
 )
 
@@ -75,7 +76,7 @@ func TestExportAndDelete(t *testing.T) {
 	}
 
 	// A recording on this disk goes with the meeting.
-	recDir := filepath.Join(recordingsDir(a.dir, id), "20261203T100000Z")
+	recDir := filepath.Join(datadir.Dir(a.dir).Recordings(id), "20261203T100000Z")
 	if err := os.MkdirAll(recDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func TestExportAndDelete(t *testing.T) {
 	}
 	a.do(t, http.MethodDelete, "/api/meetings/"+id, nil, nil)
 	a.doErr(t, http.StatusNotFound, http.MethodGet, "/api/meetings/"+id, nil)
-	for _, dir := range []string{recordingsDir(a.dir, id), filepath.Join(a.dir, "files", id)} {
+	for _, dir := range []string{datadir.Dir(a.dir).Recordings(id), filepath.Join(a.dir, "files", id)} {
 		if _, err := os.Stat(dir); !os.IsNotExist(err) {
 			t.Errorf("%s is left: %v", dir, err)
 		}

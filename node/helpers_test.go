@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"meshmeet/mesh"
+	"meshmeet/mesh/datadir"
 )
 
 // testNode is a real node on 127.0.0.1 with Badger in a temp dir.
@@ -42,7 +43,7 @@ func startNode(t testing.TB, name string, dir string, opts ...nodeOpt) *testNode
 		dir = t.TempDir()
 	}
 	cfg := DefaultConfig()
-	cfg.DataDir, cfg.UIAddr, cfg.Name = dir, "127.0.0.1:0", name
+	cfg.DataDir, cfg.UIAddr, cfg.Name = datadir.Dir(dir), "127.0.0.1:0", name
 	fastMesh(&cfg)
 	for _, o := range opts {
 		o(&cfg)
@@ -62,7 +63,7 @@ func startNode(t testing.TB, name string, dir string, opts ...nodeOpt) *testNode
 		t.Fatalf("node %s not ready", name)
 	}
 	t.Cleanup(func() { n.Close() })
-	c, err := NewClient(n.UIURL(), dir)
+	c, err := NewClient(n.UIURL(), datadir.Dir(dir))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"meshmeet/media"
 	"meshmeet/mesh"
+	"meshmeet/mesh/datadir"
 	"meshmeet/webui"
 )
 
@@ -251,18 +252,13 @@ func (b *mediaBridge) record(id, self string) {
 	want, have := v.Recording && v.Recorder == self, b.n.media.Recording(id) != ""
 	switch {
 	case want && !have:
-		dir := filepath.Join(recordingsDir(b.n.cfg.DataDir, id), time.Now().UTC().Format("20060102T150405Z"))
+		dir := filepath.Join(datadir.Dir(b.n.cfg.DataDir).Recordings(id), time.Now().UTC().Format("20060102T150405Z"))
 		if err := b.n.media.StartRecording(id, dir); err != nil {
 			b.n.log.Warn("recording failed to start", "meeting", id, "err", err)
 		}
 	case !want && have:
 		_ = b.n.media.StopRecording(id)
 	}
-}
-
-// recordingsDir holds a meeting's recordings on this node, one directory per recording.
-func recordingsDir(dataDir, meetingID string) string {
-	return filepath.Join(dataDir, "recordings", meetingID)
 }
 
 func (b *mediaBridge) isJoined(id string) bool {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sync"
 
 	"github.com/libp2p/go-libp2p/core/host"
@@ -14,6 +13,7 @@ import (
 
 	"meshmeet/media"
 	"meshmeet/mesh"
+	"meshmeet/mesh/datadir"
 	"meshmeet/rendezvous"
 	"meshmeet/webui"
 )
@@ -40,11 +40,11 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	key, err := mesh.LoadIdentity(cfg.DataDir)
+	key, err := datadir.Dir(cfg.DataDir).Key()
 	if err != nil {
 		return nil, err
 	}
-	token, err := webui.LoadToken(filepath.Join(cfg.DataDir, TokenFile))
+	token, err := webui.LoadToken(datadir.Dir(cfg.DataDir).TokenFile())
 	if err != nil {
 		return nil, fmt.Errorf("api token: %w", err)
 	}

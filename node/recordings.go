@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"meshmeet/mesh/datadir"
 	"meshmeet/webui"
 )
 
@@ -35,7 +36,7 @@ func (b *backend) OpenRecording(_ context.Context, id, path string) (*webui.File
 	if !recordingPath.MatchString(path) {
 		return nil, apiError{kind: webui.ErrInvalid, msg: "not a recording's path; take one from GET …/recordings"}
 	}
-	f, err := os.OpenInRoot(recordingsDir(b.n.cfg.DataDir, id), filepath.FromSlash(path))
+	f, err := os.OpenInRoot(datadir.Dir(b.n.cfg.DataDir).Recordings(id), filepath.FromSlash(path))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, apiError{kind: webui.ErrNotFound, msg: "no such recording on this node"}
 	}
@@ -63,7 +64,7 @@ func (b *backend) Recordings(_ context.Context, id string) (any, error) {
 	if _, err := b.n.mesh.Meeting(id); err != nil {
 		return nil, apiErr(err)
 	}
-	dir := recordingsDir(b.n.cfg.DataDir, id)
+	dir := datadir.Dir(b.n.cfg.DataDir).Recordings(id)
 	files := []recordingFile{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

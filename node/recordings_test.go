@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"meshmeet/mesh/datadir"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ func TestDownloadRecording(t *testing.T) {
 	m := a.create(t, map[string]any{"title": "Recorded", "settings": map[string]any{"enableRecording": true}})
 	id := m.Meeting.ID
 	rel := "20261127T101010Z/" + a.Mesh().Self().String() + "-camera.ivf"
-	path := filepath.Join(recordingsDir(a.dir, id), filepath.FromSlash(rel))
+	path := filepath.Join(datadir.Dir(a.dir).Recordings(id), filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func apiFlags() []cli.Flag {
 
 // call sends one API request and prints the answer.
 func call(c *cli.Context, method, path string, body any, show func(any)) error {
-	cl, err := node.NewClient(c.String("api"), c.String("data-dir"))
+	cl, err := node.NewClient(c.String("api"), dataDir(c))
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"meshmeet/mesh/datadir"
 	"meshmeet/node"
 	"meshmeet/node/nodeproc"
 )
@@ -53,7 +54,7 @@ func startMembers(t testing.TB, n int, cn contactNet) []*member {
 		args := append([]string{"--data-dir", dir, "--ui", "127.0.0.1:0", "--listen", "/ip4/" + cn.ip + "/tcp/0"}, extra...)
 		wg.Go(func() {
 			p := startProcIn(t, cn.prefix, []string{fmt.Sprintf("MESHMEET_NAME=n%d", i)}, args...)
-			c, err := node.NewClient(p.ui, dir)
+			c, err := node.NewClient(p.ui, datadir.Dir(dir))
 			if err != nil {
 				t.Error(err)
 				return

@@ -29,7 +29,7 @@ func doctorCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			checks := doctor.Run(c.Context, doctor.Config{
-				DataDir: c.String("data-dir"), UIAddr: c.String("ui"), MediaPort: c.Int("media-port"),
+				DataDir: dataDir(c), UIAddr: c.String("ui"), MediaPort: c.Int("media-port"),
 				Rendezvous: c.StringSlice("rendezvous"), MDNS: !c.Bool("no-mdns"), Timeout: c.Duration("timeout"),
 			})
 			if c.Bool("json") {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"meshmeet/mesh"
 	"meshmeet/node"
 )
 
@@ -19,7 +18,7 @@ func shareCommand() *cli.Command {
 			if c.NArg() != 2 {
 				return cli.Exit("usage: meshmeet chat share <meeting-id> <file>", 2)
 			}
-			cl, err := node.NewClient(c.String("api"), c.String("data-dir"))
+			cl, err := node.NewClient(c.String("api"), dataDir(c))
 			if err != nil {
 				return err
 			}
@@ -43,7 +42,7 @@ func downloadCommand() *cli.Command {
 				return cli.Exit("usage: meshmeet chat download <meeting-id> <sha256> [--out PATH]", 2)
 			}
 			id, sha := c.Args().Get(0), c.Args().Get(1)
-			cl, err := node.NewClient(c.String("api"), c.String("data-dir"))
+			cl, err := node.NewClient(c.String("api"), dataDir(c))
 			if err != nil {
 				return err
 			}
@@ -74,7 +73,12 @@ func downloadCommand() *cli.Command {
 
 // sharedName finds the file's name in the meeting's chat.
 func sharedName(c *cli.Context, cl *node.Client, id, sha string) (string, error) {
-	var msgs []mesh.MessageView
+	var msgs []struct {
+		File *struct {
+			Name   string `json:"name"`
+			SHA256 string `json:"sha256"`
+		} `json:"file"`
+	}
 	if err := cl.Do(c.Context, "GET", "/api/meetings/"+url.PathEscape(id)+"/messages?limit=1000", nil, &msgs); err != nil {
 		return "", cli.Exit(err.Error(), 1)
 	}

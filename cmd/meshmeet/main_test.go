@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"meshmeet/mesh/datadir"
 	"meshmeet/node"
 	"meshmeet/node/nodeproc"
 )
@@ -121,7 +122,7 @@ func nodeArgs(dir string, extra ...string) []string {
 }
 
 func client(t *testing.T, p *proc, dir string) *node.Client {
-	c, err := node.NewClient(p.ui, dir)
+	c, err := node.NewClient(p.ui, datadir.Dir(dir))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,16 +9,19 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"meshmeet/mesh"
+	"meshmeet/mesh/datadir"
 	"meshmeet/node"
 	"meshmeet/rendezvous"
 )
 
 func env(name string) []string { return []string{"MESHMEET_" + name} }
 
-func dataDirFlag(def string) *cli.StringFlag {
-	return &cli.StringFlag{Name: "data-dir", Value: def, Usage: "directory for the identity key, API token and history", EnvVars: env("DATA_DIR")}
+func dataDirFlag(def datadir.Dir) *cli.StringFlag {
+	return &cli.StringFlag{Name: "data-dir", Value: def.Path(), Usage: "directory for the identity key, API token and history", EnvVars: env("DATA_DIR")}
 }
+
+// dataDir is the data dir the command was given.
+func dataDir(c *cli.Context) datadir.Dir { return datadir.Dir(c.String("data-dir")) }
 
 func nodeCommand() *cli.Command {
 	d := node.DefaultConfig()
@@ -47,7 +50,7 @@ func nodeCommand() *cli.Command {
 				return err
 			}
 			cfg := node.DefaultConfig()
-			cfg.DataDir, cfg.UIAddr, cfg.Name = c.String("data-dir"), c.String("ui"), c.String("name")
+			cfg.DataDir, cfg.UIAddr, cfg.Name = dataDir(c), c.String("ui"), c.String("name")
 			cfg.Rendezvous, cfg.Logger, cfg.Version = c.StringSlice("rendezvous"), log, version
 			cfg.Mesh.ListenAddrs, cfg.Mesh.Peers, cfg.Mesh.MDNS = c.StringSlice("listen"), c.StringSlice("peer"), !c.Bool("no-mdns")
 			cfg.Mesh.NoRelay, cfg.Mesh.MeshMax = c.Bool("no-relay"), c.Int("mesh-max")
@@ -94,7 +97,7 @@ func rendezvousCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			key, err := mesh.LoadIdentity(c.String("data-dir"))
+			key, err := dataDir(c).Key()
 			if err != nil {
 				return err
 			}
@@ -143,7 +146,7 @@ func idCommand() *cli.Command {
 		Usage: "print the peer ID of a data dir (creating its key if there is none)",
 		Flags: []cli.Flag{dataDirFlag(node.DefaultDataDir())},
 		Action: func(c *cli.Context) error {
-			key, err := mesh.LoadIdentity(c.String("data-dir"))
+			key, err := dataDir(c).Key()
 			if err != nil {
 				return err
 			}

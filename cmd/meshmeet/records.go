@@ -32,7 +32,7 @@ func exportCommand() *cli.Command {
 			if c.NArg() < 1 || fs.Parse(c.Args().Tail()) != nil || fs.NArg() > 0 {
 				return cli.Exit("usage: meshmeet meeting export <meeting-id> [--format md|html|json] [--out PATH]", 2)
 			}
-			cl, err := node.NewClient(c.String("api"), c.String("data-dir"))
+			cl, err := node.NewClient(c.String("api"), dataDir(c))
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"meshmeet/mesh/datadir"
 	"os/exec"
 	"time"
 )
@@ -36,7 +37,7 @@ type Check struct {
 // Config says which node doctor looks at: the same settings `meshmeet
 // node` takes.
 type Config struct {
-	DataDir    string
+	DataDir    datadir.Dir
 	UIAddr     string // HOST:PORT of the node's UI and API
 	MediaPort  int    // the node's media UDP port (0: any)
 	Rendezvous []string
@@ -60,7 +61,7 @@ func Run(ctx context.Context, cfg Config) []Check {
 	out = append(out, checks...)
 	out = append(out, checkRendezvous(ctx, cfg)...)
 	out = append(out, checkMDNS(ctx, cfg))
-	out = append(out, checkClock(nd), checkDisk(cfg.DataDir), checkBrowser(cfg.LookPath))
+	out = append(out, checkClock(nd), checkDisk(cfg.DataDir.Path()), checkBrowser(cfg.LookPath))
 	return out
 }
 

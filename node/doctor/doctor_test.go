@@ -6,13 +6,13 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 
+	"meshmeet/mesh/datadir"
 	"meshmeet/node"
 	"meshmeet/rendezvous"
 )
@@ -62,7 +62,7 @@ func startNode(t *testing.T, peers ...string) (*node.Node, string) {
 		t.Fatal(err)
 	}
 	cfg := node.DefaultConfig()
-	cfg.DataDir, cfg.UIAddr, cfg.Name = dir, "127.0.0.1:0", "doc"
+	cfg.DataDir, cfg.UIAddr, cfg.Name = datadir.Dir(dir), "127.0.0.1:0", "doc"
 	cfg.Mesh.ListenAddrs, cfg.Mesh.MDNS, cfg.Mesh.Peers = []string{"/ip4/127.0.0.1/tcp/0"}, false, peers
 	cfg.Mesh.DiscoveryInterval = 300 * time.Millisecond
 	n, err := node.New(cfg)
@@ -105,7 +105,7 @@ func TestDoctorHealthy(t *testing.T) {
 	b, _ := startNode(t)
 	info, _ := b.Mesh().Info()
 	a, dir := startNode(t, info.Addresses[0])
-	cfg := Config{DataDir: dir, UIAddr: hostOf(t, a), Rendezvous: []string{rv}, Timeout: 3 * time.Second, LookPath: noBrowser}
+	cfg := Config{DataDir: datadir.Dir(dir), UIAddr: hostOf(t, a), Rendezvous: []string{rv}, Timeout: 3 * time.Second, LookPath: noBrowser}
 	deadline := time.Now().Add(10 * time.Second)
 	for len(b.Mesh().Host().Network().Peers()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
@@ -132,7 +132,7 @@ func TestDoctorHealthy(t *testing.T) {
 // failure makes the whole run fail.
 func TestDoctorFaults(t *testing.T) {
 	base := func(t *testing.T) Config {
-		return Config{DataDir: t.TempDir(), UIAddr: freeTCP(t), Timeout: time.Second, LookPath: noBrowser}
+		return Config{DataDir: datadir.Dir(t.TempDir()), UIAddr: freeTCP(t), Timeout: time.Second, LookPath: noBrowser}
 	}
 	t.Run("ui port taken", func(t *testing.T) {
 		cfg := base(t)
@@ -190,11 +190,11 @@ func TestDoctorFaults(t *testing.T) {
 	})
 	t.Run("bad permissions", func(t *testing.T) {
 		cfg := base(t)
-		if err := os.Chmod(cfg.DataDir, 0o777); err != nil {
+		if err := os.Chmod(cfg.DataDir.Path(), 0o777); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range []string{"api-token", "identity.key"} {
-			if err := os.WriteFile(filepath.Join(cfg.DataDir, f), []byte("x"), 0o644); err != nil {
+		for _, f := range []string{cfg.DataDir.TokenFile(), cfg.DataDir.KeyFile()} {
+			if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -4,18 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"meshmeet/mesh/datadir"
 	"os"
 	"path/filepath"
 	"runtime"
-
-	"meshmeet/mesh"
-	"meshmeet/node"
 )
 
 // checkDataDir: the node must be able to write its data dir, and nobody
 // else may read its key and token (they are the user's identity and the
 // key to their history) or write the dir (and swap the key).
-func checkDataDir(dir string) []Check {
+func checkDataDir(d datadir.Dir) []Check {
+	dir := d.Path()
 	c := Check{Name: "data-dir"}
 	st, err := os.Stat(dir)
 	switch {
@@ -54,8 +53,8 @@ func checkDataDir(dir string) []Check {
 		}
 	}
 	return []Check{c,
-		checkSecretFile("identity-key", filepath.Join(dir, mesh.IdentityFile), "the node's identity: whoever reads it can speak as this user"),
-		checkSecretFile("api-token", filepath.Join(dir, node.TokenFile), "the key to the local UI and API: whoever reads it can read this user's meetings"),
+		checkSecretFile("identity-key", d.KeyFile(), "the node's identity: whoever reads it can speak as this user"),
+		checkSecretFile("api-token", d.TokenFile(), "the key to the local UI and API: whoever reads it can read this user's meetings"),
 	}
 }
 

@@ -6,6 +6,7 @@ package nodeproc
 import (
 	"bufio"
 	"io"
+	"meshmeet/mesh/datadir"
 	"net/url"
 	"os"
 	"os/exec"
@@ -57,11 +58,11 @@ func Binary(tb testing.TB) string {
 // Proc is a running `meshmeet node`.
 type Proc struct {
 	Cmd   *exec.Cmd
-	Dir   string   // its data dir
-	UI    string   // the API base, e.g. http://127.0.0.1:41234
-	Login string   // the login address it printed
-	ID    string   // its peer ID
-	Addrs []string // its libp2p listen addresses
+	Dir   datadir.Dir // its data dir
+	UI    string      // the API base, e.g. http://127.0.0.1:41234
+	Login string      // the login address it printed
+	ID    string      // its peer ID
+	Addrs []string    // its libp2p listen addresses
 }
 
 var (
@@ -74,8 +75,8 @@ var (
 // and waits for its banner; the process is killed when the test ends.
 func Node(tb testing.TB, extra ...string) *Proc {
 	tb.Helper()
-	p := &Proc{Dir: tb.TempDir()}
-	args := append([]string{"node", "--data-dir", p.Dir, "--ui", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"}, extra...)
+	p := &Proc{Dir: datadir.Dir(tb.TempDir())}
+	args := append([]string{"node", "--data-dir", p.Dir.Path(), "--ui", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"}, extra...)
 	p.Cmd = exec.Command(Binary(tb), args...)
 	ready := make(chan struct{})
 	start(tb, p.Cmd, func(line string) {
