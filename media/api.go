@@ -7,6 +7,7 @@ import (
 	"github.com/pion/logging"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+	"golang.org/x/net/proxy"
 )
 
 const (
@@ -47,7 +48,7 @@ const (
 //     estimator of its own and does not stamp TWCC sequence numbers on what it sends.
 //
 // The stats interceptor is left out: Engine.Stats counts packets in the forwarding path.
-func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory) (*webrtc.API, error) {
+func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory, turnDial proxy.Dialer) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	videoFB := []webrtc.RTCPFeedback{{Type: "ccm", Parameter: "fir"}}
 	codecs := []struct {
@@ -103,6 +104,9 @@ func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory) (*webrtc.API, 
 		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	}
 	se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, cfg.ICEKeepalive)
+	if turnDial != nil {
+		se.SetICEProxyDialer(turnDial) // TURN over TCP and TLS (turntls.go)
+	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg),
 		webrtc.WithSettingEngine(se)), nil
 }

@@ -20,6 +20,9 @@ type Config struct {
 	// RelayOnly makes links to other nodes use only TURN-relayed paths (for
 	// privacy: no host addresses reach other nodes; and for tests of the relay).
 	RelayOnly bool
+	// TURNTLSOnly keeps only the TURN-over-TLS relays (turns:) of the ICE
+	// servers: a site whose firewall lets only HTTPS out, or a test of it.
+	TURNTLSOnly bool
 	// IncludeLoopback makes ICE gather loopback host candidates; needed when the browser
 	// talks to its node over 127.0.0.1 and on loopback-only hosts.
 	IncludeLoopback bool

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -49,6 +50,7 @@ type Engine struct {
 	batch *batchConn // the media socket; set before ready is closed
 
 	extraICE atomic.Pointer[[]webrtc.ICEServer] // SetICEServers: e.g. TURN from the rendezvous
+	turnDial turnDialer                         // TCP and TLS to TURN relays, TLS pinned (turntls.go)
 }
 
 // New checks cfg and returns an engine; it starts nothing.
@@ -108,7 +110,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	lf := pionLoggerFactory{log: e.log}
 	mux := webrtc.NewICEUDPMux(lf.NewLogger("udpmux"), pc)
-	api, err := newAPI(e.cfg, mux, lf)
+	api, err := newAPI(e.cfg, mux, lf, &e.turnDial)
 	if err != nil {
 		_ = mux.Close()
 		return fmt.Errorf("media api: %w", err)
@@ -356,6 +358,12 @@ func (e *Engine) iceServers() []webrtc.ICEServer {
 	out := slices.Clone(e.cfg.ICEServers)
 	if p := e.extraICE.Load(); p != nil {
 		out = append(out, *p...)
+	}
+	if e.cfg.TURNTLSOnly {
+		for i := range out {
+			out[i].URLs = slices.DeleteFunc(slices.Clone(out[i].URLs), func(u string) bool { return !strings.HasPrefix(u, "turns:") })
+		}
+		out = slices.DeleteFunc(out, func(s webrtc.ICEServer) bool { return len(s.URLs) == 0 })
 	}
 	return out
 }

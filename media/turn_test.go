@@ -1,7 +1,17 @@
 package media
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"math/big"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,10 +22,11 @@ import (
 
 // TestRelayOnlyThroughTURN: with RelayOnly, two nodes reach each other only through a
 // TURN relay (given to the engine with SetICEServers, as the node does with the
-// rendezvous server's credentials), over UDP or, where firewalls allow no UDP, TCP, and
-// both browsers get each other's media.
+// rendezvous server's credentials), over UDP or, where firewalls allow no UDP, TCP, or,
+// where only HTTPS gets out, TLS with a pinned self-signed certificate, and both
+// browsers get each other's media.
 func TestRelayOnlyThroughTURN(t *testing.T) {
-	for _, transport := range []string{"udp", "tcp"} {
+	for _, transport := range []string{"udp", "tcp", "tls"} {
 		t.Run(transport, func(t *testing.T) { relayOnly(t, transport) })
 	}
 }
@@ -32,15 +43,24 @@ func relayOnly(t *testing.T, transport string) {
 			allocations.Add(1)
 		}},
 	}
-	var addr string
-	if transport == "tcp" {
+	var addr, pin string
+	switch transport {
+	case "tls":
+		cert, p := testCert(t)
+		ln, err := tls.Listen("tcp4", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr, pin = ln.Addr().String(), p
+		cfg.ListenerConfigs = []turn.ListenerConfig{{Listener: ln, RelayAddressGenerator: relays}}
+	case "tcp":
 		ln, err := net.Listen("tcp4", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		addr = ln.Addr().String()
 		cfg.ListenerConfigs = []turn.ListenerConfig{{Listener: ln, RelayAddressGenerator: relays}}
-	} else {
+	default:
 		conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -58,9 +78,13 @@ func relayOnly(t *testing.T, transport string) {
 	n.config = func(c *Config) { c.RelayOnly = true }
 	ids := []string{"peerA", "peerB"}
 	url := "turn:" + addr + "?transport=" + transport
+	if transport == "tls" {
+		url = "turns:" + addr + "?transport=tcp"
+	}
 	browsers := map[string]*fakeBrowser{}
 	for _, id := range ids {
 		e := n.startEngine(id, nil)
+		e.SetTURNPins(map[string]string{addr: pin})
 		e.SetICEServers([]webrtc.ICEServer{{URLs: []string{url}, Username: "node", Credential: "secret"}})
 		browsers[id] = n.startBrowser(id, true)
 	}
@@ -74,4 +98,51 @@ func relayOnly(t *testing.T, transport string) {
 	if allocations.Load() == 0 {
 		t.Fatal("media flowed without a TURN allocation")
 	}
+}
+
+// testCert is a self-signed certificate for 127.0.0.1 and its pin.
+func testCert(t *testing.T) (tls.Certificate, string) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(der)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, hex.EncodeToString(sum[:])
+}
+
+// TestTURNPin: the TLS dialer for TURN refuses a relay whose certificate is
+// not the pinned one, and takes the one that is.
+func TestTURNPin(t *testing.T) {
+	cert, pin := testCert(t)
+	ln, err := tls.Listen("tcp4", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _ = c.(*tls.Conn).Handshake(); c.Close() }()
+		}
+	}()
+	var d turnDialer
+	d.pins.Store(&map[string]string{ln.Addr().String(): strings.Repeat("0", 64)})
+	if _, err := d.Dial("tcp4", ln.Addr().String()); !errors.Is(err, errTURNPin) {
+		t.Fatalf("a relay with another certificate: %v, want %v", err, errTURNPin)
+	}
+	d.pins.Store(&map[string]string{ln.Addr().String(): pin})
+	c, err := d.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatalf("the pinned relay: %v", err)
+	}
+	c.Close()
 }

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -29,11 +30,18 @@ func (n *Node) renewTURN(ctx context.Context) {
 		switch {
 		case err == nil:
 			servers := make([]webrtc.ICEServer, 0, len(ts))
+			pins := map[string]string{}
 			soonest := ts[0].Expires
 			for _, t := range ts {
 				servers = append(servers, webrtc.ICEServer{URLs: t.URLs, Username: t.Username, Credential: t.Credential})
 				soonest = minTime(soonest, t.Expires)
+				for _, u := range t.URLs {
+					if addr, ok := turnsAddr(u); ok && t.TLSPin != "" {
+						pins[addr] = t.TLSPin
+					}
+				}
 			}
+			n.media.SetTURNPins(pins)
 			n.media.SetICEServers(servers)
 			wait = max(time.Until(soonest)/2, turnRetry)
 			n.log.Debug("TURN relays from the rendezvous", "count", len(servers), "renew in", wait)
@@ -55,4 +63,14 @@ func minTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// turnsAddr is the host:port of a turns: URL.
+func turnsAddr(u string) (string, bool) {
+	rest, ok := strings.CutPrefix(u, "turns:")
+	if !ok {
+		return "", false
+	}
+	addr, _, _ := strings.Cut(rest, "?")
+	return addr, true
 }

@@ -3,6 +3,8 @@ package rendezvous
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -236,6 +238,9 @@ type TURNServer struct {
 	Username   string
 	Credential string
 	Expires    time.Time
+	// TLSPin is the SHA-256 (hex) of the certificate its turns: URL must
+	// present; "" when it has none.
+	TLSPin string
 }
 
 // TURN asks every server for credentials to its TURN relay; servers without
@@ -253,7 +258,7 @@ func (c *Client) TURN(ctx context.Context) ([]TURNServer, error) {
 			continue
 		}
 		out = append(out, TURNServer{URLs: t.URLs, Username: t.Username, Credential: t.Credential,
-			Expires: time.Now().Add(time.Duration(t.TTL) * time.Second)})
+			Expires: time.Now().Add(time.Duration(t.TTL) * time.Second), TLSPin: t.TLSPin})
 	}
 	if len(out) == 0 {
 		return nil, ErrNoTURN
@@ -265,6 +270,9 @@ func (c *Client) TURN(ctx context.Context) ([]TURNServer, error) {
 // short credentials with a positive lifetime.
 func validTURN(t *wireTURN) error {
 	if len(t.URLs) == 0 || len(t.URLs) > 4 || len(t.Username) > 256 || len(t.Credential) > 256 || t.TTL <= 0 {
+		return ErrMalformed
+	}
+	if pin, err := hex.DecodeString(t.TLSPin); t.TLSPin != "" && (err != nil || len(pin) != sha256.Size) {
 		return ErrMalformed
 	}
 	for _, u := range t.URLs {

@@ -2,6 +2,7 @@ package rendezvous
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -21,8 +22,14 @@ import (
 // style: HMAC of "expiry:peerID" under a secret only this process knows), so
 // no password is configured anywhere.
 type TURNConfig struct {
-	// Listen is the UDP address, e.g. "0.0.0.0:3478".
+	// Listen is the UDP address, e.g. "0.0.0.0:3478" (TCP on the same port).
 	Listen string
+	// TLSListen is the TCP address of TURN over TLS, e.g. "0.0.0.0:443", for
+	// sites whose firewalls let only HTTPS out; "" for none.
+	TLSListen string
+	// TLSCert is its certificate; none: a self-signed one made at start,
+	// whose fingerprint nodes get with their credentials and pin.
+	TLSCert *tls.Certificate
 	// PublicIP is the address nodes reach the relay at; relayed addresses use it.
 	PublicIP net.IP
 	// CredentialTTL is how long handed-out credentials stay valid.
@@ -56,8 +63,9 @@ func (c *TURNConfig) validate() error {
 type turnRelay struct {
 	cfg    *TURNConfig
 	srv    *turn.Server
-	urls   []string // udp, then tcp
+	urls   []string // udp, tcp, then tls
 	secret string
+	pin    string // SHA-256 of the TLS certificate, hex; "" without TLS
 
 	mu    sync.Mutex
 	count map[string]int // allocations per peer ID
@@ -96,6 +104,19 @@ func startTURN(cfg *TURNConfig, log *slog.Logger) (*turnRelay, error) {
 	t := &turnRelay{cfg: cfg, secret: base64.StdEncoding.EncodeToString(key), count: map[string]int{}}
 	at := net.JoinHostPort(cfg.PublicIP.String(), port)
 	t.urls = []string{"turn:" + at + "?transport=udp", "turn:" + at + "?transport=tcp"}
+	listeners := []net.Listener{ln}
+	if cfg.TLSListen != "" {
+		tl, pin, err := listenTLS(cfg)
+		if err != nil {
+			_ = conn.Close()
+			_ = ln.Close()
+			return nil, err
+		}
+		_, tport, _ := net.SplitHostPort(tl.Addr().String())
+		t.urls = append(t.urls, "turns:"+net.JoinHostPort(cfg.PublicIP.String(), tport)+"?transport=tcp")
+		t.pin = pin
+		listeners = append(listeners, tl)
+	}
 	lf := &logging.DefaultLoggerFactory{Writer: slogWriter{log.With("component", "turn")},
 		DefaultLogLevel: logging.LogLevelWarn, ScopeLevels: map[string]logging.LogLevel{}}
 	relays := &turn.RelayAddressGeneratorStatic{RelayAddress: cfg.PublicIP, Address: host}
@@ -109,11 +130,13 @@ func startTURN(cfg *TURNConfig, log *slog.Logger) (*turnRelay, error) {
 			OnAllocationDeleted: func(_, _ net.Addr, _, user, _ string) { t.add(user, -1) },
 		},
 		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: conn, RelayAddressGenerator: relays, PermissionHandler: t.mayRelayTo}},
-		ListenerConfigs:   []turn.ListenerConfig{{Listener: ln, RelayAddressGenerator: relays, PermissionHandler: t.mayRelayTo}},
+		ListenerConfigs:   listenerConfigs(listeners, relays, t.mayRelayTo),
 	})
 	if err != nil {
 		_ = conn.Close()
-		_ = ln.Close()
+		for _, l := range listeners {
+			_ = l.Close()
+		}
 		return nil, fmt.Errorf("turn: %w", err)
 	}
 	return t, nil
@@ -125,7 +148,7 @@ func (t *turnRelay) credentials(p string) (*wireTURN, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &wireTURN{URLs: t.urls, Username: user, Credential: pass, TTL: int64(t.cfg.CredentialTTL / time.Second)}, nil
+	return &wireTURN{URLs: t.urls, Username: user, Credential: pass, TTL: int64(t.cfg.CredentialTTL / time.Second), TLSPin: t.pin}, nil
 }
 
 // mayRelayTo refuses peers on this machine or that are no unicast host.

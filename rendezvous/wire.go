@@ -80,6 +80,8 @@ type wireTURN struct {
 	Username   string   `json:"username"`
 	Credential string   `json:"credential"`
 	TTL        int64    `json:"ttl"` // seconds the credentials stay valid
+	// TLSPin is the SHA-256 (hex) of the certificate of the turns: URL.
+	TLSPin string `json:"tlsPin,omitempty"`
 }
 
 // wirePeer is one discovered peer: its ID and multiaddrs as strings.

@@ -370,7 +370,7 @@ func TestCLI(t *testing.T) {
 func TestRendezvousCommand(t *testing.T) {
 	health := freeTCP(t)
 	cmd := exec.Command(binary, "rendezvous", "--data-dir", t.TempDir(), "--listen", "/ip4/127.0.0.1/tcp/0",
-		"--turn-ip", "127.0.0.1", "--turn-listen", "127.0.0.1:0", "--health", health)
+		"--turn-ip", "127.0.0.1", "--turn-listen", "127.0.0.1:0", "--turn-tls-listen", "127.0.0.1:0", "--health", health)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

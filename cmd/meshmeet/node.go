@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strings"
@@ -43,6 +44,7 @@ func nodeCommand() *cli.Command {
 			&cli.DurationFlag{Name: "presence-timeout", Value: d.Mesh.PresenceTimeout, Hidden: true, Usage: "silence after which a participant counts as gone (for tests)", EnvVars: env("PRESENCE_TIMEOUT")},
 			&cli.IntFlag{Name: "retention-days", Usage: "delete meetings (history, files, recordings) whose last activity is older than this many days (0 = keep them)", EnvVars: env("RETENTION_DAYS")},
 			&cli.BoolFlag{Name: "relay-only", Usage: "send media to other nodes only through TURN relays (they never see this machine's addresses)", EnvVars: env("RELAY_ONLY")},
+			&cli.BoolFlag{Name: "turn-tls-only", Usage: "use only TURN over TLS relays (a firewall that lets only HTTPS out)", EnvVars: env("TURN_TLS_ONLY")},
 		},
 		Action: func(c *cli.Context) error {
 			log, err := newLogger(c)
@@ -55,7 +57,7 @@ func nodeCommand() *cli.Command {
 			cfg.Mesh.ListenAddrs, cfg.Mesh.Peers, cfg.Mesh.MDNS = c.StringSlice("listen"), c.StringSlice("peer"), !c.Bool("no-mdns")
 			cfg.Mesh.NoRelay, cfg.Mesh.MeshMax = c.Bool("no-relay"), c.Int("mesh-max")
 			cfg.Mesh.PresenceTimeout = c.Duration("presence-timeout")
-			cfg.Media.UDPPort, cfg.Media.RelayOnly = c.Int("media-port"), c.Bool("relay-only")
+			cfg.Media.UDPPort, cfg.Media.RelayOnly, cfg.Media.TURNTLSOnly = c.Int("media-port"), c.Bool("relay-only"), c.Bool("turn-tls-only")
 			cfg.RetentionDays = c.Int("retention-days")
 			if cfg.Media.ICEServers, err = iceServers(c.StringSlice("ice-server")); err != nil {
 				return err
@@ -90,6 +92,9 @@ func rendezvousCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "listen", Value: cli.NewStringSlice(d.ListenAddrs...), Usage: "libp2p listen multiaddr (repeatable)", EnvVars: env("LISTEN")},
 			&cli.StringFlag{Name: "turn-ip", Usage: "run a TURN relay for media and announce it at this IP (nodes get credentials from the rendezvous)", EnvVars: env("TURN_IP")},
 			&cli.StringFlag{Name: "turn-listen", Value: "0.0.0.0:3478", Usage: "UDP address of the TURN relay (with --turn-ip)", EnvVars: env("TURN_LISTEN")},
+			&cli.StringFlag{Name: "turn-tls-listen", Value: "0.0.0.0:443", Usage: "TCP address of TURN over TLS, for sites that let only HTTPS out (with --turn-ip; \"\" for none)", EnvVars: env("TURN_TLS_LISTEN")},
+			&cli.StringFlag{Name: "turn-tls-cert", Usage: "certificate (PEM) for TURN over TLS; none: a self-signed one that nodes pin", EnvVars: env("TURN_TLS_CERT")},
+			&cli.StringFlag{Name: "turn-tls-key", Usage: "its private key (PEM)", EnvVars: env("TURN_TLS_KEY")},
 			&cli.StringFlag{Name: "health", Usage: "serve GET /healthz and GET /metrics (Prometheus) on this HOST:PORT, e.g. 127.0.0.1:9470", EnvVars: env("HEALTH")},
 		},
 		Action: func(c *cli.Context) error {
@@ -109,7 +114,14 @@ func rendezvousCommand() *cli.Command {
 					return cli.Exit(fmt.Sprintf("--turn-ip %q is not an IP address", ipText), 2)
 				}
 				cfg.TURN = rendezvous.DefaultTURNConfig(ip)
-				cfg.TURN.Listen = c.String("turn-listen")
+				cfg.TURN.Listen, cfg.TURN.TLSListen = c.String("turn-listen"), c.String("turn-tls-listen")
+				if certFile, keyFile := c.String("turn-tls-cert"), c.String("turn-tls-key"); certFile != "" || keyFile != "" {
+					cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+					if err != nil {
+						return cli.Exit(fmt.Sprintf("--turn-tls-cert and --turn-tls-key: %v", err), 2)
+					}
+					cfg.TURN.TLSCert = &cert
+				}
 			}
 			s, err := rendezvous.New(cfg)
 			if err != nil {

@@ -50,7 +50,7 @@ func startRendezvous(t *testing.T, mutate func(*rendezvous.Config)) (addr string
 func withTURN(ip string) func(*rendezvous.Config) {
 	return func(c *rendezvous.Config) {
 		c.TURN = rendezvous.DefaultTURNConfig(net.ParseIP(ip))
-		c.TURN.Listen = "127.0.0.1:0"
+		c.TURN.Listen, c.TURN.TLSListen = "127.0.0.1:0", "127.0.0.1:0"
 	}
 }
 
@@ -122,7 +122,7 @@ func TestDoctorHealthy(t *testing.T) {
 	}
 	expect(t, checks, "turn-udp", StatusOK, "allocated")
 	expect(t, checks, "turn-tcp", StatusOK, "allocated")
-	expect(t, checks, "turn-tls", StatusSkip, "not offered by this rendezvous")
+	expect(t, checks, "turn-tls", StatusOK, "allocated")
 	expect(t, checks, "mdns", StatusSkip, "off")
 	expect(t, checks, "clock", StatusOK, "Compared with 1 nodes")
 	expect(t, checks, "browser", StatusWarn, "No Chromium")

@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 	"github.com/pion/turn/v5"
 
+	"meshmeet/media"
 	"meshmeet/rendezvous"
 )
 
@@ -117,7 +118,7 @@ func checkTURN(servs []rendezvous.TURNServer, timeout time.Duration) []Check {
 				continue
 			}
 			start := time.Now()
-			err := allocate(u, tr, s.Username, s.Credential, timeout)
+			err := allocate(u, tr, s.Username, s.Credential, s.TLSPin, timeout)
 			c := Check{Name: name, Status: StatusOK, LatencyMs: ms(time.Since(start)),
 				Detail: fmt.Sprintf("A relay was allocated at %s in %v.", u, time.Since(start).Round(100*time.Microsecond))}
 			if err != nil {
@@ -141,7 +142,7 @@ func checkTURN(servs []rendezvous.TURNServer, timeout time.Duration) []Check {
 var turnHints = map[string]string{
 	"udp": "Let UDP to the TURN port (3478 by default) and to the relay ports out through this site's firewall; TCP is the fallback.",
 	"tcp": "Let TCP to the TURN port (3478 by default) out through this site's firewall; this is the last resort where UDP is blocked.",
-	"tls": "Check the TURN server's certificate and that its TLS port is open.",
+	"tls": "Let TCP to the TURN over TLS port (443 by default) out through this site's firewall; where only HTTPS gets out, this is the way.",
 }
 
 // transportOf is udp, tcp or tls for a turn:/turns: URL.
@@ -155,7 +156,7 @@ func transportOf(u string) string {
 	return "udp"
 }
 
-func allocate(u, tr, user, pass string, timeout time.Duration) error {
+func allocate(u, tr, user, pass, pin string, timeout time.Duration) error {
 	addr, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(u, "turns:"), "turn:"), "?")
 	var conn net.PacketConn
 	switch tr {
@@ -176,8 +177,8 @@ func allocate(u, tr, user, pass string, timeout time.Duration) error {
 		var nc net.Conn
 		var err error
 		if tr == "tls" {
-			host, _, _ := net.SplitHostPort(addr)
-			nc, err = tls.DialWithDialer(d, "tcp", addr, &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12})
+			// The rendezvous's own certificate, pinned as nodes do.
+			nc, err = tls.DialWithDialer(d, "tcp", addr, media.PinnedTLS(pin))
 		} else {
 			nc, err = d.Dial("tcp", addr)
 		}
