@@ -152,7 +152,11 @@ func (m *Mesh) awaitProof(ctx context.Context, a *attempt, quick bool) error {
 	asked := map[string]bool{}
 	for round := 0; ; round++ {
 		mt.mu.Lock()
-		have, refuted, other := mt.st().Record != nil && mt.st().Proves(mt.keys.secret), mt.pending.refuted, mt.pending.other
+		have := mt.pending == nil || mt.st().Record != nil && mt.st().Proves(mt.keys.secret) // nil: another join promoted it
+		var refuted, other time.Time
+		if mt.pending != nil {
+			refuted, other = mt.pending.refuted, mt.pending.other
+		}
 		mt.mu.Unlock()
 		switch {
 		case have:

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -29,10 +30,15 @@ import (
 // removed node sees the rekey but opens nothing: what the meeting says from
 // then on is sealed with a key it never had. The previous epoch's topics
 // stay subscribed (read only) until the next rekey, so a concurrent rekey
-// or a member that has not moved yet is still heard; anti-entropy with the
-// previous key serves only members that are not removed.
+// or a member that has not moved yet is still heard; anti-entropy under an
+// older key (the last maxOlderEpochs) answers only members the current key
+// was sealed to, so a member whose node was off through rekeys, or joined
+// while one was made, catches up and opens its box.
 
-const boxInfo = "meshmeet/v1/box"
+const (
+	boxInfo        = "meshmeet/v1/box"
+	maxOlderEpochs = 8
+)
 
 // boxKey is this node's X25519 key, derived from its identity so that it
 // survives restarts.
@@ -233,8 +239,16 @@ func (m *Mesh) switchKey(old *meeting, secret []byte) error {
 	m.mu.Lock()
 	m.meetings[old.id] = nm
 	lb := m.lobbies[old.id]
-	stale := old.prev // two epochs back: no longer heard
+	stale := old.prev // two epochs back: no longer heard, still served
 	old.prev = nil
+	nm.older = old.older
+	old.older = nil
+	if stale != nil {
+		nm.older = append(nm.older, stale)
+		if len(nm.older) > maxOlderEpochs {
+			nm.older = nm.older[1:]
+		}
+	}
 	m.mu.Unlock()
 	if lb != nil {
 		lb.mu.Lock()
@@ -268,13 +282,13 @@ func (mt *meeting) successor(k keys) *meeting {
 }
 
 // entitled reports whether p may be heard or served under mt's keys: always
-// under the current ones; under the previous epoch's only when the current
-// key was sealed to p (a member whose node has not moved yet), so that the
-// old key, or the old link, opens nothing new.
+// under the current ones; under an older epoch's only when the current key
+// was sealed to p (a member whose node has not moved yet), so that the old
+// key, or the old link, opens nothing new.
 func (m *Mesh) entitled(mt *meeting, p peer.ID) bool {
 	m.mu.Lock()
 	cur := m.meetings[mt.id]
-	retired := cur != nil && cur.prev == mt
+	retired := cur != nil && (cur.prev == mt || slices.Contains(cur.older, mt)) // an older epoch of a meeting we hold
 	m.mu.Unlock()
 	if !retired {
 		return true // the current key, or a join proving its key: the wire decides

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"meshmeet/mesh/eventlog"
 	"testing"
 	"time"
 )
@@ -105,7 +106,22 @@ func TestRemovedStopsReceiving(t *testing.T) {
 		eventually(t, 20*time.Second, m.cfg.Name+" follows the host's new key", func() error {
 			k, _, _ := m.ShareKey(id)
 			if hk, _, _ := host.ShareKey(id); bytes.Equal(hk, newKey) || !bytes.Equal(k, hk) {
-				return errors.New("not yet")
+				desc := func(x *Mesh) string {
+					mt, _ := x.meeting(id)
+					mt.mu.Lock()
+					defer mt.mu.Unlock()
+					st := mt.st()
+					boxes := 0
+					sealedMe := false
+					if st.KeyEvent != nil {
+						b := eventlog.BodyOf[eventlog.Rekey](st.KeyEvent)
+						boxes = len(b.Boxes)
+						sealedMe = b.Sealed(m.self) != nil
+					}
+					return fmt.Sprintf("%s: epoch %d boxes %d sealed-to-%s %v stranded %v holds-check %v", x.cfg.Name, st.Epoch, boxes, m.cfg.Name, sealedMe, st.Stranded(),
+						st.KeyEvent != nil && eventlog.BodyOf[eventlog.Rekey](st.KeyEvent).Check == eventlog.KeyCheck(mt.keys.secret))
+				}
+				return fmt.Errorf("not yet: %s | %s", desc(host), desc(m))
 			}
 			return nil
 		})

@@ -41,6 +41,7 @@ func (m *Mesh) Forget(ctx context.Context, id string) error {
 	var prev *meeting
 	if mt != nil {
 		prev = mt.prev
+		mt.older = nil
 	}
 	m.mu.Unlock()
 	if mt != nil {

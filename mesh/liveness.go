@@ -68,6 +68,15 @@ func (m *Mesh) Suspect(p peer.ID) {
 		for _, mt := range m.snapshot() {
 			m.dropPresence(mt, p, time.Now())
 		}
+		// Its connections lead nowhere (a laptop that moved on keeps none of
+		// them; streams would still be opened on them for minutes): close them
+		// and dial it afresh, at the addresses it may have now.
+		for _, c := range m.host.Network().ConnsToPeer(p) {
+			_ = c.Close()
+		}
+		dctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		defer cancel()
+		_ = m.host.Connect(dctx, m.host.Peerstore().PeerInfo(p))
 	})
 }
 

@@ -35,6 +35,7 @@ type meeting struct {
 
 	mu           *sync.Mutex   // shared with the meeting's other epochs
 	prev         *meeting      // the previous key epoch, heard until the next rekey
+	older        []*meeting    // epochs before it, topics closed: anti-entropy only (epoch.go)
 	log          *eventlog.Log // the events and the state they fold into
 	buckets      map[int64]*bucket
 	presence     map[peer.ID]*heartbeat

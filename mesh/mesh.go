@@ -184,6 +184,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 	m.goLoop(m.presenceLoop)
 	m.goLoop(m.relayLoop)
 	m.goLoop(m.clockLoop)
+	m.goLoop(m.roamLoop)
 	m.goLoop(m.fileLoop)
 	close(m.ready)
 	m.log.Info("mesh ready", "peerId", m.self.String(), "addrs", h.Addrs())

@@ -344,6 +344,11 @@ func (m *Mesh) meetingByTag(tag string, from peer.ID) *meeting {
 		} else if p := mt.prev; p != nil && p.keys.tag == tag {
 			found = p
 		}
+		for _, o := range mt.older {
+			if o.keys.tag == tag {
+				found = o
+			}
+		}
 	}
 	if a := m.attempts[tag]; found == nil && a != nil { // a join proving its key (attempt.go)
 		found = a.mt
@@ -445,6 +450,12 @@ func (m *Mesh) syncLoop(ctx context.Context) {
 		}
 		for _, mt := range m.snapshot() {
 			peers := mt.topics[kindControl].ListPeers()
+			if len(peers) == 0 {
+				// Nobody on its topics: a key the others moved on from (a node
+				// that was off through a rekey). Ask anyone connected; those
+				// that hold the meeting answer if the new key was sealed to us.
+				peers = m.host.Network().Peers()
+			}
 			if len(peers) == 0 {
 				continue
 			}

@@ -114,6 +114,28 @@ func meetingCommand() *cli.Command {
 				},
 			},
 			{
+				Name: "media", Usage: "show this node's media links in a meeting (mesh or relay, each link's state)", ArgsUsage: "<meeting-id>", Flags: apiFlags(),
+				Action: func(c *cli.Context) error {
+					id, err := arg(c, "meeting-id")
+					if err != nil {
+						return err
+					}
+					return call(c, http.MethodGet, "/api/meetings/"+id+"/media", nil, func(v any) {
+						m, _ := v.(map[string]any)
+						fmt.Printf("%v", m["mode"])
+						if r, _ := m["relay"].(string); r != "" {
+							fmt.Printf(" through %s", r)
+						}
+						fmt.Println()
+						links, _ := m["links"].([]any)
+						for _, x := range links {
+							l, _ := x.(map[string]any)
+							fmt.Printf("  %v  %v\n", l["peerId"], l["state"])
+						}
+					})
+				},
+			},
+			{
 				Name: "join", Usage: "join a meeting by its link", ArgsUsage: "<join-link>", Flags: apiFlags(),
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {

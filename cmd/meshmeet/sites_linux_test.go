@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -238,4 +239,102 @@ func online(n *siteNode, id string, want int) func() error {
 		}
 		return nil
 	}
+}
+
+// linked checks that n's media link to every other node of the meeting is connected
+// (over an address starting with via, if given).
+func linked(n *siteNode, id string, want int, via ...string) func() error {
+	return func() error {
+		out, err := n.cli([]string{"meeting", "media"}, "--json", id)
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		var m struct {
+			Links []struct {
+				State  string `json:"state"`
+				Remote string `json:"remote"`
+			} `json:"links"`
+		}
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			return fmt.Errorf("media %q: %v", out, err)
+		}
+		up := 0
+		for _, l := range m.Links {
+			if l.State == "connected" && (len(via) == 0 || strings.HasPrefix(l.Remote, via[0])) {
+				up++
+			}
+		}
+		if up != want {
+			return fmt.Errorf("media links %+v, want %d connected", m.Links, want)
+		}
+		return nil
+	}
+}
+
+// roam gives the laptop's site a new address, as a laptop that moved to
+// another network (its old address is gone; the other site still routes to
+// the new one).
+func (s *site) roam(t *testing.T, dev, newIP string) {
+	t.Helper()
+	for _, st := range [][]string{
+		{"-n", s.ns, "addr", "del", s.ip + "/24", "dev", dev},
+		{"-n", s.ns, "addr", "add", newIP + "/24", "dev", dev},
+	} {
+		if err := ipCmd(st...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.ip = newIP
+}
+
+// TestLaptopRoams (issue 10): a laptop in a meeting moves to another network
+// (its address changes under it); without a click it is back in the
+// meeting, chat and media, on both sides. It logs how long that took.
+func TestLaptopRoams(t *testing.T) {
+	a, b := twoSites(t)
+	office := startSiteNode(t, a, "office")
+	dir := t.TempDir()
+	args := []string{"--data-dir", dir, "--name", "laptop", "--ui", "127.0.0.1:0", "--listen", "/ip4/0.0.0.0/tcp/0", "--no-mdns", "--peer", office.addrs[0]}
+	laptop := &siteNode{proc: startProcIn(t, []string{"ip", "netns", "exec", b.ns}, nil, args...), site: b, dir: dir}
+	out, err := office.cli([]string{"meeting", "create"}, "--title", "Roaming")
+	link := regexp.MustCompile(`join link: (\S+)`).FindStringSubmatch(out)
+	if err != nil || link == nil {
+		t.Fatalf("create: %v %s", err, out)
+	}
+	id := regexp.MustCompile(`/m/([0-9a-f]{32})#`).FindStringSubmatch(link[1])[1]
+	for _, n := range []*siteNode{office, laptop} {
+		eventually(t, 30*time.Second, "join", func() error {
+			if out, err := n.cli([]string{"meeting", "join"}, link[1]); err != nil {
+				return fmt.Errorf("%v: %s", err, out)
+			}
+			return nil
+		})
+	}
+	for _, n := range []*siteNode{office, laptop} {
+		eventually(t, 30*time.Second, n.site.ns+" sees both", online(n, id, 2))
+		eventually(t, 30*time.Second, n.site.ns+" media linked", linked(n, id, 1))
+	}
+
+	dev := "mvb" + strconv.Itoa(os.Getpid()%100000)
+	b.roam(t, dev, "10.77.0.3")
+	laptop.site = b
+	start := time.Now()
+	i := 0
+	eventually(t, 60*time.Second, "the laptop's chat reaches the office", func() error {
+		i++
+		text := fmt.Sprint("from the new network ", i)
+		if out, err := laptop.cli([]string{"chat", "send"}, id, text); err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		texts, err := office.texts(id)
+		if err != nil || !slices.ContainsFunc(texts, func(s string) bool { return regexp.MustCompile(`^from the new network`).MatchString(s) }) {
+			return fmt.Errorf("office has %v (%v)", texts, err)
+		}
+		return nil
+	})
+	chat := time.Since(start)
+	t.Logf("chat back in %v", chat)
+	eventually(t, 60*time.Second, "the office's media link goes to the laptop's new address", linked(office, id, 1, "10.77.0.3:"))
+	eventually(t, 60*time.Second, "the laptop's media link is up again", linked(laptop, id, 1))
+	t.Logf("after the laptop's address changed: chat back in %v, media in %v", chat, time.Since(start))
 }
