@@ -37,7 +37,8 @@ const (
 	roundBytes  = 6 << 20
 	sendBytes   = 4 << 20
 	roundEvents = maxOffer
-	// frameIdle is the longest a sync round waits for the next bytes.
+	// frameIdle is the longest a sync round waits for the next bytes
+	// (Mesh.frameIdle; tests shorten it).
 	frameIdle = 15 * time.Second
 )
 
@@ -110,11 +111,12 @@ func (m *Mesh) bounded(kind string, perPeer, all int, h network.StreamHandler) n
 type roundReader struct {
 	s    network.Stream
 	left int64
+	idle time.Duration
 	end  time.Time
 }
 
-func newRoundReader(s network.Stream) *roundReader {
-	return &roundReader{s: s, left: roundBytes, end: time.Now().Add(syncTimeout)}
+func (m *Mesh) newRoundReader(s network.Stream) *roundReader {
+	return &roundReader{s: s, left: roundBytes, idle: m.frameIdle, end: time.Now().Add(syncTimeout)}
 }
 
 func (r *roundReader) Read(b []byte) (int, error) {
@@ -124,7 +126,7 @@ func (r *roundReader) Read(b []byte) (int, error) {
 	if int64(len(b)) > r.left {
 		b = b[:r.left]
 	}
-	deadline := time.Now().Add(frameIdle)
+	deadline := time.Now().Add(r.idle)
 	if deadline.After(r.end) {
 		deadline = r.end
 	}

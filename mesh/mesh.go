@@ -43,9 +43,12 @@ type Mesh struct {
 	blobs   blobs    // shared files, by hash
 	fetches *fetches // shared files being fetched
 
-	sessions *sessions  // (peer, key) pairs proven by the membership challenge
-	gossip   gossipOuts // outgoing GossipSub streams, filtered by what each peer proved
-	bounds   *bounds    // streams at once, per peer and in all
+	sessions  *sessions     // (peer, key) pairs proven by the membership challenge
+	gossip    gossipOuts    // outgoing GossipSub streams, filtered by what each peer proved
+	bounds    *bounds       // streams at once, per peer and in all
+	frameIdle time.Duration // see bounds.go
+	// foundDials limits the dials of peers a rendezvous named (dialFound).
+	foundDials *rate.Limiter
 
 	openMu sync.Mutex // serialises opening meetings and lobbies
 
@@ -90,7 +93,8 @@ func New(cfg Config) (*Mesh, error) {
 		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, limits: map[peer.ID]*rate.Limiter{},
 		lastSync: map[string]int64{}, syncDue: map[string]bool{}, heardDial: map[peer.ID]time.Time{},
 		signals: map[peer.ID]*signalOut{}, probing: map[peer.ID]bool{},
-		fetches: newFetches(), sessions: newSessions(), bounds: newBounds(), disk: newDisk(cfg.DataDir, cfg.DiskReserve),
+		fetches: newFetches(), sessions: newSessions(), bounds: newBounds(),
+		foundDials: rate.NewLimiter(foundDialRate, foundDialBurst), frameIdle: frameIdle, disk: newDisk(cfg.DataDir, cfg.DiskReserve),
 	}
 	m.blobs = blobs{dir: filepath.Join(cfg.DataDir, "files"), disk: m.disk}
 	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)

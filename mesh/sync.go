@@ -214,7 +214,7 @@ func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error)
 	defer s.Close()
 	defer context.AfterFunc(ctx, func() { _ = s.Reset() })()
 	_ = s.SetDeadline(time.Now().Add(syncTimeout))
-	r := newRoundReader(s)
+	r := m.newRoundReader(s)
 	mt.mu.Lock()
 	digest := mt.digestLocked()
 	mt.mu.Unlock()
@@ -281,7 +281,7 @@ func (m *Mesh) handleSync(s network.Stream) {
 		_ = s.Reset()
 		return
 	}
-	r := newRoundReader(s)
+	r := m.newRoundReader(s)
 	var theirs syncDigest
 	if err = readSealed(r, mt.keys, &theirs); err != nil {
 		_ = s.Reset()
