@@ -211,6 +211,11 @@ func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err != nil {
+			_ = s.Reset()
+		}
+	}()
 	defer s.Close()
 	defer context.AfterFunc(ctx, func() { _ = s.Reset() })()
 	_ = s.SetDeadline(time.Now().Add(syncTimeout))
@@ -268,7 +273,12 @@ func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error)
 // handleSync answers a round from a peer that proved the meeting's key.
 func (m *Mesh) handleSync(s network.Stream) {
 	var err error
-	defer func() { m.countSync("responder", err) }()
+	defer func() {
+		m.countSync("responder", err)
+		if err != nil {
+			_ = s.Reset() // a round that failed, or went beyond its bounds, ends here
+		}
+	}()
 	_ = s.SetDeadline(time.Now().Add(syncTimeout))
 	tag, ok := m.acceptSession(s)
 	if !ok {
