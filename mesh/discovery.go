@@ -280,7 +280,7 @@ const (
 
 // dialFound dials the peers a rendezvous answered with, within the bounds above.
 func (m *Mesh) dialFound(peers []peer.AddrInfo) {
-	local := m.loopbackOnly()
+	local := m.loopbackOnly() && !m.strictDial
 	for _, pi := range peers[:min(len(peers), maxFoundPeers)] {
 		if pi.ID == m.self || pi.ID.Validate() != nil || m.host.Network().Connectedness(pi.ID) == network.Connected {
 			continue
