@@ -43,9 +43,9 @@ type Mesh struct {
 	blobs   blobs    // shared files, by hash
 	fetches *fetches // shared files being fetched
 
-	sessions  *sessions     // (peer, key) pairs proven by the membership challenge
-	gossip    gossipOuts    // outgoing GossipSub streams, filtered by what each peer proved
-	bounds    *bounds       // streams at once, per peer and in all
+	sessions   *sessions     // (peer, key) pairs proven by the membership challenge
+	gossip     gossipOuts    // outgoing GossipSub streams, filtered by what each peer proved
+	bounds     *bounds       // streams at once, per peer and in all
 	frameIdle  time.Duration // see bounds.go
 	strictDial bool          // dialFound refuses loopback even on a loopback-only node (tests)
 	// foundDials limits the dials of peers a rendezvous named (dialFound).
