@@ -424,3 +424,54 @@ func TestSyncRoundBeyondBoundsCut(t *testing.T) {
 		return nil
 	})
 }
+
+// TestThrowawayFloodBySync (row 6): a member holding 20,000 events of
+// throwaway identities syncs them to a node: each round brings at most
+// roundEvents, the node's heap stays bounded, and it keeps serving.
+func TestThrowawayFloodBySync(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	b := startMesh(t, testConfig(t, "mallory", a))
+	id, _ := meetingOf(t, a, b)
+	bm, _ := b.meeting(id)
+	var junk []*Event
+	for i := range 20_000 {
+		k, author := fuzzKey(t)
+		ev := &Event{Type: TypeChat, Meeting: id, Author: author, HLC: b.clock.Now(), Body: chatBodyOf(fmt.Sprintf("junk %d", i))}
+		if err := signEvent(ev, k); err != nil {
+			t.Fatal(err)
+		}
+		junk = append(junk, ev)
+	}
+	bm.mu.Lock()
+	bm.addLocked(bm.unknownLocked(junk)) // mallory's own copy, never stored on disk
+	bm.mu.Unlock()
+	am, _ := a.meeting(id)
+	count := func() int {
+		am.mu.Lock()
+		defer am.mu.Unlock()
+		return len(am.events)
+	}
+	before, heap0 := count(), heapMB()
+	if err := a.syncWith(context.Background(), b.self, am); err != nil {
+		t.Fatal(err)
+	}
+	if got := count() - before; got > roundEvents {
+		t.Fatalf("one round took %d events", got)
+	}
+	if _, err := a.PostMessage(context.Background(), id, "still serving"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "chat reaches mallory", func() error {
+		ms, _ := b.Messages(id, "", 0)
+		for _, m := range ms {
+			if m.Text == "still serving" {
+				return nil
+			}
+		}
+		return errNot("not yet")
+	})
+	t.Logf("one round took %d of 20,000 events; heap %.0f → %.0f MB", count()-before, heap0, heapMB())
+	if heapMB()-heap0 > 150 {
+		t.Fatalf("heap grew by %.0f MB", heapMB()-heap0)
+	}
+}
