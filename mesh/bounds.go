@@ -22,6 +22,7 @@ import (
 const (
 	maxAuthPerPeer   = 4
 	maxAuthAll       = 64
+	maxAuthOut       = 3 // challenges this node runs with one peer at once: below its maxAuthPerPeer
 	maxSyncPerPeer   = 2 // rounds a peer runs with this node at once (answered)
 	maxSyncAll       = 6
 	maxSyncOut       = 4 // rounds this node runs at once as the initiator
@@ -73,9 +74,9 @@ func (b *bounds) take(kind string, p peer.ID, perPeer, all int) (release func(),
 }
 
 // wait is take for this node's own work: it waits for room until ctx ends.
-func (b *bounds) wait(ctx context.Context, kind string, all int) (func(), error) {
+func (b *bounds) wait(ctx context.Context, kind string, p peer.ID, perPeer, all int) (func(), error) {
 	for {
-		if release, ok := b.take(kind, "", 0, all); ok {
+		if release, ok := b.take(kind, p, perPeer, all); ok {
 			return release, nil
 		}
 		select {

@@ -264,6 +264,11 @@ func (m *Mesh) session(ctx context.Context, p peer.ID, k keys) (sessionID, error
 // challenge proves k to p and has p prove it back.
 func (m *Mesh) challenge(ctx context.Context, p peer.ID, k keys) (sid sessionID, err error) {
 	defer func() { m.countAuth("initiator", err) }()
+	release, err := m.bounds.wait(ctx, "auth-out", p, maxAuthOut, maxAuthAll)
+	if err != nil {
+		return sid, err
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, authTimeout)
 	defer cancel()
 	s, err := m.host.NewStream(ctx, p, authProtocol)

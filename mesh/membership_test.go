@@ -475,3 +475,34 @@ func TestThrowawayFloodBySync(t *testing.T) {
 		t.Fatalf("heap grew by %.0f MB", heapMB()-heap0)
 	}
 }
+
+// TestReconnectProvesEveryMeeting: two nodes sharing more meetings than
+// challenges run at once prove every one of them again after they
+// reconnect, so all their topics flow.
+func TestReconnectProvesEveryMeeting(t *testing.T) {
+	a := startMesh(t, testConfig(t, "alice"))
+	b := startMesh(t, testConfig(t, "bob", a))
+	var tags []string
+	for range 2 * maxAuthPerPeer {
+		id, _ := meetingOf(t, a, b)
+		am, _ := a.meeting(id)
+		tags = append(tags, am.keys.tag)
+	}
+	allProven := func() error {
+		for _, tag := range tags {
+			if !a.proven(b.self, tag) || !b.proven(a.self, tag) {
+				return errNot("not every meeting proven")
+			}
+		}
+		return nil
+	}
+	eventually(t, 10*time.Second, "every meeting proven", allProven)
+	_ = a.host.Network().ClosePeer(b.self)
+	eventually(t, 5*time.Second, "sessions forgotten on disconnect", func() error {
+		if len(a.provenTags(b.self)) > 0 && a.host.Network().Connectedness(b.self) != network.Connected {
+			return errNot("still proven while disconnected")
+		}
+		return nil
+	})
+	eventually(t, 15*time.Second, "every meeting proven after reconnecting", allProven)
+}
