@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,6 +38,15 @@ func newStranger(t testing.TB, target *Mesh) host.Host {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// twoMembers starts alice (adjusted by opts) and bob, connected, in a new meeting.
+func twoMembers(t *testing.T, opts ...func(*Mesh)) (a, b *Mesh, id, link string) {
+	t.Helper()
+	a = startMesh(t, testConfig(t, "alice"), opts...)
+	b = startMesh(t, testConfig(t, "bob", a))
+	id, link = meetingOf(t, a, b)
+	return a, b, id, link
 }
 
 // gossipRecorder takes the GossipSub streams a node opens to a stranger and
@@ -78,24 +86,37 @@ func (r *gossipRecorder) topics() (map[string]bool, int) {
 	defer r.mu.Unlock()
 	seen, msgs := map[string]bool{}, 0
 	for _, rpc := range r.rpcs {
-		for _, s := range rpc.Subscriptions {
-			seen[s.GetTopicid()] = true
+		for _, t := range rpcTopics(rpc) {
+			seen[t] = true
 		}
-		for _, m := range rpc.Publish {
-			seen[m.GetTopic()] = true
-			msgs++
-		}
-		for _, x := range rpc.GetControl().GetIhave() {
-			seen[x.GetTopicID()] = true
-		}
-		for _, x := range rpc.GetControl().GetGraft() {
-			seen[x.GetTopicID()] = true
-		}
-		for _, x := range rpc.GetControl().GetPrune() {
-			seen[x.GetTopicID()] = true
-		}
+		msgs += len(rpc.Publish)
 	}
 	return seen, msgs
+}
+
+// rpcTopics are the topics an RPC names anywhere.
+func rpcTopics(rpc *pb.RPC) []string {
+	var out []string
+	for _, s := range rpc.Subscriptions {
+		out = append(out, s.GetTopicid())
+	}
+	for _, m := range rpc.Publish {
+		out = append(out, m.GetTopic())
+	}
+	c := rpc.GetControl()
+	for _, x := range c.GetIhave() {
+		out = append(out, x.GetTopicID())
+	}
+	for _, x := range c.GetGraft() {
+		out = append(out, x.GetTopicID())
+	}
+	for _, x := range c.GetPrune() {
+		out = append(out, x.GetTopicID())
+	}
+	if rpc.Partial != nil {
+		out = append(out, rpc.Partial.GetTopicID())
+	}
+	return out
 }
 
 // TestStrangerLearnsNoTopics: a node without the key that connects to a
@@ -103,9 +124,7 @@ func (r *gossipRecorder) topics() (map[string]bool, int) {
 // learnt them elsewhere — is told no topic name, no presence, no chat, while
 // a member beside it hears all of them.
 func TestStrangerLearnsNoTopics(t *testing.T) {
-	a := startMesh(t, testConfig(t, "alice"))
-	b := startMesh(t, testConfig(t, "bob", a))
-	id, _ := meetingOf(t, a, b)
+	a, b, id, _ := twoMembers(t)
 	am, _ := a.meeting(id)
 
 	x := newStranger(t, a)
@@ -176,9 +195,7 @@ func strangerStream(t *testing.T, x host.Host, m *Mesh, proto protocol.ID, first
 // before the node says a byte about any meeting; and a member does not sync
 // with a peer that cannot prove the key back.
 func TestWrongProofRefused(t *testing.T) {
-	a := startMesh(t, testConfig(t, "alice"))
-	b := startMesh(t, testConfig(t, "bob", a))
-	id, _ := meetingOf(t, a, b)
+	a, b, id, _ := twoMembers(t)
 	am, _ := a.meeting(id)
 	x := newStranger(t, a)
 
@@ -255,21 +272,6 @@ func heapMB() float64 {
 	return float64(ms.HeapInuse) / (1 << 20)
 }
 
-// rssMB is this process's resident set, or 0 where /proc is not.
-func rssMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
-
 // TestStreamAttacksStayBounded (row 6): a stranger opens 40 sync, 40 file
 // and 40 challenge streams announcing 16 MiB frames or saying nothing; a
 // member opens sync streams with its real session announcing frames beyond
@@ -278,15 +280,13 @@ func rssMB() float64 {
 // serving: a new member joins and catches up, chat flows.
 func TestStreamAttacksStayBounded(t *testing.T) {
 	short := func(m *Mesh) { m.frameIdle = time.Second }
-	a := startMesh(t, testConfig(t, "alice"), short)
-	b := startMesh(t, testConfig(t, "mallory", a))
-	id, link := meetingOf(t, a, b)
+	a, b, id, link := twoMembers(t, short) // b plays mallory
 	for i := range 20 {
 		if _, err := a.PostMessage(context.Background(), id, fmt.Sprintf("before %d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	before, rssBefore := heapMB(), rssMB()
+	before := heapMB()
 
 	x := newStranger(t, a)
 	announce16 := make([]byte, 4+1024)
@@ -363,8 +363,8 @@ func TestStreamAttacksStayBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "chat under attack", hasMessages(b, id, 21))
-	during, rssDuring := heapMB(), rssMB()
-	t.Logf("heap %.0f → %.0f MB, process RSS %.0f → %.0f MB (three nodes in this process)", before, during, rssBefore, rssDuring)
+	during := heapMB()
+	t.Logf("heap %.0f → %.0f MB (three nodes in this process)", before, during)
 	if during-before > 64 {
 		t.Fatalf("heap grew by %.0f MB under attack", during-before)
 	}
@@ -387,9 +387,7 @@ func TestStreamAttacksStayBounded(t *testing.T) {
 // TestSyncRoundBeyondBoundsCut: a member whose round goes on past roundBytes
 // is cut off, and what it sent is not taken.
 func TestSyncRoundBeyondBoundsCut(t *testing.T) {
-	a := startMesh(t, testConfig(t, "alice"))
-	b := startMesh(t, testConfig(t, "mallory", a))
-	id, _ := meetingOf(t, a, b)
+	a, b, id, _ := twoMembers(t) // b plays mallory
 	bm, _ := b.meeting(id)
 	s, err := b.openSession(context.Background(), a.self, bm.keys, syncProtocol)
 	if err != nil {
@@ -429,9 +427,7 @@ func TestSyncRoundBeyondBoundsCut(t *testing.T) {
 // throwaway identities syncs them to a node: each round brings at most
 // roundEvents, the node's heap stays bounded, and it keeps serving.
 func TestThrowawayFloodBySync(t *testing.T) {
-	a := startMesh(t, testConfig(t, "alice"))
-	b := startMesh(t, testConfig(t, "mallory", a))
-	id, _ := meetingOf(t, a, b)
+	a, b, id, _ := twoMembers(t) // b plays mallory
 	bm, _ := b.meeting(id)
 	var junk []*Event
 	for i := range 20_000 {
