@@ -17,7 +17,8 @@ import (
 // A peer that proved a key gets frames of at most maxSyncFrame, rounds of at
 // most roundBytes and roundEvents taken in syncTimeout, and a few streams of
 // each kind at once; every node-wide cap keeps room for the user's own work
-// (the rounds this node starts have their own cap). libp2p's resource
+// (the rounds this node starts have their own cap); what this node opens to
+// one peer stays within what that peer answers. libp2p's resource
 // manager bounds connections and streams below all this.
 const (
 	maxAuthPerPeer   = 4
@@ -25,7 +26,7 @@ const (
 	maxAuthOut       = 3 // challenges this node runs with one peer at once: below its maxAuthPerPeer
 	maxSyncPerPeer   = 2 // rounds a peer runs with this node at once (answered)
 	maxSyncAll       = 6
-	maxSyncOut       = 4 // rounds this node runs at once as the initiator
+	maxSyncOut       = 4 // rounds this node runs at once as the initiator (and maxSyncPerPeer with one peer)
 	maxFilePerPeer   = 2
 	maxFileAll       = 8
 	maxSignalPerPeer = 2

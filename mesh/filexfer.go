@@ -202,6 +202,12 @@ func (m *Mesh) fileSources(mt *meeting, ref FileRef) []peer.ID {
 func (m *Mesh) fetchFrom(ctx context.Context, p peer.ID, mt *meeting, ref FileRef) error {
 	ctx, cancel := context.WithTimeout(ctx, fileTimeout)
 	defer cancel()
+	// No more transfers from p at once than p serves to one peer.
+	release, err := m.bounds.wait(ctx, "file-out", p, maxFilePerPeer, maxFileAll)
+	if err != nil {
+		return err
+	}
+	defer release()
 	s, err := m.openSession(ctx, p, mt.keys, fileProtocol)
 	if err != nil {
 		return err

@@ -202,7 +202,7 @@ func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error)
 	defer func() { m.countSync("initiator", err) }()
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
-	release, err := m.bounds.wait(ctx, "sync-out", "", 0, maxSyncOut)
+	release, err := m.bounds.wait(ctx, "sync-out", p, maxSyncPerPeer, maxSyncOut)
 	if err != nil {
 		return err
 	}
