@@ -28,7 +28,7 @@ const (
 	maxSyncAll       = 6
 	maxSyncOut       = 4 // rounds this node runs at once as the initiator (and maxSyncPerPeer with one peer)
 	maxFilePerPeer   = 2
-	maxFileAll       = 8
+	maxFileAll       = 32 // a transfer streams from disk: cheap in memory
 	maxSignalPerPeer = 2
 	maxSignalAll     = 128
 
