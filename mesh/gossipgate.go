@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -37,7 +38,7 @@ import (
 
 // topicTag is the key tag in one of this node's topic names.
 func topicTag(topic string) (string, bool) {
-	rest, ok := strings.CutPrefix(topic, "meshmeet/1/")
+	rest, ok := strings.CutPrefix(topic, string(topicPrefix))
 	if !ok {
 		return "", false
 	}
@@ -118,7 +119,7 @@ var errPartialRPC = errors.New("gossip write is not one whole RPC")
 func (g *gossipOut) Write(b []byte) (int, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out, err := filterRPC(b, func(topic string) bool { return g.m.gossipAllowed(g.peer, topic) })
+	out, err := filterRPC(b, func(tag string) bool { return g.m.proven(g.peer, tag) })
 	if err != nil {
 		return 0, err
 	}
@@ -179,12 +180,19 @@ func (m *Mesh) announceTopics(p peer.ID, tag string) {
 	}
 }
 
-// filterRPC keeps of one length-prefixed GossipSub RPC what concerns topics
-// allowed says may be spoken of; nil when nothing is left.
-func filterRPC(b []byte, allowed func(topic string) bool) ([]byte, error) {
+// filterRPC keeps of one length-prefixed GossipSub RPC what concerns this
+// node's topics whose tags allowedTag accepts; nil when nothing is left.
+func filterRPC(b []byte, allowedTag func(tag string) bool) ([]byte, error) {
 	size, n := binary.Uvarint(b)
 	if n <= 0 || size != uint64(len(b)-n) {
 		return nil, errPartialRPC
+	}
+	if onlyAllowedTags(b[n:], allowedTag) {
+		return b, nil
+	}
+	allowed := func(topic string) bool {
+		tag, ok := topicTag(topic)
+		return ok && allowedTag(tag)
 	}
 	var rpc pb.RPC
 	if err := proto.Unmarshal(b[n:], &rpc); err != nil {
@@ -221,6 +229,33 @@ func filterRPC(b []byte, allowed func(topic string) bool) ([]byte, error) {
 	}
 	return append(binary.AppendUvarint(nil, uint64(len(out))), out...), nil
 }
+
+// onlyAllowedTags is the fast path of filterRPC, for the common RPC that
+// concerns only meetings the peer proved: true when every place the bytes
+// name one of this node's topics ("meshmeet/1/<tag>/", a protobuf string is
+// stored as is) has a tag allowedTag accepts. It may say false for an RPC
+// the full filter would pass unchanged (sealed data that happens to hold
+// the prefix), never true for one it would change — other than for topic
+// names that are not this node's, which it sends only back to the peer that
+// named them (a PRUNE answering a GRAFT).
+func onlyAllowedTags(b []byte, allowedTag func(tag string) bool) bool {
+	for {
+		i := bytes.Index(b, topicPrefix)
+		if i < 0 {
+			return true
+		}
+		b = b[i+len(topicPrefix):]
+		end := bytes.IndexByte(b[:min(len(b), maxTagLen+1)], '/')
+		if end <= 0 || !allowedTag(string(b[:end])) {
+			return false
+		}
+	}
+}
+
+var topicPrefix = []byte("meshmeet/1/")
+
+// maxTagLen bounds the tags onlyAllowedTags reads (they are 32 hex digits).
+const maxTagLen = 64
 
 func filterTopics[T any](in []T, keep func(T) bool) []T {
 	out := in[:0]
