@@ -434,18 +434,7 @@ func TestSyncRoundBeyondBoundsCut(t *testing.T) {
 func TestThrowawayFloodBySync(t *testing.T) {
 	a, b, id, _ := twoMembers(t) // b plays mallory
 	bm, _ := b.meeting(id)
-	var junk []*Event
-	for i := range 20_000 {
-		k, author := fuzzKey(t)
-		ev := &Event{Type: TypeChat, Meeting: id, Author: author, HLC: b.clock.Now(), Body: chatBodyOf(fmt.Sprintf("junk %d", i))}
-		if err := signEvent(ev, k); err != nil {
-			t.Fatal(err)
-		}
-		junk = append(junk, ev)
-	}
-	bm.mu.Lock()
-	bm.addLocked(bm.unknownLocked(junk)) // mallory's own copy, never stored on disk
-	bm.mu.Unlock()
+	throwaway(t, b, bm, 20_000)
 	am, _ := a.meeting(id)
 	count := func() int {
 		am.mu.Lock()
@@ -462,15 +451,7 @@ func TestThrowawayFloodBySync(t *testing.T) {
 	if _, err := a.PostMessage(context.Background(), id, "still serving"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "chat reaches mallory", func() error {
-		ms, _ := b.Messages(id, "", 0)
-		for _, m := range ms {
-			if m.Text == "still serving" {
-				return nil
-			}
-		}
-		return errNot("not yet")
-	})
+	eventually(t, 10*time.Second, "chat reaches mallory", hasText(b, id, "still serving"))
 	t.Logf("one round took %d of 20,000 events; heap %.0f → %.0f MB", count()-before, heap0, heapMB())
 	if heapMB()-heap0 > 150 {
 		t.Fatalf("heap grew by %.0f MB", heapMB()-heap0)
@@ -506,4 +487,34 @@ func TestReconnectProvesEveryMeeting(t *testing.T) {
 		return nil
 	})
 	eventually(t, 15*time.Second, "every meeting proven after reconnecting", allProven)
+}
+
+// hasText says whether a chat message with text is in m's history of the meeting.
+func hasText(m *Mesh, id, text string) func() error {
+	return func() error {
+		ms, _ := m.Messages(id, "", 0)
+		for _, msg := range ms {
+			if msg.Text == text {
+				return nil
+			}
+		}
+		return fmt.Errorf("no message %q yet", text)
+	}
+}
+
+// throwaway puts n chat events, each signed by a new identity that never
+// joined, in m's copy of mt (in memory only), as a malicious member would.
+func throwaway(t testing.TB, m *Mesh, mt *meeting, n int) {
+	evs := make([]*Event, 0, n)
+	for i := range n {
+		k, author := fuzzKey(t)
+		ev := &Event{Type: TypeChat, Meeting: mt.id, Author: author, HLC: m.clock.Now(), Body: chatBodyOf(fmt.Sprintf("junk %d", i))}
+		if err := signEvent(ev, k); err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	mt.mu.Lock()
+	mt.addLocked(mt.unknownLocked(evs))
+	mt.mu.Unlock()
 }
