@@ -228,6 +228,7 @@ func (m *Mesh) promote(a *attempt) (*meeting, error) {
 	a.done = true
 	delete(m.attempts, mt.keys.tag)
 	m.mu.Unlock()
+	m.proveToPeers(mt.keys)
 	for _, f := range files {
 		if !m.blobs.has(mt.id, f) {
 			m.wantFile(mt, f)

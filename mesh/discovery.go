@@ -3,12 +3,14 @@ package mesh
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/client"
+	ma "github.com/multiformats/go-multiaddr"
 )
 
 const (
@@ -221,9 +223,7 @@ func (m *Mesh) watchNamespace(ctx context.Context, w Watcher, ns string) {
 		} else {
 			backoff = time.Second
 		}
-		for _, pi := range peers {
-			m.connect(pi)
-		}
+		m.dialFound(peers)
 		if pause > 0 {
 			select {
 			case <-ctx.Done():
@@ -262,9 +262,64 @@ func (m *Mesh) rendezvous(ctx context.Context, ns string) {
 		m.log.Debug("rendezvous discover failed", "err", err)
 		return
 	}
-	for _, pi := range peers {
-		m.connect(pi)
+	m.dialFound(peers)
+}
+
+// A rendezvous is not trusted with this node's dialer: of what it answers,
+// at most maxFoundPeers peers and maxFoundAddrs addresses each are dialled,
+// never one that reaches this machine or its link (loopback — unless this
+// node listens on loopback only, a test on one machine —, link-local,
+// multicast, unspecified, a name), and at most foundDialRate a second
+// (foundDialBurst at once) over all rendezvous answers.
+const (
+	maxFoundPeers  = 32
+	maxFoundAddrs  = 8
+	foundDialRate  = 2
+	foundDialBurst = 20
+)
+
+// dialFound dials the peers a rendezvous answered with, within the bounds above.
+func (m *Mesh) dialFound(peers []peer.AddrInfo) {
+	local := m.loopbackOnly() && !m.strictDial
+	for _, pi := range peers[:min(len(peers), maxFoundPeers)] {
+		if pi.ID == m.self || pi.ID.Validate() != nil || m.host.Network().Connectedness(pi.ID) == network.Connected {
+			continue
+		}
+		out := peer.AddrInfo{ID: pi.ID}
+		for _, a := range pi.Addrs {
+			if len(out.Addrs) < maxFoundAddrs && foundDialable(a, local) {
+				out.Addrs = append(out.Addrs, a)
+			}
+		}
+		if len(out.Addrs) == 0 {
+			continue
+		}
+		if !m.foundDials.Allow() {
+			m.metrics.refused.WithLabelValues("dial").Inc()
+			return // the rest next round
+		}
+		m.connect(out)
 	}
+}
+
+// foundDialable: an address whose IP (the relay's, for a circuit) is one a
+// rendezvous may have this node dial; loopback ones only when local.
+func foundDialable(a ma.Multiaddr, local bool) bool {
+	if len(a) == 0 {
+		return false
+	}
+	var ip net.IP
+	switch a[0].Protocol().Code {
+	case ma.P_IP4, ma.P_IP6:
+		ip = net.IP(a[0].RawValue())
+	default:
+		return false // names, unix sockets and the like: not from a rendezvous
+	}
+	if ip.IsLoopback() {
+		return local
+	}
+	return !ip.IsLinkLocalUnicast() && !ip.IsLinkLocalMulticast() && !ip.IsMulticast() &&
+		!ip.IsUnspecified() && !ip.IsInterfaceLocalMulticast()
 }
 
 // reserveRelays keeps a slot on every relay, so peers that cannot dial this

@@ -260,6 +260,7 @@ func (m *Mesh) switchKey(old *meeting, secret []byte) error {
 	if stale != nil {
 		m.stopMeeting(stale)
 	}
+	m.proveToPeers(k)
 	m.log.Info("the meeting moved to a new key", "meeting", old.id)
 	m.kickDiscovery()
 	m.syncAll(nm)

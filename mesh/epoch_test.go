@@ -51,13 +51,13 @@ func TestRemovedStopsReceiving(t *testing.T) {
 		}
 	}
 	eventually(t, 15*time.Second, "carol has the new chat", func() error {
-		return hasText(carol, id, "after the removal 2")
+		return hasText(carol, id, "after the removal 2")()
 	})
 	mm, _ := mallory.meeting(id)
 	for _, p := range []*Mesh{host, bob, carol} {
 		_ = mallory.syncWith(ctx, p.self, mm) // the removed node asks on its own
 	}
-	if hasText(mallory, id, "after the removal 0") == nil || hasText(mallory, id, "after the removal 2") == nil {
+	if hasText(mallory, id, "after the removal 0")() == nil || hasText(mallory, id, "after the removal 2")() == nil {
 		t.Fatal("the removed node reads chat written after its removal")
 	}
 	mm.mu.Lock()
@@ -82,7 +82,7 @@ func TestRemovedStopsReceiving(t *testing.T) {
 		for _, p := range []*Mesh{host, bob, carol} {
 			_ = late.syncWith(ctx, p.self, lm)
 		}
-		if hasText(late, id, "after the removal 0") == nil {
+		if hasText(late, id, "after the removal 0")() == nil {
 			t.Fatal("the old link reads chat written after the removal")
 		}
 	}
@@ -91,7 +91,7 @@ func TestRemovedStopsReceiving(t *testing.T) {
 		t.Fatalf("the new link: %v", err)
 	}
 	eventually(t, 15*time.Second, "the new member reads the chat", func() error {
-		return hasText(late2, id, "after the removal 2")
+		return hasText(late2, id, "after the removal 2")()
 	})
 
 	// The host asks for a new key: everyone in the meeting follows, the
@@ -126,19 +126,6 @@ func TestRemovedStopsReceiving(t *testing.T) {
 			return nil
 		})
 	}
-}
-
-func hasText(m *Mesh, id, text string) error {
-	ms, err := m.Messages(id, "", 0)
-	if err != nil {
-		return err
-	}
-	for _, msg := range ms {
-		if msg.Text == text {
-			return nil
-		}
-	}
-	return fmt.Errorf("no %q among %d messages", text, len(ms))
 }
 
 func TestSealedKeyOpensOnlyForItsMember(t *testing.T) {

@@ -2,7 +2,6 @@ package mesh
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,14 +15,15 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
 
-// File transfer: the requester names the meeting by its tag and asks, sealed
+// File transfer: the requester names the meeting by the session of the
+// membership challenge (challenge.go) and asks, sealed
 // with the meeting key, for a file by hash; the holder answers (sealed) with
 // the size or a refusal, then sends the bytes, which the requester checks
 // against the hash before keeping them. The holder serves only members of
 // the meeting who were not removed, and only files shared in it. The bytes
 // are protected on the way by the libp2p connection's encryption.
 const (
-	fileProtocol = protocol.ID("/meshmeet/file/1.0.0")
+	fileProtocol = protocol.ID("/meshmeet/file/2.0.0")
 	fileTimeout  = 5 * time.Minute // one transfer of at most MaxFile
 	fileAD       = "meshmeet/file"
 	fileQueue    = 256
@@ -202,17 +202,19 @@ func (m *Mesh) fileSources(mt *meeting, ref FileRef) []peer.ID {
 func (m *Mesh) fetchFrom(ctx context.Context, p peer.ID, mt *meeting, ref FileRef) error {
 	ctx, cancel := context.WithTimeout(ctx, fileTimeout)
 	defer cancel()
-	s, err := m.host.NewStream(ctx, p, fileProtocol)
+	// No more transfers from p at once than p serves to one peer.
+	release, err := m.bounds.wait(ctx, "file-out", p, maxFilePerPeer, maxFileAll)
+	if err != nil {
+		return err
+	}
+	defer release()
+	s, err := m.openSession(ctx, p, mt.keys, fileProtocol)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	defer context.AfterFunc(ctx, func() { _ = s.Reset() })()
 	_ = s.SetDeadline(time.Now().Add(fileTimeout))
-	hello, _ := json.Marshal(syncHello{Tag: mt.keys.tag})
-	if err := writeFrame(s, hello); err != nil {
-		return err
-	}
 	if err := writeSealedAs(s, mt.keys, fileAD, fileRequest{SHA256: ref.SHA256}); err != nil {
 		return err
 	}
@@ -239,27 +241,23 @@ func (m *Mesh) fetchFrom(ctx context.Context, p peer.ID, mt *meeting, ref FileRe
 // handleFile serves a file to a member of the meeting it was shared in.
 func (m *Mesh) handleFile(s network.Stream) {
 	from := s.Conn().RemotePeer()
-	if !m.allow(from) {
-		_ = s.Reset()
+	tag, ok := m.acceptSession(s)
+	if !ok {
 		return
 	}
-	_ = s.SetDeadline(time.Now().Add(fileTimeout))
-	b, err := readFrame(s, maxHello)
-	var hello syncHello
-	if err != nil || decodeStrict(b, &hello) != nil {
-		_ = s.Reset()
-		return
-	}
-	mt := m.meetingByTag(hello.Tag, s.Conn().RemotePeer())
+	mt := m.meetingByTag(tag, s.Conn().RemotePeer())
 	if mt == nil {
-		_ = s.Reset() // not a meeting of ours: say nothing more
+		_ = s.Reset() // a lobby's key, or a meeting forgotten since: say nothing more
 		return
 	}
+	_ = s.SetDeadline(time.Now().Add(authTimeout)) // the request is small
 	var req fileRequest
 	if readSealedAs(s, mt.keys, fileAD, maxHello, &req) != nil {
 		_ = s.Reset()
 		return
 	}
+	_ = s.SetDeadline(time.Now().Add(fileTimeout))
+	var err error
 	answer := func(a fileAnswer) error { return writeSealedAs(s, mt.keys, fileAD, a) }
 	mt.mu.Lock()
 	member := mt.st().Members[from] != nil && !mt.st().Removed[from]

@@ -2,11 +2,16 @@ package mesh
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"testing"
 
+	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
+	"google.golang.org/protobuf/proto"
 )
 
 func fuzzKey(f testing.TB) (crypto.PrivKey, peer.ID) {
@@ -108,6 +113,67 @@ func FuzzDecodeLobbyMessage(f *testing.F) {
 		}
 		if m.Denial != nil {
 			_ = verifyDenial(m.Denial) // must not panic on any proof
+		}
+	})
+}
+
+// FuzzFilterRPC: whatever GossipSub writes, what leaves for a peer names only
+// the topics it may hear of, and the filter never panics.
+func FuzzFilterRPC(f *testing.F) {
+	allowedTag := func(tag string) bool { return tag == "aa" }
+	allowed := func(topic string) bool { tag, ok := topicTag(topic); return ok && allowedTag(tag) }
+	rpc := &pb.RPC{
+		Subscriptions: []*pb.RPC_SubOpts{
+			{Topicid: proto.String("meshmeet/1/aa/chat"), Subscribe: proto.Bool(true)},
+			{Topicid: proto.String("meshmeet/1/bb/chat"), Subscribe: proto.Bool(true)},
+		},
+		Publish: []*pb.Message{{Topic: proto.String("meshmeet/1/bb/presence"), Data: []byte("x")}},
+		Control: &pb.ControlMessage{
+			Ihave: []*pb.ControlIHave{{TopicID: proto.String("meshmeet/1/bb/control")}},
+			Graft: []*pb.ControlGraft{{TopicID: proto.String("meshmeet/1/aa/control")}},
+			Iwant: []*pb.ControlIWant{{MessageIDs: []string{"m"}}},
+		},
+	}
+	b, _ := proto.Marshal(rpc)
+	f.Add(append(binary.AppendUvarint(nil, uint64(len(b))), b...))
+	f.Add([]byte{0})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		out, err := filterRPC(raw, allowedTag)
+		if err != nil || out == nil {
+			return
+		}
+		if _, n := binary.Uvarint(raw); proto.Unmarshal(raw[n:], &pb.RPC{}) != nil {
+			return // not an RPC GossipSub could write: the filter only must not panic
+		}
+		size, n := binary.Uvarint(out)
+		var got pb.RPC
+		if n <= 0 || size != uint64(len(out)-n) || proto.Unmarshal(out[n:], &got) != nil {
+			t.Fatalf("filtered RPC does not decode: %x", out)
+		}
+		// Changed or not, what leaves names only allowed topics of this node.
+		for _, topic := range rpcTopics(&got) {
+			if _, ours := topicTag(topic); ours && !allowed(topic) {
+				t.Fatalf("%q left in", topic)
+			}
+		}
+	})
+}
+
+// FuzzFoundDialable: no address a rendezvous names that reaches loopback,
+// link-local, multicast or unspecified passes, whatever its bytes.
+func FuzzFoundDialable(f *testing.F) {
+	for _, s := range []string{"/ip4/127.0.0.1/tcp/1", "/ip4/203.0.113.1/tcp/1", "/ip6/fe80::1/udp/1/quic-v1",
+		"/ip4/1.2.3.4/tcp/1/p2p/12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo/p2p-circuit", "/dns4/localhost/tcp/1"} {
+		f.Add(ma.StringCast(s).Bytes())
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		a, err := ma.NewMultiaddrBytes(raw)
+		if err != nil || !foundDialable(a, false) {
+			return
+		}
+		ip, err := manet.ToIP(ma.Multiaddr{a[0]})
+		if err != nil || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsMulticast() || ip.IsUnspecified() {
+			t.Fatalf("%s passed", a)
 		}
 	})
 }

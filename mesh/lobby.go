@@ -157,6 +157,7 @@ func (m *Mesh) openLobby(id string, key []byte) (*lobby, error) {
 	m.mu.Lock()
 	m.lobbies[id] = lb
 	m.mu.Unlock()
+	m.proveToPeers(k) // challenge.go: the lobby's topic is exchanged only after
 	lb.loop.Add(1)
 	m.goLoop(func(context.Context) { defer lb.loop.Done(); m.readLobby(lctx, lb, sub) })
 	return lb, nil

@@ -44,6 +44,14 @@ type Mesh struct {
 	blobs   blobs    // shared files, by hash
 	fetches *fetches // shared files being fetched
 
+	sessions   *sessions     // (peer, key) pairs proven by the membership challenge
+	gossip     gossipOuts    // outgoing GossipSub streams, filtered by what each peer proved
+	bounds     *bounds       // streams at once, per peer and in all
+	frameIdle  time.Duration // see bounds.go
+	strictDial bool          // dialFound refuses loopback even on a loopback-only node (tests)
+	// foundDials limits the dials of peers a rendezvous named (dialFound).
+	foundDials *rate.Limiter
+
 	openMu sync.Mutex // serialises opening meetings and lobbies
 
 	mu        sync.Mutex
@@ -94,7 +102,8 @@ func New(cfg Config) (*Mesh, error) {
 		meetings: map[string]*meeting{}, lobbies: map[string]*lobby{}, attempts: map[string]*attempt{}, limits: map[peer.ID]*rate.Limiter{},
 		lastSync: map[string]int64{}, syncDue: map[string]bool{}, heardDial: map[peer.ID]time.Time{},
 		signals: map[peer.ID]*signalOut{}, probing: map[peer.ID]bool{},
-		fetches: newFetches(), disk: newDisk(cfg.DataDir.Path(), cfg.DiskReserve),
+		fetches: newFetches(), sessions: newSessions(), bounds: newBounds(),
+		foundDials: rate.NewLimiter(foundDialRate, foundDialBurst), frameIdle: frameIdle, disk: newDisk(cfg.DataDir.Path(), cfg.DiskReserve),
 	}
 	m.blobs = blobs{dir: cfg.DataDir.Files(), disk: m.disk}
 	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)
@@ -137,7 +146,11 @@ func (m *Mesh) Run(ctx context.Context) error {
 	defer h.Close()
 	m.host, m.ctx = h, ctx
 
-	ps, err := pubsub.NewGossipSub(ctx, h,
+	// GossipSub sees the host through gossipHost, and picks peers through
+	// gossipPeerFilter: a meeting's topics are spoken of only with peers that
+	// proved its key (gossipgate.go).
+	ps, err := pubsub.NewGossipSub(ctx, gossipHost{Host: h, m: m},
+		m.gossipPeerFilter(),
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictSign),
 		pubsub.WithMaxMessageSize(maxGossip),
 		pubsub.WithPeerExchange(true),
@@ -156,9 +169,10 @@ func (m *Mesh) Run(ctx context.Context) error {
 	if m.cfg.NewDiscovery != nil {
 		m.disc = m.cfg.NewDiscovery(h)
 	}
-	h.SetStreamHandler(syncProtocol, m.serve(m.handleSync))
-	h.SetStreamHandler(signalProtocol, m.serve(m.handleSignal))
-	h.SetStreamHandler(fileProtocol, m.serve(m.handleFile))
+	h.SetStreamHandler(authProtocol, m.serve(m.bounded("auth", maxAuthPerPeer, maxAuthAll, m.handleAuth)))
+	h.SetStreamHandler(syncProtocol, m.serve(m.bounded("sync", maxSyncPerPeer, maxSyncAll, m.handleSync)))
+	h.SetStreamHandler(signalProtocol, m.serve(m.bounded("signal", maxSignalPerPeer, maxSignalAll, m.handleSignal)))
+	h.SetStreamHandler(fileProtocol, m.serve(m.bounded("file", maxFilePerPeer, maxFileAll, m.handleFile)))
 	h.SetStreamHandler(timeProtocol, m.serve(m.handleTime))
 	h.SetStreamHandler(keyCheckProtocol, m.serve(m.handleKeyCheck))
 	h.SetStreamHandler(instanceProtocol, m.serve(m.handleInstance))
@@ -166,6 +180,9 @@ func (m *Mesh) Run(ctx context.Context) error {
 		m.onConnected(c.RemotePeer())
 	}, DisconnectedF: func(_ network.Network, c network.Conn) {
 		m.onDisconnected(c.RemotePeer())
+		if m.host.Network().Connectedness(c.RemotePeer()) == network.NotConnected {
+			m.forgetSessions(c.RemotePeer())
+		}
 	}})
 
 	if err := m.loadMeetings(); err != nil {

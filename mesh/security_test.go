@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -55,70 +54,6 @@ func TestForgedEndFromNonHost(t *testing.T) {
 type errNot string
 
 func (e errNot) Error() string { return string(e) }
-
-// TestOutsiderCannotPostOrRead: a node that knows the topic name (topic
-// names are visible to connected peers) but not the link's key is refused.
-func TestOutsiderCannotPostOrRead(t *testing.T) {
-	a := startMesh(t, testConfig(t, "alice"))
-	x := startMesh(t, testConfig(t, "outsider", a))
-	id, _ := meetingOf(t, a)
-	am, _ := a.meeting(id)
-
-	wrong := am.keys
-	wrong.seal = make([]byte, len(wrong.seal))
-	ev, _ := x.newEvent(am, TypeChat, chatBodyOf("let me in"))
-	topic, err := x.ps.Join(topicName(am.keys, kindChat))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer topic.Close()
-	sub, err := topic.Subscribe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Cancel()
-	eventually(t, 5*time.Second, "outsider in the topic mesh", func() error {
-		if len(topic.ListPeers()) == 0 {
-			return errNot("no peers")
-		}
-		return nil
-	})
-	eventually(t, 10*time.Second, "seal rejects", func() error {
-		_ = topic.Publish(context.Background(), wrong.sealBytes(ev.Raw(), topicName(am.keys, kindChat)))
-		_ = topic.Publish(context.Background(), []byte("not even sealed"))
-		if testutil.ToFloat64(a.metrics.rejects.WithLabelValues("seal")) < 2 {
-			return errNot("no seal reject yet")
-		}
-		return nil
-	})
-	if n := messageCount(t, a, id); n != 0 {
-		t.Fatalf("outsider's post stored: %d messages", n)
-	}
-	// What the outsider receives is ciphertext it cannot open. Alice posts
-	// until it arrives: on a loaded machine she may learn of the outsider's
-	// subscription only after her first post.
-	var msg *pubsub.Message
-	eventually(t, 20*time.Second, "outsider receives gossip", func() error {
-		if _, err := a.PostMessage(context.Background(), id, "secret plans"); err != nil {
-			return err
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		m, err := sub.Next(ctx)
-		for err == nil && m.GetFrom() == x.self {
-			m, err = sub.Next(ctx)
-		}
-		msg = m
-		return err
-	})
-	if _, err := wrong.open(msg.Data, topicName(am.keys, kindChat)); err == nil {
-		t.Fatal("outsider opened a sealed message")
-	}
-	// Nor can it pull history by sync: without the key it cannot even ask.
-	if err := x.syncWith(context.Background(), a.self, newMeeting(id, wrong)); err == nil {
-		t.Fatal("sync with the wrong key succeeded")
-	}
-}
 
 // TestReplayChangesNothing: the same signed event delivered again by gossip
 // or by sync is stored once; a replay by another peer is refused.

@@ -12,9 +12,11 @@ import (
 
 // Media signalling between nodes travels on one long-lived stream per peer
 // and direction, so offers and candidates keep their order. The stream is
-// authenticated by libp2p: the handler learns the sender's peer ID.
+// authenticated by libp2p (the handler learns the sender's peer ID) and
+// opens with the session of a membership challenge for a meeting both hold
+// (challenge.go): a node takes signals only from members of its meetings.
 const (
-	signalProtocol = protocol.ID("/meshmeet/signal/1.0.0")
+	signalProtocol = protocol.ID("/meshmeet/signal/2.0.0")
 	maxSignal      = 128 << 10
 	signalQueue    = 256
 )
@@ -76,7 +78,7 @@ func (m *Mesh) signalWriter(ctx context.Context, p peer.ID, out *signalOut) {
 		for attempt := 0; attempt < 2; attempt++ {
 			if s == nil {
 				octx, cancel := context.WithTimeout(ctx, dialTimeout)
-				ns, err := m.host.NewStream(octx, p, signalProtocol)
+				ns, err := m.openSignal(octx, p)
 				cancel()
 				if err != nil {
 					m.log.Debug("signal stream failed", "peer", p.String(), "err", err)
@@ -94,8 +96,38 @@ func (m *Mesh) signalWriter(ctx context.Context, p peer.ID, out *signalOut) {
 	}
 }
 
+// openSignal opens a signalling stream to p under a meeting p proved, or
+// proves one first.
+func (m *Mesh) openSignal(ctx context.Context, p peer.ID) (network.Stream, error) {
+	var ks []keys
+	for _, mt := range m.snapshot() {
+		if m.hasProved(p, mt.keys.tag) {
+			ks = append([]keys{mt.keys}, ks...)
+		} else {
+			ks = append(ks, mt.keys)
+		}
+	}
+	err := errNotProven
+	for _, k := range ks {
+		var s network.Stream
+		if s, err = m.openSession(ctx, p, k, signalProtocol); err == nil {
+			return s, nil
+		}
+	}
+	return nil, err
+}
+
+// handleSignal passes on the signals of a peer that proved a meeting's key.
 func (m *Mesh) handleSignal(s network.Stream) {
 	from := s.Conn().RemotePeer()
+	tag, ok := m.acceptSession(s)
+	if !ok {
+		return
+	}
+	if m.meetingByTag(tag, from) == nil {
+		_ = s.Reset() // a lobby's key: knockers take no part in media
+		return
+	}
 	for {
 		b, err := readFrame(s, maxSignal)
 		if err != nil {

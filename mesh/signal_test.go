@@ -30,6 +30,7 @@ func TestSignalsArriveInOrderFromTheirSender(t *testing.T) {
 		}
 		return nil
 	})
+	meetingOf(t, a, b) // signals come only from members of a meeting this node is in
 	for i := range 100 {
 		if err := a.SendSignal(b.self, fmt.Appendf(nil, "m%03d", i)); err != nil {
 			t.Fatal(err)

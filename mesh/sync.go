@@ -18,26 +18,22 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
 
-// Anti-entropy: the initiator names the meeting by its tag and sends its
-// bucket digest; the responder answers with the buckets that differ and the
+// Anti-entropy: the initiator names the meeting by the session of the
+// membership challenge (challenge.go) and sends its bucket digest; the responder answers with the buckets that differ and the
 // IDs it holds in them; the initiator sends the events the responder lacks
 // and asks for the ones it lacks itself; the responder sends those. Only
 // missing events cross the wire, and both end with the union. Every frame
-// after the tag is sealed with the meeting key, so a peer without the link
-// learns nothing.
+// after the session ID is sealed with the meeting key. bounds.go bounds a
+// round's frames, bytes, events, time and the rounds at once.
 const (
-	syncProtocol = protocol.ID("/meshmeet/sync/1.0.0")
-	maxFrame     = 16 << 20
+	syncProtocol = protocol.ID("/meshmeet/sync/2.0.0")
+	maxFrame     = 2 << 20 // a batch of chunkBytes and one event, a digest, an offer of maxOffer IDs
 	chunkBytes   = 1 << 20
-	maxOffer     = 100_000 // IDs per round; the rest follows next round
-	syncTimeout  = 60 * time.Second
+	maxOffer     = 16_384 // IDs per round; the rest follows next round
+	syncTimeout  = 30 * time.Second
 	syncAD       = "meshmeet/sync"
 	maxHello     = 1 << 10
 )
-
-type syncHello struct {
-	Tag string `json:"tag"`
-}
 
 type syncDigest struct {
 	Buckets map[int64]bucket `json:"buckets"`
@@ -201,7 +197,8 @@ func wantSet(want []int64) map[int64]bool {
 	return s
 }
 
-// syncWith runs one anti-entropy round for mt with p as the initiator.
+// syncWith runs one anti-entropy round for mt with p as the initiator, after
+// the membership challenge if p has not proved mt's key yet.
 func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error) {
 	defer func() { m.countSync("initiator", err) }()
 	if !m.entitled(mt, p) {
@@ -209,25 +206,32 @@ func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error)
 	}
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
-	s, err := m.host.NewStream(ctx, p, syncProtocol)
+	release, err := m.bounds.wait(ctx, "sync-out", p, maxSyncPerPeer, maxSyncOut)
 	if err != nil {
 		return err
 	}
+	defer release()
+	s, err := m.openSession(ctx, p, mt.keys, syncProtocol)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = s.Reset()
+		}
+	}()
 	defer s.Close()
 	defer context.AfterFunc(ctx, func() { _ = s.Reset() })()
 	_ = s.SetDeadline(time.Now().Add(syncTimeout))
-	hello, _ := json.Marshal(syncHello{Tag: mt.keys.tag})
+	r := m.newRoundReader(s)
 	mt.mu.Lock()
 	digest := mt.digestLocked()
 	mt.mu.Unlock()
-	if err := writeFrame(s, hello); err != nil {
-		return err
-	}
 	if err := writeSealed(s, mt.keys, syncDigest{Buckets: digest}); err != nil {
 		return err
 	}
 	var offer syncOffer
-	if err := readSealed(s, mt.keys, &offer); err != nil {
+	if err := readSealed(r, mt.keys, &offer); err != nil {
 		return err
 	}
 	have := make(map[string]bool, len(offer.Have))
@@ -248,46 +252,52 @@ func (m *Mesh) syncWith(ctx context.Context, p peer.ID, mt *meeting) (err error)
 		}
 	}
 	mt.mu.Unlock()
+	give, more := trimRound(give)
+	more = more || len(offer.Have) >= maxOffer
+	if more {
+		defer m.syncSoon(p, mt) // the rest, in the next round
+	}
 	if err := sendEvents(s, mt.keys, give, need); err != nil {
 		return err
 	}
 	if len(need) == 0 {
 		return s.CloseWrite()
 	}
-	evs, _, err := m.receiveEvents(s, mt)
+	evs, _, err := m.receiveEvents(r, mt)
 	if err != nil {
 		return err
 	}
-	_, err = m.ingest(mt, evs, false)
+	if len(evs) < len(need) && !more {
+		defer m.syncSoon(p, mt) // the responder held some back for the next round
+	}
+	_, err = m.ingest(mt, evs[:min(len(evs), roundEvents)], false)
 	return err
 }
 
+// handleSync answers a round from a peer that proved the meeting's key.
 func (m *Mesh) handleSync(s network.Stream) {
 	var err error
-	defer func() { m.countSync("responder", err) }()
-	if !m.allow(s.Conn().RemotePeer()) {
-		_ = s.Reset()
-		return
-	}
+	defer func() {
+		m.countSync("responder", err)
+		if err != nil {
+			_ = s.Reset() // a round that failed, or went beyond its bounds, ends here
+		}
+	}()
 	_ = s.SetDeadline(time.Now().Add(syncTimeout))
-	b, err := readFrame(s, maxHello)
-	if err != nil {
-		_ = s.Reset()
+	tag, ok := m.acceptSession(s)
+	if !ok {
+		err = errNotProven
 		return
 	}
-	var hello syncHello
-	if err = decodeStrict(b, &hello); err != nil {
-		_ = s.Reset()
-		return
-	}
-	mt := m.meetingByTag(hello.Tag, s.Conn().RemotePeer())
+	mt := m.meetingByTag(tag, s.Conn().RemotePeer())
 	if mt == nil {
-		// Not a meeting of ours: say nothing more.
+		// A lobby's key, or a meeting forgotten since: say nothing more.
 		_ = s.Reset()
 		return
 	}
+	r := m.newRoundReader(s)
 	var theirs syncDigest
-	if err = readSealed(s, mt.keys, &theirs); err != nil {
+	if err = readSealed(r, mt.keys, &theirs); err != nil {
 		_ = s.Reset()
 		return
 	}
@@ -304,11 +314,11 @@ func (m *Mesh) handleSync(s network.Stream) {
 	if err = writeSealed(s, mt.keys, offer); err != nil {
 		return
 	}
-	evs, need, err := m.receiveEvents(s, mt)
+	evs, need, err := m.receiveEvents(r, mt)
 	if err != nil {
 		return
 	}
-	if _, err = m.ingest(mt, evs, false); err != nil {
+	if _, err = m.ingest(mt, evs[:min(len(evs), roundEvents)], false); err != nil {
 		return
 	}
 	if len(need) == 0 {
@@ -316,12 +326,13 @@ func (m *Mesh) handleSync(s network.Stream) {
 	}
 	mt.mu.Lock()
 	var give []*Event
-	for _, id := range need {
+	for _, id := range need[:min(len(need), maxOffer)] {
 		if ev := mt.log.Get(id); ev != nil {
 			give = append(give, ev)
 		}
 	}
 	mt.mu.Unlock()
+	give, _ = trimRound(give)
 	err = sendEvents(s, mt.keys, give, nil)
 }
 
@@ -363,6 +374,7 @@ func (m *Mesh) meetingByTag(tag string, from peer.ID) *meeting {
 // onConnected syncs every meeting with a newly connected peer, so a healed
 // partition or a restarted node catches up at once.
 func (m *Mesh) onConnected(p peer.ID) {
+	m.proveAll(p) // lobbies too: their topics are exchanged only after
 	for _, mt := range m.snapshot() {
 		m.syncSoon(p, mt)
 	}

@@ -101,6 +101,7 @@ func (m *Mesh) openHeld(id string, secret []byte, load func() ([]*Event, error))
 	m.mu.Lock()
 	m.meetings[id] = mt
 	m.mu.Unlock()
+	m.proveToPeers(k) // challenge.go: its topics flow only to peers that prove the key
 	return mt, nil
 }
 
@@ -199,10 +200,14 @@ func (m *Mesh) subscribe(name string, v pubsub.ValidatorEx) (*pubsub.Topic, *pub
 // plaintext.
 func (m *Mesh) gossipValidator(mt *meeting, kind string, decide func(from peer.ID, plain []byte, msg *pubsub.Message) pubsub.ValidationResult) pubsub.ValidatorEx {
 	name := topicName(mt.keys, kind)
-	return func(_ context.Context, _ peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+	return func(_ context.Context, via peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
 		from := msg.GetFrom()
 		if from == m.self {
 			return pubsub.ValidationAccept
+		}
+		if !m.hasProved(via, mt.keys.tag) { // see gossipgate.go
+			m.metrics.rejects.WithLabelValues("unproven").Inc()
+			return pubsub.ValidationIgnore
 		}
 		if !m.allow(from) {
 			m.metrics.rejects.WithLabelValues("rate").Inc()
