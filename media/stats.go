@@ -1,12 +1,5 @@
 package media
 
-import (
-	"net"
-	"strconv"
-
-	"github.com/pion/webrtc/v4"
-)
-
 // MeetingStats is the media topology of a meeting as this node sees it (GET /api/meetings/{id}/media).
 type MeetingStats struct {
 	MeetingID      string       `json:"meetingId"`
@@ -30,8 +23,6 @@ type LinkStats struct {
 	Offerer     bool   `json:"offerer"`
 	ICERestarts int64  `json:"iceRestarts"`
 	Rebuilds    int64  `json:"rebuilds"` // links to this peer torn down and opened anew
-	// Remote is the peer's address on the path ICE chose (host:port), "" before one.
-	Remote string `json:"remote,omitempty"`
 }
 
 // stats describes the link; it takes Engine.mu.
@@ -40,20 +31,7 @@ func (l *peerLink) stats() LinkStats {
 	rebuilds := l.m.lost[l.peer]
 	l.m.e.mu.Unlock()
 	return LinkStats{PeerID: l.peer, Status: l.status(), State: l.pc.ConnectionState().String(),
-		ICEState: l.pc.ICEConnectionState().String(), Offerer: l.offerer, ICERestarts: l.restarts.Load(), Rebuilds: rebuilds,
-		Remote: selectedRemote(l.pc)}
-}
-
-// selectedRemote is the remote address of the candidate pair ICE chose.
-func selectedRemote(pc *webrtc.PeerConnection) string {
-	for _, tr := range pc.GetTransceivers() {
-		if s := tr.Sender(); s != nil && s.Transport() != nil {
-			if p, err := s.Transport().ICETransport().GetSelectedCandidatePair(); err == nil && p != nil {
-				return net.JoinHostPort(p.Remote.Address, strconv.Itoa(int(p.Remote.Port)))
-			}
-		}
-	}
-	return ""
+		ICEState: l.pc.ICEConnectionState().String(), Offerer: l.offerer, ICERestarts: l.restarts.Load(), Rebuilds: rebuilds}
 }
 
 // TrackStats describes one forwarded track: for tracks sent, PeerID is the node it goes
