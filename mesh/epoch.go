@@ -138,7 +138,7 @@ func (m *Mesh) afterFold(mt *meeting, valid []*Event) {
 		removedByMe = removedByMe || ev.Type == TypeRemove && ev.Author == m.self
 	}
 	mt.mu.Lock()
-	exposed := mustRekey(mt.st(), m.self)
+	exposed := mustRekey(mt.log, m.self)
 	mt.mu.Unlock()
 	if rekeyed {
 		m.spawn(func(context.Context) { m.followKey(mt) })
@@ -163,7 +163,7 @@ func (m *Mesh) afterFold(mt *meeting, valid []*Event) {
 			return
 		}
 		cur.mu.Lock()
-		still := mustRekey(cur.st(), m.self)
+		still := mustRekey(cur.log, m.self)
 		cur.mu.Unlock()
 		if still {
 			if err := m.rekey(ctx, cur); err != nil {
@@ -175,8 +175,8 @@ func (m *Mesh) afterFold(mt *meeting, valid []*Event) {
 
 // mustRekey: self moderates a meeting whose current key a removed member
 // holds or a member lacks.
-func mustRekey(st *eventlog.State, self peer.ID) bool {
-	return st.Moderates(self) && (st.Exposed() || st.Stranded())
+func mustRekey(l *eventlog.Log, self peer.ID) bool {
+	return l.State().Moderates(self) && (l.State().Exposed() || l.Stranded())
 }
 
 // followKey moves the meeting to the key of its log's current epoch when
@@ -208,6 +208,12 @@ func (m *Mesh) followKey(mt *meeting) {
 	}
 	if err := m.switchKey(cur, secret); err != nil {
 		m.log.Error("cannot move the meeting to its new key", "meeting", mt.id, "err", err)
+		return
+	}
+	// Another rekey may have come meanwhile (a switch that found the
+	// meeting moved on does nothing): look again until the keys agree.
+	if now, err := m.meeting(mt.id); err == nil && now != cur {
+		m.followKey(now)
 	}
 }
 

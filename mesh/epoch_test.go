@@ -118,7 +118,7 @@ func TestRemovedStopsReceiving(t *testing.T) {
 						boxes = len(b.Boxes)
 						sealedMe = b.Sealed(m.self) != nil
 					}
-					return fmt.Sprintf("%s: epoch %d boxes %d sealed-to-%s %v stranded %v holds-check %v", x.cfg.Name, st.Epoch, boxes, m.cfg.Name, sealedMe, st.Stranded(),
+					return fmt.Sprintf("%s: epoch %d boxes %d sealed-to-%s %v stranded %v holds-check %v", x.cfg.Name, st.Epoch, boxes, m.cfg.Name, sealedMe, mt.log.Stranded(),
 						st.KeyEvent != nil && eventlog.BodyOf[eventlog.Rekey](st.KeyEvent).Check == eventlog.KeyCheck(mt.keys.secret))
 				}
 				return fmt.Errorf("not yet: %s | %s", desc(host), desc(m))

@@ -26,6 +26,9 @@ func (m *Mesh) Forget(ctx context.Context, id string) error {
 		return fmt.Errorf("%w: %q is not a meeting ID", ErrInvalid, id)
 	}
 	m.stopKnocking(id)
+	// No key switch (epoch.go) or opening may put the meeting back meanwhile.
+	m.openMu.Lock()
+	defer m.openMu.Unlock()
 	m.mu.Lock()
 	mt, lb := m.meetings[id], m.lobbies[id]
 	m.mu.Unlock()

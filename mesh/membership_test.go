@@ -506,8 +506,8 @@ func hasText(m *Mesh, id, text string) func() error {
 
 // throwaway puts n chat events in m's copy of mt (in memory only), as a
 // malicious member would: from a hundred throwaway identities, each of which
-// joins first (the log holds events only of authors whose join it holds),
-// each event naming the one before.
+// joins and leaves first (the log holds events only of authors whose join it
+// holds; leaving, they take no seat), each event naming the one before.
 func throwaway(t testing.TB, m *Mesh, mt *meeting, n int) {
 	mt.mu.Lock()
 	prev := mt.log.Heads()
@@ -517,7 +517,7 @@ func throwaway(t testing.TB, m *Mesh, mt *meeting, n int) {
 		id peer.ID
 	}
 	var authors []author
-	evs := make([]*Event, 0, n+100)
+	evs := make([]*Event, 0, n+200)
 	add := func(a author, typ string, body []byte) {
 		ev := &Event{Type: typ, Meeting: mt.id, Author: a.id, HLC: m.clock.Now(), Prev: prev, Body: body}
 		if err := eventlog.Sign(ev, a.k); err != nil {
@@ -529,6 +529,7 @@ func throwaway(t testing.TB, m *Mesh, mt *meeting, n int) {
 		k, id := fuzzKey(t)
 		authors = append(authors, author{k, id})
 		add(authors[i], TypeJoin, []byte(`{"name":"junk"}`))
+		add(authors[i], TypeLeave, nil)
 	}
 	for i := range n {
 		add(authors[i%len(authors)], TypeChat, chatBodyOf(fmt.Sprintf("junk %d", i)))

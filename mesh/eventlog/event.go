@@ -21,7 +21,7 @@ const (
 	// can grow sixfold under JSON escaping, then by a third as base64).
 	MaxEnvelope = 48 << 10
 	// MaxPrev bounds the heads one event names.
-	MaxPrev    = 16
+	MaxPrev    = 64
 	sigContext = "meshmeet/event/v2\x00"
 )
 

@@ -37,6 +37,9 @@ const (
 	NoticeEnded   = "meeting-ended"
 )
 
+// relayGap is the least time between two relay events of one author.
+const relayGap = 10 * time.Second
+
 // kind is everything about one event type: the one place its rules live.
 type kind struct {
 	body func() body // its body's type; nil when it has none
@@ -97,7 +100,7 @@ var kinds = map[string]kind{
 				s.Order = append(s.Order, ev.Author)
 			}
 			b := BodyOf[Join](ev)
-			m.JoinedAt, m.LeftAt, m.Name, m.Box = ev.Time(), nil, b.Name, b.box
+			m.JoinedAt, m.LeftAt, m.Name, m.Box, m.join = ev.Time(), nil, b.Name, b.box, ev
 			s.Status = StatusActive
 			if s.Started.IsZero() {
 				s.Started = ev.Time()
@@ -173,7 +176,9 @@ var kinds = map[string]kind{
 	},
 	TypeRemove: {
 		body: newBody[Target](),
-		may:  actOnParticipant("remove"),
+		// Present or not: a member who slipped out (a backdated leave) is
+		// removed all the same.
+		may: actOnMember("remove", false),
 		fold: func(s *State, ev *Event) {
 			t := BodyOf[Target](ev).ID()
 			s.leave(t, ev.Time())
@@ -188,7 +193,7 @@ var kinds = map[string]kind{
 	},
 	TypeMute: {
 		body: newBody[Target](),
-		may:  actOnParticipant("mute"),
+		may:  actOnMember("mute", true),
 		fold: func(*State, *Event) {},
 		// A mute is a request to one node's page, not a change of state.
 		audited: true, audit: auditTarget, notice: NoticeMute, moderation: true,
@@ -285,10 +290,16 @@ var kinds = map[string]kind{
 			case b.Epoch != s.RelayEpoch+1:
 				// Of two relay events to the same epoch, the first in the order counts.
 				return fmt.Errorf("%w: the relay changed meanwhile", ErrConflict)
+			case ev.Time().Sub(s.relayAt[ev.Author]) < relayGap:
+				// Nobody moves the relay to and fro faster than media can follow.
+				return fmt.Errorf("%w: the relay changed a moment ago", ErrConflict)
 			}
 			return nil
 		},
-		fold: func(s *State, ev *Event) { b := BodyOf[Relay](ev); s.Relay, s.RelayEpoch = b.id, b.Epoch },
+		fold: func(s *State, ev *Event) {
+			b := BodyOf[Relay](ev)
+			s.Relay, s.RelayEpoch, s.relayAt[ev.Author] = b.id, b.Epoch, ev.Time()
+		},
 	},
 	TypeRole: {
 		body: newBody[Role](),
@@ -321,16 +332,16 @@ func moderatorOnly(what string) func(s *State, ev *Event) error {
 	}
 }
 
-// actOnParticipant: the host removes or mutes anyone else; a moderator,
-// plain participants.
-func actOnParticipant(what string) func(s *State, ev *Event) error {
+// actOnMember: the host removes or mutes anyone else; a moderator, plain
+// participants. A mute needs them present; a removal, a member at all.
+func actOnMember(what string, present bool) func(s *State, ev *Event) error {
 	return func(s *State, ev *Event) error {
 		if err := moderatorOnly(what+" a participant")(s, ev); err != nil {
 			return err
 		}
 		target := BodyOf[Target](ev).ID()
 		switch t := s.Members[target]; {
-		case t == nil || !t.Present():
+		case t == nil || present && !t.Present() || s.Removed[target]:
 			return fmt.Errorf("%w: no such participant in the meeting", ErrConflict)
 		case target == s.Host:
 			return fmt.Errorf("%w: nobody can %s the host", ErrForbidden, what)

@@ -21,26 +21,28 @@ const (
 	// maxAppendScan bounds the search for an event's place before the log
 	// is simply folded again.
 	maxAppendScan = 4096
+	// MaxBytes bounds the signed bytes of one meeting's log (the memory a
+	// member with the key can make every other member hold), and
+	// maxPendingBytes those of its waiting events.
+	MaxBytes        = 128 << 20
+	maxPendingBytes = 8 << 20
 )
-
-// maxAuthors bounds the members one meeting can ever have had: twice its
-// capacity and some, so people coming and going fit but throwaway
-// identities do not.
-func maxAuthors(r *Record) int { return 2*r.Settings.MaxParticipants + 32 }
 
 // Log is one meeting's events in their fold order and the State they fold
 // into. It is not safe for concurrent use.
 type Log struct {
-	id       string
-	st       *State
-	order    []*Event
-	pos      map[string]int
-	byID     map[string]*Event
-	children map[string][]*Event
-	heads    map[string]*Event
-	pending  map[string]*Event
-	authors  map[peer.ID]bool // authors with a join in the log
-	rulings  []*Event         // valid events that take rights away, in order
+	id           string
+	st           *State
+	order        []*Event
+	pos          map[string]int
+	byID         map[string]*Event
+	children     map[string][]*Event
+	heads        map[string]*Event
+	pending      map[string]*Event
+	authors      map[peer.ID]bool // authors with a join in the log
+	bytes        int              // signed bytes held
+	pendingBytes int              // signed bytes waiting
+	rulings      []*Event         // valid events that take rights away, in order
 }
 
 // New is the empty log of the meeting with this ID.
@@ -74,14 +76,28 @@ func key(a, b *Event) int {
 	return cmp.Compare(a.ID, b.ID)
 }
 
-// Heads are the IDs a new event names as Prev: the newest events nothing
-// names yet, at most MaxPrev.
+// Heads are the IDs a new event names as Prev: events nothing names yet,
+// at most MaxPrev. Valid ones first, each author's newest before anyone's
+// second: a member who floods heads of its own (fresh events naming old
+// ones) cannot push the others' out of what a decision names, and so cannot
+// make the decision void events its author had seen.
 func (l *Log) Heads() []string {
 	hs := make([]*Event, 0, len(l.heads))
 	for _, e := range l.heads {
 		hs = append(hs, e)
 	}
 	slices.SortFunc(hs, func(a, b *Event) int { return key(b, a) })
+	rank := make(map[string]int, len(hs))
+	seen := map[peer.ID]int{}
+	for _, e := range hs {
+		r := seen[e.Author]
+		seen[e.Author]++
+		if !l.st.valid[e.ID] {
+			r += len(hs) // invalid ones last
+		}
+		rank[e.ID] = r
+	}
+	slices.SortStableFunc(hs, func(a, b *Event) int { return cmp.Compare(rank[a.ID], rank[b.ID]) })
 	out := []string{}
 	for _, e := range hs[:min(len(hs), MaxPrev)] {
 		out = append(out, e.ID)
@@ -98,6 +114,27 @@ func (l *Log) MaxHLC() uint64 {
 	return h
 }
 
+// Stranded reports whether a member in the meeting was not given its
+// current key and had not seen the rekey that made it when they joined
+// (they joined while it changed, with the key before): the meeting must move
+// to a new key sealed to them too. One who joined after it came with the key.
+func (l *Log) Stranded() bool {
+	s := l.st
+	if s.KeyEvent == nil {
+		return false
+	}
+	b := BodyOf[Rekey](s.KeyEvent)
+	if len(b.Boxes) >= MaxBoxes {
+		return false
+	}
+	for p, m := range s.Members {
+		if m.Present() && m.Box != nil && !s.Removed[p] && b.Sealed(p) == nil && m.join != nil && !l.reaches(m.join, s.KeyEvent) {
+			return true
+		}
+	}
+	return false
+}
+
 // Check says whether this node's own new event, naming the current heads,
 // may be written now.
 func (l *Log) Check(ev *Event) error { return l.st.check(ev) }
@@ -108,6 +145,7 @@ func (l *Log) Check(ev *Event) error { return l.st.check(ev) }
 func (l *Log) Add(evs []*Event) (added, valid []*Event) {
 	var cand []*Event
 	seen := map[string]bool{}
+	l.pendingBytes = 0 // counted again below for what still waits
 	for _, e := range append(evs, mapValues(l.pending)...) {
 		if l.byID[e.ID] == nil && !seen[e.ID] {
 			seen[e.ID] = true
@@ -122,10 +160,12 @@ func (l *Log) Add(evs []*Event) (added, valid []*Event) {
 		delete(l.pending, e.ID)
 		switch err := l.admissible(e); {
 		case err == errWaiting:
-			if len(l.pending) >= maxPending {
+			if len(l.pending) >= maxPending || l.pendingBytes+len(e.raw) > maxPendingBytes {
 				clear(l.pending)
+				l.pendingBytes = 0
 			}
 			l.pending[e.ID] = e
+			l.pendingBytes += len(e.raw)
 			continue
 		case err != nil:
 			continue
@@ -167,7 +207,7 @@ func (l *Log) admissible(e *Event) error {
 	if e.Meeting != l.id {
 		return fmt.Errorf("%w: event for another meeting", ErrInvalid)
 	}
-	if len(l.order) >= MaxEvents {
+	if len(l.order) >= MaxEvents || l.bytes+len(e.raw) > MaxBytes {
 		return fmt.Errorf("%w: the meeting's log is full", ErrTooLarge)
 	}
 	for _, p := range e.Prev {
@@ -180,10 +220,7 @@ func (l *Log) admissible(e *Event) error {
 		}
 	}
 	if e.Type == TypeJoin {
-		if !l.authors[e.Author] && l.st.Record != nil && len(l.authors) >= maxAuthors(l.st.Record) {
-			return fmt.Errorf("%w: too many members", ErrTooLarge)
-		}
-		return nil
+		return nil // whether it counts (capacity, admission) the fold says
 	}
 	if !l.authors[e.Author] && e.Author != l.st.Host {
 		return fmt.Errorf("%w: its author never joined", ErrForbidden)
@@ -193,6 +230,7 @@ func (l *Log) admissible(e *Event) error {
 
 func (l *Log) insert(e *Event) {
 	l.byID[e.ID] = e
+	l.bytes += len(e.raw)
 	for _, p := range e.Prev {
 		l.children[p] = append(l.children[p], e)
 		delete(l.heads, p)

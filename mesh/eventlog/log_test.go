@@ -261,12 +261,14 @@ func TestAdmission(t *testing.T) {
 		t.Fatalf("the waiting event did not follow its cause: %d added, %d valid", len(added), len(valid))
 	}
 
-	// Capacity 2: 36 authors at most, however many identities try.
+	// Capacity 2: however many identities join, two are in; the rest are
+	// held (every node holds the same, whatever came first) and count for
+	// nothing.
 	for range 100 {
 		l.Add([]*Event{mt.write(t, newWriter(t), TypeJoin, Join{Name: "x"}, hj)})
 	}
-	if n := len(l.authors); n != maxAuthors(l.State().Record) {
-		t.Fatalf("%d authors held, bound %d", n, maxAuthors(l.State().Record))
+	if n := l.State().PresentCount(); n != 2 {
+		t.Fatalf("%d in a meeting for 2", n)
 	}
 }
 
@@ -289,5 +291,68 @@ func TestShape(t *testing.T) {
 		if err := Sign(ev, host.key); err == nil {
 			t.Errorf("%s: signed", name)
 		}
+	}
+}
+
+// A removed member who writes a leave "before" the removal (naming what the
+// remover named, stamped below it) and joins again stays removed.
+func TestBackdatedLeaveDoesNotDodgeRemoval(t *testing.T) {
+	host, mal := newWriter(t), newWriter(t)
+	mt := newTestMeeting(t, host, 10)
+	hj := mt.write(t, host, TypeJoin, Join{Name: "h"}, mt.genesis)
+	mj := mt.write(t, mal, TypeJoin, Join{Name: "m"}, hj)
+	c := mt.write(t, mal, TypeChat, chat("spam"), mj)
+	rm := mt.write(t, host, TypeRemove, target(mal), c)
+	lv := mt.write(t, mal, TypeLeave, nil, c) // stamped just after c: before rm
+	back := mt.write(t, mal, TypeJoin, Join{Name: "back"}, rm, lv)
+	c2 := mt.write(t, mal, TypeChat, chat("spam again"), back)
+	l := converges(t, mt.id, []*Event{mt.genesis, hj, mj, c, rm, lv, back, c2})
+	if !valid(l, rm) || !l.State().Removed[mal.id] || l.State().In(mal.id) || valid(l, c2) {
+		t.Fatalf("remove valid %v, removed %v, in %v, chat after valid %v", valid(l, rm), l.State().Removed[mal.id], l.State().In(mal.id), valid(l, c2))
+	}
+}
+
+// A member flooding fresh heads of its own does not push the others' out of
+// what the next event names: an end voids none of what its author had seen.
+func TestHeadFloodDoesNotVoidSeenEvents(t *testing.T) {
+	host, alice, mal := newWriter(t), newWriter(t), newWriter(t)
+	mt := newTestMeeting(t, host, 10)
+	hj := mt.write(t, host, TypeJoin, Join{Name: "h"}, mt.genesis)
+	aj := mt.write(t, alice, TypeJoin, Join{Name: "a"}, hj)
+	mj := mt.write(t, mal, TypeJoin, Join{Name: "m"}, aj)
+	l := New(mt.id)
+	l.Add([]*Event{mt.genesis, hj, aj, mj})
+	said := mt.write(t, alice, TypeChat, chat("seen by the host"), mj)
+	l.Add([]*Event{said})
+	for i := range 3 * MaxPrev {
+		// Fresher than alice's chat, naming only mallory's own join.
+		junk := &Event{Type: TypeChat, Meeting: mt.id, Author: mal.id, HLC: said.HLC + uint64(i) + 1, Prev: []string{mj.ID},
+			Body: []byte(fmt.Sprintf(`{"text":"junk %d"}`, i))}
+		if err := Sign(junk, mal.key); err != nil {
+			t.Fatal(err)
+		}
+		l.Add([]*Event{junk})
+	}
+	var prev []*Event
+	for _, id := range l.Heads() {
+		prev = append(prev, l.Get(id))
+	}
+	end := mt.write(t, host, TypeEnd, nil, prev...)
+	l.Add([]*Event{end})
+	if !valid(l, end) || !valid(l, said) {
+		t.Fatalf("end valid %v; alice's chat, seen by the host, valid %v", valid(l, end), valid(l, said))
+	}
+}
+
+// The log holds a bounded number of bytes, whatever a member sends.
+func TestLogBytesBounded(t *testing.T) {
+	host := newWriter(t)
+	mt := newTestMeeting(t, host, 10)
+	hj := mt.write(t, host, TypeJoin, Join{Name: "h"}, mt.genesis)
+	l := New(mt.id)
+	l.Add([]*Event{mt.genesis, hj})
+	l.bytes = MaxBytes - 100 // as if nearly full
+	if added, _ := l.Add([]*Event{mt.write(t, host, TypeChat, chat(strings.Repeat("x", 1000)), hj)}); len(added) != 0 {
+		t.Fatal("an event beyond the byte bound was taken")
 	}
 }

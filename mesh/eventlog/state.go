@@ -18,6 +18,7 @@ type Member struct {
 	Name     string
 	Role     string
 	Box      []byte // X25519 key new meeting keys are sealed to
+	join     *Event // the join that let them in last
 	JoinedAt time.Time
 	LeftAt   *time.Time
 }
@@ -35,25 +36,26 @@ type State struct {
 	Status     string
 	EndedAt    *time.Time
 	Members    map[peer.ID]*Member
-	Order      []peer.ID        // first-join order
-	Admitted   map[peer.ID]bool // let in from the lobby
-	Denied     map[peer.ID]bool // turned away in the lobby, until admitted after all
-	Removed    map[peer.ID]bool // removed from the meeting, until admitted again
-	Recorder   peer.ID          // whose node records now; "" when nobody does
-	Started    time.Time        // first join: the duration counts from here
-	Extra      int              // minutes added by extensions
-	Revision   int              // updates applied to the record
-	Relay      peer.ID          // the node that relays the meeting's media; "": a mesh
-	RelayEpoch int              // relay events so far
-	Epoch      int              // the key epoch: rekeys so far
-	KeyEvent   *Event           // the rekey that set the current key; nil: the link's
-	checks     map[string]bool  // KeyChecks of every key the meeting had
+	Order      []peer.ID             // first-join order
+	Admitted   map[peer.ID]bool      // let in from the lobby
+	Denied     map[peer.ID]bool      // turned away in the lobby, until admitted after all
+	Removed    map[peer.ID]bool      // removed from the meeting, until admitted again
+	Recorder   peer.ID               // whose node records now; "" when nobody does
+	Started    time.Time             // first join: the duration counts from here
+	Extra      int                   // minutes added by extensions
+	Revision   int                   // updates applied to the record
+	Relay      peer.ID               // the node that relays the meeting's media; "": a mesh
+	RelayEpoch int                   // relay events so far
+	relayAt    map[peer.ID]time.Time // each author's last relay event
+	Epoch      int                   // the key epoch: rekeys so far
+	KeyEvent   *Event                // the rekey that set the current key; nil: the link's
+	checks     map[string]bool       // KeyChecks of every key the meeting had
 	valid      map[string]bool
 }
 
 func newState(id string) *State {
 	return &State{ID: id, Status: StatusScheduled, Members: map[peer.ID]*Member{}, Admitted: map[peer.ID]bool{},
-		Denied: map[peer.ID]bool{}, Removed: map[peer.ID]bool{}, checks: map[string]bool{}, valid: map[string]bool{}}
+		Denied: map[peer.ID]bool{}, Removed: map[peer.ID]bool{}, checks: map[string]bool{}, relayAt: map[peer.ID]time.Time{}, valid: map[string]bool{}}
 }
 
 // Valid reports whether the event with this ID counts.
@@ -147,25 +149,6 @@ func (s *State) Keyholders() []peer.ID {
 func (s *State) Exposed() bool {
 	for p := range s.Removed {
 		if s.KeyEvent == nil || BodyOf[Rekey](s.KeyEvent).Sealed(p) != nil {
-			return true
-		}
-	}
-	return false
-}
-
-// Stranded reports whether a member in the meeting was not given its
-// current key (they joined while it changed): the meeting must move to a
-// new one that is sealed to them too.
-func (s *State) Stranded() bool {
-	if s.KeyEvent == nil {
-		return false
-	}
-	b := BodyOf[Rekey](s.KeyEvent)
-	if len(b.Boxes) >= MaxBoxes {
-		return false
-	}
-	for p, m := range s.Members {
-		if m.Present() && m.Box != nil && !s.Removed[p] && b.Sealed(p) == nil {
 			return true
 		}
 	}
