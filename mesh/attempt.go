@@ -41,14 +41,6 @@ type attempt struct {
 // is not proven: a peer that lies can only make a join fail this early).
 const keyCheckGrace = time.Second
 
-// logProves reports whether evs hold the meeting's genesis and the log
-// commits to secret: the genesis, or a valid rekey after it.
-func logProves(id string, evs []*Event, secret []byte) bool {
-	l := eventlog.New(id)
-	l.Add(evs)
-	return l.State().Record != nil && l.State().Proves(secret)
-}
-
 // recordOf is a genesis event's record; nil when it has none.
 func recordOf(ev *Event) *Record { return eventlog.BodyOf[Record](ev) }
 

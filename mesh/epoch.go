@@ -132,10 +132,14 @@ func (m *Mesh) rekey(ctx context.Context, mt *meeting) error {
 // follow a rekey, or make one when a removed member still holds the key or
 // a member who joined meanwhile was not given it.
 func (m *Mesh) afterFold(mt *meeting, valid []*Event) {
-	rekeyed, removedByMe := false, false
+	rekeyed, removedByMe, membership := false, false, false
 	for _, ev := range valid {
 		rekeyed = rekeyed || ev.Type == eventlog.TypeRekey
 		removedByMe = removedByMe || ev.Type == TypeRemove && ev.Author == m.self
+		membership = membership || changesKeyholders[ev.Type]
+	}
+	if !membership {
+		return // a chat and the like: who holds the key is as it was (hot path)
 	}
 	mt.mu.Lock()
 	exposed := mustRekey(mt.log, m.self)
@@ -171,6 +175,14 @@ func (m *Mesh) afterFold(mt *meeting, valid []*Event) {
 			}
 		}
 	})
+}
+
+// changesKeyholders are the event types that can change who holds the
+// meeting's key or who may change it: the only ones after which mustRekey
+// can change.
+var changesKeyholders = map[string]bool{
+	TypeGenesis: true, TypeJoin: true, TypeLeave: true, TypeRemove: true, TypeAdmit: true,
+	TypeRole: true, TypeEnd: true, eventlog.TypeRekey: true,
 }
 
 // mustRekey: self moderates a meeting whose current key a removed member

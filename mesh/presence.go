@@ -68,9 +68,6 @@ func DecodeHeartbeat(raw []byte) (*heartbeat, error) {
 
 func (m *Mesh) presenceValidator(mt *meeting) pubsub.ValidatorEx {
 	return m.gossipValidator(mt, kindPresence, func(from peer.ID, plain []byte, msg *pubsub.Message) pubsub.ValidationResult {
-		if !m.entitled(mt, from) {
-			return pubsub.ValidationIgnore // an old key's topic: only members not moved yet
-		}
 		hb, err := DecodeHeartbeat(plain)
 		if err != nil || hb.Peer != from || hb.Meeting != mt.id {
 			return m.reject("presence")

@@ -51,13 +51,10 @@ func (m *Mesh) loadMeetings() error {
 // openMeeting opens a meeting whose key is on disk: its log must hold the
 // genesis proving the key, else ErrWrongKey.
 func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
-	return m.openHeld(id, secret, func() ([]*Event, error) {
+	return m.openHeld(id, secret, true, func() ([]*Event, error) {
 		evs, err := m.store.events(id, m.log)
 		if err != nil {
 			return nil, fmt.Errorf("load meeting %s: %w", id, err)
-		}
-		if !logProves(id, evs, secret) {
-			return nil, fmt.Errorf("%w: meeting %s has no genesis proving its key on disk", ErrWrongKey, id)
 		}
 		return evs, nil
 	})
@@ -66,7 +63,7 @@ func (m *Mesh) openMeeting(id string, secret []byte) (*meeting, error) {
 // openTrusted opens a meeting whose key this node trusts without a
 // genesis: the one it is creating, proven by the genesis it signs next.
 func (m *Mesh) openTrusted(id string, secret []byte) (*meeting, error) {
-	return m.openHeld(id, secret, func() ([]*Event, error) {
+	return m.openHeld(id, secret, false, func() ([]*Event, error) {
 		if err := m.store.putSecret(id, secret); err != nil {
 			return nil, fmt.Errorf("store meeting key: %w", err)
 		}
@@ -74,9 +71,10 @@ func (m *Mesh) openTrusted(id string, secret []byte) (*meeting, error) {
 	})
 }
 
-// openHeld opens a meeting as this node's, with the log load returns; it
-// returns the meeting when already open under this key.
-func (m *Mesh) openHeld(id string, secret []byte, load func() ([]*Event, error)) (*meeting, error) {
+// openHeld opens a meeting as this node's, with the log load returns (which
+// must prove the key, with prove set); it returns the meeting when already
+// open under this key.
+func (m *Mesh) openHeld(id string, secret []byte, prove bool, load func() ([]*Event, error)) (*meeting, error) {
 	if !m.track() {
 		return nil, ErrNotReady
 	}
@@ -94,8 +92,11 @@ func (m *Mesh) openHeld(id string, secret []byte, load func() ([]*Event, error))
 	if err != nil {
 		return nil, err
 	}
-	mt, err := m.startMeeting(id, k, evs, false)
-	if err != nil {
+	mt := m.foldMeeting(id, k, evs, false)
+	if prove && (mt.st().Record == nil || !mt.st().Proves(secret)) {
+		return nil, fmt.Errorf("%w: meeting %s has no genesis proving its key on disk", ErrWrongKey, id)
+	}
+	if err := m.openTopics(mt); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
@@ -123,6 +124,16 @@ func (m *Mesh) openedLocked(id string, secret []byte) (*meeting, error) {
 // startMeeting subscribes to a meeting's topics with its log loaded; with
 // pending set its key is not proven yet and nothing of it is written.
 func (m *Mesh) startMeeting(id string, k keys, evs []*Event, pending bool) (*meeting, error) {
+	mt := m.foldMeeting(id, k, evs, pending)
+	if err := m.openTopics(mt); err != nil {
+		return nil, err
+	}
+	return mt, nil
+}
+
+// foldMeeting is a meeting under k with its log folded from evs, not yet
+// shared with anyone.
+func (m *Mesh) foldMeeting(id string, k keys, evs []*Event, pending bool) *meeting {
 	mt := newMeeting(id, k)
 	if pending {
 		mt.pending = &pendingKey{}
@@ -132,10 +143,7 @@ func (m *Mesh) startMeeting(id string, k keys, evs []*Event, pending bool) (*mee
 		m.clock.Observe(ev.HLC)
 	}
 	mt.addLocked(evs) // not yet shared: no lock needed
-	if err := m.openTopics(mt); err != nil {
-		return nil, err
-	}
-	return mt, nil
+	return mt
 }
 
 // openTopics subscribes to the meeting's topics under its keys and starts
@@ -196,8 +204,9 @@ func (m *Mesh) subscribe(name string, v pubsub.ValidatorEx) (*pubsub.Topic, *pub
 }
 
 // gossipValidator does what every topic's validator starts with: accept our
-// own messages, rate-limit the origin, and open the seal; decide judges the
-// plaintext.
+// own messages, take them only from peers that proved the key, rate-limit
+// the origin, hear an older key epoch only from members not moved yet, and
+// open the seal; decide judges the plaintext.
 func (m *Mesh) gossipValidator(mt *meeting, kind string, decide func(from peer.ID, plain []byte, msg *pubsub.Message) pubsub.ValidationResult) pubsub.ValidatorEx {
 	name := topicName(mt.keys, kind)
 	return func(_ context.Context, via peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
@@ -212,6 +221,9 @@ func (m *Mesh) gossipValidator(mt *meeting, kind string, decide func(from peer.I
 		if !m.allow(from) {
 			m.metrics.rejects.WithLabelValues("rate").Inc()
 			return pubsub.ValidationIgnore
+		}
+		if !m.entitled(mt, from) {
+			return pubsub.ValidationIgnore // an old key's topic: only members not moved yet
 		}
 		plain, err := mt.keys.open(msg.Data, name)
 		if err != nil {
@@ -231,9 +243,6 @@ func (m *Mesh) reject(reason string) pubsub.ValidationResult {
 // events are checked against the roles this node knows.
 func (m *Mesh) eventValidator(mt *meeting, kind string) pubsub.ValidatorEx {
 	return m.gossipValidator(mt, kind, func(from peer.ID, plain []byte, msg *pubsub.Message) pubsub.ValidationResult {
-		if !m.entitled(mt, from) {
-			return pubsub.ValidationIgnore // an old key's topic: only members not moved yet
-		}
 		ev, err := eventlog.Decode(plain)
 		if err != nil {
 			return m.reject("decode")

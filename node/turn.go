@@ -36,8 +36,8 @@ func (n *Node) renewTURN(ctx context.Context) {
 				servers = append(servers, webrtc.ICEServer{URLs: t.URLs, Username: t.Username, Credential: t.Credential})
 				soonest = minTime(soonest, t.Expires)
 				for _, u := range t.URLs {
-					if addr, ok := turnsAddr(u); ok && t.TLSPin != "" {
-						pins[addr] = t.TLSPin
+					if strings.HasPrefix(u, "turns:") && t.TLSPin != "" {
+						pins[rendezvous.TURNAddr(u)] = t.TLSPin
 					}
 				}
 			}
@@ -63,14 +63,4 @@ func minTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// turnsAddr is the host:port of a turns: URL.
-func turnsAddr(u string) (string, bool) {
-	rest, ok := strings.CutPrefix(u, "turns:")
-	if !ok {
-		return "", false
-	}
-	addr, _, _ := strings.Cut(rest, "?")
-	return addr, true
 }

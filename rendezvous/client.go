@@ -390,3 +390,9 @@ outer:
 	}
 	return have
 }
+
+// TURNAddr is the host:port of a turn: or turns: URL.
+func TURNAddr(u string) string {
+	addr, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(u, "turns:"), "turn:"), "?")
+	return addr
+}

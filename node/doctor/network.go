@@ -157,7 +157,7 @@ func transportOf(u string) string {
 }
 
 func allocate(u, tr, user, pass, pin string, timeout time.Duration) error {
-	addr, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(u, "turns:"), "turn:"), "?")
+	addr := rendezvous.TURNAddr(u)
 	var conn net.PacketConn
 	switch tr {
 	case "udp":
