@@ -31,7 +31,7 @@ func newBrowserSession(m *meeting) (*browserSession, error) {
 	for s := range numSlots {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
 		if err != nil {
-			_ = pc.Close()
+			_ = pc.GracefulClose()
 			return nil, err
 		}
 		b.in[s] = tr
@@ -115,5 +115,5 @@ func (b *browserSession) addOut(f *forwarder) { b.out.add(f) }
 func (b *browserSession) close() {
 	b.lp.cancel()
 	b.out.close()
-	_ = b.pc.Close()
+	_ = b.pc.GracefulClose() // waits for ICE and mDNS goroutines: nothing outlives the engine
 }

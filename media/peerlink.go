@@ -52,7 +52,7 @@ func newPeerLink(m *meeting, peer string, offerer bool, epoch uint64, replaces b
 	for s := range numSlots {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
 		if err != nil {
-			_ = pc.Close()
+			_ = pc.GracefulClose()
 			return nil, err
 		}
 		l.slots[s] = tr
@@ -354,5 +354,5 @@ func (l *peerLink) close() {
 			sk.f.removeSink(sk)
 		}
 	}
-	_ = l.pc.Close()
+	_ = l.pc.GracefulClose() // waits for ICE and mDNS goroutines: nothing outlives the engine
 }
