@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"meshmeet/webui/api"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -82,6 +83,6 @@ func TestShareFileThroughAPI(t *testing.T) {
 }
 
 func isStatus(err error, status int) bool {
-	var ae *APIError
+	var ae *api.Error
 	return errors.As(err, &ae) && ae.Status == status
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"meshmeet/webui/api"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -23,8 +24,7 @@ func readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) ([]byte, 
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
-			return nil, &apiError{http.StatusRequestEntityTooLarge, codeTooLarge,
-				fmt.Sprintf("request body is larger than %d KiB", maxBodyBytes>>10)}
+			return nil, api.ErrTooLarge.With("request body is larger than %d KiB", maxBodyBytes>>10)
 		}
 		return nil, errBadRequest("could not read the request body")
 	}

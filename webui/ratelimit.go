@@ -1,6 +1,10 @@
 package webui
 
-import "golang.org/x/time/rate"
+import (
+	"meshmeet/webui/api"
+
+	"golang.org/x/time/rate"
+)
 
 const (
 	// anonRateLimit and anonBurst bound every request that brings no valid
@@ -28,4 +32,4 @@ func newLimits(limit rate.Limit, burst int) limits {
 }
 
 // errRateLimited answers a request over its bucket.
-var errRateLimited = &apiError{429, codeRateLimited, "too many requests; slow down and try again"}
+var errRateLimited = api.ErrRateLimited

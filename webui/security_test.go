@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"meshmeet/webui/api"
 	"net"
 	"net/http"
 	"testing"
@@ -137,7 +138,7 @@ func TestRateLimit(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("status = %d, want 429", resp.StatusCode)
 	}
-	if e := errorOf(t, resp, body); e.Code != codeRateLimited {
+	if e := errorOf(t, resp, body); e.Code != api.ErrRateLimited.Code {
 		t.Errorf("code = %q", e.Code)
 	}
 	if resp.Header.Get("Retry-After") == "" {

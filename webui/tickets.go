@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"meshmeet/webui/api"
 	"net/http"
 	"net/url"
 	"path"
@@ -122,7 +123,7 @@ func (s *Server) mintTicket(w http.ResponseWriter, r *http.Request) (int, any, e
 	target := ticketTarget(u)
 	tok, exp, ok := s.tickets.mint(target)
 	if !ok {
-		return 0, nil, &apiError{http.StatusTooManyRequests, codeRateLimited, "too many tickets outstanding; use them or wait a few seconds"}
+		return 0, nil, api.ErrRateLimited.With("too many tickets outstanding; use them or wait a few seconds")
 	}
 	sep := "?"
 	if strings.Contains(target, "?") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"meshmeet/webui/api"
 	"net/http"
 	"time"
 
@@ -44,7 +45,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.wsBegin() {
-		s.writeError(w, r, &apiError{http.StatusServiceUnavailable, codeNotReady, "the node is shutting down"})
+		s.writeError(w, r, api.ErrNotReady.With("the node is shutting down"))
 		return
 	}
 	defer s.wsWG.Done()
@@ -83,7 +84,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 
 // wsWriteLoop writes events until ctx ends or the stream is closed and
 // returns the close status to send.
-func (s *Server) wsWriteLoop(ctx context.Context, c *websocket.Conn, events <-chan Event) (websocket.StatusCode, string) {
+func (s *Server) wsWriteLoop(ctx context.Context, c *websocket.Conn, events <-chan api.Event) (websocket.StatusCode, string) {
 	ping := time.NewTicker(wsPingInterval)
 	defer ping.Stop()
 	for {
