@@ -2,8 +2,10 @@ package mesh
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -31,11 +33,12 @@ const (
 	reactionBurst = 5
 )
 
-// ErrRateLimited: too many reactions; nothing was sent.
-var ErrRateLimited = fmt.Errorf("too many reactions; wait a moment")
-
-// ErrBadReaction: not one of Reactions.
-var ErrBadReaction = fmt.Errorf("%w: not one of the reactions offered", ErrInvalid)
+var (
+	// ErrRateLimited: too many reactions; nothing was sent.
+	ErrRateLimited = errors.New("too many reactions; wait a moment")
+	// ErrBadReaction: not one of Reactions.
+	ErrBadReaction = errors.New("not one of the reactions offered (" + strings.Join(Reactions, " ") + ")")
+)
 
 // React shows emoji to everyone in the meeting, this node's pages included.
 func (m *Mesh) React(ctx context.Context, id, emoji string) error {

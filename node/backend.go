@@ -33,6 +33,7 @@ var errKinds = []struct {
 	{mesh.ErrNotReady, api.ErrNotReady},
 	{mesh.ErrDiskFull, api.ErrDiskFull},
 	{mesh.ErrRateLimited, api.ErrRateLimited},
+	{mesh.ErrBadReaction, api.ErrBadReaction},
 }
 
 // apiErr maps a mesh error to the API's error kinds, keeping the

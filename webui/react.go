@@ -17,8 +17,8 @@ func (s *Server) postReaction(w http.ResponseWriter, r *http.Request) (int, any,
 	if err := decodeBody(w, r, &req, false); err != nil {
 		return 0, nil, err
 	}
-	if !api.ValidReaction(req.Emoji) {
-		return 0, nil, api.ErrBadReaction.With("emoji must be one of %s", strings.Join(api.Reactions, " "))
+	if req.Emoji == "" {
+		return 0, nil, errBadRequest("emoji is required")
 	}
 	if err := s.backend.React(r.Context(), id, req.Emoji); err != nil {
 		return 0, nil, err

@@ -35,20 +35,8 @@ type MessageRequest struct {
 	Text string `json:"text"`
 }
 
-// ReactionRequest is POST …/reactions.
+// ReactionRequest is POST …/reactions: one of 👍 👏 😂 🎉 ❤️ 😮 (the
+// node's list, mesh.Reactions; anything else is ErrBadReaction).
 type ReactionRequest struct {
 	Emoji string `json:"emoji"`
-}
-
-// Reactions are the emoji a reaction may be.
-var Reactions = []string{"👍", "👏", "😂", "🎉", "❤️", "😮"}
-
-// ValidReaction reports whether e is one of Reactions.
-func ValidReaction(e string) bool {
-	for _, r := range Reactions {
-		if r == e {
-			return true
-		}
-	}
-	return false
 }
