@@ -15,7 +15,7 @@ func meetingOf(v mesh.MeetingView, link string) api.Meeting {
 	m := api.Meeting{ID: v.ID, Title: v.Title, Description: v.Description, ScheduledTime: v.ScheduledTime,
 		Duration: v.Duration, Status: v.Status, Host: v.Host, CreatedAt: v.CreatedAt, EndedAt: v.EndedAt,
 		EndsAt: v.EndsAt, Joined: v.Joined, Revision: v.Revision, Recording: v.Recording, Recorder: v.Recorder,
-		Settings: api.Settings(v.Settings),
+		Settings:     api.Settings(v.Settings),
 		Participants: each(v.Participants, participantOf), JoinURL: link}
 	return m
 }
