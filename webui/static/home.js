@@ -192,8 +192,8 @@ async function loadMeetings(box) {
   replace(box,
     h('div', { class: 'row between' }, h('h2', {}, t('home.meetings')),
       h('button', { type: 'button', class: 'secondary', onclick: () => loadMeetings(box) }, t('home.refresh'))),
-    meetings.length === 0 ? h('p', { class: 'muted' }, t('home.none')) : null,
-    section('active'), section('upcoming'), section('past'));
+    meetings.length === 0 ? h('p', { class: 'muted', id: 'meetings-none' }, t('home.none'))
+      : [section('active'), section('upcoming'), section('past')]);
 }
 
 /**
