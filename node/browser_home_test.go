@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,18 @@ func (b *browser) countMediaCaptures(t testing.TB) {
 			}`})
 		return err
 	}))
+}
+
+// recorded puts a camera recording of peer in n's recordings of the meeting.
+func recorded(t testing.TB, n *testNode, meeting, peer string) {
+	t.Helper()
+	rec := filepath.Join(datadir.Dir(n.dir).Recordings(meeting), "20261203T101010Z", peer+"-camera.ivf")
+	if err := os.MkdirAll(filepath.Dir(rec), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rec, []byte("DKIF frames"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // homeView is what the Home page shows, read through its element IDs.
@@ -104,7 +118,7 @@ func TestBrowserHome(t *testing.T) {
 	needChromium(t)
 	rdv := startRendezvous(t)
 	a := startNode(t, "alice", "", withRendezvous(rdv[0]))
-	startNode(t, "bob", "", withPeers(a))
+	bob := startNode(t, "bob", "", withPeers(a))
 
 	// A rendezvous nobody answers at: a real peer ID on a closed port.
 	key, err := datadir.Dir(t.TempDir()).Key()
@@ -120,7 +134,20 @@ func TestBrowserHome(t *testing.T) {
 	a.create(t, map[string]any{"title": "Planning", "scheduledTime": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)})
 	retro := a.create(t, map[string]any{"title": "Retro"})
 	a.join(t, retro.JoinURL)
+	bob.join(t, retro.JoinURL)
 	a.do(t, http.MethodPost, "/api/meetings/"+retro.Meeting.ID+"/messages", map[string]string{"text": "what went well"}, nil)
+	bob.do(t, http.MethodPost, api.Path(api.RouteLeave, retro.Meeting.ID), nil, nil)
+	// Alice's node recorded bob, who has left: the record names him from the log.
+	bobID := bob.Mesh().Self().String()
+	recorded(t, a, retro.Meeting.ID, bobID)
+	eventually(t, 10*time.Second, "alice's recordings name bob", func() error {
+		var recs api.Recordings
+		a.do(t, http.MethodGet, api.Path(api.RouteRecordings, retro.Meeting.ID), nil, &recs)
+		if len(recs.Files) != 1 || recs.Names[bobID] != "bob" {
+			return fmt.Errorf("recordings %+v", recs)
+		}
+		return nil
+	})
 	a.do(t, http.MethodPost, api.Path(api.RouteEnd, retro.Meeting.ID), nil, nil)
 
 	en := startBrowserLang(t, "alice", "en")
@@ -187,8 +214,34 @@ func TestBrowserHome(t *testing.T) {
 			return fmt.Errorf("at %s", r.Path)
 		case !r.Record || r.Media != 0 || r.Captures != 0:
 			return fmt.Errorf("not a plain record: %+v", r)
-		case !strings.Contains(r.Text, "This meeting has ended") || !strings.Contains(r.Text, "what went well"):
+		case !strings.Contains(r.Text, "This meeting has ended") || !strings.Contains(r.Text, "what went well") ||
+			!strings.Contains(r.Text, "bob · camera"):
 			return fmt.Errorf("no record text in %q", r.Text)
+		}
+		return nil
+	})
+
+	// In a live meeting too, a recording of someone who left is named, not
+	// numbered: bob came to the standup and went.
+	bob.join(t, standup.JoinURL)
+	bob.do(t, http.MethodPost, api.Path(api.RouteLeave, standup.Meeting.ID), nil, nil)
+	recorded(t, a, standup.Meeting.ID, bobID)
+	eventually(t, 10*time.Second, "alice's node knows bob came and went", func() error {
+		var v api.Meeting
+		a.do(t, http.MethodGet, api.Path(api.RouteMeeting, standup.Meeting.ID), nil, &v)
+		for _, p := range v.Participants {
+			if p.PeerID == bobID && p.LeftAt != nil {
+				return nil
+			}
+		}
+		return fmt.Errorf("participants %+v", v.Participants)
+	})
+	en.do(chromedp.Navigate(uiLink(t, a, standup.JoinURL)))
+	en.enter(t)
+	eventually(t, 15*time.Second, "the live room names bob's recording", func() error {
+		txt, err := eval[string](en, `document.getElementById('recordings-list')?.textContent ?? ''`)
+		if err != nil || !strings.Contains(txt, "bob · camera") {
+			return fmt.Errorf("recordings %q (%v)", txt, err)
 		}
 		return nil
 	})
