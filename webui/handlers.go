@@ -142,19 +142,18 @@ func (s *Server) getMeeting(_ http.ResponseWriter, r *http.Request) (int, any, e
 	if err != nil {
 		return 0, nil, err
 	}
-	return meetingOrWaiting(s.backend.Meeting(r.Context(), id))
+	m, waiting, err := s.backend.Meeting(r.Context(), id)
+	return meetingOrWaiting(m, waiting, err, http.StatusOK)
 }
 
 // meetingOrWaiting answers with the meeting, or with where this node waits
-// (with waitStatus: 202 on a join, 200 on a look).
-func meetingOrWaiting(m *api.Meeting, w *api.Waiting, err error, waitStatus ...int) (int, any, error) {
+// in its lobby (with waitStatus: 202 on a join, 200 on a look).
+func meetingOrWaiting(m *api.Meeting, w *api.Waiting, err error, waitStatus int) (int, any, error) {
 	switch {
 	case err != nil:
 		return 0, nil, err
-	case w != nil && len(waitStatus) > 0:
-		return waitStatus[0], w, nil
 	case w != nil:
-		return http.StatusOK, w, nil
+		return waitStatus, w, nil
 	}
 	return http.StatusOK, m, nil
 }

@@ -1,8 +1,6 @@
 package webui
 
 import (
-	"meshmeet/webui/api"
-
 	"golang.org/x/time/rate"
 )
 
@@ -30,6 +28,3 @@ func newLimits(limit rate.Limit, burst int) limits {
 		anon:  rate.NewLimiter(anonRateLimit, anonBurst),
 	}
 }
-
-// errRateLimited answers a request over its bucket.
-var errRateLimited = api.ErrRateLimited

@@ -62,7 +62,7 @@ func (s *Server) guard(next http.HandlerFunc, ticketOK bool) http.HandlerFunc {
 			return
 		}
 		if !s.limits.token.Allow() {
-			s.writeError(w, r, errRateLimited)
+			s.writeError(w, r, api.ErrRateLimited)
 			return
 		}
 		next(w, r)
@@ -78,7 +78,7 @@ func (s *Server) optionalAuth(next http.HandlerFunc) http.HandlerFunc {
 			lim = s.limits.token
 		}
 		if !lim.Allow() {
-			s.writeError(w, r, errRateLimited)
+			s.writeError(w, r, api.ErrRateLimited)
 			return
 		}
 		next(w, r)
@@ -89,7 +89,7 @@ func (s *Server) optionalAuth(next http.HandlerFunc) http.HandlerFunc {
 // once the strangers' bucket is empty; it never touches the token's bucket.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if !s.limits.anon.Allow() {
-		err = errRateLimited
+		err = api.ErrRateLimited
 	}
 	s.writeError(w, r, err)
 }
