@@ -221,6 +221,15 @@ func TestBrowserHome(t *testing.T) {
 		return nil
 	})
 
+	// A link with a garbage key, and an address with no page: sentences, never JSON.
+	en.do(chromedp.Navigate(uiLink(t, a, strings.Split(standup.JoinURL, "#")[0]+"#k=garbage")))
+	en.says(t, "calls a garbage key's link not valid", "en", "Cannot open this meeting", "This join link is not valid")
+	if txt, _ := eval[string](en, `document.body.innerText`); strings.Contains(txt, "meeting ID") {
+		t.Errorf("a garbage key reads %q", txt)
+	}
+	en.do(chromedp.Navigate(a.UIURL() + "/meetings/nope"))
+	en.says(t, "says there is no such page", "en", "Page not found")
+
 	// In a live meeting too, a recording of someone who left is named, not
 	// numbered: bob came to the standup and went.
 	bob.join(t, standup.JoinURL)
