@@ -11,6 +11,29 @@ import (
 	"meshmeet/webui/api"
 )
 
+// threeInMeeting starts alice's, bob's and carol's nodes, all three in one
+// meeting and seen live by each other.
+func threeInMeeting(t *testing.T, title string) ([]*testNode, string) {
+	t.Helper()
+	a := startNode(t, "alice", "")
+	b := startNode(t, "bob", "", withPeers(a))
+	c := startNode(t, "carol", "", withPeers(a, b))
+	nodes := []*testNode{a, b, c}
+	m := a.create(t, map[string]any{"title": title})
+	for _, n := range nodes {
+		n.join(t, m.JoinURL)
+	}
+	eventually(t, 10*time.Second, "everyone sees all three", func() error {
+		for _, n := range nodes {
+			if ps, err := n.participants(t, m.Meeting.ID); err != nil || len(ps) != 3 {
+				return fmt.Errorf("%s: %d participants %v", n.cfg.Name, len(ps), err)
+			}
+		}
+		return nil
+	})
+	return nodes, m.Meeting.ID
+}
+
 // handOrder is who has a hand up, by the time it went up, as a page orders them.
 func handOrder(ps []api.Participant) (string, map[string]int64) {
 	up := []api.Participant{}
@@ -39,23 +62,8 @@ func handOrder(ps []api.Participant) (string, map[string]int64) {
 // which every node holds the same. Lowering clears it, and raising again
 // goes to the end of the queue.
 func TestRaisedHandsOrder(t *testing.T) {
-	a := startNode(t, "alice", "")
-	b := startNode(t, "bob", "", withPeers(a))
-	c := startNode(t, "carol", "", withPeers(a, b))
-	nodes := []*testNode{a, b, c}
-	m := a.create(t, map[string]any{"title": "Hands"})
-	id := m.Meeting.ID
-	for _, n := range nodes {
-		n.join(t, m.JoinURL)
-	}
-	eventually(t, 10*time.Second, "everyone sees all three", func() error {
-		for _, n := range nodes {
-			if ps, err := n.participants(t, id); err != nil || len(ps) != 3 {
-				return fmt.Errorf("%s: %d participants %v", n.cfg.Name, len(ps), err)
-			}
-		}
-		return nil
-	})
+	nodes, id := threeInMeeting(t, "Hands")
+	a, b, c := nodes[0], nodes[1], nodes[2]
 	hand := func(n *testNode, up bool) {
 		n.do(t, http.MethodPost, api.Path(api.RouteState, id), map[string]any{"audio": true, "handRaised": up}, nil)
 	}

@@ -114,18 +114,26 @@ func wsEvents(t testing.TB, n *testNode, id string) <-chan map[string]any {
 
 func waitEvent(t testing.TB, ch <-chan map[string]any, typ string, match func(map[string]any) bool) {
 	t.Helper()
+	waitFor(t, ch, typ, func(ev map[string]any) bool {
+		return ev["type"] == typ && (match == nil || match(ev["data"].(map[string]any)))
+	})
+}
+
+// waitFor waits up to 10 s for an event that match accepts.
+func waitFor(t testing.TB, ch <-chan map[string]any, what string, match func(map[string]any) bool) {
+	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
 		select {
 		case ev, ok := <-ch:
 			if !ok {
-				t.Fatalf("event stream closed waiting for %s", typ)
+				t.Fatalf("event stream closed waiting for %s", what)
 			}
-			if ev["type"] == typ && (match == nil || match(ev["data"].(map[string]any))) {
+			if match(ev) {
 				return
 			}
 		case <-deadline:
-			t.Fatalf("no %s event", typ)
+			t.Fatalf("no %s event", what)
 		}
 	}
 }

@@ -2,10 +2,8 @@ package node
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"testing"
-	"time"
 
 	"meshmeet/webui/api"
 )
@@ -13,20 +11,9 @@ import (
 // waitReaction waits for the flat reaction event {"type":"reaction","meeting","peer","emoji"}.
 func waitReaction(t testing.TB, ch <-chan map[string]any, meeting, peer, emoji string) {
 	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				t.Fatal("event stream closed waiting for a reaction")
-			}
-			if ev["type"] == api.EventReaction && ev["meeting"] == meeting && ev["peer"] == peer && ev["emoji"] == emoji {
-				return
-			}
-		case <-deadline:
-			t.Fatalf("no reaction %s from %s", emoji, peer)
-		}
-	}
+	waitFor(t, ch, "reaction "+emoji, func(ev map[string]any) bool {
+		return ev["type"] == api.EventReaction && ev["meeting"] == meeting && ev["peer"] == peer && ev["emoji"] == emoji
+	})
 }
 
 // TestReactions: a reaction posted on one node reaches the page of every
@@ -34,23 +21,8 @@ func waitReaction(t testing.TB, ch <-chan map[string]any, meeting, peer, emoji s
 // kept in the meeting's history; anything but the offered emoji is refused
 // with its own code, and a flood is cut off.
 func TestReactions(t *testing.T) {
-	a := startNode(t, "alice", "")
-	b := startNode(t, "bob", "", withPeers(a))
-	c := startNode(t, "carol", "", withPeers(a, b))
-	nodes := []*testNode{a, b, c}
-	m := a.create(t, map[string]any{"title": "Reactions"})
-	id := m.Meeting.ID
-	for _, n := range nodes {
-		n.join(t, m.JoinURL)
-	}
-	eventually(t, 10*time.Second, "everyone sees all three", func() error {
-		for _, n := range nodes {
-			if ps, err := n.participants(t, id); err != nil || len(ps) != 3 {
-				return fmt.Errorf("%s: %d participants %v", n.cfg.Name, len(ps), err)
-			}
-		}
-		return nil
-	})
+	nodes, id := threeInMeeting(t, "Reactions")
+	a, b, c := nodes[0], nodes[1], nodes[2]
 	streams := map[*testNode]<-chan map[string]any{}
 	for _, n := range nodes {
 		streams[n] = wsEvents(t, n, id)
