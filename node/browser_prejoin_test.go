@@ -2,11 +2,12 @@ package node
 
 import (
 	"fmt"
-	"meshmeet/webui/api"
 	"net/http"
 	"slices"
 	"testing"
 	"time"
+
+	"meshmeet/webui/api"
 
 	"github.com/chromedp/chromedp"
 )

@@ -3,8 +3,6 @@ package node
 import (
 	"context"
 	"errors"
-	"meshmeet/mesh/datadir"
-	"meshmeet/webui/api"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"meshmeet/mesh/datadir"
+	"meshmeet/webui/api"
 
 	"golang.org/x/sys/unix"
 )

@@ -5,13 +5,14 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"meshmeet/webui/api"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"meshmeet/webui/api"
 )
 
 // TestShareFileThroughAPI: a file uploaded on one node downloads, the same

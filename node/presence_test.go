@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"meshmeet/webui/api"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"meshmeet/webui/api"
 
 	"github.com/coder/websocket"
 )

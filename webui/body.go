@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"meshmeet/webui/api"
 	"net/http"
 	"time"
 	"unicode/utf8"
+
+	"meshmeet/webui/api"
 )
 
 const (

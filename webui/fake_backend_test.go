@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"meshmeet/webui/api"
 	"strings"
 	"sync"
 	"time"
+
+	"meshmeet/webui/api"
 )
 
 // fakeBackend is a Backend for tests: it answers every call with a fixed

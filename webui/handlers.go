@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"meshmeet/webui/api"
 	"mime"
 	"net/http"
 	"strconv"
@@ -12,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"meshmeet/webui/api"
 )
 
 const (

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"meshmeet/webui/api"
 	"mime"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
+
+	"meshmeet/webui/api"
 
 	"github.com/prometheus/client_golang/prometheus"
 )

@@ -1,8 +1,9 @@
 package webui
 
 import (
-	"meshmeet/webui/api"
 	"net/http"
+
+	"meshmeet/webui/api"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )

@@ -3,11 +3,12 @@ package webui
 import (
 	"crypto/subtle"
 	"fmt"
-	"meshmeet/webui/api"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"meshmeet/webui/api"
 )
 
 // legacyCookie is the cookie that carried the API token to the browser app

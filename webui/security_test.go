@@ -1,10 +1,11 @@
 package webui
 
 import (
-	"meshmeet/webui/api"
 	"net"
 	"net/http"
 	"testing"
+
+	"meshmeet/webui/api"
 
 	"golang.org/x/time/rate"
 )

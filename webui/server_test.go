@@ -7,12 +7,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"meshmeet/webui/api"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"meshmeet/webui/api"
 
 	"go.uber.org/goleak"
 	"golang.org/x/time/rate"

@@ -4,13 +4,14 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"meshmeet/webui/api"
 	"net/http"
 	"net/url"
 	"path"
 	"strings"
 	"sync"
 	"time"
+
+	"meshmeet/webui/api"
 )
 
 // Tickets let a browser reach the few GET routes it cannot send a header to —

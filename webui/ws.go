@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"meshmeet/webui/api"
 	"net/http"
 	"time"
+
+	"meshmeet/webui/api"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"

@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"meshmeet/webui/api"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"meshmeet/webui/api"
 
 	"github.com/coder/websocket"
 )
