@@ -26,7 +26,6 @@ export default {
   'notfound.text': 'There is no page at this address. Check the link, or go back to your meetings.',
 
   'home.node': 'This node',
-  'home.name': 'Name',
   'home.peerId': 'Peer ID',
   'home.version': 'Version',
   'home.peers': 'Connected peers',

@@ -26,7 +26,6 @@ export default {
   'notfound.text': 'No hay ninguna página en esta dirección. Revisa el enlace o vuelve a tus reuniones.',
 
   'home.node': 'Este nodo',
-  'home.name': 'Nombre',
   'home.peerId': 'ID de par',
   'home.version': 'Versión',
   'home.peers': 'Pares conectados',
