@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 
 	"meshmeet/webui/api"
 )
@@ -30,10 +31,12 @@ func TestReactions(t *testing.T) {
 	bob := b.mesh.Self().String()
 	// The stream is open once it delivers; a heartbeat may come first.
 	for _, emoji := range []string{"👍", "❤️"} {
+		start := time.Now()
 		b.do(t, http.MethodPost, api.Path(api.RouteReactions, id), api.ReactionRequest{Emoji: emoji}, nil)
 		for _, n := range nodes {
 			waitReaction(t, streams[n], id, bob, emoji)
 		}
+		t.Logf("reaction %s on all three pages %v after the POST", emoji, time.Since(start).Round(time.Millisecond))
 	}
 
 	for _, bad := range []string{"💩", "", "👍👍", "<script>"} {
