@@ -25,6 +25,15 @@ type NodeInfo struct {
 	Clock ClockStatus `json:"clock"`
 	// IdentityClash is set while another node runs with this identity.
 	IdentityClash *IdentityClash `json:"identityClash,omitempty"`
+	// Rendezvous are the rendezvous servers (Config.Relays), each with
+	// whether this node is connected to it now.
+	Rendezvous []RendezvousStatus `json:"rendezvous"`
+}
+
+// RendezvousStatus is one rendezvous server as this node sees it.
+type RendezvousStatus struct {
+	PeerID    string `json:"peerId"`
+	Connected bool   `json:"connected"`
 }
 
 // Info returns this node's identity, addresses and connected peers.
@@ -32,8 +41,12 @@ func (m *Mesh) Info() (NodeInfo, error) {
 	if err := m.running(); err != nil {
 		return NodeInfo{}, err
 	}
-	info := NodeInfo{PeerID: m.self.String(), Name: m.cfg.Name, Addresses: []string{}, Peers: []string{},
-		Clock: m.ClockStatus(), IdentityClash: m.IdentityClash()}
+	info := NodeInfo{PeerID: m.self.String(), Name: m.Name(), Addresses: []string{}, Peers: []string{},
+		Clock: m.ClockStatus(), IdentityClash: m.IdentityClash(), Rendezvous: []RendezvousStatus{}}
+	for _, r := range m.cfg.Relays {
+		info.Rendezvous = append(info.Rendezvous, RendezvousStatus{PeerID: r.ID.String(),
+			Connected: m.host.Network().Connectedness(r.ID) == network.Connected})
+	}
 	for _, a := range m.host.Addrs() {
 		info.Addresses = append(info.Addresses, a.String()+"/p2p/"+m.self.String())
 	}
@@ -226,7 +239,7 @@ func (m *Mesh) enter(ctx context.Context, id string, secret []byte, quick bool, 
 	already := me != nil && me.Present()
 	mt.mu.Unlock()
 	if !already {
-		body, _ := json.Marshal(eventlog.Join{Name: m.cfg.Name, Box: base64.RawURLEncoding.EncodeToString(m.box.PublicKey().Bytes())})
+		body, _ := json.Marshal(eventlog.Join{Name: m.Name(), Box: base64.RawURLEncoding.EncodeToString(m.box.PublicKey().Bytes())})
 		if _, err := m.publishEvent(ctx, mt, TypeJoin, body); err != nil {
 			return nil, fmt.Errorf("join meeting %s: %w", id, err)
 		}
@@ -420,6 +433,16 @@ func (m *Mesh) SetMediaState(ctx context.Context, id string, body []byte) (Parti
 		return ParticipantView{}, fmt.Errorf("%w: join the meeting first", ErrConflict)
 	}
 	st.Speaking = mt.selfMedia.Speaking // the node measures it (SetSpeaking), not the page
+	// The hand keeps the time it went up until it goes down: the raiser's
+	// node stamps it once, and every node orders hands by that stamp.
+	switch {
+	case !st.HandRaised:
+		st.HandRaisedAt = 0
+	case mt.selfMedia.HandRaised:
+		st.HandRaisedAt = mt.selfMedia.HandRaisedAt
+	default:
+		st.HandRaisedAt = time.Now().UnixMilli()
+	}
 	mt.selfMedia = st
 	mt.mu.Unlock()
 	return m.announceMedia(ctx, mt), nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
@@ -30,10 +31,15 @@ func FuzzDecodeHeartbeat(f *testing.F) {
 	b, _ = json.Marshal(heartbeat{V: 1, Meeting: "0123456789abcdef0123456789abcdef", Peer: id, Name: "n",
 		Addrs: []string{"/ip4/10.0.0.1/tcp/4001", "/ip6/::1/udp/4001/quic-v1"}})
 	f.Add(b)
+	b, _ = json.Marshal(heartbeat{V: 1, Meeting: "0123456789abcdef0123456789abcdef", Peer: id, Name: "n",
+		Media: MediaState{HandRaised: true, HandRaisedAt: 1764770000000}, Reaction: "🎉"})
+	f.Add(b)
 	f.Add([]byte(`{"v":1}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		hb, err := DecodeHeartbeat(raw)
-		if err == nil && (hb.Peer.Validate() != nil || !meetingIDPattern.MatchString(hb.Meeting) || len(hb.Addrs) > maxHeartbeatAddrs) {
+		if err == nil && (hb.Peer.Validate() != nil || !meetingIDPattern.MatchString(hb.Meeting) || len(hb.Addrs) > maxHeartbeatAddrs ||
+			hb.Media.HandRaisedAt < 0 || !hb.Media.HandRaised && hb.Media.HandRaisedAt != 0 ||
+			hb.Reaction != "" && !slices.Contains(Reactions, hb.Reaction)) {
 			t.Fatalf("accepted %+v", hb)
 		}
 	})

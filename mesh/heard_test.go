@@ -46,17 +46,26 @@ func TestHeartbeatAddresses(t *testing.T) {
 		name  string
 		addrs []string
 		ok    bool
+		edit  func(*heartbeat)
 	}{
-		{"none", nil, true},
-		{"some", []string{"/ip4/10.0.0.1/tcp/4001", "/ip6/2001:db8::1/udp/4001/quic-v1"}, true},
-		{"too many", many, false},
-		{"not a multiaddr", []string{"10.0.0.1:4001"}, false},
-		{"too long", []string{"/dns4/" + strings.Repeat("a", maxAddrLen) + "/tcp/1"}, false},
+		{"none", nil, true, nil},
+		{"some", []string{"/ip4/10.0.0.1/tcp/4001", "/ip6/2001:db8::1/udp/4001/quic-v1"}, true, nil},
+		{"too many", many, false, nil},
+		{"not a multiaddr", []string{"10.0.0.1:4001"}, false, nil},
+		{"too long", []string{"/dns4/" + strings.Repeat("a", maxAddrLen) + "/tcp/1"}, false, nil},
+		{"hand up at a time", nil, true, func(hb *heartbeat) { hb.Media.HandRaised, hb.Media.HandRaisedAt = true, 1764770000000 }},
+		{"hand down with a time", nil, false, func(hb *heartbeat) { hb.Media.HandRaisedAt = 1764770000000 }},
+		{"hand up before 1970", nil, false, func(hb *heartbeat) { hb.Media.HandRaised, hb.Media.HandRaisedAt = true, -1 }},
+		{"a reaction offered", nil, true, func(hb *heartbeat) { hb.Reaction = "👏" }},
+		{"a reaction not offered", nil, false, func(hb *heartbeat) { hb.Reaction = "💩" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hb := base
 			hb.Addrs = tt.addrs
+			if tt.edit != nil {
+				tt.edit(&hb)
+			}
 			raw, _ := json.Marshal(hb)
 			_, err := DecodeHeartbeat(raw)
 			if (err == nil) != tt.ok {

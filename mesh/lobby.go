@@ -484,7 +484,7 @@ func (m *Mesh) knockLoop(ctx context.Context, lb *lobby, box *ecdh.PrivateKey) {
 	defer t.Stop()
 	ctx, cancel := context.WithTimeout(ctx, maxLobbyWait)
 	defer cancel()
-	raw, _ := json.Marshal(lobbyMsg{Knock: &knock{V: lobbyVersion, Meeting: lb.id, Peer: m.self, Name: m.cfg.Name, Box: box.PublicKey().Bytes()}})
+	raw, _ := json.Marshal(lobbyMsg{Knock: &knock{V: lobbyVersion, Meeting: lb.id, Peer: m.self, Name: m.Name(), Box: box.PublicKey().Bytes()}})
 	for {
 		lb.mu.Lock()
 		current := lb.box == box

@@ -11,6 +11,7 @@ import (
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"golang.org/x/time/rate"
 )
 
 // bucketMillis is the width of one anti-entropy digest bucket.
@@ -39,9 +40,10 @@ type meeting struct {
 	log          *eventlog.Log // the events and the state they fold into
 	buckets      map[int64]*bucket
 	presence     map[peer.ID]*heartbeat
-	heldOff      map[peer.ID]time.Time // heartbeats sent before this are ignored (dropPresence)
-	selfMedia    MediaState            // this node's own media state here
-	selfCapacity int                   // this node's relay capacity, as its heartbeats say
+	heldOff      map[peer.ID]time.Time     // heartbeats sent before this are ignored (dropPresence)
+	selfMedia    MediaState                // this node's own media state here
+	reactions    map[peer.ID]*rate.Limiter // reactions shown, by sender (reaction.go)
+	selfCapacity int                       // this node's relay capacity, as its heartbeats say
 	listeners    map[chan Notice]struct{}
 	announced    map[peer.ID]bool // presence-based online view, for left/joined notices
 	timedOut     bool             // its time limit passed and the pages were told

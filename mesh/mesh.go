@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"meshmeet/mesh/eventlog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p"
@@ -24,6 +25,7 @@ import (
 // Mesh is one node's membership in the meshmeet network.
 type Mesh struct {
 	cfg     Config
+	name    atomic.Pointer[string] // the display name now: Config.Name, then SetName's
 	log     *slog.Logger
 	clock   *clock
 	self    peer.ID
@@ -106,6 +108,7 @@ func New(cfg Config) (*Mesh, error) {
 		foundDials: rate.NewLimiter(foundDialRate, foundDialBurst), frameIdle: frameIdle, disk: newDisk(cfg.DataDir.Path(), cfg.DiskReserve),
 	}
 	m.blobs = blobs{dir: cfg.DataDir.Files(), disk: m.disk}
+	m.name.Store(&cfg.Name)
 	m.metrics = newMetrics(cfg.Metrics, m.peerCount, m.meetingCount)
 	return m, nil
 }

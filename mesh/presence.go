@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"meshmeet/mesh/eventlog"
+	"slices"
 	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -24,6 +25,8 @@ type heartbeat struct {
 	// Addrs are the sender's listen addresses: members that heard of it only
 	// through others dial it with them (see dialHeard).
 	Addrs []string `json:"addrs,omitempty"`
+	// Reaction is an emoji shown once, in this heartbeat only (reaction.go).
+	Reaction string `json:"reaction,omitempty"`
 
 	seen time.Time
 }
@@ -46,7 +49,9 @@ func DecodeHeartbeat(raw []byte) (*heartbeat, error) {
 	if err := decodeStrict(raw, &hb); err != nil {
 		return nil, err
 	}
-	if hb.V != presenceVersion || !meetingIDPattern.MatchString(hb.Meeting) || hb.Peer.Validate() != nil || hb.RelayCapacity < 0 {
+	if hb.V != presenceVersion || !meetingIDPattern.MatchString(hb.Meeting) || hb.Peer.Validate() != nil || hb.RelayCapacity < 0 ||
+		hb.Media.HandRaisedAt < 0 || !hb.Media.HandRaised && hb.Media.HandRaisedAt != 0 ||
+		hb.Reaction != "" && !slices.Contains(Reactions, hb.Reaction) {
 		return nil, fmt.Errorf("%w: heartbeat fields", ErrInvalid)
 	}
 	if err := eventlog.ValidName(hb.Name); err != nil {
@@ -101,6 +106,7 @@ func (m *Mesh) noteHeartbeat(mt *meeting, hb *heartbeat) bool {
 	if mb == nil || !mb.Present() {
 		return false
 	}
+	mt.reactionHeardLocked(hb)
 	switch {
 	case prev == nil:
 		mt.publishLocked(Notice{NoticeJoined, mt.participantLocked(hb.Peer, m.self)})
@@ -177,14 +183,17 @@ func (m *Mesh) relayCapacity() int {
 }
 
 // sendHeartbeat announces this node in a meeting it is part of.
-func (m *Mesh) sendHeartbeat(ctx context.Context, mt *meeting) {
+func (m *Mesh) sendHeartbeat(ctx context.Context, mt *meeting) { m.sendPresence(ctx, mt, "") }
+
+// sendPresence sends a heartbeat, with a reaction if one is given.
+func (m *Mesh) sendPresence(ctx context.Context, mt *meeting, reaction string) {
 	if !m.current(mt) {
 		return // never under an old key: the removed could hear it
 	}
 	mt.mu.Lock()
 	mb := mt.st().Members[m.self]
 	inMeeting := mb != nil && mb.Present() && !mt.st().Ended(time.Now())
-	hb := heartbeat{V: presenceVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: mt.selfMedia, RelayCapacity: m.relayCapacity()}
+	hb := heartbeat{V: presenceVersion, Meeting: mt.id, Peer: m.self, Name: m.Name(), Media: mt.selfMedia, RelayCapacity: m.relayCapacity(), Reaction: reaction}
 	mt.mu.Unlock()
 	hb.Addrs = m.announceAddrs()
 	if !inMeeting {

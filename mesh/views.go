@@ -36,7 +36,10 @@ type MediaState struct {
 	Video       bool `json:"video"`
 	ScreenShare bool `json:"screenShare"`
 	HandRaised  bool `json:"handRaised"`
-	Speaking    bool `json:"speaking"`
+	// HandRaisedAt is when the hand went up (unix ms), stamped by the
+	// raiser's node (SetMediaState) so that every node orders hands alike.
+	HandRaisedAt int64 `json:"handRaisedAt,omitempty"`
+	Speaking     bool  `json:"speaking"`
 }
 
 // MeetingView is a meeting as the API shows it.

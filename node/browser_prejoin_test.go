@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"meshmeet/webui/api"
 
-	"meshmeet/mesh"
+	"github.com/chromedp/chromedp"
 )
 
 // TestBrowserPreJoin: opening a join link shows the pre-join step (camera preview,
@@ -60,7 +60,7 @@ func TestBrowserPreJoin(t *testing.T) {
 	// Nobody joined by opening the link.
 	notJoined := func() {
 		t.Helper()
-		var v mesh.MeetingView
+		var v api.Meeting
 		host.do(t, http.MethodGet, "/api/meetings/"+id, nil, &v)
 		if v.Joined || len(v.Participants) != 0 {
 			t.Fatalf("the link alone joined: joined=%v participants=%+v", v.Joined, v.Participants)
@@ -110,7 +110,7 @@ func TestBrowserPreJoin(t *testing.T) {
 	gb.enter(t)
 	hostID, guestID := host.Mesh().Self().String(), guest.Mesh().Self().String()
 	eventually(t, 30*time.Second, "both joined, the guest sees the host", func() error {
-		var v mesh.MeetingView
+		var v api.Meeting
 		host.do(t, http.MethodGet, "/api/meetings/"+id, nil, &v)
 		if !v.Joined || len(v.Participants) != 2 {
 			return fmt.Errorf("joined=%v participants=%d", v.Joined, len(v.Participants))
@@ -207,7 +207,7 @@ func TestBrowserPreJoinNoDevices(t *testing.T) {
 				t.Errorf("state %v (%v)", st, err)
 			}
 			eventually(t, 10*time.Second, "alice is in the meeting", func() error {
-				var v mesh.MeetingView
+				var v api.Meeting
 				a.do(t, http.MethodGet, "/api/meetings/"+m.Meeting.ID, nil, &v)
 				if !v.Joined {
 					return fmt.Errorf("not joined")

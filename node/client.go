@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"meshmeet/mesh"
 	"meshmeet/mesh/datadir"
+	"meshmeet/webui/api"
 )
 
 // Client talks to a node's local API, as the CLI and scripts do.
@@ -24,15 +24,6 @@ type Client struct {
 	Token string
 	HTTP  *http.Client
 }
-
-// APIError is an error answer of the API.
-type APIError struct {
-	Status  int
-	Message string `json:"error"`
-	Code    string `json:"code"`
-}
-
-func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status) }
 
 // NewClient builds a client for the node at base (a URL or HOST:PORT, see
 // APIBase), reading the API token from the node's data dir.
@@ -75,7 +66,8 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	return nil
 }
 
-// send makes one authenticated request; an error answer becomes *APIError.
+// send makes one authenticated request; an error answer becomes *api.Error
+// (errors.Is matches it against its kind, e.g. api.ErrNotFound).
 // The caller closes the body of a successful response.
 func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, body)
@@ -95,16 +87,16 @@ func (c *Client) send(ctx context.Context, method, path, contentType string, bod
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	e := &APIError{Status: resp.StatusCode}
+	e := &api.Error{Status: resp.StatusCode}
 	if json.Unmarshal(data, e) != nil || e.Message == "" {
-		e.Message = strings.TrimSpace(string(data))
+		e.Message = fmt.Sprintf("%s (HTTP %d)", strings.TrimSpace(string(data)), resp.StatusCode)
 	}
 	return nil, e
 }
 
 // ShareFile posts the file at path to the meeting's chat.
-func (c *Client) ShareFile(ctx context.Context, id, path string) (mesh.MessageView, error) {
-	var msg mesh.MessageView
+func (c *Client) ShareFile(ctx context.Context, id, path string) (api.Message, error) {
+	var msg api.Message
 	f, err := os.Open(path)
 	if err != nil {
 		return msg, err

@@ -3,22 +3,15 @@ package node
 import (
 	"context"
 
-	"meshmeet/mesh"
+	"meshmeet/webui/api"
 )
 
-// diagnostics is what `meshmeet doctor` asks a running node
-// (GET /api/node/diagnostics): where it keeps its data and media, and how
-// far the clocks of the nodes it is connected to are from its own.
-type diagnostics struct {
-	DataDir   string             `json:"dataDir"`
-	MediaAddr string             `json:"mediaAddr"`
-	Clock     []mesh.ClockOffset `json:"clock"`
-}
-
-func (b *backend) Diagnostics(ctx context.Context) (any, error) {
+// Diagnostics is what `meshmeet doctor` asks a running node: where it keeps
+// its data and media, and how far the clocks of its peers are from its own.
+func (b *backend) Diagnostics(ctx context.Context) (api.Diagnostics, error) {
 	clock, err := b.n.mesh.ClockOffsets(ctx)
 	if err != nil {
-		return nil, apiErr(err)
+		return api.Diagnostics{}, apiErr(err)
 	}
-	return diagnostics{DataDir: b.n.cfg.DataDir.Path(), MediaAddr: b.n.MediaAddr(), Clock: clock}, nil
+	return api.Diagnostics{DataDir: b.n.cfg.DataDir.Path(), MediaAddr: b.n.MediaAddr(), Clock: each(clock, clockOffsetOf)}, nil
 }

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"errors"
-	"meshmeet/mesh/datadir"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"meshmeet/mesh/datadir"
+	"meshmeet/webui/api"
 
 	"golang.org/x/sys/unix"
 )
@@ -79,7 +81,7 @@ func TestDiskFull(t *testing.T) {
 	eventually(t, 10*time.Second, "alice shows bob's post", func() error {
 		return sameTexts([]string{"before", "from bob"}, a.messages(t, id))
 	})
-	var fe *APIError
+	var fe *api.Error
 	if _, err := a.c.ShareFile(context.Background(), id, file); !errors.As(err, &fe) || fe.Status != http.StatusInsufficientStorage {
 		t.Fatalf("sharing a file on a full disk: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"meshmeet/mesh/datadir"
 	"meshmeet/node/export"
 	"meshmeet/webui"
+	"meshmeet/webui/api"
 )
 
 // Export renders the meeting's record (participants, chat with files by
@@ -78,7 +79,7 @@ func (n *Node) DeleteMeeting(ctx context.Context, id string) error {
 func (b *backend) Export(_ context.Context, id, format string) (*webui.File, error) {
 	data, err := b.n.Export(id, format)
 	if errors.Is(err, export.ErrFormat) {
-		return nil, apiError{kind: webui.ErrInvalid, msg: "the format must be md, html or json"}
+		return nil, api.ErrInvalid.With("the format must be md, html or json")
 	}
 	if err != nil {
 		return nil, apiErr(err)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"meshmeet/webui/api"
 )
 
 // TestShareFileThroughAPI: a file uploaded on one node downloads, the same
@@ -82,6 +84,6 @@ func TestShareFileThroughAPI(t *testing.T) {
 }
 
 func isStatus(err error, status int) bool {
-	var ae *APIError
+	var ae *api.Error
 	return errors.As(err, &ae) && ae.Status == status
 }

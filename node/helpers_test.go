@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"meshmeet/mesh"
 	"meshmeet/mesh/datadir"
+	"meshmeet/webui/api"
 )
 
 // testNode is a real node on 127.0.0.1 with Badger in a temp dir.
@@ -106,10 +106,10 @@ func (n *testNode) do(t testing.TB, method, path string, body, out any) {
 }
 
 // doErr expects an API error with the given status.
-func (n *testNode) doErr(t testing.TB, status int, method, path string, body any) *APIError {
+func (n *testNode) doErr(t testing.TB, status int, method, path string, body any) *api.Error {
 	t.Helper()
 	err := n.c.Do(context.Background(), method, path, body, nil)
-	var ae *APIError
+	var ae *api.Error
 	if !errors.As(err, &ae) || ae.Status != status {
 		t.Fatalf("%s %s: want HTTP %d, got %v", method, path, status, err)
 	}
@@ -117,8 +117,8 @@ func (n *testNode) doErr(t testing.TB, status int, method, path string, body any
 }
 
 type created struct {
-	Meeting mesh.MeetingView `json:"meeting"`
-	JoinURL string           `json:"joinUrl"`
+	Meeting api.Meeting `json:"meeting"`
+	JoinURL string      `json:"joinUrl"`
 }
 
 func (n *testNode) create(t testing.TB, body map[string]any) created {
@@ -128,16 +128,16 @@ func (n *testNode) create(t testing.TB, body map[string]any) created {
 	return c
 }
 
-func (n *testNode) join(t testing.TB, link string) mesh.MeetingView {
+func (n *testNode) join(t testing.TB, link string) api.Meeting {
 	t.Helper()
-	var v mesh.MeetingView
+	var v api.Meeting
 	n.do(t, http.MethodPost, "/api/meetings/join", map[string]string{"joinUrl": link}, &v)
 	return v
 }
 
-func (n *testNode) messages(t testing.TB, id string) []mesh.MessageView {
+func (n *testNode) messages(t testing.TB, id string) []api.Message {
 	t.Helper()
-	var ms []mesh.MessageView
+	var ms []api.Message
 	n.do(t, http.MethodGet, "/api/meetings/"+id+"/messages?limit=1000", nil, &ms)
 	return ms
 }
@@ -158,7 +158,7 @@ func eventually(t testing.TB, within time.Duration, what string, cond func() err
 	}
 }
 
-func texts(ms []mesh.MessageView) []string {
+func texts(ms []api.Message) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = m.Text
@@ -166,7 +166,7 @@ func texts(ms []mesh.MessageView) []string {
 	return out
 }
 
-func sameTexts(want []string, ms []mesh.MessageView) error {
+func sameTexts(want []string, ms []api.Message) error {
 	got := texts(ms)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		return fmt.Errorf("messages %q, want %q", got, want)
@@ -176,7 +176,7 @@ func sameTexts(want []string, ms []mesh.MessageView) error {
 
 // expectRoles checks a meeting's status and each named person's role, with
 // "left" for someone no longer in it.
-func expectRoles(v mesh.MeetingView, want map[string]string, status string) error {
+func expectRoles(v api.Meeting, want map[string]string, status string) error {
 	if v.Status != status {
 		return fmt.Errorf("status %s, want %s", v.Status, status)
 	}

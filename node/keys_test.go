@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"meshmeet/mesh"
+	"meshmeet/webui/api"
 )
 
 // TestWrongKeyLink: through the API, a join link with a real meeting ID
@@ -25,7 +26,7 @@ func TestWrongKeyLink(t *testing.T) {
 	if ae.Code != "wrong_key" || time.Since(start) > 5*time.Second {
 		t.Fatalf("wrong link: %+v after %v", ae, time.Since(start))
 	}
-	var list []mesh.MeetingView
+	var list []api.Meeting
 	b.do(t, http.MethodGet, "/api/meetings", nil, &list)
 	if len(list) != 0 {
 		t.Fatalf("bob lists %d meetings after a wrong link", len(list))

@@ -14,7 +14,7 @@ import (
 	"meshmeet/media"
 	"meshmeet/mesh"
 	"meshmeet/mesh/datadir"
-	"meshmeet/webui"
+	"meshmeet/webui/api"
 )
 
 // peerSyncInterval is how often the media peer set follows presence.
@@ -28,13 +28,13 @@ type mediaBridge struct {
 	kick chan chan struct{} // asks follow for a pass now; closed when done
 
 	mu       sync.Mutex
-	browsers map[string]map[chan webui.Event]struct{} // meeting -> WebSocket subscribers
-	joined   map[string]bool                          // meetings the engine is in
-	spoke    map[string]map[string]time.Time          // meeting -> participant -> last heard speaking
+	browsers map[string]map[chan api.Event]struct{} // meeting -> WebSocket subscribers
+	joined   map[string]bool                        // meetings the engine is in
+	spoke    map[string]map[string]time.Time        // meeting -> participant -> last heard speaking
 }
 
 func newMediaBridge(n *Node) *mediaBridge {
-	return &mediaBridge{n: n, kick: make(chan chan struct{}), browsers: map[string]map[chan webui.Event]struct{}{}, joined: map[string]bool{}, spoke: map[string]map[string]time.Time{}}
+	return &mediaBridge{n: n, kick: make(chan chan struct{}), browsers: map[string]map[chan api.Event]struct{}{}, joined: map[string]bool{}, spoke: map[string]map[string]time.Time{}}
 }
 
 // SendToPeer implements media.Signaller.
@@ -49,7 +49,7 @@ func (b *mediaBridge) SendToPeer(peerID string, msg []byte) error {
 // SendToBrowser implements media.Signaller: the message goes to every open
 // meeting page of this node; the newest page's hello owns the session.
 func (b *mediaBridge) SendToBrowser(meetingID string, msg []byte) error {
-	ev := webui.Event{Type: "signal", Data: json.RawMessage(slices.Clone(msg))}
+	ev := api.Event{Type: "signal", Data: json.RawMessage(slices.Clone(msg))}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for ch := range b.browsers[meetingID] {
@@ -62,16 +62,16 @@ func (b *mediaBridge) SendToBrowser(meetingID string, msg []byte) error {
 	return nil
 }
 
-func (b *mediaBridge) addBrowser(meetingID string, ch chan webui.Event) {
+func (b *mediaBridge) addBrowser(meetingID string, ch chan api.Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.browsers[meetingID] == nil {
-		b.browsers[meetingID] = map[chan webui.Event]struct{}{}
+		b.browsers[meetingID] = map[chan api.Event]struct{}{}
 	}
 	b.browsers[meetingID][ch] = struct{}{}
 }
 
-func (b *mediaBridge) removeBrowser(meetingID string, ch chan webui.Event) {
+func (b *mediaBridge) removeBrowser(meetingID string, ch chan api.Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	delete(b.browsers[meetingID], ch)
@@ -287,7 +287,7 @@ func (be *backend) BrowserSignal(ctx context.Context, id string, msg []byte) err
 		in = be.n.bridge.isJoined(id)
 	}
 	if !in {
-		return fmt.Errorf("%w: join the meeting before starting media", webui.ErrConflict)
+		return fmt.Errorf("%w: join the meeting before starting media", api.ErrConflict)
 	}
 	return be.n.media.HandleBrowserSignal(id, msg)
 }

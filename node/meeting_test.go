@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"meshmeet/mesh"
+	"meshmeet/webui/api"
 )
 
 func TestMeetingLifecycle(t *testing.T) {
@@ -26,7 +27,7 @@ func TestMeetingLifecycle(t *testing.T) {
 	}
 	got := m.Meeting
 	if got.Title != "Planning" || got.Description != "Q3 plan" || got.Duration != 45 || !got.ScheduledTime.Equal(at) ||
-		got.Settings != (mesh.Settings{MaxParticipants: 3, EnableRecording: true, EnableChat: true}) || got.Status != mesh.StatusScheduled {
+		got.Settings != (api.Settings{MaxParticipants: 3, EnableRecording: true, EnableChat: true}) || got.Status != mesh.StatusScheduled {
 		t.Fatalf("created meeting %+v", got)
 	}
 
@@ -39,14 +40,14 @@ func TestMeetingLifecycle(t *testing.T) {
 	// Everyone sees the same participants and roles.
 	for _, n := range []*testNode{a, b, c} {
 		eventually(t, 10*time.Second, n.cfg.Name+" sees three participants", func() error {
-			var v mesh.MeetingView
+			var v api.Meeting
 			if err := n.c.Do(t.Context(), http.MethodGet, "/api/meetings/"+id, nil, &v); err != nil {
 				return err
 			}
 			return expectRoles(v, map[string]string{"alice": "host", "bob": "participant", "carol": "participant"}, mesh.StatusActive)
 		})
 	}
-	var list []mesh.MeetingView
+	var list []api.Meeting
 	b.do(t, http.MethodGet, "/api/meetings", nil, &list)
 	if len(list) != 1 || list[0].ID != id {
 		t.Fatalf("bob's meeting list %+v", list)
@@ -69,7 +70,7 @@ func TestMeetingLifecycle(t *testing.T) {
 	c.do(t, http.MethodPost, "/api/meetings/"+id+"/leave", nil, nil)
 	for _, n := range []*testNode{a, b, c} {
 		eventually(t, 10*time.Second, n.cfg.Name+" sees the role change and carol leave", func() error {
-			var v mesh.MeetingView
+			var v api.Meeting
 			if err := n.c.Do(t.Context(), http.MethodGet, "/api/meetings/"+id, nil, &v); err != nil {
 				return err
 			}
@@ -79,7 +80,7 @@ func TestMeetingLifecycle(t *testing.T) {
 	a.do(t, http.MethodPost, "/api/meetings/"+id+"/end", nil, nil)
 	for _, n := range []*testNode{a, b, c} {
 		eventually(t, 10*time.Second, n.cfg.Name+" sees the end", func() error {
-			var v mesh.MeetingView
+			var v api.Meeting
 			if err := n.c.Do(t.Context(), http.MethodGet, "/api/meetings/"+id, nil, &v); err != nil {
 				return err
 			}
@@ -172,7 +173,7 @@ func TestLobbyThroughTheAPI(t *testing.T) {
 		t.Fatalf("meeting while waiting: %v", w)
 	}
 	b.doErr(t, http.StatusNotFound, http.MethodPost, "/api/meetings/"+id+"/messages", map[string]string{"text": "let me in"})
-	var lobby []mesh.LobbyEntry
+	var lobby []api.LobbyEntry
 	eventually(t, 10*time.Second, "alice sees bob waiting", func() error {
 		if err := a.c.Do(t.Context(), http.MethodGet, "/api/meetings/"+id+"/lobby", nil, &lobby); err != nil {
 			return err
@@ -184,7 +185,7 @@ func TestLobbyThroughTheAPI(t *testing.T) {
 	})
 	a.do(t, http.MethodPost, "/api/meetings/"+id+"/admit", map[string]string{"peerId": lobby[0].PeerID}, nil)
 	eventually(t, 10*time.Second, "bob is in", func() error {
-		var v mesh.MeetingView
+		var v api.Meeting
 		if err := b.c.Do(t.Context(), http.MethodGet, "/api/meetings/"+id, nil, &v); err != nil {
 			return err
 		}

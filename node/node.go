@@ -52,6 +52,11 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: rendezvous: %w", mesh.ErrInvalid, err)
 	}
+	if saved, err := savedName(datadir.Dir(cfg.DataDir)); err != nil {
+		return nil, err
+	} else if saved != "" {
+		cfg.Name = saved
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 

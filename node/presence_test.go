@@ -9,18 +9,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
+	"meshmeet/webui/api"
 
-	"meshmeet/mesh"
+	"github.com/coder/websocket"
 )
 
-func (n *testNode) participants(t testing.TB, id string) ([]mesh.ParticipantView, error) {
-	var ps []mesh.ParticipantView
+func (n *testNode) participants(t testing.TB, id string) ([]api.Participant, error) {
+	var ps []api.Participant
 	err := n.c.Do(t.Context(), http.MethodGet, "/api/meetings/"+id+"/participants", nil, &ps)
 	return ps, err
 }
 
-func names(ps []mesh.ParticipantView) string {
+func names(ps []api.Participant) string {
 	var out []string
 	for _, p := range ps {
 		out = append(out, p.Name)
@@ -47,7 +47,7 @@ func TestPresence(t *testing.T) {
 		return nil
 	})
 
-	state := mesh.MediaState{Audio: true, Video: false, ScreenShare: true, HandRaised: true}
+	state := api.MediaState{Audio: true, Video: false, ScreenShare: true, HandRaised: true}
 	b.do(t, http.MethodPost, "/api/meetings/"+id+"/state", state, nil)
 	for _, n := range []*testNode{a, c} {
 		eventually(t, 5*time.Second, n.cfg.Name+" sees bob's media state", func() error {
@@ -56,8 +56,14 @@ func TestPresence(t *testing.T) {
 				return err
 			}
 			for _, p := range ps {
-				if p.Name == "bob" && p.Media != nil && *p.Media == state {
-					return nil
+				if p.Name != "bob" || p.Media == nil {
+					continue
+				}
+				if got := *p.Media; got.HandRaisedAt > 0 {
+					got.HandRaisedAt = 0 // stamped by bob's node (TestRaisedHandsOrder)
+					if got == state {
+						return nil
+					}
 				}
 			}
 			return fmt.Errorf("participants %+v", ps)
@@ -109,18 +115,26 @@ func wsEvents(t testing.TB, n *testNode, id string) <-chan map[string]any {
 
 func waitEvent(t testing.TB, ch <-chan map[string]any, typ string, match func(map[string]any) bool) {
 	t.Helper()
+	waitFor(t, ch, typ, func(ev map[string]any) bool {
+		return ev["type"] == typ && (match == nil || match(ev["data"].(map[string]any)))
+	})
+}
+
+// waitFor waits up to 10 s for an event that match accepts.
+func waitFor(t testing.TB, ch <-chan map[string]any, what string, match func(map[string]any) bool) {
+	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
 		select {
 		case ev, ok := <-ch:
 			if !ok {
-				t.Fatalf("event stream closed waiting for %s", typ)
+				t.Fatalf("event stream closed waiting for %s", what)
 			}
-			if ev["type"] == typ && (match == nil || match(ev["data"].(map[string]any))) {
+			if match(ev) {
 				return
 			}
 		case <-deadline:
-			t.Fatalf("no %s event", typ)
+			t.Fatalf("no %s event", what)
 		}
 	}
 }

@@ -8,16 +8,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"meshmeet/mesh/datadir"
 	"meshmeet/webui"
+	"meshmeet/webui/api"
 )
 
-func (b *backend) SetRecording(ctx context.Context, id string, on bool) (any, error) {
+func (b *backend) SetRecording(ctx context.Context, id string, on bool) (api.Meeting, error) {
 	v, err := b.n.mesh.SetRecording(ctx, id, on)
 	if err != nil {
-		return nil, apiErr(err)
+		return api.Meeting{}, apiErr(err)
 	}
 	b.n.bridge.refreshNow(ctx) // start or stop the engine's recording now
 	return b.withLink(v), nil
@@ -34,11 +34,11 @@ func (b *backend) OpenRecording(_ context.Context, id, path string) (*webui.File
 		return nil, apiErr(err)
 	}
 	if !recordingPath.MatchString(path) {
-		return nil, apiError{kind: webui.ErrInvalid, msg: "not a recording's path; take one from GET …/recordings"}
+		return nil, api.ErrInvalid.With("not a recording's path; take one from GET …/recordings")
 	}
 	f, err := os.OpenInRoot(datadir.Dir(b.n.cfg.DataDir).Recordings(id), filepath.FromSlash(path))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, apiError{kind: webui.ErrNotFound, msg: "no such recording on this node"}
+		return nil, api.ErrNotFound.With("no such recording on this node")
 	}
 	if err != nil {
 		return nil, err
@@ -51,22 +51,16 @@ func (b *backend) OpenRecording(_ context.Context, id, path string) (*webui.File
 	return &webui.File{Name: strings.ReplaceAll(path, "/", "-"), ModTime: st.ModTime(), Content: f}, nil
 }
 
-// recordingFile is one recorded track on this node's disk.
-type recordingFile struct {
-	Path     string    `json:"path"` // under dir: <start>/<peerID>-<source>.<ivf|ogg|h264>
-	Size     int64     `json:"size"`
-	Modified time.Time `json:"modified"`
-}
-
 // Recordings lists what this node recorded of a meeting (other nodes' recordings stay
 // on their disks), and where.
-func (b *backend) Recordings(_ context.Context, id string) (any, error) {
-	if _, err := b.n.mesh.Meeting(id); err != nil {
-		return nil, apiErr(err)
+func (b *backend) Recordings(_ context.Context, id string) (api.Recordings, error) {
+	v, err := b.n.mesh.Meeting(id)
+	if err != nil {
+		return api.Recordings{}, apiErr(err)
 	}
 	dir := datadir.Dir(b.n.cfg.DataDir).Recordings(id)
-	files := []recordingFile{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	files := []api.RecordingFile{}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -75,11 +69,16 @@ func (b *backend) Recordings(_ context.Context, id string) (any, error) {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, path)
-		files = append(files, recordingFile{Path: filepath.ToSlash(rel), Size: info.Size(), Modified: info.ModTime().UTC()})
+		files = append(files, api.RecordingFile{Path: filepath.ToSlash(rel), Size: info.Size(), Modified: info.ModTime().UTC()})
 		return nil
 	})
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+		return api.Recordings{}, err
 	}
-	return map[string]any{"dir": dir, "recording": b.n.media.Recording(id) != "", "files": files}, nil
+	// The log names everyone who was ever in the meeting, those gone too.
+	names := map[string]string{}
+	for _, p := range v.Participants {
+		names[p.PeerID] = p.Name
+	}
+	return api.Recordings{Dir: dir, Recording: b.n.media.Recording(id) != "", Files: files, Names: names}, nil
 }

@@ -2,61 +2,42 @@ package webui
 
 import (
 	"context"
-	"errors"
 	"io"
 	"time"
+
+	"meshmeet/webui/api"
 )
 
-// Errors a Backend wraps so the handlers can answer with the right status.
-var (
-	ErrInvalid   = errors.New("invalid input")       // 400
-	ErrForbidden = errors.New("not allowed")         // 403
-	ErrNotFound  = errors.New("not found")           // 404
-	ErrConflict  = errors.New("conflict")            // 409
-	ErrTooLarge  = errors.New("too large")           // 413
-	ErrNotReady  = errors.New("node not ready")      // 503
-	ErrDiskFull  = errors.New("disk full")           // 507: nothing was done, free some space
-	ErrBadLink   = errors.New("join link not valid") // 400: malformed or incomplete join link
-	ErrWrongKey  = errors.New("wrong meeting key")   // 403: the link's key does not open its meeting
-	ErrClockSkew = errors.New("clock wrong")         // 409: this computer's clock is too far off to post
-)
-
-// Event is one item on a meeting's live event stream.
-type Event struct {
-	Type string `json:"type"` // participant-joined, participant-left, chat-message, media-state-changed, meeting-updated, meeting-ended, signal
-	Data any    `json:"data"`
-}
-
-// Waiting is what Join returns when the join waits in the lobby; the API
-// answers 202 Accepted with Body.
-type Waiting struct{ Body any }
-
-// Backend is what the local API needs from the node. Every value returned as
-// `any` is JSON-encodable and written to the client as it is. Bodies passed as
+// Backend is what the local API needs from the node; the values it
+// returns are the API's wire types, written to the client as they are, and
+// its errors are api.Error kinds (anything else answers 500). Bodies passed as
 // []byte are the raw request JSON (already size-limited and checked to be
 // valid UTF-8 JSON); the backend decodes them strictly.
 type Backend interface {
-	Node(ctx context.Context) (any, error)
-	CreateMeeting(ctx context.Context, body []byte) (any, error)
-	Meetings(ctx context.Context) (any, error)
-	Meeting(ctx context.Context, id string) (any, error)
+	Node(ctx context.Context) (api.Node, error)
+	CreateMeeting(ctx context.Context, body []byte) (api.Created, error)
+	Meetings(ctx context.Context) ([]api.Meeting, error)
+	// Meeting is the meeting, or (Meeting nil) where this node waits in its
+	// lobby or was turned away.
+	Meeting(ctx context.Context, id string) (*api.Meeting, *api.Waiting, error)
 	// UpdateMeeting edits a meeting (host only); body holds the fields to change.
-	UpdateMeeting(ctx context.Context, id string, body []byte) (any, error)
-	Join(ctx context.Context, joinURL string) (any, error)
+	UpdateMeeting(ctx context.Context, id string, body []byte) (api.Meeting, error)
+	// Join joins, or (Meeting nil) waits in the lobby: 202 with Waiting.
+	Join(ctx context.Context, joinURL string) (*api.Meeting, *api.Waiting, error)
 	Leave(ctx context.Context, id string) error
 	End(ctx context.Context, id string) error
-	SetRole(ctx context.Context, id, peerID, role string) (any, error)
+	SetRole(ctx context.Context, id, peerID, role string) (api.Meeting, error)
 	// SetRecording starts or stops this node's recording of the meeting (host or moderator).
-	SetRecording(ctx context.Context, id string, on bool) (any, error)
+	SetRecording(ctx context.Context, id string, on bool) (api.Meeting, error)
 	// Extend adds minutes to a meeting that ends by itself (host or moderator).
-	Extend(ctx context.Context, id string, minutes int) (any, error)
+	Extend(ctx context.Context, id string, minutes int) (api.Meeting, error)
 	// Rekey moves the meeting to a new key (host or moderator): whoever had
 	// the old one and is no longer a member opens nothing new; the link changes.
-	Rekey(ctx context.Context, id string) (any, error)
+	Rekey(ctx context.Context, id string) (api.Meeting, error)
 	// OpenRecording opens one recorded file, by its path in the Recordings list.
 	OpenRecording(ctx context.Context, id, path string) (*File, error)
 	// Recordings lists the meeting's recordings on this node.
-	Recordings(ctx context.Context, id string) (any, error)
+	Recordings(ctx context.Context, id string) (api.Recordings, error)
 	// Admit lets a joiner waiting in the lobby in (host or moderator).
 	Admit(ctx context.Context, id, peerID string) error
 	// Deny turns a joiner waiting in the lobby away, for good (host or moderator).
@@ -68,23 +49,28 @@ type Backend interface {
 	// Mute asks a participant's page to turn their microphone off (same rule as Remove).
 	Mute(ctx context.Context, id, peerID string) error
 	// Lobby lists who waits to be admitted.
-	Lobby(ctx context.Context, id string) (any, error)
+	Lobby(ctx context.Context, id string) ([]api.LobbyEntry, error)
 	// ShareFile stores a file (the request body, read to its end) and posts
 	// it to the meeting's chat; it returns the message. Too large a file is
 	// ErrTooLarge.
-	ShareFile(ctx context.Context, id, name, mediaType string, body io.Reader) (any, error)
+	ShareFile(ctx context.Context, id, name, mediaType string, body io.Reader) (api.Message, error)
 	// OpenFile opens a file shared in the meeting, fetched from a member
 	// node first if this node lacks it.
 	OpenFile(ctx context.Context, id, sha256 string) (*File, error)
-	Messages(ctx context.Context, id, after string, limit int) (any, error)
-	PostMessage(ctx context.Context, id, text string) (any, error)
-	Participants(ctx context.Context, id string) (any, error)
-	SetMediaState(ctx context.Context, id string, body []byte) (any, error)
-	Media(ctx context.Context, id string) (any, error)
-	Audit(ctx context.Context, id string) (any, error)
+	Messages(ctx context.Context, id, after string, limit int) ([]api.Message, error)
+	PostMessage(ctx context.Context, id, text string) (api.Message, error)
+	Participants(ctx context.Context, id string) ([]api.Participant, error)
+	SetMediaState(ctx context.Context, id string, body []byte) (api.Participant, error)
+	// React shows an emoji (one of api.Reactions) to everyone in the
+	// meeting, as presence: it is not kept.
+	React(ctx context.Context, id, emoji string) error
+	// SetName changes this node's display name, kept in its data dir.
+	SetName(ctx context.Context, name string) (api.Node, error)
+	Media(ctx context.Context, id string) (api.MediaStats, error)
+	Audit(ctx context.Context, id string) ([]api.AuditEntry, error)
 	// Diagnostics is what `meshmeet doctor` asks a running node (data dir,
 	// media address, peers' clock offsets).
-	Diagnostics(ctx context.Context) (any, error)
+	Diagnostics(ctx context.Context) (api.Diagnostics, error)
 	// Export renders the meeting's record (participants, chat, activity) in
 	// format md, html or json, as a download.
 	Export(ctx context.Context, id, format string) (*File, error)
@@ -92,7 +78,7 @@ type Backend interface {
 	// recordings (other members keep theirs).
 	Delete(ctx context.Context, id string) error
 	// Subscribe streams the meeting's live events until ctx ends; the channel is then closed.
-	Subscribe(ctx context.Context, id string) (<-chan Event, error)
+	Subscribe(ctx context.Context, id string) (<-chan api.Event, error)
 }
 
 // File is a shared file to download; the handler closes Content.

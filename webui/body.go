@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 	"unicode/utf8"
+
+	"meshmeet/webui/api"
 )
 
 const (
@@ -23,8 +25,7 @@ func readBody(w http.ResponseWriter, r *http.Request, allowEmpty bool) ([]byte, 
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
-			return nil, &apiError{http.StatusRequestEntityTooLarge, codeTooLarge,
-				fmt.Sprintf("request body is larger than %d KiB", maxBodyBytes>>10)}
+			return nil, api.ErrTooLarge.With("request body is larger than %d KiB", maxBodyBytes>>10)
 		}
 		return nil, errBadRequest("could not read the request body")
 	}

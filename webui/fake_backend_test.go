@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"meshmeet/webui/api"
 )
 
 // fakeBackend is a Backend for tests: it answers every call with a fixed
@@ -18,7 +20,7 @@ type fakeBackend struct {
 	args  map[string][]any // last arguments per method
 
 	// events is what Subscribe streams; subs counts live subscriptions.
-	events  chan Event
+	events  chan api.Event
 	subs    int
 	subDone chan struct{} // receives when a subscription's ctx ends
 }
@@ -26,7 +28,7 @@ type fakeBackend struct {
 func newFakeBackend() *fakeBackend {
 	return &fakeBackend{
 		args:    make(map[string][]any),
-		events:  make(chan Event),
+		events:  make(chan api.Event),
 		subDone: make(chan struct{}, 16),
 	}
 }
@@ -64,34 +66,35 @@ func (f *fakeBackend) called(method string) bool {
 	return ok
 }
 
-func (f *fakeBackend) result(method string, v any, args ...any) (any, error) {
+func result[T any](f *fakeBackend, method string, v T, args ...any) (T, error) {
 	if err := f.record(method, args...); err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
 	return v, nil
 }
 
-func (f *fakeBackend) Node(context.Context) (any, error) {
-	return f.result("Node", map[string]any{"peerId": "12D3KooWfake", "name": "alice", "version": "test"})
+func (f *fakeBackend) Node(context.Context) (api.Node, error) {
+	return result(f, "Node", api.Node{PeerID: "12D3KooWfake", Name: "alice", Version: "test"})
 }
 
-func (f *fakeBackend) CreateMeeting(_ context.Context, body []byte) (any, error) {
-	return f.result("CreateMeeting", map[string]any{
-		"meeting": map[string]any{"id": "m1", "title": "t"},
-		"joinUrl": "http://127.0.0.1:7700/m/m1#k=secret",
-	}, json.RawMessage(body))
+func (f *fakeBackend) CreateMeeting(_ context.Context, body []byte) (api.Created, error) {
+	return result(f, "CreateMeeting", api.Created{Meeting: api.Meeting{ID: "m1", Title: "t"},
+		JoinURL: "http://127.0.0.1:7700/m/m1#k=secret"}, json.RawMessage(body))
 }
 
-func (f *fakeBackend) Meetings(context.Context) (any, error) {
-	return f.result("Meetings", []any{map[string]any{"id": "m1"}})
+func (f *fakeBackend) Meetings(context.Context) ([]api.Meeting, error) {
+	return result(f, "Meetings", []api.Meeting{{ID: "m1"}})
 }
 
-func (f *fakeBackend) Meeting(_ context.Context, id string) (any, error) {
-	return f.result("Meeting", map[string]any{"id": id}, id)
+func (f *fakeBackend) Meeting(_ context.Context, id string) (*api.Meeting, *api.Waiting, error) {
+	m, err := result(f, "Meeting", &api.Meeting{ID: id}, id)
+	return m, nil, err
 }
 
-func (f *fakeBackend) Join(_ context.Context, joinURL string) (any, error) {
-	return f.result("Join", map[string]any{"id": "m1"}, joinURL)
+func (f *fakeBackend) Join(_ context.Context, joinURL string) (*api.Meeting, *api.Waiting, error) {
+	m, err := result(f, "Join", &api.Meeting{ID: "m1"}, joinURL)
+	return m, nil, err
 }
 
 func (f *fakeBackend) Leave(_ context.Context, id string) error { return f.record("Leave", id) }
@@ -116,12 +119,12 @@ func (f *fakeBackend) Calendar(_ context.Context, id string) ([]byte, error) {
 	return []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), nil
 }
 
-func (f *fakeBackend) ShareFile(_ context.Context, id, name, mediaType string, body io.Reader) (any, error) {
+func (f *fakeBackend) ShareFile(_ context.Context, id, name, mediaType string, body io.Reader) (api.Message, error) {
 	b, err := io.ReadAll(body)
 	if err != nil {
-		return nil, err
+		return api.Message{}, err
 	}
-	return f.result("ShareFile", map[string]any{"id": "msg2", "file": map[string]any{"name": name, "size": len(b)}}, id, name, mediaType, string(b))
+	return result(f, "ShareFile", api.Message{ID: "msg2", File: &api.FileRef{Name: name, Size: int64(len(b))}}, id, name, mediaType, string(b))
 }
 
 // fakeFile is what OpenFile serves.
@@ -149,67 +152,67 @@ func (f *fakeBackend) Mute(_ context.Context, id, peerID string) error {
 	return f.record("Mute", id, peerID)
 }
 
-func (f *fakeBackend) Lobby(_ context.Context, id string) (any, error) {
-	return f.result("Lobby", []any{}, id)
+func (f *fakeBackend) Lobby(_ context.Context, id string) ([]api.LobbyEntry, error) {
+	return result(f, "Lobby", []api.LobbyEntry{}, id)
 }
 
-func (f *fakeBackend) UpdateMeeting(_ context.Context, id string, body []byte) (any, error) {
-	return f.result("UpdateMeeting", map[string]any{"id": id}, id, json.RawMessage(body))
+func (f *fakeBackend) UpdateMeeting(_ context.Context, id string, body []byte) (api.Meeting, error) {
+	return result(f, "UpdateMeeting", api.Meeting{ID: id}, id, json.RawMessage(body))
 }
 
-func (f *fakeBackend) Extend(_ context.Context, id string, minutes int) (any, error) {
-	return f.result("Extend", map[string]any{"id": id}, id, minutes)
+func (f *fakeBackend) Extend(_ context.Context, id string, minutes int) (api.Meeting, error) {
+	return result(f, "Extend", api.Meeting{ID: id}, id, minutes)
 }
 
-func (f *fakeBackend) Rekey(_ context.Context, id string) (any, error) {
-	return f.result("Rekey", map[string]any{"id": id}, id)
+func (f *fakeBackend) Rekey(_ context.Context, id string) (api.Meeting, error) {
+	return result(f, "Rekey", api.Meeting{ID: id}, id)
 }
 
-func (f *fakeBackend) SetRecording(_ context.Context, id string, on bool) (any, error) {
-	return f.result("SetRecording", map[string]any{"recording": on}, id, on)
+func (f *fakeBackend) SetRecording(_ context.Context, id string, on bool) (api.Meeting, error) {
+	return result(f, "SetRecording", api.Meeting{ID: id, Recording: on}, id, on)
 }
 
-func (f *fakeBackend) Recordings(_ context.Context, id string) (any, error) {
-	return f.result("Recordings", []any{}, id)
+func (f *fakeBackend) Recordings(_ context.Context, id string) (api.Recordings, error) {
+	return result(f, "Recordings", api.Recordings{Files: []api.RecordingFile{}}, id)
 }
 
-func (f *fakeBackend) SetRole(_ context.Context, id, peerID, role string) (any, error) {
-	return f.result("SetRole", map[string]any{"peerId": peerID, "role": role}, id, peerID, role)
+func (f *fakeBackend) SetRole(_ context.Context, id, peerID, role string) (api.Meeting, error) {
+	return result(f, "SetRole", api.Meeting{ID: id, Participants: []api.Participant{{PeerID: peerID, Role: role}}}, id, peerID, role)
 }
 
-func (f *fakeBackend) Messages(_ context.Context, id, after string, limit int) (any, error) {
-	return f.result("Messages", []any{}, id, after, limit)
+func (f *fakeBackend) Messages(_ context.Context, id, after string, limit int) ([]api.Message, error) {
+	return result(f, "Messages", []api.Message{}, id, after, limit)
 }
 
-func (f *fakeBackend) PostMessage(_ context.Context, id, text string) (any, error) {
-	return f.result("PostMessage", map[string]any{"id": "msg1", "text": text}, id, text)
+func (f *fakeBackend) PostMessage(_ context.Context, id, text string) (api.Message, error) {
+	return result(f, "PostMessage", api.Message{ID: "msg1", Text: text}, id, text)
 }
 
-func (f *fakeBackend) Participants(_ context.Context, id string) (any, error) {
-	return f.result("Participants", []any{}, id)
+func (f *fakeBackend) Participants(_ context.Context, id string) ([]api.Participant, error) {
+	return result(f, "Participants", []api.Participant{}, id)
 }
 
-func (f *fakeBackend) SetMediaState(_ context.Context, id string, body []byte) (any, error) {
-	return f.result("SetMediaState", map[string]any{"ok": true}, id, json.RawMessage(body))
+func (f *fakeBackend) SetMediaState(_ context.Context, id string, body []byte) (api.Participant, error) {
+	return result(f, "SetMediaState", api.Participant{PeerID: "12D3KooWfake", Online: true}, id, json.RawMessage(body))
 }
 
-func (f *fakeBackend) Media(_ context.Context, id string) (any, error) {
-	return f.result("Media", map[string]any{"mode": "mesh"}, id)
+func (f *fakeBackend) Media(_ context.Context, id string) (api.MediaStats, error) {
+	return result(f, "Media", api.MediaStats{Mode: "mesh"}, id)
 }
 
-func (f *fakeBackend) Audit(_ context.Context, id string) (any, error) {
-	return f.result("Audit", []any{}, id)
+func (f *fakeBackend) Audit(_ context.Context, id string) ([]api.AuditEntry, error) {
+	return result(f, "Audit", []api.AuditEntry{}, id)
 }
 
 // Subscribe forwards f.events to the subscriber until ctx ends.
-func (f *fakeBackend) Subscribe(ctx context.Context, id string) (<-chan Event, error) {
+func (f *fakeBackend) Subscribe(ctx context.Context, id string) (<-chan api.Event, error) {
 	if err := f.record("Subscribe", id); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
 	f.subs++
 	f.mu.Unlock()
-	out := make(chan Event)
+	out := make(chan api.Event)
 	go func() {
 		defer func() {
 			f.mu.Lock()
@@ -254,6 +257,14 @@ func (f *fakeBackend) Delete(_ context.Context, id string) error {
 	return f.record("Delete", id)
 }
 
-func (f *fakeBackend) Diagnostics(context.Context) (any, error) {
-	return map[string]any{"clock": []any{}}, f.record("Diagnostics")
+func (f *fakeBackend) Diagnostics(context.Context) (api.Diagnostics, error) {
+	return api.Diagnostics{Clock: []api.ClockOffset{}}, f.record("Diagnostics")
+}
+
+func (f *fakeBackend) React(_ context.Context, id, emoji string) error {
+	return f.record("React", id, emoji)
+}
+
+func (f *fakeBackend) SetName(_ context.Context, name string) (api.Node, error) {
+	return result(f, "SetName", api.Node{PeerID: "12D3KooWfake", Name: name}, name)
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"meshmeet/webui/api"
 )
 
 const (
@@ -54,7 +56,7 @@ func meetingID(r *http.Request) (string, error) {
 }
 
 // ok200 wraps a backend result as a 200 response.
-func ok200(v any, err error) (int, any, error) {
+func ok200[T any](v T, err error) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
@@ -81,30 +83,16 @@ func (s *Server) createMeeting(w http.ResponseWriter, r *http.Request) (int, any
 	return http.StatusCreated, v, nil
 }
 
-type joinRequest struct {
-	JoinURL string `json:"joinUrl"`
-}
-
 func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request) (int, any, error) {
-	var req joinRequest
+	var req api.JoinRequest
 	if err := decodeBody(w, r, &req, false); err != nil {
 		return 0, nil, err
 	}
 	if strings.TrimSpace(req.JoinURL) == "" {
 		return 0, nil, errBadRequest("joinUrl is required")
 	}
-	v, err := s.backend.Join(r.Context(), strings.TrimSpace(req.JoinURL))
-	if err != nil {
-		return 0, nil, err
-	}
-	if w, ok := v.(Waiting); ok {
-		return http.StatusAccepted, w.Body, nil
-	}
-	return http.StatusOK, v, nil
-}
-
-type admitRequest struct {
-	PeerID string `json:"peerId"`
+	v, waiting, err := s.backend.Join(r.Context(), strings.TrimSpace(req.JoinURL))
+	return meetingOrWaiting(v, waiting, err, http.StatusAccepted)
 }
 
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (int, any, error) {
@@ -129,7 +117,7 @@ func (s *Server) peerAction(w http.ResponseWriter, r *http.Request, decide func(
 	if err != nil {
 		return 0, nil, err
 	}
-	var req admitRequest
+	var req api.PeerRequest
 	if err := decodeBody(w, r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -155,7 +143,20 @@ func (s *Server) getMeeting(_ http.ResponseWriter, r *http.Request) (int, any, e
 	if err != nil {
 		return 0, nil, err
 	}
-	return ok200(s.backend.Meeting(r.Context(), id))
+	m, waiting, err := s.backend.Meeting(r.Context(), id)
+	return meetingOrWaiting(m, waiting, err, http.StatusOK)
+}
+
+// meetingOrWaiting answers with the meeting, or with where this node waits
+// in its lobby (with waitStatus: 202 on a join, 200 on a look).
+func meetingOrWaiting(m *api.Meeting, w *api.Waiting, err error, waitStatus int) (int, any, error) {
+	switch {
+	case err != nil:
+		return 0, nil, err
+	case w != nil:
+		return waitStatus, w, nil
+	}
+	return http.StatusOK, m, nil
 }
 
 // updateMeeting edits a meeting (host only): the body holds the fields to change.
@@ -173,7 +174,7 @@ func (s *Server) endMeeting(w http.ResponseWriter, r *http.Request) (int, any, e
 
 // rekey moves the meeting to a new key and returns it (its link changes).
 func (s *Server) rekey(w http.ResponseWriter, r *http.Request) (int, any, error) {
-	var view any
+	var view api.Meeting
 	code, _, err := s.noBodyAction(w, r, func(ctx context.Context, id string) (err error) {
 		view, err = s.backend.Rekey(ctx, id)
 		return err
@@ -201,17 +202,12 @@ func (s *Server) noBodyAction(w http.ResponseWriter, r *http.Request,
 	return http.StatusNoContent, nil, nil
 }
 
-type roleRequest struct {
-	PeerID string `json:"peerId"`
-	Role   string `json:"role"`
-}
-
 func (s *Server) setRole(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := meetingID(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	var req roleRequest
+	var req api.RoleRequest
 	if err := decodeBody(w, r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -221,17 +217,13 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request) (int, any, erro
 	return ok200(s.backend.SetRole(r.Context(), id, req.PeerID, req.Role))
 }
 
-type recordingRequest struct {
-	On *bool `json:"on"`
-}
-
 // setRecording starts or stops recording: {"on": true|false}.
 func (s *Server) setRecording(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := meetingID(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	var req recordingRequest
+	var req api.RecordingRequest
 	if err := decodeBody(w, r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -241,17 +233,13 @@ func (s *Server) setRecording(w http.ResponseWriter, r *http.Request) (int, any,
 	return ok200(s.backend.SetRecording(r.Context(), id, *req.On))
 }
 
-type extendRequest struct {
-	Minutes *int `json:"minutes"`
-}
-
 // extend adds minutes to a meeting that ends by itself (host or moderator).
 func (s *Server) extend(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := meetingID(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	var req extendRequest
+	var req api.ExtendRequest
 	if err := decodeBody(w, r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -274,7 +262,7 @@ func (s *Server) setMediaState(w http.ResponseWriter, r *http.Request) (int, any
 }
 
 // withBody passes a meeting's ID and the raw JSON body to a backend call.
-func withBody(w http.ResponseWriter, r *http.Request, call func(context.Context, string, []byte) (any, error)) (int, any, error) {
+func withBody[T any](w http.ResponseWriter, r *http.Request, call func(context.Context, string, []byte) (T, error)) (int, any, error) {
 	id, err := meetingID(r)
 	if err != nil {
 		return 0, nil, err
@@ -307,16 +295,12 @@ func (s *Server) listMessages(_ http.ResponseWriter, r *http.Request) (int, any,
 	return ok200(s.backend.Messages(r.Context(), id, after, limit))
 }
 
-type messageRequest struct {
-	Text string `json:"text"`
-}
-
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := meetingID(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	var req messageRequest
+	var req api.MessageRequest
 	if err := decodeBody(w, r, &req, false); err != nil {
 		return 0, nil, err
 	}
@@ -391,8 +375,7 @@ func (s *Server) postFile(w http.ResponseWriter, r *http.Request) (int, any, err
 		return 0, nil, errBadRequest("name is required: POST the file's bytes to …/files?name=<file name>")
 	}
 	if max := s.cfg.MaxUpload; max > 0 && r.ContentLength > max {
-		return 0, nil, &apiError{http.StatusRequestEntityTooLarge, codeTooLarge,
-			fmt.Sprintf("the file is larger than %d MiB", max>>20)}
+		return 0, nil, api.ErrTooLarge.With("the file is larger than %d MiB", max>>20)
 	}
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTimeout))
 	msg, err := s.backend.ShareFile(r.Context(), id, name, r.Header.Get("Content-Type"), r.Body)

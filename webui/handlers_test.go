@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"meshmeet/webui/api"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -52,6 +54,11 @@ func TestRoutes(t *testing.T) {
 		{"rekey", "POST", "/api/meetings/m1/rekey", nil, 200, "Rekey", []any{"m1"}},
 		{"recordings", "GET", "/api/meetings/m1/recordings", nil, 200, "Recordings", []any{"m1"}},
 		{"lobby", "GET", "/api/meetings/m1/lobby", nil, 200, "Lobby", []any{"m1"}},
+		{"react", "POST", "/api/meetings/m1/reactions", map[string]string{"emoji": "🎉"}, 204, "React", []any{"m1", "🎉"}},
+		{"react with nothing", "POST", "/api/meetings/m1/reactions", `{"emoji":""}`, 400, "", nil},
+		{"react with more", "POST", "/api/meetings/m1/reactions", `{"emoji":"🎉","size":9}`, 400, "", nil},
+		{"rename", "PUT", "/api/node/name", map[string]string{"name": " Ana "}, 200, "SetName", []any{"Ana"}},
+		{"rename to nothing", "PUT", "/api/node/name", `{"name":"  "}`, 400, "", nil},
 		{"state", "POST", "/api/meetings/m1/state", `{"audio":true}`, 200, "SetMediaState",
 			[]any{"m1", json.RawMessage(`{"audio":true}`)}},
 		{"messages default limit", "GET", "/api/meetings/m1/messages", nil, 200, "Messages", []any{"m1", "", 100}},
@@ -107,17 +114,17 @@ func TestErrorMapping(t *testing.T) {
 		wantStatus int
 		wantCode   string
 	}{
-		{fmt.Errorf("create meeting: title: %w", ErrInvalid), 400, codeInvalid},
-		{fmt.Errorf("join: %w", ErrBadLink), 400, codeInvalidLink},
-		{fmt.Errorf("end meeting m1: only the host may end it: %w", ErrForbidden), 403, codeForbidden},
-		{fmt.Errorf("meeting m1: %w", ErrNotFound), 404, codeNotFound},
-		{fmt.Errorf("meeting m1 has ended: %w", ErrConflict), 409, codeConflict},
-		{fmt.Errorf("message: %w", ErrTooLarge), 413, codeTooLarge},
-		{fmt.Errorf("mesh: %w", ErrNotReady), 503, codeNotReady},
-		{fmt.Errorf("mesh: %w", ErrDiskFull), 507, codeDiskFull},
-		{fmt.Errorf("join: %w", ErrWrongKey), 403, codeWrongKey},
-		{fmt.Errorf("post: %w", ErrClockSkew), 409, codeClockSkew},
-		{errors.New("badger: secret internal path /var/x"), 500, codeInternal},
+		{fmt.Errorf("create meeting: title: %w", api.ErrInvalid), 400, api.ErrInvalid.Code},
+		{fmt.Errorf("join: %w", api.ErrBadLink), 400, api.ErrBadLink.Code},
+		{fmt.Errorf("end meeting m1: only the host may end it: %w", api.ErrForbidden), 403, api.ErrForbidden.Code},
+		{fmt.Errorf("meeting m1: %w", api.ErrNotFound), 404, api.ErrNotFound.Code},
+		{fmt.Errorf("meeting m1 has ended: %w", api.ErrConflict), 409, api.ErrConflict.Code},
+		{fmt.Errorf("message: %w", api.ErrTooLarge), 413, api.ErrTooLarge.Code},
+		{fmt.Errorf("mesh: %w", api.ErrNotReady), 503, api.ErrNotReady.Code},
+		{fmt.Errorf("mesh: %w", api.ErrDiskFull), 507, api.ErrDiskFull.Code},
+		{fmt.Errorf("join: %w", api.ErrWrongKey), 403, api.ErrWrongKey.Code},
+		{fmt.Errorf("post: %w", api.ErrClockSkew), 409, api.ErrClockSkew.Code},
+		{errors.New("badger: secret internal path /var/x"), 500, api.ErrInternal.Code},
 	}
 	routes := []struct{ method, path, body string }{
 		{"GET", "/api/node", ""},
@@ -155,8 +162,8 @@ func TestErrorMapping(t *testing.T) {
 				if e.Code != tt.wantCode {
 					t.Errorf("code = %q, want %q", e.Code, tt.wantCode)
 				}
-				if tt.wantStatus == 500 && strings.Contains(e.Error, "badger") {
-					t.Errorf("internal error leaked: %q", e.Error)
+				if tt.wantStatus == 500 && strings.Contains(e.Message, "badger") {
+					t.Errorf("internal error leaked: %q", e.Message)
 				}
 				if tt.wantStatus == 503 && resp.Header.Get("Retry-After") == "" {
 					t.Error("503 without Retry-After")
@@ -197,7 +204,7 @@ func TestBodyChecks(t *testing.T) {
 				t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, tt.wantStatus, b)
 			}
 			e := errorOf(t, resp, b)
-			t.Logf("message: %s", e.Error)
+			t.Logf("message: %s", e.Message)
 		})
 	}
 	if calls := ts.backend.callList(); len(calls) != 0 {
@@ -352,11 +359,11 @@ func TestFileRoutes(t *testing.T) {
 		fmt.Sprint(ts.backend.lastArgs("OpenRecording")) != "[m1 20261127T101010Z/p-camera.ivf]" {
 		t.Fatalf("recording download = %d %q %v", resp.StatusCode, body, ts.backend.lastArgs("OpenRecording"))
 	}
-	ts.backend.setErr(fmt.Errorf("%w: the file is larger than 64 MiB", ErrTooLarge))
+	ts.backend.setErr(fmt.Errorf("%w: the file is larger than 64 MiB", api.ErrTooLarge))
 	if resp, body := ts.do(t, "POST", "/api/meetings/m1/files?name=big", "x", withToken); resp.StatusCode != 413 {
 		t.Fatalf("too large = %d %s", resp.StatusCode, body)
 	}
-	ts.backend.setErr(fmt.Errorf("%w: no file", ErrNotFound))
+	ts.backend.setErr(fmt.Errorf("%w: no file", api.ErrNotFound))
 	if resp, body := ts.do(t, "GET", "/api/meetings/m1/files/abc", nil, withToken); resp.StatusCode != 404 || !strings.Contains(string(body), `"code"`) {
 		t.Fatalf("unknown file = %d %s", resp.StatusCode, body)
 	}

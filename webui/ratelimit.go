@@ -1,6 +1,8 @@
 package webui
 
-import "golang.org/x/time/rate"
+import (
+	"golang.org/x/time/rate"
+)
 
 const (
 	// anonRateLimit and anonBurst bound every request that brings no valid
@@ -26,6 +28,3 @@ func newLimits(limit rate.Limit, burst int) limits {
 		anon:  rate.NewLimiter(anonRateLimit, anonBurst),
 	}
 }
-
-// errRateLimited answers a request over its bucket.
-var errRateLimited = &apiError{429, codeRateLimited, "too many requests; slow down and try again"}

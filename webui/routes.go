@@ -3,6 +3,8 @@ package webui
 import (
 	"net/http"
 
+	"meshmeet/webui/api"
+
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -26,39 +28,41 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /static/", s.staticHandler())
 
 	// API.
-	mux.HandleFunc("GET /api/node", s.optionalAuth(s.api(s.getNode)))
-	mux.HandleFunc("POST /api/tickets", auth(s.api(s.mintTicket)))
-	mux.HandleFunc("GET /api/meetings", auth(s.api(s.listMeetings)))
-	mux.HandleFunc("POST /api/meetings", auth(s.api(s.createMeeting)))
-	mux.HandleFunc("POST /api/meetings/join", auth(s.api(s.joinMeeting)))
-	mux.HandleFunc("GET /api/meetings/{id}", auth(s.api(s.getMeeting)))
-	mux.HandleFunc("PATCH /api/meetings/{id}", auth(s.api(s.updateMeeting)))
-	mux.HandleFunc("POST /api/meetings/{id}/leave", auth(s.api(s.leaveMeeting)))
-	mux.HandleFunc("POST /api/meetings/{id}/end", auth(s.api(s.endMeeting)))
-	mux.HandleFunc("POST /api/meetings/{id}/role", auth(s.api(s.setRole)))
-	mux.HandleFunc("POST /api/meetings/{id}/admit", auth(s.api(s.admit)))
-	mux.HandleFunc("POST /api/meetings/{id}/deny", auth(s.api(s.deny)))
-	mux.HandleFunc("POST /api/meetings/{id}/remove", auth(s.api(s.remove)))
-	mux.HandleFunc("POST /api/meetings/{id}/mute", auth(s.api(s.mute)))
-	mux.HandleFunc("POST /api/meetings/{id}/recording", auth(s.api(s.setRecording)))
-	mux.HandleFunc("POST /api/meetings/{id}/extend", auth(s.api(s.extend)))
-	mux.HandleFunc("POST /api/meetings/{id}/rekey", auth(s.api(s.rekey)))
-	mux.HandleFunc("GET /api/meetings/{id}/recordings", auth(s.api(s.getRecordings)))
-	ticket("GET /api/meetings/{id}/recordings/{start}/{file}", s.getRecording)
-	mux.HandleFunc("GET /api/meetings/{id}/lobby", auth(s.api(s.getLobby)))
-	mux.HandleFunc("POST /api/meetings/{id}/state", auth(s.api(s.setMediaState)))
-	mux.HandleFunc("GET /api/meetings/{id}/messages", auth(s.api(s.listMessages)))
-	mux.HandleFunc("POST /api/meetings/{id}/messages", auth(s.api(s.postMessage)))
-	mux.HandleFunc("POST /api/meetings/{id}/files", auth(s.api(s.postFile)))
-	ticket("GET /api/meetings/{id}/files/{sha}", s.getFile)
-	mux.HandleFunc("GET /api/meetings/{id}/participants", auth(s.api(s.listParticipants)))
-	mux.HandleFunc("GET /api/meetings/{id}/media", auth(s.api(s.getMedia)))
-	mux.HandleFunc("GET /api/meetings/{id}/audit", auth(s.api(s.getAudit)))
-	ticket("GET /api/meetings/{id}/calendar.ics", s.getCalendar)
-	ticket("GET /api/meetings/{id}/events", s.serveEvents)
-	mux.HandleFunc("GET /api/node/diagnostics", auth(s.api(s.getDiagnostics)))
-	ticket("GET /api/meetings/{id}/export", s.getExport)
-	mux.HandleFunc("DELETE /api/meetings/{id}", auth(s.api(s.deleteMeeting)))
+	mux.HandleFunc("GET "+api.RouteNode, s.optionalAuth(s.api(s.getNode)))
+	mux.HandleFunc("POST "+api.RouteTickets, auth(s.api(s.mintTicket)))
+	mux.HandleFunc("GET "+api.RouteMeetings, auth(s.api(s.listMeetings)))
+	mux.HandleFunc("POST "+api.RouteMeetings, auth(s.api(s.createMeeting)))
+	mux.HandleFunc("POST "+api.RouteJoin, auth(s.api(s.joinMeeting)))
+	mux.HandleFunc("GET "+api.RouteMeeting, auth(s.api(s.getMeeting)))
+	mux.HandleFunc("PATCH "+api.RouteMeeting, auth(s.api(s.updateMeeting)))
+	mux.HandleFunc("POST "+api.RouteLeave, auth(s.api(s.leaveMeeting)))
+	mux.HandleFunc("POST "+api.RouteEnd, auth(s.api(s.endMeeting)))
+	mux.HandleFunc("POST "+api.RouteRole, auth(s.api(s.setRole)))
+	mux.HandleFunc("POST "+api.RouteAdmit, auth(s.api(s.admit)))
+	mux.HandleFunc("POST "+api.RouteDeny, auth(s.api(s.deny)))
+	mux.HandleFunc("POST "+api.RouteRemove, auth(s.api(s.remove)))
+	mux.HandleFunc("POST "+api.RouteMute, auth(s.api(s.mute)))
+	mux.HandleFunc("POST "+api.RouteRecording, auth(s.api(s.setRecording)))
+	mux.HandleFunc("POST "+api.RouteExtend, auth(s.api(s.extend)))
+	mux.HandleFunc("POST "+api.RouteRekey, auth(s.api(s.rekey)))
+	mux.HandleFunc("GET "+api.RouteRecordings, auth(s.api(s.getRecordings)))
+	ticket("GET "+api.RouteRecordedFile, s.getRecording)
+	mux.HandleFunc("GET "+api.RouteLobby, auth(s.api(s.getLobby)))
+	mux.HandleFunc("POST "+api.RouteState, auth(s.api(s.setMediaState)))
+	mux.HandleFunc("POST "+api.RouteReactions, auth(s.api(s.postReaction)))
+	mux.HandleFunc("GET "+api.RouteMessages, auth(s.api(s.listMessages)))
+	mux.HandleFunc("POST "+api.RouteMessages, auth(s.api(s.postMessage)))
+	mux.HandleFunc("POST "+api.RouteFiles, auth(s.api(s.postFile)))
+	ticket("GET "+api.RouteFile, s.getFile)
+	mux.HandleFunc("GET "+api.RouteParticipants, auth(s.api(s.listParticipants)))
+	mux.HandleFunc("GET "+api.RouteMedia, auth(s.api(s.getMedia)))
+	mux.HandleFunc("GET "+api.RouteAudit, auth(s.api(s.getAudit)))
+	ticket("GET "+api.RouteCalendar, s.getCalendar)
+	ticket("GET "+api.RouteEvents, s.serveEvents)
+	mux.HandleFunc("PUT "+api.RouteName, auth(s.api(s.putName)))
+	mux.HandleFunc("GET "+api.RouteDiagnostics, auth(s.api(s.getDiagnostics)))
+	ticket("GET "+api.RouteExport, s.getExport)
+	mux.HandleFunc("DELETE "+api.RouteMeeting, auth(s.api(s.deleteMeeting)))
 
 	if s.cfg.Metrics != nil {
 		metrics := promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
@@ -82,14 +86,13 @@ func (s *Server) jsonFallback(mux *http.ServeMux) http.Handler {
 		switch rec.status {
 		case http.StatusMethodNotAllowed:
 			w.Header().Set("Allow", rec.header.Get("Allow"))
-			s.writeError(w, r, &apiError{http.StatusMethodNotAllowed, codeMethodNotAllowed,
-				"method " + r.Method + " is not allowed here"})
+			s.writeError(w, r, api.ErrMethodNotAllowed.With("method %s is not allowed here", r.Method))
 		case http.StatusNotFound:
 			if wantsPage(r) { // a person, not a program: a page with a sentence
 				s.serveMissingPage(w, r)
 				return
 			}
-			s.writeError(w, r, &apiError{http.StatusNotFound, codeNoSuchPage, "no such page or API route"})
+			s.writeError(w, r, api.ErrNoSuchPage)
 		default:
 			mux.ServeHTTP(w, r)
 		}

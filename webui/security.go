@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"meshmeet/webui/api"
 )
 
 // legacyCookie is the cookie that carried the API token to the browser app
@@ -24,8 +26,7 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		if !isLoopbackHost(r.Host) {
-			s.writeError(w, r, &apiError{http.StatusForbidden, codeForbidden,
-				"this API only answers requests addressed to 127.0.0.1, localhost or [::1]"})
+			s.writeError(w, r, api.ErrForbidden.With("this API only answers requests addressed to 127.0.0.1, localhost or [::1]"))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -50,8 +51,7 @@ func (s *Server) requireAuthOrTicket(next http.HandlerFunc) http.HandlerFunc {
 func (s *Server) guard(next http.HandlerFunc, ticketOK bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && !sameLoopbackOrigin(origin, r.Host) {
-			s.refuse(w, r, &apiError{http.StatusForbidden, codeForbidden,
-				"requests from other web sites are not allowed"})
+			s.refuse(w, r, api.ErrForbidden.With("requests from other web sites are not allowed"))
 			return
 		}
 		ok := s.bearerValid(r)
@@ -59,12 +59,11 @@ func (s *Server) guard(next http.HandlerFunc, ticketOK bool) http.HandlerFunc {
 			ok = s.tickets.redeem(r)
 		}
 		if !ok {
-			s.refuse(w, r, &apiError{http.StatusUnauthorized, codeUnauthorized,
-				"missing or wrong API token: send 'Authorization: Bearer <token>' with the token from the node's api-token file, or open the login address the node printed"})
+			s.refuse(w, r, api.ErrUnauthorized.With("%s", "missing or wrong API token: send 'Authorization: Bearer <token>' with the token from the node's api-token file, or open the login address the node printed"))
 			return
 		}
 		if !s.limits.token.Allow() {
-			s.writeError(w, r, errRateLimited)
+			s.writeError(w, r, api.ErrRateLimited)
 			return
 		}
 		next(w, r)
@@ -80,7 +79,7 @@ func (s *Server) optionalAuth(next http.HandlerFunc) http.HandlerFunc {
 			lim = s.limits.token
 		}
 		if !lim.Allow() {
-			s.writeError(w, r, errRateLimited)
+			s.writeError(w, r, api.ErrRateLimited)
 			return
 		}
 		next(w, r)
@@ -91,7 +90,7 @@ func (s *Server) optionalAuth(next http.HandlerFunc) http.HandlerFunc {
 // once the strangers' bucket is empty; it never touches the token's bucket.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if !s.limits.anon.Allow() {
-		err = errRateLimited
+		err = api.ErrRateLimited
 	}
 	s.writeError(w, r, err)
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 
+	"meshmeet/webui/api"
+
 	"golang.org/x/time/rate"
 )
 
@@ -137,7 +139,7 @@ func TestRateLimit(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("status = %d, want 429", resp.StatusCode)
 	}
-	if e := errorOf(t, resp, body); e.Code != codeRateLimited {
+	if e := errorOf(t, resp, body); e.Code != api.ErrRateLimited.Code {
 		t.Errorf("code = %q", e.Code)
 	}
 	if resp.Header.Get("Retry-After") == "" {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"meshmeet/webui/api"
+
 	"go.uber.org/goleak"
 	"golang.org/x/time/rate"
 )
@@ -142,18 +144,18 @@ func (ts *testServer) do(t *testing.T, method, path string, body any, opts ...re
 }
 
 // errorOf decodes an error response and checks its shape.
-func errorOf(t *testing.T, resp *http.Response, body []byte) errorBody {
+func errorOf(t *testing.T, resp *http.Response, body []byte) api.Error {
 	t.Helper()
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("error Content-Type = %q, want JSON", ct)
 	}
-	var e errorBody
+	var e api.Error
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {
 		t.Fatalf("error body %q: %v", body, err)
 	}
-	if e.Error == "" || e.Code == "" {
+	if e.Message == "" || e.Code == "" {
 		t.Errorf("error body %q lacks error or code", body)
 	}
 	return e
@@ -255,7 +257,7 @@ func TestUnknownAddress(t *testing.T) {
 		t.Errorf("browser: %d %q", resp.StatusCode, body)
 	}
 	resp, body = ts.do(t, "GET", "/no/such/page", nil, withToken)
-	if e := errorOf(t, resp, body); resp.StatusCode != http.StatusNotFound || e.Code != codeNoSuchPage {
+	if e := errorOf(t, resp, body); resp.StatusCode != http.StatusNotFound || e.Code != api.ErrNoSuchPage.Code {
 		t.Errorf("program: %d %+v", resp.StatusCode, e)
 	}
 }

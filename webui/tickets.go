@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"meshmeet/webui/api"
 )
 
 // Tickets let a browser reach the few GET routes it cannot send a header to —
@@ -122,7 +124,7 @@ func (s *Server) mintTicket(w http.ResponseWriter, r *http.Request) (int, any, e
 	target := ticketTarget(u)
 	tok, exp, ok := s.tickets.mint(target)
 	if !ok {
-		return 0, nil, &apiError{http.StatusTooManyRequests, codeRateLimited, "too many tickets outstanding; use them or wait a few seconds"}
+		return 0, nil, api.ErrRateLimited.With("too many tickets outstanding; use them or wait a few seconds")
 	}
 	sep := "?"
 	if strings.Contains(target, "?") {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"meshmeet/webui/api"
+
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 )
@@ -44,7 +46,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.wsBegin() {
-		s.writeError(w, r, &apiError{http.StatusServiceUnavailable, codeNotReady, "the node is shutting down"})
+		s.writeError(w, r, api.ErrNotReady.With("the node is shutting down"))
 		return
 	}
 	defer s.wsWG.Done()
@@ -83,7 +85,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 
 // wsWriteLoop writes events until ctx ends or the stream is closed and
 // returns the close status to send.
-func (s *Server) wsWriteLoop(ctx context.Context, c *websocket.Conn, events <-chan Event) (websocket.StatusCode, string) {
+func (s *Server) wsWriteLoop(ctx context.Context, c *websocket.Conn, events <-chan api.Event) (websocket.StatusCode, string) {
 	ping := time.NewTicker(wsPingInterval)
 	defer ping.Stop()
 	for {

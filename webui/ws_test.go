@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"meshmeet/webui/api"
+
 	"github.com/coder/websocket"
 )
 
@@ -46,7 +48,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func readEvent(t *testing.T, c *websocket.Conn) Event {
+func readEvent(t *testing.T, c *websocket.Conn) api.Event {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -57,14 +59,14 @@ func readEvent(t *testing.T, c *websocket.Conn) Event {
 	if typ != websocket.MessageText {
 		t.Fatalf("message type %v, want text", typ)
 	}
-	var ev Event
+	var ev api.Event
 	if err := json.Unmarshal(b, &ev); err != nil {
 		t.Fatalf("event %s: %v", b, err)
 	}
 	return ev
 }
 
-func sendEvent(t *testing.T, fb *fakeBackend, ev Event) {
+func sendEvent(t *testing.T, fb *fakeBackend, ev api.Event) {
 	t.Helper()
 	select {
 	case fb.events <- ev:
@@ -99,7 +101,7 @@ func TestWebSocketStreamsEventsAndEndsWithServer(t *testing.T) {
 	defer c.CloseNow()
 
 	for i := range 3 {
-		sendEvent(t, ts.backend, Event{Type: "chat-message", Data: map[string]any{"text": fmt.Sprint("hello ", i)}})
+		sendEvent(t, ts.backend, api.Event{Type: "chat-message", Data: map[string]any{"text": fmt.Sprint("hello ", i)}})
 		ev := readEvent(t, c)
 		if ev.Type != "chat-message" || ev.Data.(map[string]any)["text"] != fmt.Sprint("hello ", i) {
 			t.Fatalf("event %d = %+v", i, ev)
@@ -117,7 +119,7 @@ func TestWebSocketStreamsEventsAndEndsWithServer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sendEvent(t, ts.backend, Event{Type: "meeting-updated", Data: nil})
+	sendEvent(t, ts.backend, api.Event{Type: "meeting-updated", Data: nil})
 	if ev := readEvent(t, c); ev.Type != "meeting-updated" {
 		t.Fatalf("event = %+v", ev)
 	}
@@ -185,7 +187,7 @@ func TestWebSocketRejects(t *testing.T) {
 		})
 	}
 	t.Run("unknown meeting", func(t *testing.T) {
-		ts.backend.setErr(fmt.Errorf("meeting zz: %w", ErrNotFound))
+		ts.backend.setErr(fmt.Errorf("meeting zz: %w", api.ErrNotFound))
 		defer ts.backend.setErr(nil)
 		c, resp, err := ts.dialEvents(t, "zz", "", authHeader(""))
 		if err == nil {
@@ -219,7 +221,7 @@ func TestWebSocketSlowClientIsDropped(t *testing.T) {
 		defer close(pushed)
 		for {
 			select {
-			case ts.backend.events <- Event{Type: "chat-message", Data: big}:
+			case ts.backend.events <- api.Event{Type: "chat-message", Data: big}:
 			case <-stop:
 				return
 			}

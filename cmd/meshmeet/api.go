@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"meshmeet/node"
+	"meshmeet/webui/api"
 )
 
 func peerID(key crypto.PrivKey) (string, error) {
@@ -30,13 +30,14 @@ func apiFlags() []cli.Flag {
 	}
 }
 
-// call sends one API request and prints the answer.
-func call(c *cli.Context, method, path string, body any, show func(any)) error {
+// call sends one API request, decodes the answer into the API's type T
+// (webui/api) and prints it.
+func call[T any](c *cli.Context, method, path string, body any, show func(T)) error {
 	cl, err := node.NewClient(c.String("api"), dataDir(c))
 	if err != nil {
 		return err
 	}
-	var out any
+	var out T
 	if err := cl.Do(c.Context, method, path, body, &out); err != nil {
 		return cli.Exit(err.Error(), 1)
 	}
@@ -49,12 +50,16 @@ func call(c *cli.Context, method, path string, body any, show func(any)) error {
 	return nil
 }
 
+// arg is the one argument, a meeting ID.
 func arg(c *cli.Context, what string) (string, error) {
 	if c.NArg() != 1 {
 		return "", cli.Exit(fmt.Sprintf("usage: %s <%s>", c.Command.HelpName, what), 2)
 	}
-	return url.PathEscape(c.Args().First()), nil
+	return c.Args().First(), nil
 }
+
+// none is the type of an answer without a body.
+type none = struct{}
 
 func meetingCommand() *cli.Command {
 	return &cli.Command{
@@ -86,19 +91,17 @@ func meetingCommand() *cli.Command {
 					if t := c.Timestamp("at"); t != nil {
 						body["scheduledTime"] = t.UTC().Format(time.RFC3339)
 					}
-					return call(c, http.MethodPost, "/api/meetings", body, func(v any) {
-						m := v.(map[string]any)
-						fmt.Printf("created %s\njoin link: %s\n", m["meeting"].(map[string]any)["id"], m["joinUrl"])
+					return call(c, http.MethodPost, api.RouteMeetings, body, func(v api.Created) {
+						fmt.Printf("created %s\njoin link: %s\n", v.Meeting.ID, v.JoinURL)
 					})
 				},
 			},
 			{
 				Name: "list", Usage: "list the meetings this node knows", Flags: apiFlags(),
 				Action: func(c *cli.Context) error {
-					return call(c, http.MethodGet, "/api/meetings", nil, func(v any) {
-						for _, x := range v.([]any) {
-							m := x.(map[string]any)
-							fmt.Printf("%s  %-9s %s\n", m["id"], m["status"], m["title"])
+					return call(c, http.MethodGet, api.RouteMeetings, nil, func(v []api.Meeting) {
+						for _, m := range v {
+							fmt.Printf("%s  %-9s %s\n", m.ID, m.Status, m.Title)
 						}
 					})
 				},
@@ -110,7 +113,7 @@ func meetingCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return call(c, http.MethodGet, "/api/meetings/"+id, nil, nil)
+					return call[api.Meeting](c, http.MethodGet, api.Path(api.RouteMeeting, id), nil, nil)
 				},
 			},
 			{
@@ -120,17 +123,14 @@ func meetingCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return call(c, http.MethodGet, "/api/meetings/"+id+"/media", nil, func(v any) {
-						m, _ := v.(map[string]any)
-						fmt.Printf("%v", m["mode"])
-						if r, _ := m["relay"].(string); r != "" {
-							fmt.Printf(" through %s", r)
+					return call(c, http.MethodGet, api.Path(api.RouteMedia, id), nil, func(m api.MediaStats) {
+						fmt.Print(m.Mode)
+						if m.Relay != "" {
+							fmt.Printf(" through %s", m.Relay)
 						}
 						fmt.Println()
-						links, _ := m["links"].([]any)
-						for _, x := range links {
-							l, _ := x.(map[string]any)
-							fmt.Printf("  %v  %v\n", l["peerId"], l["state"])
+						for _, l := range m.Links {
+							fmt.Printf("  %v  %v\n", l.PeerID, l.State)
 						}
 					})
 				},
@@ -141,13 +141,13 @@ func meetingCommand() *cli.Command {
 					if c.NArg() != 1 {
 						return cli.Exit("usage: meshmeet meeting join <join-link>", 2)
 					}
-					return call(c, http.MethodPost, "/api/meetings/join", map[string]string{"joinUrl": c.Args().First()}, func(v any) {
-						m := v.(map[string]any)
-						if m["status"] == "waiting" {
-							fmt.Printf("waiting in the lobby of %s: the host or a moderator must admit you\n", m["id"])
+					// A wait in the lobby answers api.Waiting, whose fields a Meeting has too.
+					return call(c, http.MethodPost, api.RouteJoin, api.JoinRequest{JoinURL: c.Args().First()}, func(m api.Meeting) {
+						if m.Status == api.StatusWaiting {
+							fmt.Printf("waiting in the lobby of %s: the host or a moderator must admit you\n", m.ID)
 							return
 						}
-						fmt.Printf("joined %s (%s)\n", m["id"], m["title"])
+						fmt.Printf("joined %s (%s)\n", m.ID, m.Title)
 					})
 				},
 			},
@@ -158,18 +158,17 @@ func meetingCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return call(c, http.MethodGet, "/api/meetings/"+id+"/lobby", nil, func(v any) {
-						for _, x := range v.([]any) {
-							p := x.(map[string]any)
-							fmt.Printf("%s  %s (%s)\n", p["peerId"], p["name"], p["fingerprint"])
+					return call(c, http.MethodGet, api.Path(api.RouteLobby, id), nil, func(v []api.LobbyEntry) {
+						for _, p := range v {
+							fmt.Printf("%s  %s (%s)\n", p.PeerID, p.Name, p.Fingerprint)
 						}
 					})
 				},
 			},
-			peerAction("admit", "let a waiting person in (host or moderator)", "admitted"),
-			peerAction("deny", "turn a waiting person away for good (host or moderator)", "denied"),
-			peerAction("remove", "take a participant out of the meeting (host, or moderator for a participant)", "removed"),
-			peerAction("mute", "ask a participant's page to turn their microphone off (host, or moderator for a participant)", "mute requested"),
+			peerAction("admit", api.RouteAdmit, "let a waiting person in (host or moderator)", "admitted"),
+			peerAction("deny", api.RouteDeny, "turn a waiting person away for good (host or moderator)", "denied"),
+			peerAction("remove", api.RouteRemove, "take a participant out of the meeting (host, or moderator for a participant)", "removed"),
+			peerAction("mute", api.RouteMute, "ask a participant's page to turn their microphone off (host, or moderator for a participant)", "mute requested"),
 			{
 				Name: "record", Usage: "start or stop this node's recording of a meeting (host or moderator; the meeting must allow recording)",
 				ArgsUsage: "<meeting-id> on|off", Flags: apiFlags(),
@@ -178,8 +177,8 @@ func meetingCommand() *cli.Command {
 						return cli.Exit("usage: meshmeet meeting record <meeting-id> on|off", 2)
 					}
 					on := c.Args().Get(1) == "on"
-					return call(c, http.MethodPost, "/api/meetings/"+url.PathEscape(c.Args().Get(0))+"/recording",
-						map[string]bool{"on": on}, func(any) { fmt.Println("recording", c.Args().Get(1)) })
+					return call(c, http.MethodPost, api.Path(api.RouteRecording, c.Args().Get(0)),
+						api.RecordingRequest{On: &on}, func(api.Meeting) { fmt.Println("recording", c.Args().Get(1)) })
 				},
 			},
 			{
@@ -212,9 +211,8 @@ func meetingCommand() *cli.Command {
 					if c.IsSet("max-participants") {
 						body["settings"] = map[string]int{"maxParticipants": c.Int("max-participants")}
 					}
-					return call(c, http.MethodPatch, "/api/meetings/"+id, body, func(v any) {
-						m := v.(map[string]any)
-						fmt.Printf("updated %s: %s, %v min\n", m["id"], m["title"], m["duration"])
+					return call(c, http.MethodPatch, api.Path(api.RouteMeeting, id), body, func(m api.Meeting) {
+						fmt.Printf("updated %s: %s, %v min\n", m.ID, m.Title, m.Duration)
 					})
 				},
 			},
@@ -226,9 +224,11 @@ func meetingCommand() *cli.Command {
 					if c.NArg() != 2 || err != nil {
 						return cli.Exit("usage: meshmeet meeting extend <meeting-id> <minutes>", 2)
 					}
-					return call(c, http.MethodPost, "/api/meetings/"+url.PathEscape(c.Args().Get(0))+"/extend",
-						map[string]int{"minutes": minutes}, func(v any) {
-							fmt.Println("ends at", v.(map[string]any)["endsAt"])
+					return call(c, http.MethodPost, api.Path(api.RouteExtend, c.Args().Get(0)),
+						api.ExtendRequest{Minutes: &minutes}, func(m api.Meeting) {
+							if m.EndsAt != nil {
+								fmt.Println("ends at", m.EndsAt.Format(time.RFC3339))
+							}
 						})
 				},
 			},
@@ -239,25 +239,23 @@ func meetingCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return call(c, http.MethodGet, "/api/meetings/"+id+"/recordings", nil, func(v any) {
-						m := v.(map[string]any)
-						fmt.Printf("in %s:\n", m["dir"])
-						for _, x := range m["files"].([]any) {
-							f := x.(map[string]any)
-							fmt.Printf("  %s  %.0f bytes\n", f["path"], f["size"])
+					return call(c, http.MethodGet, api.Path(api.RouteRecordings, id), nil, func(m api.Recordings) {
+						fmt.Printf("in %s:\n", m.Dir)
+						for _, f := range m.Files {
+							fmt.Printf("  %s  %d bytes\n", f.Path, f.Size)
 						}
 					})
 				},
 			},
-			simple("leave", "leave a meeting", "/leave"),
-			simple("end", "end a meeting for everyone (host only)", "/end"),
+			simple("leave", "leave a meeting", api.RouteLeave),
+			simple("end", "end a meeting for everyone (host only)", api.RouteEnd),
 			exportCommand(),
 			deleteCommand(),
 		},
 	}
 }
 
-func simple(name, usage, suffix string) *cli.Command {
+func simple(name, usage, route string) *cli.Command {
 	return &cli.Command{
 		Name: name, Usage: usage, ArgsUsage: "<meeting-id>", Flags: apiFlags(),
 		Action: func(c *cli.Context) error {
@@ -265,7 +263,7 @@ func simple(name, usage, suffix string) *cli.Command {
 			if err != nil {
 				return err
 			}
-			return call(c, http.MethodPost, "/api/meetings/"+id+suffix, nil, func(any) { fmt.Println("ok") })
+			return call(c, http.MethodPost, api.Path(route, id), nil, func(none) { fmt.Println("ok") })
 		},
 	}
 }
@@ -281,8 +279,8 @@ func chatCommand() *cli.Command {
 					if c.NArg() != 2 {
 						return cli.Exit("usage: meshmeet chat send <meeting-id> <text>", 2)
 					}
-					return call(c, http.MethodPost, "/api/meetings/"+url.PathEscape(c.Args().Get(0))+"/messages",
-						map[string]string{"text": c.Args().Get(1)}, func(any) { fmt.Println("sent") })
+					return call(c, http.MethodPost, api.Path(api.RouteMessages, c.Args().Get(0)),
+						api.MessageRequest{Text: c.Args().Get(1)}, func(api.Message) { fmt.Println("sent") })
 				},
 			},
 			{
@@ -293,12 +291,11 @@ func chatCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return call(c, http.MethodGet, "/api/meetings/"+id+"/messages?limit="+strconv.Itoa(c.Int("limit")), nil, func(v any) {
-						for _, x := range v.([]any) {
-							m := x.(map[string]any)
-							fmt.Printf("%s  %s: %s\n", m["time"], m["name"], m["text"])
-							if f, ok := m["file"].(map[string]any); ok {
-								fmt.Printf("    file %s, %.0f bytes, sha256 %s\n", f["name"], f["size"], f["sha256"])
+					return call(c, http.MethodGet, api.Path(api.RouteMessages, id)+"?limit="+strconv.Itoa(c.Int("limit")), nil, func(v []api.Message) {
+						for _, m := range v {
+							fmt.Printf("%s  %s: %s\n", m.Time.Format(time.RFC3339Nano), m.Name, m.Text)
+							if f := m.File; f != nil {
+								fmt.Printf("    file %s, %d bytes, sha256 %s\n", f.Name, f.Size, f.SHA256)
 							}
 						}
 					})
@@ -311,15 +308,15 @@ func chatCommand() *cli.Command {
 }
 
 // peerAction is "meeting admit", "deny", "remove" or "mute": POST {peerId} to the route of that name.
-func peerAction(name, usage, done string) *cli.Command {
+func peerAction(name, route, usage, done string) *cli.Command {
 	return &cli.Command{
 		Name: name, Usage: usage, ArgsUsage: "<meeting-id> <peer-id>", Flags: apiFlags(),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
 				return cli.Exit("usage: meshmeet meeting "+name+" <meeting-id> <peer-id>", 2)
 			}
-			return call(c, http.MethodPost, "/api/meetings/"+url.PathEscape(c.Args().Get(0))+"/"+name,
-				map[string]string{"peerId": c.Args().Get(1)}, func(any) { fmt.Println(done) })
+			return call(c, http.MethodPost, api.Path(route, c.Args().Get(0)),
+				api.PeerRequest{PeerID: c.Args().Get(1)}, func(none) { fmt.Println(done) })
 		},
 	}
 }

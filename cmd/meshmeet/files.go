@@ -2,13 +2,14 @@ package main
 
 import (
 	"fmt"
-	"net/url"
+	"net/http"
 	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
 	"meshmeet/node"
+	"meshmeet/webui/api"
 )
 
 func shareCommand() *cli.Command {
@@ -73,13 +74,8 @@ func downloadCommand() *cli.Command {
 
 // sharedName finds the file's name in the meeting's chat.
 func sharedName(c *cli.Context, cl *node.Client, id, sha string) (string, error) {
-	var msgs []struct {
-		File *struct {
-			Name   string `json:"name"`
-			SHA256 string `json:"sha256"`
-		} `json:"file"`
-	}
-	if err := cl.Do(c.Context, "GET", "/api/meetings/"+url.PathEscape(id)+"/messages?limit=1000", nil, &msgs); err != nil {
+	var msgs []api.Message
+	if err := cl.Do(c.Context, http.MethodGet, api.Path(api.RouteMessages, id)+"?limit=1000", nil, &msgs); err != nil {
 		return "", cli.Exit(err.Error(), 1)
 	}
 	for _, m := range msgs {

@@ -33,7 +33,7 @@ func nodeCommand() *cli.Command {
 			dataDirFlag(d.DataDir),
 			&cli.StringFlag{Name: "ui", Value: d.UIAddr, Usage: "local UI/API address (loopback only)", EnvVars: env("UI")},
 			&cli.StringSliceFlag{Name: "listen", Value: cli.NewStringSlice(d.Mesh.ListenAddrs...), Usage: "libp2p listen multiaddr (repeatable)", EnvVars: env("LISTEN")},
-			&cli.StringFlag{Name: "name", Value: d.Name, Usage: "display name shown to others", EnvVars: env("NAME")},
+			&cli.StringFlag{Name: "name", Value: d.Name, Usage: "display name shown to others (a name set on the Home page replaces it; see <data-dir>/name)", EnvVars: env("NAME")},
 			&cli.StringSliceFlag{Name: "rendezvous", Usage: "rendezvous server multiaddr with /p2p/ (repeatable)", EnvVars: env("RENDEZVOUS")},
 			&cli.StringSliceFlag{Name: "peer", Usage: "known node multiaddr with /p2p/ to dial (repeatable)", EnvVars: env("PEER")},
 			&cli.BoolFlag{Name: "no-mdns", Usage: "do not look for nodes on the local network", EnvVars: env("NO_MDNS")},

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"meshmeet/node"
+	"meshmeet/webui/api"
 )
 
 func exportCommand() *cli.Command {
@@ -69,7 +70,7 @@ func deleteCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return call(c, http.MethodDelete, "/api/meetings/"+id, nil, func(any) { fmt.Println("deleted", c.Args().First()) })
+			return call(c, http.MethodDelete, api.Path(api.RouteMeeting, id), nil, func(none) { fmt.Println("deleted", c.Args().First()) })
 		},
 	}
 }

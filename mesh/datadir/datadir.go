@@ -34,6 +34,9 @@ func (d Dir) KeyFile() string { return filepath.Join(string(d), "identity.key") 
 // TokenFile is the local API token.
 func (d Dir) TokenFile() string { return filepath.Join(string(d), "api-token") }
 
+// NameFile holds the display name set on the Home page (replacing the configured one).
+func (d Dir) NameFile() string { return filepath.Join(string(d), "name") }
+
 // DB is the Badger directory of the meetings' logs and keys.
 func (d Dir) DB() string { return filepath.Join(string(d), "db") }
 

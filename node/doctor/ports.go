@@ -9,20 +9,14 @@ import (
 	"strconv"
 	"time"
 
-	"meshmeet/mesh"
 	"meshmeet/node"
+	"meshmeet/webui/api"
 )
 
 // running is what a node running at the UI address told doctor.
 type running struct {
-	info struct {
-		PeerID, Version string
-		Peers           []string
-	}
-	diag struct {
-		MediaAddr string
-		Clock     []mesh.ClockOffset
-	}
+	info  api.Node
+	diag  api.Diagnostics
 	token bool // the data dir's token opened its API
 }
 
@@ -38,10 +32,10 @@ func checkNode(ctx context.Context, cfg Config) (*running, []Check) {
 	defer cancel()
 	nd := &running{}
 	cl := &node.Client{Base: base, HTTP: &http.Client{Timeout: cfg.Timeout}}
-	if err := cl.Do(ctx, http.MethodGet, "/api/node", nil, &nd.info); err == nil && nd.info.PeerID != "" {
+	if err := cl.Do(ctx, http.MethodGet, api.RouteNode, nil, &nd.info); err == nil && nd.info.PeerID != "" {
 		ui := Check{Name: "ui-port", Status: StatusOK, Detail: fmt.Sprintf("A meshmeet node (version %s, peer ID %s) answers at %s with %d peers connected.",
 			nd.info.Version, nd.info.PeerID, base, len(nd.info.Peers))}
-		if c, err := node.NewClient(base, cfg.DataDir); err == nil && c.Do(ctx, http.MethodGet, "/api/node/diagnostics", nil, &nd.diag) == nil {
+		if c, err := node.NewClient(base, cfg.DataDir); err == nil && c.Do(ctx, http.MethodGet, api.RouteDiagnostics, nil, &nd.diag) == nil {
 			nd.token = true
 		} else {
 			ui.Status, ui.Hint = StatusWarn, "Its API refused this data dir's token: give doctor the node's --data-dir (or --config) to check its media port and clocks."

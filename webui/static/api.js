@@ -139,6 +139,10 @@ export const api = {
   deleteMeeting: (id) => request('DELETE', m(id)),
   media: (id) => request('GET', `${m(id)}/media`),
   audit: (id) => request('GET', `${m(id)}/audit`),
+  // setName changes the name others see from now on; the node keeps it.
+  setName: (name) => request('PUT', '/api/node/name', { name }),
+  // react shows one of 👍 👏 😂 🎉 ❤️ 😮 to everyone in the meeting (not kept).
+  react: (id, emoji) => request('POST', `${m(id)}/reactions`, { emoji }),
 };
 
 // openEvents connects to the meeting's event WebSocket (with a ticket in its

@@ -27,7 +27,8 @@ export function displayName(p) {
   return p?.name ?? p?.displayName ?? p?.senderName ?? '';
 }
 
-// mediaState returns {audio, video, screenShare, handRaised, speaking} of a participant.
+// mediaState returns {audio, video, screenShare, handRaised, handRaisedAt, speaking} of a
+// participant; handRaisedAt (unix ms, 0 while down) orders raised hands alike on every node.
 export function mediaState(p) {
   const src = p?.mediaState ?? p?.media ?? p?.state ?? p ?? {};
   return {
@@ -35,6 +36,7 @@ export function mediaState(p) {
     video: !!src.video,
     screenShare: !!src.screenShare,
     handRaised: !!src.handRaised,
+    handRaisedAt: src.handRaised ? Number(src.handRaisedAt) || 0 : 0,
     speaking: !!src.speaking,
   };
 }

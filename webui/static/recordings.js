@@ -10,17 +10,21 @@ export function createRecordings(id, nameOf) {
   const el = h('section', { class: 'card recordings-card', hidden: true },
     h('h2', {}, t('recordings.title')), listEl);
 
+  /** @type {Record<string, string>} names the meeting's log gives, those who left too */
+  let names = {};
+
   // label turns "<start>/<peer>-<source>.<ext>" into words.
   function label(path) {
     const [, file = path] = path.split('/');
     const m = /^(.+)-(mic|camera|screen)(?:-(\d+))?\.(\w+)$/.exec(file);
     if (!m) return file;
     const what = t(`recordings.${m[2]}`);
-    return `${nameOf(m[1]) || m[1].slice(-6)} · ${what}${m[3] ? ` (${m[3]})` : ''}`;
+    return `${names[m[1]] || nameOf(m[1]) || m[1].slice(-6)} · ${what}${m[3] ? ` (${m[3]})` : ''}`;
   }
 
   function render(list) {
     const files = list?.files || [];
+    names = list?.names || {};
     el.hidden = files.length === 0;
     replace(listEl, files.map((f) => h('li', {},
       h('a', { class: 'recording-file', href: recordingURL(id, f.path), download: f.path.replace('/', '-'), 'data-ticket': true },

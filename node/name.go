@@ -1,0 +1,60 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"meshmeet/mesh/datadir"
+	"meshmeet/webui/api"
+)
+
+// savedName is the display name a person set on the Home page, which
+// replaces the configured one (--name, or the account name) from then on;
+// "" when none was set.
+func savedName(dir datadir.Dir) (string, error) {
+	b, err := os.ReadFile(dir.NameFile())
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read display name: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// SetName changes the display name and keeps it in the data dir.
+func (b *backend) SetName(ctx context.Context, name string) (api.Node, error) {
+	if err := b.n.mesh.SetName(name); err != nil {
+		return api.Node{}, apiErr(err)
+	}
+	dir := datadir.Dir(b.n.cfg.DataDir)
+	if err := writeFileSync(dir.NameFile(), []byte(name+"\n")); err != nil {
+		return api.Node{}, fmt.Errorf("keep display name: %w", err)
+	}
+	b.n.log.Info("display name changed", "name", name)
+	return b.Node(ctx)
+}
+
+// writeFileSync replaces path with data, on disk before it returns.
+func writeFileSync(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
