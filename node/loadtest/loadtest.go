@@ -172,10 +172,6 @@ func (r *run) start(ctx context.Context, dir string) error {
 		return fmt.Errorf("create the meeting: %w", err)
 	}
 	r.id = created.Meeting.ID
-	api, err := clientAPI()
-	if err != nil {
-		return err
-	}
 	r.ps = make([]*participant, n)
 	for i, h := range r.hosts {
 		r.ps[i] = &participant{name: names[i], peerID: h.self, api: h.api, id: r.id, cl: r.cl,
@@ -186,7 +182,7 @@ func (r *run) start(ctx context.Context, dir string) error {
 		if err := r.hosts[i].api.Do(ctx, http.MethodPost, "/api/meetings/join", body, nil); err != nil {
 			return fmt.Errorf("%s joins: %w", names[i], err)
 		}
-		return r.ps[i].connect(ctx, api)
+		return r.ps[i].connect(ctx)
 	}
 	if err := join(0); err != nil { // the longest in: the relay
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -24,11 +25,12 @@ import (
 )
 
 const (
-	mtu        = 1200
-	frameGap   = time.Second / 30
-	audioGap   = 20 * time.Millisecond
-	audioTicks = 960 // 20 ms at 48 kHz
-	videoTicks = 3000
+	socketBuffer = 4 << 20 // as media's engine asks for; the kernel caps it at rmem_max
+	mtu          = 1200
+	frameGap     = time.Second / 30
+	audioGap     = 20 * time.Millisecond
+	audioTicks   = 960 // 20 ms at 48 kHz
+	videoTicks   = 3000
 )
 
 // participant is one synthetic person: what a meeting page does, in pion. It talks to
@@ -45,8 +47,9 @@ type participant struct {
 	gate   *sync.RWMutex // held for writing while the run pauses publishing (counting windows)
 	paused *atomic.Bool
 
-	pc *webrtc.PeerConnection
-	ws *websocket.Conn
+	pc  *webrtc.PeerConnection
+	ws  *websocket.Conn
+	mux io.Closer
 
 	video    []*webrtc.TrackLocalStaticRTP // one per layer sent: layers[len(layers)-len(video):]
 	audio    *webrtc.TrackLocalStaticRTP
@@ -74,30 +77,45 @@ type sub struct {
 
 func peerKey(peer, kind string) string { return peer + "/" + kind }
 
-// clientAPI is the participant's WebRTC stack: as lean as media's test browsers (no
+// clientAPI is one participant's WebRTC stack: as lean as media's test browsers (no
 // interceptors: no NACK, so delivery counts what the path delivered first time), with
-// the RID header extensions a simulcast sender needs.
-func clientAPI() (*webrtc.API, error) {
+// the RID header extensions a simulcast sender needs, on a socket of its own with a
+// receive buffer as large as the nodes' (a default one overflows on a loaded machine
+// and the loss would be the test rig's, not the relay's).
+func clientAPI() (*webrtc.API, io.Closer, error) {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, uri := range []string{sdp.SDESMidURI, sdp.SDESRTPStreamIDURI} {
 		if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: uri}, webrtc.RTPCodecTypeVideo); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, nil, err
+	}
+	_ = conn.SetReadBuffer(socketBuffer)
+	_ = conn.SetWriteBuffer(socketBuffer)
+	mux := webrtc.NewICEUDPMux(nil, conn)
 	se := webrtc.SettingEngine{}
+	se.SetICEUDPMux(mux)
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se),
-		webrtc.WithInterceptorRegistry(&interceptor.Registry{})), nil
+		webrtc.WithInterceptorRegistry(&interceptor.Registry{})), mux, nil
 }
 
 // connect opens the PeerConnection and the events WebSocket and says hello: the node
 // then offers.
-func (p *participant) connect(ctx context.Context, api *webrtc.API) error {
+func (p *participant) connect(ctx context.Context) error {
+	api, mux, err := clientAPI()
+	if err != nil {
+		return err
+	}
+	p.mux = mux
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return err
@@ -399,5 +417,8 @@ func (p *participant) close() {
 	}
 	if p.pc != nil {
 		_ = p.pc.Close()
+	}
+	if p.mux != nil {
+		_ = p.mux.Close()
 	}
 }

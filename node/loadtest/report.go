@@ -37,6 +37,17 @@ type Report struct {
 	LayerSwitches       int   `json:"layerSwitches"`
 	LayerSwitchesWindow int   `json:"layerSwitchesWindow"`
 	Relay               Usage `json:"relay"`
+	// Worst is the receiver that got the smallest share of what it should have.
+	Worst Worst `json:"worst"`
+	// UDPRcvbufErrors: datagrams the kernel dropped in the window because a socket's
+	// receive buffer was full (this network namespace, every process in it).
+	UDPRcvbufErrors int64 `json:"udpRcvbufErrors"`
+}
+
+// Worst is one receiver's delivery.
+type Worst struct {
+	Name  string  `json:"name"`
+	Ratio float64 `json:"ratio"`
 }
 
 // Delivery is one layer's delivery.
@@ -78,6 +89,7 @@ type snap struct {
 	recv    []map[string]sub
 	bytes   uint64 // the relay's RTP bytes to other nodes
 	dropped uint64
+	udpErrs int64
 }
 
 // pause stops publishing and waits until what was sent has arrived (no receiver
@@ -113,6 +125,7 @@ func (r *run) snapshot(ctx context.Context) (snap, error) {
 		}
 		s.recv[i] = p.received()
 	}
+	s.udpErrs = udpRcvbufErrors()
 	var st media.MeetingStats
 	if err := r.hosts[0].api.Do(ctx, http.MethodGet, "/api/meetings/"+r.id+"/media", nil, &st); err != nil {
 		return s, fmt.Errorf("relay stats: %w", err)
@@ -192,6 +205,7 @@ func (r *run) measure(ctx context.Context) (*Report, error) {
 	if pid == 0 {
 		rep.Relay.Scope = "whole load test"
 	}
+	rep.UDPRcvbufErrors = s1.udpErrs - s0.udpErrs
 	r.count(rep, sel, s0, s1)
 	return rep, nil
 }
@@ -204,7 +218,9 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 		by[i].Layer = names[i]
 	}
 	var ttff []float64
+	rep.Worst.Ratio = 1
 	for ri, rx := range r.ps {
+		var got, want int64
 		for ti, tx := range r.ps {
 			if tx == rx {
 				continue
@@ -213,8 +229,8 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 				k := peerKey(tx.peerID, "audio")
 				d := &by[len(layers)]
 				d.Streams++
-				d.Expected += s1.sent[ti][len(layers)] - s0.sent[ti][len(layers)]
-				d.Received += s1.recv[ri][k].packets - s0.recv[ri][k].packets
+				e, g := s1.sent[ti][len(layers)]-s0.sent[ti][len(layers)], s1.recv[ri][k].packets-s0.recv[ri][k].packets
+				d.Expected, d.Received, want, got = d.Expected+e, d.Received+g, want+e, got+g
 			}
 			k := peerKey(tx.peerID, "video")
 			a, b := s0.recv[ri][k], s1.recv[ri][k]
@@ -234,8 +250,11 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 			}
 			d := &by[l]
 			d.Streams++
-			d.Expected += s1.sent[ti][l] - s0.sent[ti][l]
-			d.Received += b.packets - a.packets
+			e, g := s1.sent[ti][l]-s0.sent[ti][l], b.packets-a.packets
+			d.Expected, d.Received, want, got = d.Expected+e, d.Received+g, want+e, got+g
+		}
+		if want > 0 && float64(got)/float64(want) < rep.Worst.Ratio {
+			rep.Worst = Worst{Name: rx.name, Ratio: float64(got) / float64(want)}
 		}
 	}
 	var rx, ex int64
@@ -287,6 +306,8 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f %%\n", d.Layer, d.Streams, d.Received, d.Expected, 100*d.Ratio)
 	}
 	fmt.Fprintf(tw, "all\t\t\t\t%.2f %%\n", 100*rep.DeliveryAll)
+	fmt.Fprintf(tw, "worst receiver\t%s\t\t\t%.2f %%\n", rep.Worst.Name, 100*rep.Worst.Ratio)
+	fmt.Fprintf(tw, "UDP receive buffer drops\t%d\t\t\t(kernel, every process in this network namespace)\n", rep.UDPRcvbufErrors)
 	f := rep.FirstFrame
 	fmt.Fprintf(tw, "\nfirst frame\tp50 %.0f ms, p95 %.0f ms, max %.0f ms (%d subscriptions, %d without)\n", f.P50, f.P95, f.Max, f.Count, f.Missing)
 	fmt.Fprintf(tw, "layer switches\t%d (%d in the window)\n", rep.LayerSwitches, rep.LayerSwitchesWindow)

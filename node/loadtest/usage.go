@@ -60,3 +60,30 @@ func heapMB() float64 {
 	runtime.ReadMemStats(&m)
 	return float64(m.HeapInuse) / (1 << 20)
 }
+
+// udpRcvbufErrors is the datagrams the kernel dropped because a socket's receive
+// buffer was full, in this network namespace (every process in it), from /proc.
+func udpRcvbufErrors() int64 {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0
+	}
+	var names []string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "Udp:" {
+			continue
+		}
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, n := range names {
+			if n == "RcvbufErrors" && i < len(f) {
+				v, _ := strconv.ParseInt(f[i], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
+}
