@@ -36,6 +36,7 @@ func loadtestCommand() *cli.Command {
 			&cli.StringFlag{Name: "clips", Value: d.ClipDir, Usage: "directory of the test clips"},
 			&cli.DurationFlag{Name: "settle", Value: d.Settle, Usage: "how long the meeting may take to form before measuring"},
 			&cli.BoolFlag{Name: "in-process", Usage: "run the relay node in this process too"},
+			&cli.DurationFlag{Name: "presence-timeout", Usage: "the nodes' presence timeout (0: theirs, 6s); longer keeps a loaded machine's nodes from losing each other"},
 		},
 		Action: func(c *cli.Context) error {
 			log, err := newLogger(c)
@@ -45,6 +46,7 @@ func loadtestCommand() *cli.Command {
 			cfg := d
 			cfg.Participants, cfg.Duration, cfg.RelayOnly = c.Int("participants"), c.Duration("duration"), c.Bool("relay-only")
 			cfg.LastN, cfg.Muted, cfg.ClipDir, cfg.Settle = c.Int("last-n"), c.Int("muted"), c.String("clips"), c.Duration("settle")
+			cfg.PresenceTimeout = c.Duration("presence-timeout")
 			// Fifty nodes' start-up and tear-down lines would drown the report: errors only.
 			lvl := slog.LevelError
 			if log.Enabled(c.Context, slog.LevelDebug) {

@@ -60,6 +60,10 @@ type Config struct {
 	// ClipDir holds the clips (the repository's testdata/): the VP8 layers
 	// 640x360, 320x180 and 160x90 and the Opus clip.
 	ClipDir string
+	// PresenceTimeout, when set, is the nodes' silence after which a participant
+	// counts as gone (0: the nodes' default). On a machine too loaded for fifty
+	// nodes' heartbeats, a longer one keeps the relay from being re-elected.
+	PresenceTimeout time.Duration
 	// Settle bounds the wait for the meeting to form before measuring.
 	Settle time.Duration
 	// RelayCommand, when set, runs the first participant's node (the relay) as
@@ -80,6 +84,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: participants must be 2 to %d", ErrConfig, eventlog.MaxCapacity)
 	case c.Duration <= 0 || c.Settle <= 0:
 		return fmt.Errorf("%w: duration and settle must be positive", ErrConfig)
+	case c.PresenceTimeout < 0:
+		return fmt.Errorf("%w: presence timeout must not be negative", ErrConfig)
 	case c.LastN < 0 || c.Muted < 0 || c.Muted > c.Participants:
 		return fmt.Errorf("%w: lastN and muted must be 0 or more, muted at most the participants", ErrConfig)
 	}
@@ -98,6 +104,8 @@ type run struct {
 	ps     []*participant
 	gate   sync.RWMutex
 	paused atomic.Bool
+	relays []string // the relays the first node has named, in order
+	online int      // the live participants the first node saw last
 }
 
 // Run starts the nodes and participants, measures for cfg.Duration and tears
@@ -150,9 +158,13 @@ func (r *run) start(ctx context.Context, dir string) error {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			if i == 0 && len(r.cfg.RelayCommand) > 0 {
-				r.hosts[i], errs[i] = startProcess(ctx, r.cfg.RelayCommand, d, names[i], rdv, meshMax)
+				r.hosts[i], errs[i] = startProcess(ctx, r.cfg.RelayCommand, d, names[i], rdv, meshMax, r.cfg.PresenceTimeout)
 			} else {
-				r.hosts[i], errs[i] = startNode(ctx, nodeConfig(d, names[i], rdv, meshMax, log.With("node", names[i])))
+				cfg := nodeConfig(d, names[i], rdv, meshMax, log.With("node", names[i]))
+				if r.cfg.PresenceTimeout > 0 {
+					cfg.Mesh.PresenceTimeout = r.cfg.PresenceTimeout
+				}
+				r.hosts[i], errs[i] = startNode(ctx, cfg)
 			}
 		})
 	}
@@ -176,6 +188,9 @@ func (r *run) start(ctx context.Context, dir string) error {
 	for i, h := range r.hosts {
 		r.ps[i] = &participant{name: names[i], peerID: h.self, api: h.api, id: r.id, cl: r.cl,
 			mic: i < n-r.cfg.Muted, gate: &r.gate, paused: &r.paused}
+		for j := range r.ps[i].last {
+			r.ps[i].last[j].Store(-1)
+		}
 	}
 	join := func(i int) error {
 		body := map[string]string{"joinUrl": created.JoinURL}
@@ -207,6 +222,10 @@ func (r *run) selected(ctx context.Context) (map[string]bool, bool, error) {
 		return nil, false, err
 	}
 	ps = slices.DeleteFunc(ps, func(p mesh.ParticipantView) bool { return p.LeftAt != nil || !p.Online })
+	r.online = len(ps)
+	if st.Relay != "" && (len(r.relays) == 0 || r.relays[len(r.relays)-1] != st.Relay) {
+		r.relays = append(r.relays, st.Relay)
+	}
 	relayed := st.Mode == "relay"
 	lastN := r.cfg.LastN
 	if lastN == 0 {

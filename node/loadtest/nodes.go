@@ -124,10 +124,13 @@ var (
 
 // startProcess runs `<command> node` with the settings of nodeConfig and waits for
 // its banner: the relay as a process of its own, so its CPU and memory are its own.
-func startProcess(ctx context.Context, command []string, dir, name, rdv string, meshMax int) (*host, error) {
+func startProcess(ctx context.Context, command []string, dir, name, rdv string, meshMax int, presence time.Duration) (*host, error) {
 	args := append(slices.Clone(command[1:]), "--log-level", "error", "node", "--data-dir", dir, "--ui", "127.0.0.1:0",
 		"--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--name", name, "--rendezvous", rdv,
 		"--mesh-max", strconv.Itoa(meshMax))
+	if presence > 0 {
+		args = append(args, "--presence-timeout", presence.String())
+	}
 	cmd := exec.CommandContext(ctx, command[0], args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -47,21 +47,27 @@ type participant struct {
 	gate   *sync.RWMutex // held for writing while the run pauses publishing (counting windows)
 	paused *atomic.Bool
 
-	pc  *webrtc.PeerConnection
-	ws  *websocket.Conn
-	mux io.Closer
+	api2 *webrtc.API
+	mux  io.Closer
+	ws   *websocket.Conn
+	in   chan *media.Signal // the node's signalling, in order
+	// run owns pc and answered; a failed or closed pc is sent on failed
+	pc         *webrtc.PeerConnection
+	answered   bool
+	failed     chan *webrtc.PeerConnection
+	reconnects atomic.Int64
 
 	video    []*webrtc.TrackLocalStaticRTP // one per layer sent: layers[len(layers)-len(video):]
 	audio    *webrtc.TrackLocalStaticRTP
 	sent     [4]atomic.Int64 // packets sent per layer (index as in layers), audio last
+	last     [4]atomic.Int32 // the sequence number last sent on each, -1 before any
 	restart  atomic.Bool     // a PLI came: start the clip again at its keyframe
-	started  bool
-	simulcst bool // the node's offer takes simulcast: three layers sent
+	simulcst bool            // the node's first offer took simulcast: three layers sent
+	first    int             // the smallest layer sent
 
 	mu      sync.Mutex
 	offered map[string]time.Time // "<peer>/<kind>" → when an offer first listed that track
 	subs    map[string]*sub      // "<peer>/<kind>"
-	rxBytes int64
 }
 
 // sub is one remote track a participant receives.
@@ -69,7 +75,8 @@ type sub struct {
 	peer, kind string
 	offered    time.Time
 	packets    int64
-	layer      int // the layer of the last keyframe, -1 before one
+	lastSeq    uint16 // of the last packet
+	layer      int    // the layer of the last keyframe, -1 before one
 	switches   int
 	inKey      bool
 	firstFrame time.Time // the end (marker) of the first keyframe
@@ -108,27 +115,15 @@ func clientAPI() (*webrtc.API, io.Closer, error) {
 		webrtc.WithInterceptorRegistry(&interceptor.Registry{})), mux, nil
 }
 
-// connect opens the PeerConnection and the events WebSocket and says hello: the node
-// then offers.
+// connect opens the events WebSocket and the first media session.
 func (p *participant) connect(ctx context.Context) error {
 	api, mux, err := clientAPI()
 	if err != nil {
 		return err
 	}
-	p.mux = mux
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return err
-	}
-	p.pc = pc
+	p.api2, p.mux = api, mux
 	p.offered, p.subs = map[string]time.Time{}, map[string]*sub{}
-	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
-		if c != nil {
-			init := c.ToJSON()
-			p.signal(ctx, media.Signal{Type: media.TypeCandidate, Candidate: &init})
-		}
-	})
-	pc.OnTrack(p.onTrack)
+	p.in, p.failed = make(chan *media.Signal, 64), make(chan *webrtc.PeerConnection, 1)
 	var t struct {
 		URL string `json:"url"`
 	}
@@ -142,7 +137,37 @@ func (p *participant) connect(ctx context.Context) error {
 	}
 	ws.SetReadLimit(media.MaxSignalSize * 2)
 	p.ws = ws
+	if err := p.session(ctx); err != nil {
+		return err
+	}
 	go p.readEvents(ctx)
+	go p.run(ctx)
+	return nil
+}
+
+// session starts a media session as a page does: a new PeerConnection, then hello;
+// the node offers.
+func (p *participant) session(ctx context.Context) error {
+	pc, err := p.api2.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return err
+	}
+	p.pc, p.answered = pc, false
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			init := c.ToJSON()
+			p.signal(ctx, media.Signal{Type: media.TypeCandidate, Candidate: &init})
+		}
+	})
+	pc.OnTrack(p.onTrack)
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed && ctx.Err() == nil {
+			select {
+			case p.failed <- pc:
+			default:
+			}
+		}
+	})
 	p.signal(ctx, media.Signal{Type: media.TypeHello})
 	return nil
 }
@@ -156,7 +181,42 @@ func (p *participant) signal(ctx context.Context, s media.Signal) {
 	_ = p.ws.Write(ctx, websocket.MessageText, b) // a lost connection ends readEvents
 }
 
+// run owns the PeerConnection: it takes the node's signalling and, when the
+// connection fails or the node closes it, starts a new session as the page does.
+func (p *participant) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s, ok := <-p.in:
+			if !ok {
+				return
+			}
+			switch s.Type {
+			case media.TypeOffer:
+				if p.answer(ctx, s) != nil && p.renew(ctx) != nil {
+					return
+				}
+			case media.TypeCandidate:
+				_ = p.pc.AddICECandidate(*s.Candidate)
+			}
+		case pc := <-p.failed:
+			if pc == p.pc && p.renew(ctx) != nil {
+				return
+			}
+		}
+	}
+}
+
+// renew replaces the session's PeerConnection with a new one.
+func (p *participant) renew(ctx context.Context) error {
+	p.reconnects.Add(1)
+	_ = p.pc.Close()
+	return p.session(ctx)
+}
+
 func (p *participant) readEvents(ctx context.Context) {
+	defer close(p.in)
 	for {
 		_, b, err := p.ws.Read(ctx)
 		if err != nil {
@@ -169,28 +229,28 @@ func (p *participant) readEvents(ctx context.Context) {
 		if json.Unmarshal(b, &ev) != nil || ev.Type != "signal" {
 			continue
 		}
-		s, err := media.DecodeSignal(ev.Data)
-		if err != nil {
-			continue
-		}
-		switch s.Type {
-		case media.TypeOffer:
-			if err := p.answer(ctx, s); err != nil {
+		if s, err := media.DecodeSignal(ev.Data); err == nil {
+			select {
+			case p.in <- s:
+			case <-ctx.Done():
 				return
 			}
-		case media.TypeCandidate:
-			_ = p.pc.AddICECandidate(*s.Candidate)
 		}
 	}
 }
 
-// answer takes an offer: the first adds the microphone and camera senders (they take
-// the offer's publish mids, as the page's transceivers do), every one notes which
-// tracks it lists and when.
+// answer takes an offer: a session's first adds the microphone and camera senders
+// (they take the offer's publish mids, as the page's transceivers do), every one
+// notes which tracks it lists and when.
 func (p *participant) answer(ctx context.Context, s *media.Signal) error {
-	if !p.started {
-		p.started = true
-		if err := p.addSenders(ctx, s.SDP); err != nil {
+	if !p.answered {
+		p.answered = true
+		if p.video == nil {
+			if err := p.makeTracks(ctx, s.SDP); err != nil {
+				return err
+			}
+		}
+		if err := p.addSenders(); err != nil {
 			return err
 		}
 	}
@@ -217,17 +277,17 @@ func (p *participant) answer(ctx context.Context, s *media.Signal) error {
 	return nil
 }
 
-// addSenders adds the camera (three simulcast layers when the node's offer asks for
-// them, else the full one) and the microphone (unless it is off), and starts playing.
-func (p *participant) addSenders(ctx context.Context, offer string) error {
+// makeTracks makes the camera (three simulcast layers when the node's offer asks
+// for them, else the full one) and the microphone (unless it is off), and starts
+// playing the clips on them.
+func (p *participant) makeTracks(ctx context.Context, offer string) error {
 	p.simulcst = strings.Contains(offer, "a=simulcast:recv")
-	first := len(layers) - 1
+	p.first = len(layers) - 1
 	if p.simulcst {
-		first = 0
+		p.first = 0
 	}
 	vp8 := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
-	var sender *webrtc.RTPSender
-	for _, l := range layers[first:] {
+	for _, l := range layers[p.first:] {
 		var opts []func(*webrtc.TrackLocalStaticRTP)
 		if p.simulcst {
 			opts = append(opts, webrtc.WithRTPStreamID(l.rid))
@@ -237,24 +297,8 @@ func (p *participant) addSenders(ctx context.Context, offer string) error {
 			return err
 		}
 		p.video = append(p.video, t)
-		if sender == nil {
-			tr, err := p.pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-			if err != nil {
-				return err
-			}
-			sender = tr.Sender()
-		} else if err := sender.AddEncoding(t); err != nil {
-			return err
-		}
 	}
-	for _, l := range layers[first:] {
-		rid := ""
-		if p.simulcst {
-			rid = l.rid
-		}
-		go p.readRTCP(sender, rid)
-	}
-	go p.playVideo(ctx, first)
+	go p.playVideo(ctx, p.first)
 	if !p.mic {
 		return nil
 	}
@@ -263,12 +307,32 @@ func (p *participant) addSenders(ctx context.Context, offer string) error {
 		return err
 	}
 	p.audio = t
-	tr, err := p.pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	go p.playAudio(ctx)
+	return nil
+}
+
+// addSenders puts the camera and microphone on the session's PeerConnection.
+func (p *participant) addSenders() error {
+	sendonly := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}
+	tr, err := p.pc.AddTransceiverFromTrack(p.video[0], sendonly)
 	if err != nil {
 		return err
 	}
+	for _, t := range p.video[1:] {
+		if err := tr.Sender().AddEncoding(t); err != nil {
+			return err
+		}
+	}
+	for _, t := range p.video {
+		go p.readRTCP(tr.Sender(), t.RID())
+	}
+	if p.audio == nil {
+		return nil
+	}
+	if tr, err = p.pc.AddTransceiverFromTrack(p.audio, sendonly); err != nil {
+		return err
+	}
 	go p.readRTCP(tr.Sender(), "")
-	go p.playAudio(ctx)
 	return nil
 }
 
@@ -308,8 +372,15 @@ func (p *participant) write(t *webrtc.TrackLocalStaticRTP, pkts []*rtp.Packet, i
 			return err
 		}
 		p.sent[i].Add(1)
+		p.last[i].Store(int32(pk.SequenceNumber))
 	}
 	return nil
+}
+
+// lastSeq is the sequence number last sent on layer i (audio: len(layers)).
+func (p *participant) lastSeq(i int) (uint16, bool) {
+	v := p.last[i].Load()
+	return uint16(v), v >= 0
 }
 
 // pace calls frame every gap with a running frame number until ctx ends or frame fails.
@@ -380,7 +451,7 @@ func (p *participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 		now := time.Now()
 		p.mu.Lock()
 		s.packets++
-		p.rxBytes += int64(n)
+		s.lastSeq = pk.SequenceNumber
 		if video {
 			if w, _, ok := vp8PayloadSize(pk.Payload); ok {
 				l := p.cl.layerOf(w)

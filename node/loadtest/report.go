@@ -37,6 +37,22 @@ type Report struct {
 	LayerSwitches       int   `json:"layerSwitches"`
 	LayerSwitchesWindow int   `json:"layerSwitchesWindow"`
 	Relay               Usage `json:"relay"`
+	// RelayChanges counts the times the meeting's relay changed (as the first node
+	// saw it), from its first election to the window's end; Relays says whether the
+	// relay at the end is the first participant's node, the one measured.
+	RelayChanges int `json:"relayChanges"`
+	// Online is how many participants the first node saw live at the window's end.
+	Online       int  `json:"online"`
+	RelayIsFirst bool `json:"relayIsFirst"`
+	// Reconnects: media sessions started anew, as a page does, after the
+	// PeerConnection to the node failed or the node closed it.
+	Reconnects int64 `json:"reconnects"`
+	// RelayLinks and RelayLinksUp: the relay's links to other nodes at the window's
+	// end, and how many of them were connected.
+	RelayLinks   int `json:"relayLinks"`
+	RelayLinksUp int `json:"relayLinksUp"`
+	// Starved: receivers that got less than half of what they should have.
+	Starved int `json:"starved"`
 	// Worst is the receiver that got the smallest share of what it should have.
 	Worst Worst `json:"worst"`
 	// UDPRcvbufErrors: datagrams the kernel dropped in the window because a socket's
@@ -90,28 +106,49 @@ type snap struct {
 	bytes   uint64 // the relay's RTP bytes to other nodes
 	dropped uint64
 	udpErrs int64
+	links   int
+	linksUp int
 }
 
-// pause stops publishing and waits until what was sent has arrived (no receiver
-// count moves for a while).
-func (r *run) pause() {
+// pause stops publishing and waits until what was sent has arrived: every selected
+// stream's last packet (the nodes keep the publisher's sequence numbers), or, for a
+// stream whose last packet was lost, until no count has moved for a second.
+func (r *run) pause(sel map[string]bool) {
 	r.gate.Lock()
 	r.paused.Store(true)
 	r.gate.Unlock()
-	total := func() (n int64) {
-		for _, p := range r.ps {
-			for _, s := range p.received() {
+	byPeer := map[string]*participant{}
+	for _, p := range r.ps {
+		byPeer[p.peerID] = p
+	}
+	drained := func() (bool, int64) {
+		done, n := true, int64(0)
+		for _, rx := range r.ps {
+			for _, s := range rx.received() {
 				n += s.packets
+				tx, l := byPeer[s.peer], len(layers)
+				if s.kind == "video" {
+					l = s.layer
+				}
+				if tx == nil || l < 0 || s.kind == "video" && sel != nil && !sel[s.peer] {
+					continue
+				}
+				if last, ok := tx.lastSeq(l); ok && s.lastSeq != last {
+					done = false
+				}
 			}
 		}
-		return n
+		return done, n
 	}
-	last, still := total(), time.Now()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+	_, last := drained()
+	still := time.Now()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
-		if n := total(); n != last {
+		done, n := drained()
+		if n != last {
 			last, still = n, time.Now()
-		} else if time.Since(still) >= 300*time.Millisecond {
+		}
+		if done || time.Since(still) >= time.Second {
 			return
 		}
 	}
@@ -129,6 +166,12 @@ func (r *run) snapshot(ctx context.Context) (snap, error) {
 	var st media.MeetingStats
 	if err := r.hosts[0].api.Do(ctx, http.MethodGet, "/api/meetings/"+r.id+"/media", nil, &st); err != nil {
 		return s, fmt.Errorf("relay stats: %w", err)
+	}
+	s.links = len(st.Links)
+	for _, l := range st.Links {
+		if l.State == "connected" {
+			s.linksUp++
+		}
 	}
 	for _, t := range st.TracksSent {
 		s.bytes += t.Bytes
@@ -162,17 +205,22 @@ func (r *run) measure(ctx context.Context) (*Report, error) {
 		pid = c.Process.Pid
 	}
 
-	r.pause()
+	r.pause(sel)
 	s0, err := r.snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
 	r.paused.Store(false)
 	t0, cpu0, self0 := time.Now(), cpuOf(pid), cpuOf(0)
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-time.After(r.cfg.Duration):
+	for end := t0.Add(r.cfg.Duration); time.Now().Before(end); {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(min(time.Second, time.Until(end))):
+		}
+		if _, _, err := r.selected(ctx); err != nil { // follows the relay
+			return nil, err
+		}
 	}
 	cpu1, self1 := cpuOf(pid), cpuOf(0)
 	window := time.Since(t0)
@@ -180,7 +228,7 @@ func (r *run) measure(ctx context.Context) (*Report, error) {
 	if pid == 0 {
 		heap = heapMB()
 	}
-	r.pause()
+	r.pause(sel)
 	s1, err := r.snapshot(ctx)
 	if err != nil {
 		return nil, err
@@ -200,12 +248,20 @@ func (r *run) measure(ctx context.Context) (*Report, error) {
 		}
 	}
 	rep.Relay = Usage{PeerID: r.hosts[0].self, Scope: "process", CPUCores: (cpu1 - cpu0).Seconds() / window.Seconds(),
-		RSSMB: rss, HeapMB: heap, UplinkMbps: float64(s1.bytes-s0.bytes) * 8 / window.Seconds() / 1e6,
-		Dropped: s1.dropped - s0.dropped, LoadTestCPUCores: (self1 - self0).Seconds() / window.Seconds()}
+		RSSMB: rss, HeapMB: heap, LoadTestCPUCores: (self1 - self0).Seconds() / window.Seconds()}
+	if s1.bytes >= s0.bytes && s1.dropped >= s0.dropped { // else links were rebuilt: their counts started again
+		rep.Relay.UplinkMbps = float64(s1.bytes-s0.bytes) * 8 / window.Seconds() / 1e6
+		rep.Relay.Dropped = s1.dropped - s0.dropped
+	}
 	if pid == 0 {
 		rep.Relay.Scope = "whole load test"
 	}
 	rep.UDPRcvbufErrors = s1.udpErrs - s0.udpErrs
+	rep.Online, rep.RelayLinks, rep.RelayLinksUp = r.online, s1.links, s1.linksUp
+	rep.RelayChanges, rep.RelayIsFirst = max(0, len(r.relays)-1), len(r.relays) > 0 && r.relays[len(r.relays)-1] == r.hosts[0].self
+	for _, p := range r.ps {
+		rep.Reconnects += p.reconnects.Load()
+	}
 	r.count(rep, sel, s0, s1)
 	return rep, nil
 }
@@ -234,6 +290,9 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 			}
 			k := peerKey(tx.peerID, "video")
 			a, b := s0.recv[ri][k], s1.recv[ri][k]
+			if _, ok := s1.recv[ri][k]; !ok { // no track at all: it should have had the top layer
+				b.layer = len(layers) - 1
+			}
 			rep.LayerSwitches += b.switches
 			rep.LayerSwitchesWindow += b.switches - a.switches
 			if sel != nil && !sel[tx.peerID] {
@@ -252,6 +311,9 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 			d.Streams++
 			e, g := s1.sent[ti][l]-s0.sent[ti][l], b.packets-a.packets
 			d.Expected, d.Received, want, got = d.Expected+e, d.Received+g, want+e, got+g
+		}
+		if want > 0 && 2*got < want {
+			rep.Starved++
 		}
 		if want > 0 && float64(got)/float64(want) < rep.Worst.Ratio {
 			rep.Worst = Worst{Name: rx.name, Ratio: float64(got) / float64(want)}
@@ -306,10 +368,14 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f %%\n", d.Layer, d.Streams, d.Received, d.Expected, 100*d.Ratio)
 	}
 	fmt.Fprintf(tw, "all\t\t\t\t%.2f %%\n", 100*rep.DeliveryAll)
-	fmt.Fprintf(tw, "worst receiver\t%s\t\t\t%.2f %%\n", rep.Worst.Name, 100*rep.Worst.Ratio)
+	fmt.Fprintf(tw, "worst receiver\t%s\t\t\t%.2f %% (%d got less than half)\n", rep.Worst.Name, 100*rep.Worst.Ratio, rep.Starved)
 	fmt.Fprintf(tw, "UDP receive buffer drops\t%d\t\t\t(kernel, every process in this network namespace)\n", rep.UDPRcvbufErrors)
 	f := rep.FirstFrame
 	fmt.Fprintf(tw, "\nfirst frame\tp50 %.0f ms, p95 %.0f ms, max %.0f ms (%d subscriptions, %d without)\n", f.P50, f.P95, f.Max, f.Count, f.Missing)
+	fmt.Fprintf(tw, "online\t%d participants, as the first node sees them\n", rep.Online)
+	fmt.Fprintf(tw, "relay changes\t%d (the relay at the end is the first participant's node: %v)\n", rep.RelayChanges, rep.RelayIsFirst)
+	fmt.Fprintf(tw, "relay links\t%d of %d connected at the end\n", rep.RelayLinksUp, rep.RelayLinks)
+	fmt.Fprintf(tw, "reconnects\t%d media sessions started anew after a failure\n", rep.Reconnects)
 	fmt.Fprintf(tw, "layer switches\t%d (%d in the window)\n", rep.LayerSwitches, rep.LayerSwitchesWindow)
 	u := rep.Relay
 	fmt.Fprintf(tw, "relay CPU\t%.2f cores (%s; the load test process: %.2f)\n", u.CPUCores, u.Scope, u.LoadTestCPUCores)
