@@ -202,11 +202,56 @@ func (r *run) start(ctx context.Context, dir string) error {
 	if err := join(0); err != nil { // the longest in: the relay
 		return err
 	}
-	for i := 1; i < n; i++ {
-		wg.Go(func() { errs[i] = join(i) })
+	// Enough to elect the relay join first: a node that joins with everyone else at
+	// once may not see the first participant live yet and elect itself, and the
+	// node measured would not be the relay.
+	first := min(n, meshMax+1)
+	joinAll := func(from, to int) error {
+		for i := from; i < to; i++ {
+			wg.Go(func() { errs[i] = join(i) })
+		}
+		wg.Wait()
+		return errors.Join(errs...)
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	if err := joinAll(1, first); err != nil {
+		return err
+	}
+	if first > meshMax {
+		if err := r.awaitRelay(ctx); err != nil {
+			return err
+		}
+	}
+	return joinAll(first, n)
+}
+
+// awaitRelay waits for the meeting's relay, and fails unless it is the first node.
+func (r *run) awaitRelay(ctx context.Context) error {
+	for deadline := time.Now().Add(r.cfg.Settle); time.Now().Before(deadline); {
+		if _, _, err := r.selected(ctx); err != nil {
+			return err
+		}
+		if len(r.relays) > 0 {
+			if cur := r.relays[len(r.relays)-1]; cur != r.hosts[0].self {
+				return fmt.Errorf("%w: the relay was elected on %s, not on the first participant's node (run again)", ErrSetup, r.nameOf(cur))
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%w: no relay elected within %v", ErrSetup, r.cfg.Settle)
+}
+
+func (r *run) nameOf(peerID string) string {
+	for i, h := range r.hosts {
+		if h.self == peerID {
+			return r.ps[i].name
+		}
+	}
+	return peerID
 }
 
 // selected is whose cameras the nodes forward: last-N of the live participants by
