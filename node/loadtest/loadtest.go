@@ -97,15 +97,16 @@ func (c *Config) validate() error {
 
 // run is one load test's state.
 type run struct {
-	cfg    Config
-	cl     *clips
-	id     string // the meeting
-	hosts  []*host
-	ps     []*participant
-	gate   sync.RWMutex
-	paused atomic.Bool
-	relays []string // the relays the first node has named, in order
-	online int      // the live participants the first node saw last
+	cfg     Config
+	cl      *clips
+	id      string // the meeting
+	hosts   []*host
+	ps      []*participant
+	gate    sync.RWMutex
+	paused  atomic.Bool
+	relays  []string // the relays the first node has named, in order
+	online  int      // the live participants the first node saw last
+	linksUp int      // the first node's connected links when it was last asked
 }
 
 // Run starts the nodes and participants, measures for cfg.Duration and tears
@@ -268,6 +269,12 @@ func (r *run) selected(ctx context.Context) (map[string]bool, bool, error) {
 	}
 	ps = slices.DeleteFunc(ps, func(p mesh.ParticipantView) bool { return p.LeftAt != nil || !p.Online })
 	r.online = len(ps)
+	r.linksUp = 0
+	for _, l := range st.Links {
+		if l.State == "connected" {
+			r.linksUp++
+		}
+	}
 	if st.Relay != "" && (len(r.relays) == 0 || r.relays[len(r.relays)-1] != st.Relay) {
 		r.relays = append(r.relays, st.Relay)
 	}

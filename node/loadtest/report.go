@@ -51,6 +51,8 @@ type Report struct {
 	// end, and how many of them were connected.
 	RelayLinks   int `json:"relayLinks"`
 	RelayLinksUp int `json:"relayLinksUp"`
+	// RelayLinksUpMin: the fewest the relay had connected, asked each second.
+	RelayLinksUpMin int `json:"relayLinksUpMin"`
 	// Starved: receivers that got less than half of what they should have.
 	Starved int `json:"starved"`
 	// Worst is the receiver that got the smallest share of what it should have.
@@ -212,6 +214,7 @@ func (r *run) measure(ctx context.Context) (*Report, error) {
 	}
 	r.paused.Store(false)
 	t0, cpu0, self0 := time.Now(), cpuOf(pid), cpuOf(0)
+	linksMin := r.linksUp
 	for end := t0.Add(r.cfg.Duration); time.Now().Before(end); {
 		select {
 		case <-ctx.Done():
@@ -221,6 +224,7 @@ func (r *run) measure(ctx context.Context) (*Report, error) {
 		if _, _, err := r.selected(ctx); err != nil { // follows the relay
 			return nil, err
 		}
+		linksMin = min(linksMin, r.linksUp)
 	}
 	cpu1, self1 := cpuOf(pid), cpuOf(0)
 	window := time.Since(t0)
@@ -257,7 +261,7 @@ func (r *run) measure(ctx context.Context) (*Report, error) {
 		rep.Relay.Scope = "whole load test"
 	}
 	rep.UDPRcvbufErrors = s1.udpErrs - s0.udpErrs
-	rep.Online, rep.RelayLinks, rep.RelayLinksUp = r.online, s1.links, s1.linksUp
+	rep.Online, rep.RelayLinks, rep.RelayLinksUp, rep.RelayLinksUpMin = r.online, s1.links, s1.linksUp, linksMin
 	rep.RelayChanges, rep.RelayIsFirst = max(0, len(r.relays)-1), len(r.relays) > 0 && r.relays[len(r.relays)-1] == r.hosts[0].self
 	for _, p := range r.ps {
 		rep.Reconnects += p.reconnects.Load()
@@ -374,7 +378,7 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "\nfirst frame\tp50 %.0f ms, p95 %.0f ms, max %.0f ms (%d subscriptions, %d without)\n", f.P50, f.P95, f.Max, f.Count, f.Missing)
 	fmt.Fprintf(tw, "online\t%d participants, as the first node sees them\n", rep.Online)
 	fmt.Fprintf(tw, "relay changes\t%d (the relay at the end is the first participant's node: %v)\n", rep.RelayChanges, rep.RelayIsFirst)
-	fmt.Fprintf(tw, "relay links\t%d of %d connected at the end\n", rep.RelayLinksUp, rep.RelayLinks)
+	fmt.Fprintf(tw, "relay links\t%d of %d connected at the end, %d at the fewest\n", rep.RelayLinksUp, rep.RelayLinks, rep.RelayLinksUpMin)
 	fmt.Fprintf(tw, "reconnects\t%d media sessions started anew after a failure\n", rep.Reconnects)
 	fmt.Fprintf(tw, "layer switches\t%d (%d in the window)\n", rep.LayerSwitches, rep.LayerSwitchesWindow)
 	u := rep.Relay
