@@ -36,7 +36,7 @@ func loadtestCommand() *cli.Command {
 			&cli.StringFlag{Name: "clips", Value: d.ClipDir, Usage: "directory of the test clips"},
 			&cli.DurationFlag{Name: "settle", Value: d.Settle, Usage: "how long the meeting may take to form before measuring"},
 			&cli.BoolFlag{Name: "in-process", Usage: "run the relay node in this process too"},
-			&cli.DurationFlag{Name: "presence-timeout", Usage: "the nodes' presence timeout (0: theirs, 6s); longer keeps a loaded machine's nodes from losing each other"},
+			&cli.DurationFlag{Name: "presence-timeout", Usage: "the nodes' presence timeout (0: theirs, 6s), with lenient media consent checks; keeps a loaded machine's nodes from losing each other"},
 		},
 		Action: func(c *cli.Context) error {
 			log, err := newLogger(c)

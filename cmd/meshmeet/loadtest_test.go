@@ -14,7 +14,7 @@ import (
 // nodes should forward arrives.
 func TestLoadtestCommand(t *testing.T) {
 	cmd := exec.Command(binary, "loadtest", "--participants", "6", "--duration", "5s", "--relay-only", "--json",
-		"--clips", "../../testdata")
+		"--clips", "../../testdata", "--presence-timeout", "20s")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)

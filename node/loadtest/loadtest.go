@@ -61,8 +61,11 @@ type Config struct {
 	// 640x360, 320x180 and 160x90 and the Opus clip.
 	ClipDir string
 	// PresenceTimeout, when set, is the nodes' silence after which a participant
-	// counts as gone (0: the nodes' default). On a machine too loaded for fifty
-	// nodes' heartbeats, a longer one keeps the relay from being re-elected.
+	// counts as gone (0: the nodes' default), and the in-process nodes' media links
+	// wait as long as pion's defaults (5 s without consent, 25 s) before calling a
+	// link lost, which makes the mesh check whether its peer is gone. On a machine too
+	// loaded for many nodes' heartbeats and consent checks, the defaults take starved
+	// nodes for dead and re-elect the relay; what is measured here is forwarding.
 	PresenceTimeout time.Duration
 	// Settle bounds the wait for the meeting to form before measuring.
 	Settle time.Duration
@@ -164,6 +167,7 @@ func (r *run) start(ctx context.Context, dir string) error {
 				cfg := nodeConfig(d, names[i], rdv, meshMax, log.With("node", names[i]))
 				if r.cfg.PresenceTimeout > 0 {
 					cfg.Mesh.PresenceTimeout = r.cfg.PresenceTimeout
+					cfg.Media.ICEDisconnectedTimeout, cfg.Media.ICEFailedTimeout, cfg.Media.ICEKeepalive = 5*time.Second, 25*time.Second, 2*time.Second
 				}
 				r.hosts[i], errs[i] = startNode(ctx, cfg)
 			}

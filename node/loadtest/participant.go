@@ -47,10 +47,10 @@ type participant struct {
 	gate   *sync.RWMutex // held for writing while the run pauses publishing (counting windows)
 	paused *atomic.Bool
 
-	api2 *webrtc.API
-	mux  io.Closer
-	ws   *websocket.Conn
-	in   chan *media.Signal // the node's signalling, in order
+	rtc *webrtc.API
+	mux io.Closer
+	ws  *websocket.Conn
+	in  chan *media.Signal // the node's signalling, in order
 	// run owns pc and answered; a failed or closed pc is sent on failed
 	pc         *webrtc.PeerConnection
 	answered   bool
@@ -62,7 +62,7 @@ type participant struct {
 	sent     [4]atomic.Int64 // packets sent per layer (index as in layers), audio last
 	last     [4]atomic.Int32 // the sequence number last sent on each, -1 before any
 	restart  atomic.Bool     // a PLI came: start the clip again at its keyframe
-	simulcst bool            // the node's first offer took simulcast: three layers sent
+	simulcst atomic.Bool     // the node's first offer took simulcast: three layers sent
 	first    int             // the smallest layer sent
 
 	mu      sync.Mutex
@@ -121,7 +121,7 @@ func (p *participant) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.api2, p.mux = api, mux
+	p.rtc, p.mux = api, mux
 	p.offered, p.subs = map[string]time.Time{}, map[string]*sub{}
 	p.in, p.failed = make(chan *media.Signal, 64), make(chan *webrtc.PeerConnection, 1)
 	var t struct {
@@ -148,7 +148,7 @@ func (p *participant) connect(ctx context.Context) error {
 // session starts a media session as a page does: a new PeerConnection, then hello;
 // the node offers.
 func (p *participant) session(ctx context.Context) error {
-	pc, err := p.api2.NewPeerConnection(webrtc.Configuration{})
+	pc, err := p.rtc.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return err
 	}
@@ -281,15 +281,15 @@ func (p *participant) answer(ctx context.Context, s *media.Signal) error {
 // for them, else the full one) and the microphone (unless it is off), and starts
 // playing the clips on them.
 func (p *participant) makeTracks(ctx context.Context, offer string) error {
-	p.simulcst = strings.Contains(offer, "a=simulcast:recv")
+	p.simulcst.Store(strings.Contains(offer, "a=simulcast:recv"))
 	p.first = len(layers) - 1
-	if p.simulcst {
+	if p.simulcst.Load() {
 		p.first = 0
 	}
 	vp8 := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
 	for _, l := range layers[p.first:] {
 		var opts []func(*webrtc.TrackLocalStaticRTP)
-		if p.simulcst {
+		if p.simulcst.Load() {
 			opts = append(opts, webrtc.WithRTPStreamID(l.rid))
 		}
 		t, err := webrtc.NewTrackLocalStaticRTP(vp8, "camera", p.name, opts...)

@@ -239,7 +239,7 @@ func (r *run) measure(ctx context.Context) (*Report, error) {
 	}
 
 	rep := &Report{Participants: len(r.ps), Seconds: window.Seconds(), Topology: "mesh",
-		Simulcast: r.ps[0].simulcst, SettleSeconds: settle.Seconds()}
+		Simulcast: r.ps[0].simulcst.Load(), SettleSeconds: settle.Seconds()}
 	if relayed {
 		rep.Topology = "relay"
 	}

@@ -94,8 +94,8 @@ func simulcastAnswer(t *testing.T, simulcast bool, want []string) {
 	if err := p.makeTracks(ctx, sdp); err != nil {
 		t.Fatal(err)
 	}
-	if layers := map[bool]int{true: 3, false: 1}[simulcast]; p.simulcst != simulcast || len(p.video) != layers {
-		t.Fatalf("simulcast %v, %d layers; want %d", p.simulcst, len(p.video), layers)
+	if layers := map[bool]int{true: 3, false: 1}[simulcast]; p.simulcst.Load() != simulcast || len(p.video) != layers {
+		t.Fatalf("simulcast %v, %d layers; want %d", p.simulcst.Load(), len(p.video), layers)
 	}
 	if err := p.addSenders(); err != nil {
 		t.Fatal(err)
