@@ -319,7 +319,7 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 		if want > 0 && 2*got < want {
 			rep.Starved++
 		}
-		if want > 0 && float64(got)/float64(want) < rep.Worst.Ratio {
+		if want > 0 && (rep.Worst.Name == "" || float64(got)/float64(want) < rep.Worst.Ratio) {
 			rep.Worst = Worst{Name: rx.name, Ratio: float64(got) / float64(want)}
 		}
 	}
