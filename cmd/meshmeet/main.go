@@ -40,7 +40,7 @@ func newApp() *cli.App {
 		},
 		Commands: []*cli.Command{
 			nodeCommand(), rendezvousCommand(), idCommand(), meetingCommand(), chatCommand(),
-			doctorCommand(), completionCommand(), manCommand(),
+			doctorCommand(), loadtestCommand(), completionCommand(), manCommand(),
 		},
 	}
 }

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"encoding/json"
+	"os/exec"
+	"testing"
+
+	"meshmeet/node/loadtest"
+)
+
+// TestLoadtestCommand runs `meshmeet loadtest` as a person would, small: six
+// participants through one relay (its own process) for five seconds. The JSON has
+// every figure, the relay's CPU and memory are its process's, and 99 % of what the
+// nodes should forward arrives.
+func TestLoadtestCommand(t *testing.T) {
+	cmd := exec.Command(binary, "loadtest", "--participants", "6", "--duration", "5s", "--relay-only", "--json",
+		"--clips", "../../testdata", "--presence-timeout", "20s")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(out, &fields); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	for _, k := range []string{"participants", "seconds", "topology", "lastN", "mics", "simulcast", "delivery",
+		"deliveryAll", "firstFrame", "settleSeconds", "layerSwitches", "layerSwitchesWindow", "relay"} {
+		if _, ok := fields[k]; !ok {
+			t.Errorf("no %q in %s", k, out)
+		}
+	}
+	var rep loadtest.Report
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Participants != 6 || rep.Topology != "relay" || rep.Relay.Scope != "process" || rep.Relay.RSSMB <= 0 ||
+		rep.Relay.CPUCores <= 0 || rep.Relay.LoadTestCPUCores <= 0 || rep.FirstFrame.Count != 30 {
+		t.Fatalf("report %s", out)
+	}
+	if len(rep.Delivery) < 2 || rep.DeliveryAll < 0.99 {
+		t.Fatalf("delivery %s", out)
+	}
+	for _, d := range rep.Delivery {
+		if d.Ratio < 0.99 || d.Expected == 0 {
+			t.Errorf("layer %s: %d of %d delivered", d.Layer, d.Received, d.Expected)
+		}
+	}
+}

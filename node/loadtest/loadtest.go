@@ -1,0 +1,334 @@
+// Package loadtest runs one meeting of synthetic participants through real nodes and
+// measures what they receive: `meshmeet loadtest`.
+//
+// Every participant has a node of its own (in this process: loopback, Badger in a
+// temporary directory, found through a rendezvous server that runs here too) and talks
+// to it as a meeting page does: the events WebSocket carries the media signalling, and
+// one pion PeerConnection publishes the test clips (VP8 camera, Opus microphone) and
+// receives everyone else. The first participant creates the meeting and joins first,
+// so in a relayed meeting its node is the relay; with Config.RelayCommand that node is
+// a `meshmeet node` process of its own, so its CPU and memory are measured alone.
+//
+// Counting is exact: publishing pauses at both ends of the measured window until what
+// is in flight has arrived, so a packet counts as sent and received in the same window.
+// Expected is what the node should forward to each receiver: every other participant's
+// microphone, and the cameras of last-N's selection (nobody speaks, as the clips carry
+// no audio level: the N in the meeting longest), in the layer the receiver gets.
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"meshmeet/media"
+	"meshmeet/mesh"
+	"meshmeet/mesh/eventlog"
+)
+
+var (
+	// ErrConfig: the configuration cannot run.
+	ErrConfig = errors.New("load test configuration")
+	// ErrClips: the test clips are missing or unreadable.
+	ErrClips = errors.New("load test clips")
+	// ErrSetup: the meeting did not come together.
+	ErrSetup = errors.New("load test setup")
+)
+
+// Config configures a Run. Start from DefaultConfig.
+type Config struct {
+	// Participants is the meeting's size (at least 2).
+	Participants int
+	// Duration is the measured window, after every participant has joined and seen
+	// a first frame of each camera it should (or Settle has passed).
+	Duration time.Duration
+	// RelayOnly makes the meeting relayed whatever its size (mesh limit 1).
+	RelayOnly bool
+	// LastN is the meeting's last-N (0: the default, eventlog.DefaultLastN).
+	LastN int
+	// Muted is how many participants (the last to join) publish no microphone.
+	Muted int
+	// ClipDir holds the clips (the repository's testdata/): the VP8 layers
+	// 640x360, 320x180 and 160x90 and the Opus clip.
+	ClipDir string
+	// PresenceTimeout, when set, is the nodes' silence after which a participant
+	// counts as gone (0: the nodes' default), and the in-process nodes' media links
+	// wait as long as pion's defaults (5 s without consent, 25 s) before calling a
+	// link lost, which makes the mesh check whether its peer is gone. On a machine too
+	// loaded for many nodes' heartbeats and consent checks, the defaults take starved
+	// nodes for dead and re-elect the relay; what is measured here is forwarding.
+	PresenceTimeout time.Duration
+	// Settle bounds the wait for the meeting to form before measuring.
+	Settle time.Duration
+	// RelayCommand, when set, runs the first participant's node (the relay) as
+	// RelayCommand + "node …", e.g. {"/usr/bin/meshmeet"}; else it runs in this process.
+	RelayCommand []string
+	// Logger receives the nodes' logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// DefaultConfig is a small run: six participants, ten seconds.
+func DefaultConfig() Config {
+	return Config{Participants: 6, Duration: 10 * time.Second, ClipDir: "testdata", Settle: 2 * time.Minute}
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.Participants < 2 || c.Participants > eventlog.MaxCapacity:
+		return fmt.Errorf("%w: participants must be 2 to %d", ErrConfig, eventlog.MaxCapacity)
+	case c.Duration <= 0 || c.Settle <= 0:
+		return fmt.Errorf("%w: duration and settle must be positive", ErrConfig)
+	case c.PresenceTimeout < 0:
+		return fmt.Errorf("%w: presence timeout must not be negative", ErrConfig)
+	case c.LastN < 0 || c.Muted < 0 || c.Muted > c.Participants:
+		return fmt.Errorf("%w: lastN and muted must be 0 or more, muted at most the participants", ErrConfig)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return nil
+}
+
+// run is one load test's state.
+type run struct {
+	cfg     Config
+	cl      *clips
+	id      string // the meeting
+	hosts   []*host
+	ps      []*participant
+	gate    sync.RWMutex
+	paused  atomic.Bool
+	relays  []string // the relays the first node has named, in order
+	online  int      // the live participants the first node saw last
+	linksUp int      // the first node's connected links when it was last asked
+}
+
+// Run starts the nodes and participants, measures for cfg.Duration and tears
+// everything down.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	cl, err := loadClips(cfg.ClipDir)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "meshmeet-loadtest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	r := &run{cfg: cfg, cl: cl}
+	defer r.close()
+	if err := r.start(ctx, dir); err != nil {
+		return nil, err
+	}
+	return r.measure(ctx)
+}
+
+// start brings up the rendezvous and the nodes, creates the meeting on the first and
+// joins it there, then has all the others join at once.
+func (r *run) start(ctx context.Context, dir string) error {
+	log := r.cfg.Logger
+	rdv, err := startRendezvous(ctx, filepath.Join(dir, "rendezvous"), log)
+	if err != nil {
+		return err
+	}
+	meshMax := mesh.DefaultConfig().MeshMax
+	if r.cfg.RelayOnly {
+		meshMax = 1
+	}
+	n := r.cfg.Participants
+	r.hosts = make([]*host, n)
+	names := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8) // node start-up is CPU-bound (keys, Badger)
+	for i := range n {
+		names[i] = fmt.Sprintf("p%02d", i+1)
+		d := filepath.Join(dir, names[i])
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if i == 0 && len(r.cfg.RelayCommand) > 0 {
+				r.hosts[i], errs[i] = startProcess(ctx, r.cfg.RelayCommand, d, names[i], rdv, meshMax, r.cfg.PresenceTimeout)
+			} else {
+				cfg := nodeConfig(d, names[i], rdv, meshMax, log.With("node", names[i]))
+				if r.cfg.PresenceTimeout > 0 {
+					cfg.Mesh.PresenceTimeout = r.cfg.PresenceTimeout
+					cfg.Media.ICEDisconnectedTimeout, cfg.Media.ICEFailedTimeout, cfg.Media.ICEKeepalive = 5*time.Second, 25*time.Second, 2*time.Second
+				}
+				r.hosts[i], errs[i] = startNode(ctx, cfg)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	settings := map[string]any{"maxParticipants": max(n, 50)}
+	if r.cfg.LastN > 0 {
+		settings["lastN"] = r.cfg.LastN
+	}
+	var created struct {
+		Meeting mesh.MeetingView `json:"meeting"`
+		JoinURL string           `json:"joinUrl"`
+	}
+	if err := r.hosts[0].api.Do(ctx, http.MethodPost, "/api/meetings", map[string]any{"title": "Load test", "settings": settings}, &created); err != nil {
+		return fmt.Errorf("create the meeting: %w", err)
+	}
+	r.id = created.Meeting.ID
+	r.ps = make([]*participant, n)
+	for i, h := range r.hosts {
+		r.ps[i] = &participant{name: names[i], peerID: h.self, api: h.api, id: r.id, cl: r.cl,
+			mic: i < n-r.cfg.Muted, gate: &r.gate, paused: &r.paused}
+		for j := range r.ps[i].last {
+			r.ps[i].last[j].Store(-1)
+		}
+	}
+	join := func(i int) error {
+		body := map[string]string{"joinUrl": created.JoinURL}
+		if err := r.hosts[i].api.Do(ctx, http.MethodPost, "/api/meetings/join", body, nil); err != nil {
+			return fmt.Errorf("%s joins: %w", names[i], err)
+		}
+		return r.ps[i].connect(ctx)
+	}
+	if err := join(0); err != nil { // the longest in: the relay
+		return err
+	}
+	// Enough to elect the relay join first: a node that joins with everyone else at
+	// once may not see the first participant live yet and elect itself, and the
+	// node measured would not be the relay.
+	first := min(n, meshMax+1)
+	joinAll := func(from, to int) error {
+		for i := from; i < to; i++ {
+			wg.Go(func() { errs[i] = join(i) })
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	}
+	if err := joinAll(1, first); err != nil {
+		return err
+	}
+	if first > meshMax {
+		if err := r.awaitRelay(ctx); err != nil {
+			return err
+		}
+	}
+	return joinAll(first, n)
+}
+
+// awaitRelay waits for the meeting's relay, and fails unless it is the first node.
+func (r *run) awaitRelay(ctx context.Context) error {
+	for deadline := time.Now().Add(r.cfg.Settle); time.Now().Before(deadline); {
+		if _, _, err := r.selected(ctx); err != nil {
+			return err
+		}
+		if len(r.relays) > 0 {
+			if cur := r.relays[len(r.relays)-1]; cur != r.hosts[0].self {
+				return fmt.Errorf("%w: the relay was elected on %s, not on the first participant's node (run again)", ErrSetup, r.nameOf(cur))
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%w: no relay elected within %v", ErrSetup, r.cfg.Settle)
+}
+
+func (r *run) nameOf(peerID string) string {
+	for i, h := range r.hosts {
+		if h.self == peerID {
+			return r.ps[i].name
+		}
+	}
+	return peerID
+}
+
+// selected is whose cameras the nodes forward: last-N of the live participants by
+// the time they joined, as node.mediaBridge.lastN picks them when nobody speaks;
+// nil for everyone's.
+func (r *run) selected(ctx context.Context) (map[string]bool, bool, error) {
+	var st media.MeetingStats
+	if err := r.hosts[0].api.Do(ctx, http.MethodGet, "/api/meetings/"+r.id+"/media", nil, &st); err != nil {
+		return nil, false, err
+	}
+	var ps []mesh.ParticipantView
+	if err := r.hosts[0].api.Do(ctx, http.MethodGet, "/api/meetings/"+r.id+"/participants", nil, &ps); err != nil {
+		return nil, false, err
+	}
+	ps = slices.DeleteFunc(ps, func(p mesh.ParticipantView) bool { return p.LeftAt != nil || !p.Online })
+	r.online = len(ps)
+	r.linksUp = 0
+	for _, l := range st.Links {
+		if l.State == "connected" {
+			r.linksUp++
+		}
+	}
+	if st.Relay != "" && (len(r.relays) == 0 || r.relays[len(r.relays)-1] != st.Relay) {
+		r.relays = append(r.relays, st.Relay)
+	}
+	relayed := st.Mode == "relay"
+	lastN := r.cfg.LastN
+	if lastN == 0 {
+		lastN = eventlog.DefaultLastN
+	}
+	if !relayed || len(ps) <= lastN {
+		return nil, relayed, nil
+	}
+	slices.SortStableFunc(ps, func(a, b mesh.ParticipantView) int { return a.JoinedAt.Compare(b.JoinedAt) })
+	sel := map[string]bool{}
+	for _, p := range ps[:lastN] {
+		sel[p.PeerID] = true
+	}
+	return sel, relayed, nil
+}
+
+// settled reports whether every participant gets every microphone and a first frame
+// of every selected camera.
+func (r *run) settled(sel map[string]bool) bool {
+	for _, rx := range r.ps {
+		got := rx.received()
+		for _, tx := range r.ps {
+			if tx == rx {
+				continue
+			}
+			if tx.mic && got[peerKey(tx.peerID, "audio")].packets == 0 {
+				return false
+			}
+			if (sel == nil || sel[tx.peerID]) && got[peerKey(tx.peerID, "video")].firstFrame.IsZero() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (r *run) close() {
+	for _, p := range r.ps {
+		if p != nil {
+			p.close()
+		}
+	}
+	var wg sync.WaitGroup
+	for _, h := range r.hosts {
+		if h != nil {
+			wg.Go(h.close)
+		}
+	}
+	wg.Wait()
+}
