@@ -80,6 +80,10 @@ func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory, turnDial proxy
 	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, err
 	}
+	// The mid and RID extensions let a simulcast camera's layers be told apart.
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+		return nil, err
+	}
 	reg := &interceptor.Registry{}
 	reg.Add(attrsFactory{})
 	if err := webrtc.ConfigureNackWithOptions(me, reg,

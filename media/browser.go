@@ -19,6 +19,8 @@ type browserSession struct {
 	neg *negotiator
 	in  [numSlots]*webrtc.RTPTransceiver
 	out *outSet // every remote participant's track
+
+	layered [numSlots]*forwarder // simulcast forwarders, under Engine.mu
 }
 
 func newBrowserSession(m *meeting) (*browserSession, error) {
@@ -66,6 +68,9 @@ func (b *browserSession) decorate(s *Signal) {
 		s.Publish[slotSource[i]] = tr.Mid()
 	}
 	s.Tracks = b.out.tracks()
+	if s.Type == TypeOffer {
+		s.SDP = offerSimulcast(s.SDP, b.in[slotCamera].Mid())
+	}
 }
 
 func (b *browserSession) handle(s *Signal) error {
@@ -95,6 +100,10 @@ func (b *browserSession) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPRece
 		e.log.Warn("media browser unexpected track", "meetingId", b.m.id)
 		return
 	}
+	if li := layerOf(track.RID()); li >= 0 && s == slotCamera {
+		b.onLayer(s, li, track, recv)
+		return
+	}
 	f := newForwarder(b.m.self, s, track.Codec().RTPCodecCapability, uint32(track.SSRC()), &e.cfg, b.pc.WriteRTCP)
 	if id := levelExtID(recv); s == slotMic && id != 0 && e.cfg.OnSpeaking != nil {
 		var meter *speakingMeter
@@ -107,6 +116,36 @@ func (b *browserSession) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPRece
 		b.m.clearLocal(s, f)
 	})
 	b.m.setLocal(s, f)
+}
+
+// onLayer: the browser started sending layer li of its simulcast camera. The layers of
+// one slot share a forwarder, published (setLocal) with its first layer.
+func (b *browserSession) onLayer(s slot, li int, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	e := b.m.e
+	e.mu.Lock()
+	f := b.layered[s]
+	first := f == nil || f.isClosed()
+	if first {
+		f = newSimulcastForwarder(b.m.self, s, track.Codec().RTPCodecCapability, &e.cfg, b.pc.WriteRTCP)
+		b.layered[s] = f
+	}
+	e.mu.Unlock()
+	if !f.addLayer(li, uint32(track.SSRC())) {
+		e.log.Warn("media browser unexpected layer", "meetingId", b.m.id, "rid", track.RID())
+		return
+	}
+	if first {
+		e.spawn(func() { drainRTCP(recv) })
+	}
+	e.spawn(func() {
+		f.readLayer(li, track)
+		if f.isClosed() {
+			b.m.clearLocal(s, f)
+		}
+	})
+	if first {
+		b.m.setLocal(s, f)
+	}
 }
 
 // addOut sends a remote participant's track to the browser.

@@ -63,7 +63,7 @@ func TestSinkOverflowDropsToKeyframe(t *testing.T) {
 		t.Fatalf("subscribe sent %d PLIs, want 1", plis.Load())
 	}
 	key, delta := []byte{0x10, 0x00}, []byte{0x10, 0x01}
-	send := func(payload []byte) { f.dispatch(&rtp.Packet{Payload: payload}, isVP8Keyframe(payload)) }
+	send := func(payload []byte) { f.dispatch(&rtp.Packet{Payload: payload}, isVP8Keyframe(payload), 0) }
 	send(delta) // before the first keyframe: dropped
 	send(key)
 	for range 3 {
@@ -156,7 +156,7 @@ func BenchmarkDispatch(b *testing.B) {
 		for len(sk.q) > cap(sk.q)/2 {
 			runtime.Gosched()
 		}
-		f.dispatch(p, f.isKey(p.Payload))
+		f.dispatch(p, f.isKey(p.Payload), 0)
 	}
 	for sk.packets.Load()+sk.dropped.Load() < uint64(b.N) {
 		runtime.Gosched()

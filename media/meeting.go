@@ -390,6 +390,9 @@ func (m *meeting) handleBrowser(s *Signal) error {
 		m.notifyMu.Unlock()
 		m.notifyLinks()
 		return nil
+	case TypeView:
+		m.onView(s.Tiles)
+		return nil
 	case TypeAnswer, TypeCandidate, TypeRestart:
 		m.e.mu.Lock()
 		b := m.browser

@@ -32,6 +32,7 @@ type peerLink struct {
 	out         [numSlots]*sink
 	inMeta      map[string]TrackInfo // from the relay's offers: mid → whose track
 	extraRemote []*forwarder         // tracks of other nodes the relay sends us
+	heights     map[string]int32     // the peer's last view (view.go); nil before one
 
 	badSince   time.Time // loop only
 	stuckSince time.Time // loop only
@@ -97,7 +98,7 @@ func (l *peerLink) start() {
 	tick := max(e.cfg.RestartAfter/4, 50*time.Millisecond)
 	e.spawn(func() { l.lp.run(tick, l.check) })
 	for s, tr := range l.slots {
-		e.spawn(func() { readRTCPLoop(tr.Sender(), func() { l.keyframeRequest(slot(s)) }) })
+		e.spawn(func() { readRTCPLoop(tr.Sender(), func() *sink { return l.outSink(slot(s)) }) })
 	}
 	l.lp.do(func() {
 		var err error
@@ -161,6 +162,8 @@ func (l *peerLink) handle(s *Signal) error {
 			return ErrProtocol
 		}
 		l.lp.do(func() { l.logErr(l.neg.resend(l.m.e.cfg.RestartAfter / 2)) })
+	case TypeView:
+		l.onPeerView(s.Tiles)
 	default:
 		return ErrProtocol
 	}
@@ -294,6 +297,7 @@ func (l *peerLink) attach(s slot, f *forwarder) {
 	e.mu.Lock()
 	old := l.out[s]
 	l.out[s] = sk
+	sk.viewH.Store(viewHeight(l.heights, sk))
 	e.mu.Unlock()
 	if old != nil {
 		old.f.removeSink(old)
@@ -319,13 +323,11 @@ func (l *peerLink) detach(s slot, sk *sink) {
 	}
 }
 
-func (l *peerLink) keyframeRequest(s slot) {
+// outSink is the sink sending on slot s, nil for none.
+func (l *peerLink) outSink(s slot) *sink {
 	l.m.e.mu.Lock()
-	sk := l.out[s]
-	l.m.e.mu.Unlock()
-	if sk != nil {
-		sk.f.requestKeyframe()
-	}
+	defer l.m.e.mu.Unlock()
+	return l.out[s]
 }
 
 func (l *peerLink) remoteForwarders() []*forwarder {
