@@ -119,17 +119,17 @@ func (f *forwarder) bwLayer(bps uint64) int {
 // rewriter makes the layers a sink sends one stream: continuous sequence numbers,
 // timestamps, and VP8 picture IDs and TL0PICIDX. Producer side only.
 type rewriter struct {
-	started          bool
-	seqOff           uint16
-	tsOff            uint32
-	pidOff           uint16
-	tl0Off           uint8
-	lastSeq          uint16
-	lastTS           uint32
-	lastPID          uint16
-	lastTL0          uint8
-	pidBits          uint8 // 7 or 15; 0: no picture ID seen
-	lastAt           time.Time
+	started  bool
+	seqOff   uint16
+	tsOff    uint32
+	pidOff   uint16
+	tl0Off   uint8
+	lastSeq  uint16
+	lastTS   uint32
+	lastPID  uint16
+	lastTL0  uint8
+	pidBits  uint8 // 7 or 15; 0: no picture ID seen
+	lastAt   time.Time
 	switches atomic.Int64 // switches made
 	layer    atomic.Int32 // 1 + the layer sent now (0: none)
 }
