@@ -24,7 +24,11 @@ const (
 	clockRateVid  = 90000
 )
 
-// newAPI builds the engine's single webrtc.API.
+// newAPI builds a webrtc.API of the engine: one for node↔node links, one (simulcast set)
+// for the browser session, which alone negotiates the mid and RID header extensions that
+// tell a simulcast camera's layers apart. Links leave them out: pion's senders do not
+// stamp the mid, and with the extension negotiated a pion receiver resolves an SSRC the
+// SDP does not declare (a track replaced in after negotiation) by it alone.
 //
 // Codecs, in order of preference: Opus; VP8, VP9 (profile 0), H.264 (constrained baseline,
 // packetization mode 1). Every node registers the same list, so a node↔node link always
@@ -48,7 +52,7 @@ const (
 //     estimator of its own and does not stamp TWCC sequence numbers on what it sends.
 //
 // The stats interceptor is left out: Engine.Stats counts packets in the forwarding path.
-func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory, turnDial proxy.Dialer) (*webrtc.API, error) {
+func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory, turnDial proxy.Dialer, simulcast bool) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	videoFB := []webrtc.RTCPFeedback{{Type: "ccm", Parameter: "fir"}}
 	codecs := []struct {
@@ -80,9 +84,10 @@ func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory, turnDial proxy
 	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, err
 	}
-	// The mid and RID extensions let a simulcast camera's layers be told apart.
-	if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
-		return nil, err
+	if simulcast {
+		if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+			return nil, err
+		}
 	}
 	reg := &interceptor.Registry{}
 	reg.Add(attrsFactory{})

@@ -69,7 +69,7 @@ func (c *chain) engineAPI(tb testing.TB) *webrtc.API {
 		se.SetIncludeLoopbackCandidate(true)
 		return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	}
-	api, err := newAPI(cfg, mux, lf, nil)
+	api, err := newAPI(cfg, mux, lf, nil, false)
 	if err != nil {
 		tb.Fatal(err)
 	}

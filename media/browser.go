@@ -20,15 +20,16 @@ type browserSession struct {
 	in  [numSlots]*webrtc.RTPTransceiver
 	out *outSet // every remote participant's track
 
-	layered [numSlots]*forwarder // simulcast forwarders, under Engine.mu
+	layered   [numSlots]*forwarder // simulcast forwarders, under Engine.mu
+	simulcast bool                 // the page sends its camera as simulcast (hello)
 }
 
-func newBrowserSession(m *meeting) (*browserSession, error) {
+func newBrowserSession(m *meeting, simulcast bool) (*browserSession, error) {
 	pc, err := m.e.newPeerConnection(false)
 	if err != nil {
 		return nil, err
 	}
-	b := &browserSession{m: m, pc: pc, lp: newLoop(m.ctx)}
+	b := &browserSession{m: m, pc: pc, lp: newLoop(m.ctx), simulcast: simulcast}
 	b.out = newOutSet(m.e, pc, b.lp, b.logErr)
 	for s := range numSlots {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
@@ -68,7 +69,7 @@ func (b *browserSession) decorate(s *Signal) {
 		s.Publish[slotSource[i]] = tr.Mid()
 	}
 	s.Tracks = b.out.tracks()
-	if s.Type == TypeOffer {
+	if s.Type == TypeOffer && b.simulcast {
 		s.SDP = offerSimulcast(s.SDP, b.in[slotCamera].Mid())
 	}
 }

@@ -358,7 +358,7 @@ func (m *meeting) notifyLinks() {
 func (m *meeting) handleBrowser(s *Signal) error {
 	switch s.Type {
 	case TypeHello:
-		b, err := newBrowserSession(m)
+		b, err := newBrowserSession(m, s.Simulcast)
 		if err != nil {
 			return err
 		}

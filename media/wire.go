@@ -69,6 +69,9 @@ type Signal struct {
 	// Tiles ("view": the page → its node, and that node → the nodes it receives from) is
 	// every video tile the page shows, with its size in device pixels.
 	Tiles []ViewTile `json:"tiles,omitempty"`
+	// Simulcast ("hello") says the page sends its camera as simulcast layers q, h, f:
+	// the node's offers then ask for them (offerSimulcast).
+	Simulcast bool `json:"simulcast,omitempty"`
 }
 
 // ViewTile is one video tile of a page: whose (peer ID) and which source ("camera",

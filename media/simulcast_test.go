@@ -1,0 +1,218 @@
+package media
+
+import (
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
+)
+
+// layerClips are the VP8 clip at 160x90, 320x180 and 640x360: a simulcast camera's q, h, f.
+var layerClips = sync.OnceValue(func() [numLayers][][]byte {
+	var out [numLayers][][]byte
+	for i, name := range []string{"clip-vp8-160x90-30fps.ivf", "clip-vp8-320x180-30fps.ivf", "clip-vp8-640x360-30fps.ivf"} {
+		f, err := os.Open("../testdata/" + name)
+		if err != nil {
+			panic(err)
+		}
+		r, _, err := ivfreader.NewWith(f)
+		if err != nil {
+			panic(err)
+		}
+		for {
+			fr, _, err := r.ParseNextFrame()
+			if err != nil {
+				break
+			}
+			out[i] = append(out[i], fr)
+		}
+		_ = f.Close()
+	}
+	return out
+})
+
+// startSimulcastBrowser starts a browser that publishes its camera as three simulcast
+// layers (RIDs q, h, f) and the microphone.
+func (n *testNet) startSimulcastBrowser(node string) *fakeBrowser {
+	b := n.startSimulcastBrowserWith(node, func(b *fakeBrowser) {
+		for _, rid := range layerRID {
+			l, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "v", "self", webrtc.WithRTPStreamID(rid))
+			if err != nil {
+				n.t.Fatal(err)
+			}
+			b.layers = append(b.layers, l)
+		}
+		b.video = nil
+	})
+	return b
+}
+
+// layerPLI marks the layer whose SSRC a keyframe request names: its "encoder" restarts.
+func (b *fakeBrowser) layerPLI(s *webrtc.RTPSender, ssrc uint32) {
+	if b.layers == nil {
+		return
+	}
+	for _, enc := range s.GetParameters().Encodings {
+		if uint32(enc.SSRC) == ssrc {
+			if i := layerOf(enc.RID); i >= 0 {
+				b.layerKey[i].Store(true)
+				b.layerPLIs[i].Add(1)
+			}
+		}
+	}
+}
+
+// playLayers plays the three clips in step, each layer from its keyframe again when asked.
+func (b *fakeBrowser) playLayers() {
+	defer b.n.wg.Done()
+	clips := layerClips()
+	t := time.NewTicker(33 * time.Millisecond)
+	defer t.Stop()
+	var pos [numLayers]int
+	for {
+		select {
+		case <-b.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		for i, l := range b.layers {
+			if b.layerKey[i].Swap(false) {
+				pos[i] = 0
+			}
+			if err := l.WriteSample(media.Sample{Data: clips[i][pos[i]%len(clips[i])], Duration: 33 * time.Millisecond}); err != nil {
+				return
+			}
+			pos[i]++
+		}
+	}
+}
+
+// sentLayer is the RID of the layer engine e sends of origin's camera to peer ("" for its browser).
+func sentLayer(e *Engine, peer, origin string) string {
+	st, _ := e.Stats(testMeeting).(*MeetingStats)
+	if st == nil {
+		return ""
+	}
+	for _, ts := range st.TracksSent {
+		if ts.PeerID == peer && ts.Source == "camera" && ts.Origin == origin {
+			return ts.Layer
+		}
+	}
+	return ""
+}
+
+// view sends the page's tile of peer's camera at height h (width 16:9).
+func (b *fakeBrowser) view(peer string, h int) {
+	b.send(Signal{Type: TypeView, Tiles: []ViewTile{{Peer: peer, Source: "camera", W: h * 16 / 9, H: h}}})
+}
+
+// TestSimulcastLayers: A's browser sends three layers; B's page shows A small and C's
+// large, so A's node sends B the quarter-size layer and C the full one, each as one
+// stream. When C's tile shrinks, C moves to the half-size layer at its keyframe, which
+// A's node asks A's browser for.
+func TestSimulcastLayers(t *testing.T) {
+	n := newTestNet(t)
+	ids := []string{"peerA", "peerB", "peerC"}
+	engines := map[string]*Engine{}
+	for _, id := range ids {
+		engines[id] = n.startEngine(id, nil)
+	}
+	a := n.startSimulcastBrowser("peerA")
+	b, c := n.startBrowser("peerB", false), n.startBrowser("peerC", false)
+	for _, id := range ids {
+		if err := engines[id].SetPeers(testMeeting, ids); err != nil {
+			t.Fatal(err)
+		}
+	}
+	height := func(br *fakeBrowser) func() bool {
+		return func() bool { return br.count("peerA", "video").keyframes > 0 }
+	}
+	eventually(t, 20*time.Second, "B receives A's camera", height(b))
+	eventually(t, 20*time.Second, "C receives A's camera", height(c))
+
+	b.view("peerA", 90)
+	c.view("peerA", 360)
+	for _, tc := range []struct {
+		br   *fakeBrowser
+		peer string
+		rid  string
+		h    int32
+	}{{b, "peerB", "q", 90}, {c, "peerC", "f", 360}} {
+		eventually(t, 10*time.Second, tc.peer+" gets layer "+tc.rid, func() bool {
+			return sentLayer(engines["peerA"], tc.peer, "peerA") == tc.rid && tc.br.count("peerA", "video").height == tc.h
+		})
+	}
+
+	// C's tile shrinks: the half-size layer, from its keyframe, asked for by a PLI.
+	plis := a.layerPLIs[1].Load()
+	keys := c.count("peerA", "video").keyframes
+	start := time.Now()
+	c.view("peerA", 180)
+	eventually(t, 5*time.Second, "C switches to h", func() bool {
+		got := c.count("peerA", "video")
+		return got.height == 180 && got.keyframes > keys
+	})
+	t.Logf("C switched to the half-size layer in %v", time.Since(start))
+	if a.layerPLIs[1].Load() == plis {
+		t.Error("no keyframe request for the h layer on the switch")
+	}
+	// One stream throughout: packets keep flowing and nothing jumped.
+	before := c.count("peerA", "video").packets
+	eventually(t, 5*time.Second, "C keeps receiving", func() bool { return c.count("peerA", "video").packets > before+30 })
+	for _, br := range []*fakeBrowser{b, c} {
+		if got := br.count("peerA", "video"); got.jumps != 0 {
+			t.Errorf("%s: %d jumps in sequence numbers or timestamps", br.node, got.jumps)
+		}
+	}
+	if got := sentLayer(engines["peerA"], "peerB", "peerA"); got != "q" {
+		t.Errorf("B gets layer %q, want q", got)
+	}
+}
+
+// ridStamper puts the mid and RID header extensions on a simulcast layer's packets, as
+// browsers do (pion's sender does not): how the node tells the layers apart.
+type ridStamper struct {
+	interceptor.NoOp
+	ids *atomic.Pointer[map[uint32][2]string] // SSRC → mid, RID
+}
+
+func (r ridStamper) NewInterceptor(string) (interceptor.Interceptor, error) { return &r, nil }
+
+func (r *ridStamper) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	var midID, ridID uint8
+	for _, e := range info.RTPHeaderExtensions {
+		switch e.URI {
+		case sdp.SDESMidURI:
+			midID = uint8(e.ID)
+		case sdp.SDESRTPStreamIDURI:
+			ridID = uint8(e.ID)
+		}
+	}
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if m := r.ids.Load(); m != nil && midID != 0 && ridID != 0 {
+			if v, ok := (*m)[h.SSRC]; ok {
+				_ = h.SetExtension(midID, []byte(v[0]))
+				_ = h.SetExtension(ridID, []byte(v[1]))
+			}
+		}
+		return w.Write(h, payload, a)
+	})
+}
+
+// stampLayers tells the stamper the SSRC, mid and RID of each layer of tr.
+func (b *fakeBrowser) stampLayers(tr *webrtc.RTPTransceiver) {
+	m := map[uint32][2]string{}
+	for _, enc := range tr.Sender().GetParameters().Encodings {
+		m[uint32(enc.SSRC)] = [2]string{tr.Mid(), enc.RID}
+	}
+	b.rids.Store(&m)
+}
