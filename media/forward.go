@@ -428,6 +428,7 @@ type sink struct {
 	// simulcast: the layer sent (producer only), its rewriting, the tile height the
 	// receiver's page shows (-1: unknown) and its bandwidth estimate (bps, 0: none)
 	cur   int
+	fixed int // the layer it sends (all layers to the relay); -1: the one that fits
 	rw    rewriter
 	viewH atomic.Int32
 	bw    atomic.Uint64
@@ -445,7 +446,7 @@ func newSink(f *forwarder, streamID string) (*sink, error) {
 		// keyframe: ask for one then (a keyframe before that would be lost).
 		track.onBind = f.requestKeyframe
 	}
-	s := &sink{f: f, track: track, q: make(chan *rtp.Packet, size), waitKey: f.video, done: make(chan struct{}), cur: -1}
+	s := &sink{f: f, track: track, q: make(chan *rtp.Packet, size), waitKey: f.video, done: make(chan struct{}), cur: -1, fixed: -1}
 	s.viewH.Store(-1)
 	return s, nil
 }

@@ -20,6 +20,30 @@ var layerRID = [numLayers]string{"q", "h", "f"}
 // nominalHeight is a layer's height when its keyframes do not say (not VP8).
 var nominalHeight = [numLayers]int32{180, 360, 720}
 
+// On node↔node links, after the slots' transceivers, two more carry a simulcast camera's
+// lower layers to the relay: linkLayerTr+i carries layer i (q, h); the camera slot
+// carries f, or the one layer sent to any other node.
+const (
+	linkLayerTr = int(numSlots)
+	numLinkTr   = linkLayerTr + numLayers - 1
+)
+
+// layerTr is the link transceiver of layer li.
+func layerTr(li int) int {
+	if li == numLayers-1 {
+		return int(slotCamera)
+	}
+	return linkLayerTr + li
+}
+
+// trLayer is the layer link transceiver i carries (the camera slot or a lower layer's).
+func trLayer(i int) int {
+	if i >= linkLayerTr {
+		return i - linkLayerTr
+	}
+	return numLayers - 1
+}
+
 // layerOf is the layer of a RID, -1 for none.
 func layerOf(rid string) int {
 	for i, r := range layerRID {
@@ -310,8 +334,11 @@ func (l *layer) meter(size uint64, now int64) {
 // layer's next keyframe, which it asks for.
 func (s *sink) pushLayer(p *rtp.Packet, keyframe bool, li int, now int64) {
 	f := s.f
-	want := min(f.sizeLayer(s.viewH.Load()), f.bwLayer(s.bw.Load()))
-	target := f.pick(want, now)
+	target := s.fixed
+	if target < 0 {
+		want := min(f.sizeLayer(s.viewH.Load()), f.bwLayer(s.bw.Load()))
+		target = f.pick(want, now)
+	}
 	switch {
 	case li != s.cur:
 		if li != target {

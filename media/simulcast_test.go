@@ -116,12 +116,24 @@ func (b *fakeBrowser) view(peer string, h int) {
 }
 
 // TestSimulcastLayers: A's browser sends three layers; B's page shows A small and C's
-// large, so A's node sends B the quarter-size layer and C the full one, each as one
-// stream. When C's tile shrinks, C moves to the half-size layer at its keyframe, which
-// A's node asks A's browser for.
+// large, so B gets the quarter-size layer and C the full one, each as one stream. When
+// C's tile shrinks, C moves to the half-size layer at its keyframe, which A's node asks
+// A's browser for. In a mesh A's node chooses per link; with a relay, A's node sends the
+// relay all three layers and the relay chooses.
 func TestSimulcastLayers(t *testing.T) {
+	for _, tc := range []struct{ name, relay string }{{"mesh", ""}, {"relay", "peerR"}} {
+		t.Run(tc.name, func(t *testing.T) { testSimulcastLayers(t, tc.relay) })
+	}
+}
+
+func testSimulcastLayers(t *testing.T, relay string) {
 	n := newTestNet(t)
 	ids := []string{"peerA", "peerB", "peerC"}
+	chooser := "peerA" // the node that picks B's and C's layer
+	if relay != "" {
+		ids = append(ids, relay)
+		chooser = relay
+	}
 	engines := map[string]*Engine{}
 	for _, id := range ids {
 		engines[id] = n.startEngine(id, nil)
@@ -129,15 +141,20 @@ func TestSimulcastLayers(t *testing.T) {
 	a := n.startSimulcastBrowser("peerA")
 	b, c := n.startBrowser("peerB", false), n.startBrowser("peerC", false)
 	for _, id := range ids {
-		if err := engines[id].SetPeers(testMeeting, ids); err != nil {
+		if err := engines[id].SetTopology(testMeeting, ids, relay); err != nil {
 			t.Fatal(err)
 		}
 	}
-	height := func(br *fakeBrowser) func() bool {
+	receiving := func(br *fakeBrowser) func() bool {
 		return func() bool { return br.count("peerA", "video").keyframes > 0 }
 	}
-	eventually(t, 20*time.Second, "B receives A's camera", height(b))
-	eventually(t, 20*time.Second, "C receives A's camera", height(c))
+	eventually(t, 20*time.Second, "B receives A's camera", receiving(b))
+	eventually(t, 20*time.Second, "C receives A's camera", receiving(c))
+	if relay != "" {
+		eventually(t, 10*time.Second, "A's node sends the relay all three layers", func() bool {
+			return len(sentLayers(engines["peerA"], relay, "peerA")) == numLayers
+		})
+	}
 
 	b.view("peerA", 90)
 	c.view("peerA", 360)
@@ -148,7 +165,7 @@ func TestSimulcastLayers(t *testing.T) {
 		h    int32
 	}{{b, "peerB", "q", 90}, {c, "peerC", "f", 360}} {
 		eventually(t, 10*time.Second, tc.peer+" gets layer "+tc.rid, func() bool {
-			return sentLayer(engines["peerA"], tc.peer, "peerA") == tc.rid && tc.br.count("peerA", "video").height == tc.h
+			return sentLayer(engines[chooser], tc.peer, "peerA") == tc.rid && tc.br.count("peerA", "video").height == tc.h
 		})
 	}
 
@@ -173,9 +190,24 @@ func TestSimulcastLayers(t *testing.T) {
 			t.Errorf("%s: %d jumps in sequence numbers or timestamps", br.node, got.jumps)
 		}
 	}
-	if got := sentLayer(engines["peerA"], "peerB", "peerA"); got != "q" {
+	if got := sentLayer(engines[chooser], "peerB", "peerA"); got != "q" {
 		t.Errorf("B gets layer %q, want q", got)
 	}
+}
+
+// sentLayers lists the layers engine e sends of origin's camera to peer.
+func sentLayers(e *Engine, peer, origin string) []string {
+	st, _ := e.Stats(testMeeting).(*MeetingStats)
+	if st == nil {
+		return nil
+	}
+	var out []string
+	for _, ts := range st.TracksSent {
+		if ts.PeerID == peer && ts.Source == "camera" && ts.Origin == origin && ts.Layer != "" {
+			out = append(out, ts.Layer)
+		}
+	}
+	return out
 }
 
 // ridStamper puts the mid and RID header extensions on a simulcast layer's packets, as
