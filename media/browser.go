@@ -135,9 +135,8 @@ func (b *browserSession) onLayer(s slot, li int, track *webrtc.TrackRemote, recv
 		e.log.Warn("media browser unexpected layer", "meetingId", b.m.id, "rid", track.RID())
 		return
 	}
-	if first {
-		e.spawn(func() { drainRTCP(recv) })
-	}
+	rid := track.RID()
+	e.spawn(func() { drainSimulcastRTCP(recv, rid) })
 	e.spawn(func() {
 		f.readLayer(li, track)
 		if f.isClosed() {

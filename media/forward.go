@@ -556,3 +556,12 @@ func drainRTCP(r *webrtc.RTPReceiver) {
 		}
 	}
 }
+
+// drainSimulcastRTCP is drainRTCP for one simulcast layer (RID) of a receiver.
+func drainSimulcastRTCP(r *webrtc.RTPReceiver, rid string) {
+	for {
+		if _, _, err := r.ReadSimulcastRTCP(rid); err != nil {
+			return
+		}
+	}
+}

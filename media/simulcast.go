@@ -192,7 +192,7 @@ func (r *rewriter) apply(p *rtp.Packet, vp8 bool, now time.Time) *rtp.Packet {
 	if int32(ts-r.lastTS) > 0 {
 		r.lastTS, r.lastAt = ts, now
 	}
-	payload := p.Payload
+	payload, copied := p.Payload, false
 	if vp8 {
 		if d, ok := parseVP8Desc(payload); ok {
 			pid, tl0 := (d.pid+r.pidOff)&d.pidMask(), uint8(d.tl0)+r.tl0Off
@@ -204,11 +204,11 @@ func (r *rewriter) apply(p *rtp.Packet, vp8 bool, now time.Time) *rtp.Packet {
 				r.lastTL0 = tl0
 			}
 			if (d.pidBits > 0 && r.pidOff != 0) || (d.tl0 >= 0 && r.tl0Off != 0) {
-				payload = d.rewrite(payload, pid, tl0)
+				payload, copied = d.rewrite(payload, pid, tl0), true
 			}
 		}
 	}
-	if r.seqOff == 0 && r.tsOff == 0 && &payload[0] == &p.Payload[0] {
+	if r.seqOff == 0 && r.tsOff == 0 && !copied {
 		return p
 	}
 	q := &rtp.Packet{Header: p.Header, Payload: payload}
@@ -392,22 +392,27 @@ func (s *sink) keyframeRequest() {
 
 // offerSimulcast adds to the m-section of mid (the browser's camera slot) that the node
 // receives it as simulcast, RIDs q, h and f: the node offers, so the browser's answer
-// takes these as its camera's encodings (pion offers no receive simulcast itself).
+// takes these as its camera's encodings. pion offers no receive simulcast itself, but
+// repeats it in later offers once negotiated: a section that has it is left alone.
 func offerSimulcast(sdp, mid string) string {
 	if mid == "" {
 		return sdp
 	}
-	lines := strings.SplitAfter(sdp, "\r\n")
-	var b strings.Builder
-	b.Grow(len(sdp) + 100)
-	for _, ln := range lines {
-		b.WriteString(ln)
-		if strings.TrimRight(ln, "\r\n") == "a=mid:"+mid {
-			for _, r := range layerRID {
-				b.WriteString("a=rid:" + r + " recv\r\n")
-			}
-			b.WriteString("a=simulcast:recv " + strings.Join(layerRID[:], ";") + "\r\n")
+	sections := strings.SplitAfter(sdp, "\r\nm=")
+	for i, sec := range sections {
+		if !strings.Contains(sec, "\r\na=mid:"+mid+"\r\n") || strings.Contains(sec, "a=simulcast:") {
+			continue
+		}
+		add := ""
+		for _, r := range layerRID {
+			add += "a=rid:" + r + " recv\r\n"
+		}
+		add += "a=simulcast:recv " + strings.Join(layerRID[:], ";") + "\r\n"
+		if i < len(sections)-1 { // the section ends with "\r\nm=" of the next one
+			sections[i] = strings.TrimSuffix(sec, "m=") + add + "m="
+		} else {
+			sections[i] = sec + add
 		}
 	}
-	return b.String()
+	return strings.Join(sections, "")
 }

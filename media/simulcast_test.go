@@ -248,3 +248,18 @@ func (b *fakeBrowser) stampLayers(tr *webrtc.RTPTransceiver) {
 	}
 	b.rids.Store(&m)
 }
+
+func TestOfferSimulcast(t *testing.T) {
+	sdp := "v=0\r\nm=audio 9 UDP 111\r\na=mid:0\r\nm=video 9 UDP 96\r\na=mid:1\r\na=sendrecv\r\nm=video 9 UDP 96\r\na=mid:2\r\n"
+	got := offerSimulcast(sdp, "1")
+	want := "v=0\r\nm=audio 9 UDP 111\r\na=mid:0\r\nm=video 9 UDP 96\r\na=mid:1\r\na=sendrecv\r\na=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\nm=video 9 UDP 96\r\na=mid:2\r\n"
+	if got != want {
+		t.Fatalf("got %q", got)
+	}
+	if again := offerSimulcast(got, "1"); again != got {
+		t.Fatalf("added twice: %q", again)
+	}
+	if last := offerSimulcast(sdp, "2"); last != sdp+"a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n" {
+		t.Fatalf("last section: %q", last)
+	}
+}
