@@ -1,6 +1,7 @@
 package media
 
 import (
+	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -261,5 +262,73 @@ func TestOfferSimulcast(t *testing.T) {
 	}
 	if last := offerSimulcast(sdp, "2"); last != sdp+"a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n" {
 		t.Fatalf("last section: %q", last)
+	}
+}
+
+// throttle is a media socket whose incoming RTP from one address (from()) is limited to
+// bps, as a congested downlink drops what exceeds it (a token bucket of 100 ms).
+type throttle struct {
+	net.PacketConn
+	from   func() net.Addr
+	bps    float64
+	tokens float64
+	last   time.Time
+}
+
+func (c *throttle) ReadFrom(p []byte) (int, net.Addr, error) {
+	for {
+		n, addr, err := c.PacketConn.ReadFrom(p)
+		if err != nil || n < 2 || p[0] < 128 || p[0] > 191 || (p[1]&0x7f >= 72 && p[1]&0x7f <= 76) {
+			return n, addr, err // not RTP (STUN, DTLS, RTCP)
+		}
+		if f := c.from(); f == nil || f.String() != addr.String() {
+			return n, addr, err
+		}
+		now := time.Now()
+		c.tokens = min(c.tokens+now.Sub(c.last).Seconds()*c.bps/8, c.bps/8/10)
+		c.last = now
+		if c.tokens < float64(n) {
+			continue // dropped
+		}
+		c.tokens -= float64(n)
+		return n, addr, err
+	}
+}
+
+// TestSimulcastBandwidth: B and C show A's camera equally large, but C's downlink from
+// A's node carries only 300 kbit/s: C's reception reports show the loss, and A's node
+// sends C a lower layer while B keeps the full one; C keeps receiving.
+func TestSimulcastBandwidth(t *testing.T) {
+	n := newTestNet(t)
+	ids := []string{"peerA", "peerB", "peerC"}
+	engines := map[string]*Engine{}
+	engines["peerA"] = n.startEngine("peerA", nil)
+	engines["peerB"] = n.startEngine("peerB", nil)
+	aAddr := engines["peerA"].UDPAddr()
+	engines["peerC"] = n.startEngine("peerC", func(c net.PacketConn) net.PacketConn {
+		return &throttle{PacketConn: c, from: func() net.Addr { return aAddr }, bps: 300_000, last: time.Now()}
+	})
+	n.startSimulcastBrowser("peerA")
+	b, c := n.startBrowser("peerB", false), n.startBrowser("peerC", false)
+	for _, id := range ids {
+		if err := engines[id].SetPeers(testMeeting, ids); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.view("peerA", 360)
+	c.view("peerA", 360)
+	eventually(t, 20*time.Second, "B gets the full layer", func() bool {
+		return sentLayer(engines["peerA"], "peerB", "peerA") == "f" && b.count("peerA", "video").height == 360
+	})
+	start := time.Now()
+	eventually(t, 20*time.Second, "C gets a lower layer", func() bool {
+		l := sentLayer(engines["peerA"], "peerC", "peerA")
+		return (l == "q" || l == "h") && c.count("peerA", "video").height < 360 && c.count("peerA", "video").height > 0
+	})
+	t.Logf("C on layer %s after %v", sentLayer(engines["peerA"], "peerC", "peerA"), time.Since(start))
+	before := c.count("peerA", "video").packets
+	eventually(t, 5*time.Second, "C keeps receiving", func() bool { return c.count("peerA", "video").packets > before+30 })
+	if l := sentLayer(engines["peerA"], "peerB", "peerA"); l != "f" {
+		t.Errorf("B gets layer %q, want f", l)
 	}
 }
