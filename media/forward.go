@@ -255,6 +255,11 @@ func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool, li int) {
 		f.requestKeyframe()
 	}
 	if sp := f.sinks.Load(); sp != nil && !f.wasGated {
+		// Most sinks write inline (enqueue): one sendmmsg for the fan-out.
+		if b := (*sp)[0].batch; b != nil && len(*sp) > 1 {
+			b.cork()
+			defer b.uncork()
+		}
 		for _, s := range *sp {
 			if f.simulcast {
 				s.pushLayer(p, keyframe, li, now)
@@ -423,7 +428,9 @@ type sink struct {
 	done    chan struct{}
 	once    sync.Once
 	onClose func()
-	batch   *batchConn // the media socket, corked around a run of queued packets; may be nil
+	batch   *batchConn   // the media socket, corked around a run of queued packets; may be nil
+	wmu     sync.Mutex   // one write at a time: the writer's or the producer's (enqueue)
+	pending atomic.Int32 // packets queued and not yet written
 
 	// simulcast: the layer sent (producer only), its rewriting, the tile height the
 	// receiver's page shows (-1: unknown) and its bandwidth estimate (bps, 0: none)
@@ -467,14 +474,35 @@ func (s *sink) push(p *rtp.Packet, keyframe bool) {
 		}
 		s.waitKey = false
 	}
-	select {
-	case s.q <- p:
-	default:
+	if !s.enqueue(p) {
 		s.dropped.Add(1)
 		if s.f.video {
 			s.waitKey = true
 			s.f.requestKeyframe()
 		}
+	}
+}
+
+// enqueue hands p on to the receiver: the caller (the forwarder's read loop) writes it
+// itself when nothing waits before it and the writer is idle, which saves a goroutine
+// hand-off per packet and lets dispatch put a whole fan-out in one sendmmsg; else it goes
+// in the queue, for the writer. It reports false when the queue is full.
+func (s *sink) enqueue(p *rtp.Packet) bool {
+	if s.pending.Load() == 0 && s.wmu.TryLock() {
+		if s.pending.Load() == 0 { // all queued before it written: order kept
+			s.write(p)
+			s.wmu.Unlock()
+			return true
+		}
+		s.wmu.Unlock()
+	}
+	s.pending.Add(1)
+	select {
+	case s.q <- p:
+		return true
+	default:
+		s.pending.Add(-1)
+		return false
 	}
 }
 
@@ -485,16 +513,16 @@ func (s *sink) writeLoop() {
 		select {
 		case p := <-s.q:
 			if s.batch == nil || len(s.q) == 0 {
-				s.write(p)
+				s.writeQueued(p)
 				continue
 			}
 			s.batch.cork()
-			s.write(p)
+			s.writeQueued(p)
 		run:
 			for range batchSize - 1 {
 				select {
 				case p = <-s.q:
-					s.write(p)
+					s.writeQueued(p)
 				default:
 					break run
 				}
@@ -504,6 +532,13 @@ func (s *sink) writeLoop() {
 			return
 		}
 	}
+}
+
+func (s *sink) writeQueued(p *rtp.Packet) {
+	s.wmu.Lock()
+	s.write(p)
+	s.pending.Add(-1)
+	s.wmu.Unlock()
 }
 
 func (s *sink) write(p *rtp.Packet) {

@@ -59,6 +59,8 @@ func TestSinkOverflowDropsToKeyframe(t *testing.T) {
 	if !f.addSink(sk) {
 		t.Fatal("addSink")
 	}
+	sk.wmu.Lock() // a writer stuck on a slow transport: everything queues
+	defer sk.wmu.Unlock()
 	if plis.Load() != 1 {
 		t.Fatalf("subscribe sent %d PLIs, want 1", plis.Load())
 	}

@@ -364,9 +364,7 @@ func (s *sink) pushLayer(p *rtp.Packet, keyframe bool, li int, now int64) {
 		}
 		s.waitKey = false
 	}
-	select {
-	case s.q <- s.rw.apply(p, f.vp8, time.Unix(0, now)):
-	default:
+	if !s.enqueue(s.rw.apply(p, f.vp8, time.Unix(0, now))) {
 		s.dropped.Add(1)
 		s.waitKey = true
 		f.requestLayerKeyframe(li)
