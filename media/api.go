@@ -1,9 +1,12 @@
 package media
 
 import (
+	"time"
+
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/logging"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -22,6 +25,8 @@ const (
 	nackHistory   = 128
 	clockRateOpus = 48000
 	clockRateVid  = 90000
+
+	receiverReportInterval = 500 * time.Millisecond
 )
 
 // newAPI builds a webrtc.API of the engine: one for node↔node links, one (simulcast set)
@@ -96,7 +101,9 @@ func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory, turnDial proxy
 		nack.ResponderSize(nackHistory), nack.DisableCopy(), nack.WithResponderLoggerFactory(lf)); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+	// Receiver reports twice a second (pion's default: once): a sending node's
+	// simulcast bandwidth estimate (bwe.go) sees a receiver's loss that much sooner.
+	if err := webrtc.ConfigureRTCPReportsWithOptions(reg, []report.ReceiverOption{report.ReceiverInterval(receiverReportInterval)}); err != nil {
 		return nil, err
 	}
 	if err := webrtc.ConfigureTWCCSender(me, reg); err != nil {

@@ -76,6 +76,9 @@ type testNet struct {
 	remote func(kind, to, from string, msg []byte)
 	// config, when set, adjusts the configuration of the engines startEngine starts.
 	config func(*Config)
+	// spawnRun, when set, starts an engine's Run (go run() otherwise): a test puts one
+	// engine's socket in a network namespace of its own with it.
+	spawnRun func(id string, run func())
 }
 
 func newTestNet(t testing.TB) *testNet {
@@ -211,7 +214,12 @@ func (n *testNet) startEngine(id string, wrap func(net.PacketConn) net.PacketCon
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
+	run := func() { done <- e.Run(ctx) }
+	if n.spawnRun != nil {
+		n.spawnRun(id, run)
+	} else {
+		go run()
+	}
 	n.t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -334,12 +334,18 @@ func (l *layer) meter(size uint64, now int64) {
 // layer's next keyframe, which it asks for.
 func (s *sink) pushLayer(p *rtp.Packet, keyframe bool, li int, now int64) {
 	f := s.f
-	target := s.fixed
+	target, congested := s.fixed, false
 	if target < 0 {
-		want := min(f.sizeLayer(s.viewH.Load()), f.bwLayer(s.bw.Load()))
-		target = f.pick(want, now)
+		bw := f.bwLayer(s.bw.Load())
+		target = f.pick(min(f.sizeLayer(s.viewH.Load()), bw), now)
+		// Down for lack of bandwidth: the old layer stops at once, so the new
+		// layer's keyframe does not queue (or drop) behind it on the narrow path.
+		congested = s.cur > bw && target < s.cur
 	}
 	switch {
+	case li == s.cur && congested:
+		s.dropped.Add(1)
+		return
 	case li != s.cur:
 		if li != target {
 			return // another layer: not for this receiver
