@@ -256,7 +256,8 @@ func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool, li int) {
 	}
 	if sp := f.sinks.Load(); sp != nil && !f.wasGated {
 		// Most sinks write inline (enqueue): one sendmmsg for the fan-out.
-		if b := (*sp)[0].batch; b != nil && len(*sp) > 1 {
+		if len(*sp) > 1 && (*sp)[0].batch != nil {
+			b := (*sp)[0].batch
 			b.cork()
 			defer b.uncork()
 		}
