@@ -22,7 +22,7 @@ const (
 	fmtpH264      = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"
 	fmtpH264CB    = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
 	fmtpVP9       = "profile-id=0"
-	nackHistory   = 128
+	nackHistory   = 64
 	clockRateOpus = 48000
 	clockRateVid  = 90000
 
@@ -47,7 +47,8 @@ const (
 // stats interceptor, simulcast header extensions and 1024-packet NACK buffers cost about
 // 2.5 MB per forwarded stream:
 //   - NACK generator (ask senders to retransmit what we lost) and responder (retransmit what
-//     receivers lost) with a 128-packet send history (about a second of 640x360 video). The
+//     receivers lost) with a 64-packet send history (about 0.4 s of a 1.5 Mbit/s layer, enough
+//     for round trips up to ~300 ms; it is most of a forwarded stream's memory). The
 //     responder keeps references, not copies (nack.DisableCopy): sinkTrack writes a fresh
 //     header per packet and the payload is the forwarder's immutable, shared copy (RTX is
 //     not negotiated: retransmissions go on the original SSRC);
