@@ -36,6 +36,7 @@ type meeting struct {
 	// video: the participants whose camera video is forwarded (last-N); nil: all
 	video map[string]bool
 	rec   *recording // while this node records the meeting
+	view  []ViewTile // the page's last view (view.go)
 }
 
 func newMeeting(e *Engine, id, self string) *meeting {

@@ -82,6 +82,7 @@ func newPeerLink(m *meeting, peer string, offerer bool, epoch uint64, replaces b
 		m.e.log.Debug("media link state", "meetingId", m.id, "peerId", peer, "state", st.String())
 		if st == webrtc.PeerConnectionStateConnected {
 			l.up.Store(true)
+			m.e.spawn(func() { m.sendView(l) }) // both sides have the link now
 		}
 		if st == webrtc.PeerConnectionStateClosed && !l.closing.Load() {
 			// Closed under us (the far side's DTLS close reached this link after a

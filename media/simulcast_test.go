@@ -141,6 +141,7 @@ func testSimulcastLayers(t *testing.T, relay string) {
 	}
 	a := n.startSimulcastBrowser("peerA")
 	b, c := n.startBrowser("peerB", false), n.startBrowser("peerC", false)
+	b.view("peerA", 90) // before any link: B's node passes it on once its links are up
 	for _, id := range ids {
 		if err := engines[id].SetTopology(testMeeting, ids, relay); err != nil {
 			t.Fatal(err)
@@ -157,7 +158,6 @@ func testSimulcastLayers(t *testing.T, relay string) {
 		})
 	}
 
-	b.view("peerA", 90)
 	c.view("peerA", 360)
 	for _, tc := range []struct {
 		br   *fakeBrowser

@@ -40,6 +40,7 @@ func (o *outSet) setView(hs map[string]int32) {
 // this node receives over.
 func (m *meeting) onView(tiles []ViewTile) {
 	m.e.mu.Lock()
+	m.view = tiles
 	b := m.browser
 	var links []*peerLink
 	if m.relay != m.self {
@@ -68,4 +69,15 @@ func (l *peerLink) onPeerView(tiles []ViewTile) {
 	}
 	l.m.e.mu.Unlock()
 	l.extras.setView(hs)
+}
+
+// sendView gives a link that just connected the page's last view (one opened after it
+// came, or rebuilt).
+func (m *meeting) sendView(l *peerLink) {
+	m.e.mu.Lock()
+	tiles, relay := m.view, m.relay
+	m.e.mu.Unlock()
+	if tiles != nil && relay != m.self {
+		l.logErr(l.neg.send(Signal{Type: TypeView, Tiles: tiles}))
+	}
 }
