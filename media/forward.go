@@ -1,6 +1,8 @@
 package media
 
 import (
+	"errors"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -562,10 +564,18 @@ func (s *sink) close() {
 // keyframe requests from the receiver go upstream, its reception reports feed the
 // sink's bandwidth estimate. current is the sink sending on it now (nil for none).
 func readRTCPLoop(sender *webrtc.RTPSender, current func() *sink) {
+	buf := make([]byte, rtcpMTU) // reused: ReadRTCP allocates a receive MTU per packet
 	for {
-		pkts, _, err := sender.ReadRTCP()
+		n, _, err := sender.Read(buf)
+		if errors.Is(err, io.ErrShortBuffer) {
+			continue // a compound packet larger than any we expect: dropped
+		}
 		if err != nil {
 			return
+		}
+		pkts, err := rtcp.Unmarshal(buf[:n])
+		if err != nil {
+			continue
 		}
 		sk := current()
 		if sk == nil {
@@ -586,17 +596,22 @@ func readRTCPLoop(sender *webrtc.RTPSender, current func() *sink) {
 
 // drainRTCP reads a receiver's RTCP so its interceptors see sender reports.
 func drainRTCP(r *webrtc.RTPReceiver) {
+	buf := make([]byte, rtcpMTU)
 	for {
-		if _, _, err := r.ReadRTCP(); err != nil {
+		if _, _, err := r.Read(buf); err != nil && !errors.Is(err, io.ErrShortBuffer) {
 			return
 		}
 	}
 }
 
+// rtcpMTU is the largest RTCP packet read: reports, NACKs and PLIs are far smaller.
+const rtcpMTU = 1500
+
 // drainSimulcastRTCP is drainRTCP for one simulcast layer (RID) of a receiver.
 func drainSimulcastRTCP(r *webrtc.RTPReceiver, rid string) {
+	buf := make([]byte, rtcpMTU)
 	for {
-		if _, _, err := r.ReadSimulcastRTCP(rid); err != nil {
+		if _, _, err := r.ReadSimulcast(buf, rid); err != nil && !errors.Is(err, io.ErrShortBuffer) {
 			return
 		}
 	}
