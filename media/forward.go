@@ -44,9 +44,10 @@ func slotOf(source string) slot {
 func (s slot) trackID() string { return s.kind().String() + "-" + slotSource[s] }
 
 // forwarder reads one incoming track and fans its packets out to sinks. The read loop is
-// the only producer; each sink has its own bounded queue and writer, so a slow receiver
-// never blocks the others. A simulcast camera has one read loop per layer (RID), each
-// feeding the same forwarder; dmu serialises them.
+// the only producer; it writes a sink's packet itself while that sink has nothing queued,
+// else the sink's bounded queue and writer take it (sink.enqueue), so a receiver whose
+// writes lag does not hold up the others. A simulcast camera has one read loop per layer
+// (RID), each feeding the same forwarder; dmu serialises them.
 type forwarder struct {
 	origin    string // peer ID the media comes from
 	slot      slot
@@ -117,8 +118,8 @@ func newSimulcastForwarder(origin string, s slot, codec webrtc.RTPCodecCapabilit
 	return f
 }
 
-// addLayer adds layer i (its SSRC) and reads it from track until it ends; the forwarder
-// closes when its last layer ends. It reports false for a layer it has already.
+// addLayer adds layer i (its SSRC), to be read with readLayer. It reports false for a
+// layer it has already, or once the forwarder has ended.
 func (f *forwarder) addLayer(i int, ssrc uint32) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
