@@ -3,6 +3,7 @@ package media
 import (
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -330,5 +331,59 @@ func TestSimulcastBandwidth(t *testing.T) {
 	eventually(t, 5*time.Second, "C keeps receiving", func() bool { return c.count("peerA", "video").packets > before+30 })
 	if l := sentLayer(engines["peerA"], "peerB", "peerA"); l != "f" {
 		t.Errorf("B gets layer %q, want f", l)
+	}
+}
+
+// TestRewriter: after a switch the new layer continues the old one's sequence numbers,
+// timestamps, picture IDs and TL0PICIDX, and the forwarder's packets stay untouched.
+func TestRewriter(t *testing.T) {
+	// VP8 descriptor: X, S; I and L; 15-bit picture ID; TL0PICIDX.
+	vp8 := func(pid uint16, tl0 byte, key bool) []byte {
+		b := []byte{0x90, 0xc0, 0x80 | byte(pid>>8), byte(pid), tl0, 0x00, 0, 0}
+		if !key {
+			b[5] = 0x01
+		}
+		return b
+	}
+	pkt := func(seq uint16, ts uint32, pid uint16, tl0 byte, key bool) *rtp.Packet {
+		return &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts}, Payload: vp8(pid, tl0, key)}
+	}
+	var r rewriter
+	t0 := time.Now()
+	first := pkt(1000, 50000, 300, 7, true)
+	r.start(first, true, t0)
+	if out := r.apply(first, true, t0); out != first {
+		t.Fatal("the first layer is rewritten")
+	}
+	last := r.apply(pkt(1001, 53000, 301, 7, false), true, t0.Add(33*time.Millisecond))
+	// Switch to a layer with other origins, 33 ms later.
+	in := pkt(20, 900, 12000, 200, true)
+	orig := slices.Clone(in.Payload)
+	r.start(in, true, t0.Add(66*time.Millisecond))
+	out := r.apply(in, true, t0.Add(66*time.Millisecond))
+	d, _ := parseVP8Desc(out.Payload)
+	if out.SequenceNumber != last.SequenceNumber+1 || out.Timestamp != last.Timestamp+33*90 || d.pid != 302 || d.tl0 != 8 {
+		t.Fatalf("after the switch: seq %d ts %d pid %d tl0 %d (last seq %d ts %d)", out.SequenceNumber, out.Timestamp, d.pid, d.tl0, last.SequenceNumber, last.Timestamp)
+	}
+	if !slices.Equal(in.Payload, orig) || in.SequenceNumber != 20 {
+		t.Fatal("the forwarder's packet was modified")
+	}
+	next := r.apply(pkt(21, 3900, 12001, 200, false), true, t0.Add(99*time.Millisecond))
+	if d, _ := parseVP8Desc(next.Payload); next.SequenceNumber != out.SequenceNumber+1 || next.Timestamp != out.Timestamp+3000 || d.pid != 303 {
+		t.Fatalf("next: seq %d ts %d pid %d", next.SequenceNumber, next.Timestamp, d.pid)
+	}
+}
+
+// TestVP8Height reads the height of each layer clip's first keyframe, as packetized.
+func TestVP8Height(t *testing.T) {
+	for i, want := range []int32{90, 180, 360} {
+		frame := layerClips()[i][0]
+		payload := append([]byte{0x90, 0x80, 0x81, 0x23}, frame[:20]...) // X, S; 15-bit picture ID
+		if got := vp8Height(payload); got != want {
+			t.Errorf("layer %d: height %d, want %d", i, got, want)
+		}
+	}
+	if vp8Height([]byte{0x10, 0x01, 0, 0}) != 0 {
+		t.Error("a delta frame has a height")
 	}
 }
