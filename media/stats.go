@@ -123,8 +123,14 @@ func (e *Engine) Stats(meetingID string) any {
 // stats describes what sk sends to peer.
 func (sk *sink) stats(peer string) TrackStats {
 	f := sk.f
+	rate := f.bitrate.Load()
+	if l := sk.rw.layer.Load(); l > 0 { // simulcast: the layer sent, not all of them
+		if ly := f.layers[l-1].Load(); ly != nil {
+			rate = ly.bitrate.Load()
+		}
+	}
 	return TrackStats{PeerID: peer, Kind: f.slot.kind().String(), Source: slotSource[f.slot],
 		Codec: f.codec.MimeType, Packets: sk.packets.Load(), Bytes: sk.bytes.Load(),
-		BitrateBps: f.bitrate.Load(), Dropped: sk.dropped.Load(), Origin: f.origin,
+		BitrateBps: rate, Dropped: sk.dropped.Load(), Origin: f.origin,
 		Layer: sk.layerRIDSent(), Switches: sk.rw.switches.Load()}
 }
