@@ -11,17 +11,23 @@ import (
 // Congestion Control (draft-ietf-rmcat-gcc-02 §6) fed by the receiver's RTCP reception
 // reports, which every receiver sends (browsers, nodes, pion clients): more than 10 %
 // lost cuts the estimate to the rate sent times (1 - loss/2), less than 2 % raises it by
-// 8 % a report once a hold after the last cut is over. No TWCC: the node stamps no
+// 8 % a report once a hold after the last cut is over; a cut soon after another doubles
+// the hold (up to 8×), so a receiver that keeps failing at the higher layer stops asking
+// its publisher for that layer's keyframes every few seconds. No TWCC: the node stamps no
 // transport sequence numbers (that would cost every forwarded packet an extension), and
 // REMB is an aggregate over a whole PeerConnection.
 type bwe struct {
-	mu   sync.Mutex
-	est  float64 // bps; 0: no limit known
-	hold time.Time
+	mu      sync.Mutex
+	est     float64 // bps; 0: no limit known
+	hold    time.Time
+	lastCut time.Time
+	backoff time.Duration // the hold after the last cut
 }
 
 const (
 	bweHold     = 3 * time.Second
+	bweMaxHold  = 8 * bweHold
+	bweRecent   = 20 * time.Second // a cut within this of the last doubles the hold
 	bweGrow     = 1.08
 	bweHighLoss = 0.10
 	bweLowLoss  = 0.02
@@ -62,7 +68,12 @@ func (s *sink) onLoss(loss float64, now time.Time) {
 			base = e.est
 		}
 		e.est = base * (1 - loss/2)
-		e.hold = now.Add(bweHold)
+		if e.backoff == 0 || now.Sub(e.lastCut) > bweRecent {
+			e.backoff = bweHold
+		} else if now.Sub(e.lastCut) > e.backoff { // a new cut, not the same congestion
+			e.backoff = min(2*e.backoff, bweMaxHold)
+		}
+		e.lastCut, e.hold = now, now.Add(e.backoff)
 	case loss < bweLowLoss && e.est > 0 && now.After(e.hold):
 		e.est *= bweGrow
 		if e.est > 1.5*top { // above every layer: no limit any more

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 
@@ -385,5 +386,50 @@ func TestVP8Height(t *testing.T) {
 	}
 	if vp8Height([]byte{0x10, 0x01, 0, 0}) != 0 {
 		t.Error("a delta frame has a height")
+	}
+}
+
+// TestBWE: loss above 10 % cuts the estimate below the layer sent, so the sink aims
+// lower; no increase during the hold, then 8 % a report until no limit is left; a cut
+// after the hold, soon after the last, doubles the next hold.
+func TestBWE(t *testing.T) {
+	cfg := DefaultConfig()
+	f := newSimulcastForwarder("p", slotCamera, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, &cfg,
+		func([]rtcp.Packet) error { return nil })
+	for i, bps := range []uint64{150_000, 500_000, 1_500_000} {
+		f.addLayer(i, uint32(i+1))
+		f.layers[i].Load().bitrate.Store(bps)
+	}
+	sk, _ := newSink(f, "p")
+	sk.rw.layer.Store(3) // sending f
+	t0 := time.Now()
+	sk.onLoss(0.3, t0)
+	if got := sk.bw.Load(); got != 1_275_000 || f.bwLayer(got) != 1 {
+		t.Fatalf("after 30 %% loss: %d bps, layer %d", got, f.bwLayer(got))
+	}
+	sk.rw.layer.Store(2) // now sending h
+	sk.onLoss(0, t0.Add(time.Second))
+	if got := sk.bw.Load(); got != 1_275_000 {
+		t.Fatalf("grew during the hold: %d", got)
+	}
+	at := t0.Add(bweHold + time.Millisecond)
+	sk.onLoss(0, at)
+	if got := sk.bw.Load(); got != uint64(1_275_000*bweGrow) {
+		t.Fatalf("after the hold: %d", got)
+	}
+	for i := 0; sk.bw.Load() != 0; i++ {
+		if i > 100 {
+			t.Fatal("never lifted")
+		}
+		at = at.Add(500 * time.Millisecond)
+		sk.onLoss(0.01, at)
+	}
+	// Cut, hold, cut again after the hold: the next hold is twice as long.
+	sk.rw.layer.Store(3)
+	sk.onLoss(0.2, at)
+	at = at.Add(bweHold + time.Second)
+	sk.onLoss(0.2, at)
+	if hold := sk.est.hold.Sub(at); hold != 2*bweHold {
+		t.Fatalf("hold after a repeated cut: %v", hold)
 	}
 }
