@@ -1,9 +1,12 @@
 package media
 
 import (
+	"time"
+
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/logging"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -19,12 +22,18 @@ const (
 	fmtpH264      = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"
 	fmtpH264CB    = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
 	fmtpVP9       = "profile-id=0"
-	nackHistory   = 128
+	nackHistory   = 64
 	clockRateOpus = 48000
 	clockRateVid  = 90000
+
+	receiverReportInterval = 500 * time.Millisecond
 )
 
-// newAPI builds the engine's single webrtc.API.
+// newAPI builds a webrtc.API of the engine: one for node↔node links, one (simulcast set)
+// for the browser session, which alone negotiates the mid and RID header extensions that
+// tell a simulcast camera's layers apart. Links leave them out: pion's senders do not
+// stamp the mid, and with the extension negotiated a pion receiver resolves an SSRC the
+// SDP does not declare (a track replaced in after negotiation) by it alone.
 //
 // Codecs, in order of preference: Opus; VP8, VP9 (profile 0), H.264 (constrained baseline,
 // packetization mode 1). Every node registers the same list, so a node↔node link always
@@ -38,7 +47,8 @@ const (
 // stats interceptor, simulcast header extensions and 1024-packet NACK buffers cost about
 // 2.5 MB per forwarded stream:
 //   - NACK generator (ask senders to retransmit what we lost) and responder (retransmit what
-//     receivers lost) with a 128-packet send history (about a second of 640x360 video). The
+//     receivers lost) with a 64-packet send history (about 0.4 s of a 1.5 Mbit/s layer, enough
+//     for round trips up to ~300 ms; it is most of a forwarded stream's memory). The
 //     responder keeps references, not copies (nack.DisableCopy): sinkTrack writes a fresh
 //     header per packet and the payload is the forwarder's immutable, shared copy (RTX is
 //     not negotiated: retransmissions go on the original SSRC);
@@ -48,7 +58,7 @@ const (
 //     estimator of its own and does not stamp TWCC sequence numbers on what it sends.
 //
 // The stats interceptor is left out: Engine.Stats counts packets in the forwarding path.
-func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory, turnDial proxy.Dialer) (*webrtc.API, error) {
+func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory, turnDial proxy.Dialer, simulcast bool) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	videoFB := []webrtc.RTCPFeedback{{Type: "ccm", Parameter: "fir"}}
 	codecs := []struct {
@@ -80,6 +90,11 @@ func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory, turnDial proxy
 	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, err
 	}
+	if simulcast {
+		if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+			return nil, err
+		}
+	}
 	reg := &interceptor.Registry{}
 	reg.Add(attrsFactory{})
 	if err := webrtc.ConfigureNackWithOptions(me, reg,
@@ -87,7 +102,9 @@ func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory, turnDial proxy
 		nack.ResponderSize(nackHistory), nack.DisableCopy(), nack.WithResponderLoggerFactory(lf)); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+	// Receiver reports twice a second (pion's default: once): a sending node's
+	// simulcast bandwidth estimate (bwe.go) sees a receiver's loss that much sooner.
+	if err := webrtc.ConfigureRTCPReportsWithOptions(reg, []report.ReceiverOption{report.ReceiverInterval(receiverReportInterval)}); err != nil {
 		return nil, err
 	}
 	if err := webrtc.ConfigureTWCCSender(me, reg); err != nil {

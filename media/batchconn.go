@@ -28,7 +28,7 @@ type batchConn struct {
 	wmu    sync.Mutex
 	corked int
 	wv     *msgVec
-	wbufs  [][]byte // queued datagrams (each with capacity receiveMTU)
+	wbufs  [][]byte // queued datagrams (each with capacity queueMTU)
 	waps   []netip.AddrPort
 	wn     int // queued messages
 
@@ -51,13 +51,17 @@ func newBatchConn(conn *net.UDPConn) (*batchConn, error) {
 		wbufs: make([][]byte, batchSize), waps: make([]netip.AddrPort, batchSize),
 		gso: gsoSupported(conn), gsobuf: make([]byte, 0, batchSize*1500)}
 	for i := range c.wbufs {
-		c.wbufs[i] = make([]byte, 0, receiveMTU)
+		c.wbufs[i] = make([]byte, 0, queueMTU)
 	}
 	return c, nil
 }
 
-// receiveMTU is the largest datagram read or queued; pion reads with the same size.
+// receiveMTU is the largest datagram read; pion reads with the same size.
 const receiveMTU = 8192
+
+// queueMTU is the largest datagram queued while corked: what pion sends (its RTP MTU is
+// 1200, SRTP adds a tag); a larger one goes out at once.
+const queueMTU = 1500
 
 // ReadFromAddrPort (ice.AddrPortReaderWriter) returns the next datagram.
 func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
@@ -88,7 +92,7 @@ func (c *batchConn) ReadFrom(b []byte) (int, net.Addr, error) {
 // A queued datagram's error is not reported (UDP is lossy anyway).
 func (c *batchConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	c.wmu.Lock()
-	if c.corked == 0 || len(b) > receiveMTU {
+	if c.corked == 0 || len(b) > queueMTU {
 		if c.wn > 0 { // keep order
 			c.flushLocked()
 		}

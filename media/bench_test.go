@@ -69,7 +69,7 @@ func (c *chain) engineAPI(tb testing.TB) *webrtc.API {
 		se.SetIncludeLoopbackCandidate(true)
 		return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	}
-	api, err := newAPI(cfg, mux, lf, nil)
+	api, err := newAPI(cfg, mux, lf, nil, false)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func newChain(tb testing.TB, n int, pionDefaults bool) *chain {
 			tb.Fatal(err)
 		}
 		go sk.writeLoop()
-		go readRTCPLoop(sender, f.requestKeyframe)
+		go readRTCPLoop(sender, func() *sink { return sk })
 		f.addSink(sk)
 		byID[id] = f
 		c.fwd = append(c.fwd, f)

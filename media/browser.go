@@ -19,14 +19,17 @@ type browserSession struct {
 	neg *negotiator
 	in  [numSlots]*webrtc.RTPTransceiver
 	out *outSet // every remote participant's track
+
+	layered   [numSlots]*forwarder // simulcast forwarders, under Engine.mu
+	simulcast bool                 // the page sends its camera as simulcast (hello)
 }
 
-func newBrowserSession(m *meeting) (*browserSession, error) {
+func newBrowserSession(m *meeting, simulcast bool) (*browserSession, error) {
 	pc, err := m.e.newPeerConnection(false)
 	if err != nil {
 		return nil, err
 	}
-	b := &browserSession{m: m, pc: pc, lp: newLoop(m.ctx)}
+	b := &browserSession{m: m, pc: pc, lp: newLoop(m.ctx), simulcast: simulcast}
 	b.out = newOutSet(m.e, pc, b.lp, b.logErr)
 	for s := range numSlots {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
@@ -66,6 +69,9 @@ func (b *browserSession) decorate(s *Signal) {
 		s.Publish[slotSource[i]] = tr.Mid()
 	}
 	s.Tracks = b.out.tracks()
+	if s.Type == TypeOffer && b.simulcast {
+		s.SDP = offerSimulcast(s.SDP, b.in[slotCamera].Mid())
+	}
 }
 
 func (b *browserSession) handle(s *Signal) error {
@@ -95,6 +101,10 @@ func (b *browserSession) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPRece
 		e.log.Warn("media browser unexpected track", "meetingId", b.m.id)
 		return
 	}
+	if li := layerOf(track.RID()); li >= 0 && s == slotCamera {
+		b.onLayer(s, li, track, recv)
+		return
+	}
 	f := newForwarder(b.m.self, s, track.Codec().RTPCodecCapability, uint32(track.SSRC()), &e.cfg, b.pc.WriteRTCP)
 	if id := levelExtID(recv); s == slotMic && id != 0 && e.cfg.OnSpeaking != nil {
 		var meter *speakingMeter
@@ -107,6 +117,35 @@ func (b *browserSession) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPRece
 		b.m.clearLocal(s, f)
 	})
 	b.m.setLocal(s, f)
+}
+
+// onLayer: the browser started sending layer li of its simulcast camera. The layers of
+// one slot share a forwarder, published (setLocal) with its first layer.
+func (b *browserSession) onLayer(s slot, li int, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	e := b.m.e
+	e.mu.Lock()
+	f := b.layered[s]
+	first := f == nil || f.isClosed()
+	if first {
+		f = newSimulcastForwarder(b.m.self, s, track.Codec().RTPCodecCapability, &e.cfg, b.pc.WriteRTCP)
+		b.layered[s] = f
+	}
+	e.mu.Unlock()
+	if !f.addLayer(li, uint32(track.SSRC())) {
+		e.log.Warn("media browser unexpected layer", "meetingId", b.m.id, "rid", track.RID())
+		return
+	}
+	rid := track.RID()
+	e.spawn(func() { drainSimulcastRTCP(recv, rid) })
+	e.spawn(func() {
+		f.readLayer(li, track)
+		if f.isClosed() {
+			b.m.clearLocal(s, f)
+		}
+	})
+	if first {
+		b.m.setLocal(s, f)
+	}
 }
 
 // addOut sends a remote participant's track to the browser.

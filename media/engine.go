@@ -37,9 +37,10 @@ type Engine struct {
 	done      chan struct{} // closed when Run returns
 
 	// set before ready is closed, read-only afterwards
-	api  *webrtc.API
-	ctx  context.Context
-	addr net.Addr
+	api        *webrtc.API // node↔node links
+	apiBrowser *webrtc.API // the browser session (simulcast)
+	ctx        context.Context
+	addr       net.Addr
 
 	mu       sync.Mutex
 	running  bool
@@ -110,11 +111,17 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	lf := pionLoggerFactory{log: e.log}
 	mux := webrtc.NewICEUDPMux(lf.NewLogger("udpmux"), pc)
-	api, err := newAPI(e.cfg, mux, lf, &e.turnDial)
+	api, err := newAPI(e.cfg, mux, lf, &e.turnDial, false)
 	if err != nil {
 		_ = mux.Close()
 		return fmt.Errorf("media api: %w", err)
 	}
+	apiBrowser, err := newAPI(e.cfg, mux, lf, &e.turnDial, true)
+	if err != nil {
+		_ = mux.Close()
+		return fmt.Errorf("media api: %w", err)
+	}
+	e.apiBrowser = apiBrowser
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	e.api, e.ctx, e.addr = api, runCtx, conn.LocalAddr()
@@ -325,6 +332,9 @@ func (e *Engine) newPeerConnection(peer bool) (*webrtc.PeerConnection, error) {
 		if e.cfg.RelayOnly {
 			c.ICETransportPolicy = webrtc.ICETransportPolicyRelay
 		}
+	}
+	if !peer {
+		return e.apiBrowser.NewPeerConnection(c)
 	}
 	return e.api.NewPeerConnection(c)
 }

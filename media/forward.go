@@ -1,6 +1,8 @@
 package media
 
 import (
+	"errors"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -42,31 +44,36 @@ func slotOf(source string) slot {
 func (s slot) trackID() string { return s.kind().String() + "-" + slotSource[s] }
 
 // forwarder reads one incoming track and fans its packets out to sinks. The read loop is
-// the only producer; each sink has its own bounded queue and writer, so a slow receiver
-// never blocks the others.
+// the only producer; it writes a sink's packet itself while that sink has nothing queued,
+// else the sink's bounded queue and writer take it (sink.enqueue), so a receiver whose
+// writes lag does not hold up the others. A simulcast camera has one read loop per layer
+// (RID), each feeding the same forwarder; dmu serialises them.
 type forwarder struct {
-	origin string // peer ID the media comes from
-	slot   slot
-	codec  webrtc.RTPCodecCapability
-	video  bool
-	isKey  func(payload []byte) bool // video only
-	ssrc   uint32
+	origin    string // peer ID the media comes from
+	slot      slot
+	codec     webrtc.RTPCodecCapability
+	video     bool
+	vp8       bool
+	simulcast bool
+	isKey     func(payload []byte) bool // video only
 
 	writeRTCP   func([]rtcp.Packet) error // upstream, for keyframe requests
 	pliInterval time.Duration
 	videoQueue  int
 	audioQueue  int
 
+	layers   [numLayers]atomic.Pointer[layer] // a single-layer track has layers[0] only
+	recLayer atomic.Int32                     // the layer recorders get: the highest seen
+	dmu      sync.Mutex                       // simulcast: one dispatch at a time
+
 	sinks atomic.Pointer[[]*sink]     // copy on write, under mu
 	recs  atomic.Pointer[[]*recorder] // copy on write, under mu
 
-	mu       sync.Mutex
-	closed   bool
-	lastPLI  time.Time
-	keysPLI  uint64 // keys when lastPLI was sent
-	pliTimer *time.Timer
+	mu     sync.Mutex
+	closed bool
+	open   int // simulcast: layers still being read
 
-	keys atomic.Uint64 // keyframes seen (a counter, not a clock: no time.Now per packet)
+	keys atomic.Uint64 // keyframes seen, every layer (a counter, not a clock: no time.Now per packet)
 
 	// gated: last-N leaves this video out for now; receivers get nothing until it
 	// is let through again, then start at the next keyframe (recorders get all).
@@ -89,13 +96,56 @@ func newForwarder(origin string, s slot, codec webrtc.RTPCodecCapability, ssrc u
 	if video && isKey == nil { // not registered by newAPI; never wait for a keyframe
 		isKey = func([]byte) bool { return true }
 	}
-	return &forwarder{
-		origin: origin, slot: s, codec: codec, ssrc: ssrc,
-		video: video, isKey: isKey,
+	f := &forwarder{
+		origin: origin, slot: s, codec: codec,
+		video: video, isKey: isKey, vp8: strings.EqualFold(codec.MimeType, webrtc.MimeTypeVP8),
 		writeRTCP:   writeRTCP,
 		pliInterval: cfg.PLIInterval,
 		videoQueue:  cfg.VideoQueue,
 		audioQueue:  cfg.AudioQueue,
+	}
+	f.layers[0].Store(&layer{ssrc: ssrc})
+	return f
+}
+
+// newSimulcastForwarder is a forwarder whose layers come with addLayer.
+func newSimulcastForwarder(origin string, s slot, codec webrtc.RTPCodecCapability, cfg *Config,
+	writeRTCP func([]rtcp.Packet) error,
+) *forwarder {
+	f := newForwarder(origin, s, codec, 0, cfg, writeRTCP)
+	f.layers[0].Store(nil)
+	f.simulcast = true
+	return f
+}
+
+// addLayer adds layer i (its SSRC), to be read with readLayer. It reports false for a
+// layer it has already, or once the forwarder has ended.
+func (f *forwarder) addLayer(i int, ssrc uint32) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed || f.layers[i].Load() != nil {
+		return false
+	}
+	l := &layer{ssrc: ssrc}
+	l.lastSeen.Store(time.Now().UnixNano())
+	f.layers[i].Store(l)
+	f.open++
+	if int32(i) > f.recLayer.Load() {
+		f.recLayer.Store(int32(i))
+	}
+	return true
+}
+
+// readLayer forwards layer i from track until it ends; the forwarder closes after its
+// last layer.
+func (f *forwarder) readLayer(i int, track *webrtc.TrackRemote) {
+	f.read(i, track)
+	f.mu.Lock()
+	f.open--
+	last := f.open == 0
+	f.mu.Unlock()
+	if last {
+		f.close()
 	}
 }
 
@@ -105,6 +155,11 @@ func (f *forwarder) readLoop(track *webrtc.TrackRemote) {
 	if f.meter != nil {
 		defer f.meter.stop()
 	}
+	f.read(0, track)
+}
+
+// read forwards packets of layer li from track until it ends.
+func (f *forwarder) read(li int, track *webrtc.TrackRemote) {
 	buf := make([]byte, 1500)
 	var h rtp.Header // scratch, reused
 	for {
@@ -119,7 +174,7 @@ func (f *forwarder) readLoop(track *webrtc.TrackRemote) {
 		if f.meter != nil {
 			f.meter.level(h.GetExtension(f.meter.ext))
 		}
-		f.dispatch(p, f.video && f.isKey(p.Payload))
+		f.dispatch(p, f.video && f.isKey(p.Payload), li)
 	}
 }
 
@@ -154,23 +209,40 @@ func forwardPacket(raw []byte, h *rtp.Header) *rtp.Packet {
 	return p
 }
 
-// dispatch hands one packet to every sink; p must not be modified afterwards.
-func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool) {
+// dispatch hands one packet of layer li to every sink; p must not be modified afterwards.
+func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool, li int) {
+	var now int64
+	l := f.layers[li].Load()
+	if f.simulcast {
+		f.dmu.Lock()
+		defer f.dmu.Unlock()
+		now = time.Now().UnixNano()
+		l.lastSeen.Store(now)
+		if keyframe && f.vp8 {
+			if h := vp8Height(p.Payload); h > 0 {
+				l.height.Store(h)
+			}
+		}
+	}
 	f.packets.Add(1)
 	if keyframe && f.video {
 		f.keys.Add(1)
+		l.keys.Add(1)
 	}
 	size := uint64(len(p.Payload) + 12)
 	f.bytes.Add(size)
 	f.winBytes += size
 	if f.packets.Load()%32 == 0 {
-		now := time.Now()
-		if el := now.Sub(f.winStart); el >= time.Second {
+		t := time.Now()
+		if el := t.Sub(f.winStart); el >= time.Second {
 			if !f.winStart.IsZero() {
 				f.bitrate.Store(uint64(float64(f.winBytes*8) / el.Seconds()))
 			}
-			f.winStart, f.winBytes = now, 0
+			f.winStart, f.winBytes = t, 0
 		}
+	}
+	if f.simulcast {
+		l.meter(size, now)
 	}
 	switch gated := f.gated.Load(); {
 	case gated:
@@ -186,11 +258,21 @@ func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool) {
 		f.requestKeyframe()
 	}
 	if sp := f.sinks.Load(); sp != nil && !f.wasGated {
+		// Most sinks write inline (enqueue): one sendmmsg for the fan-out.
+		if len(*sp) > 1 && (*sp)[0].batch != nil {
+			b := (*sp)[0].batch
+			b.cork()
+			defer b.uncork()
+		}
 		for _, s := range *sp {
-			s.push(p, keyframe)
+			if f.simulcast {
+				s.pushLayer(p, keyframe, li, now)
+			} else {
+				s.push(p, keyframe)
+			}
 		}
 	}
-	if rp := f.recs.Load(); rp != nil {
+	if rp := f.recs.Load(); rp != nil && int32(li) == f.recLayer.Load() {
 		for _, r := range *rp {
 			r.push(p, keyframe)
 		}
@@ -263,37 +345,49 @@ func (f *forwarder) removeSink(s *sink) {
 	s.close()
 }
 
-// requestKeyframe sends a PLI upstream, at most one per pliInterval, or per pliInterval/4
-// once the previous one was answered (a keyframe came since); a request inside the
-// interval is sent when it ends, so a new receiver is never left waiting for a full GOP.
+// requestKeyframe sends a PLI upstream for every layer (see requestLayerKeyframe).
 func (f *forwarder) requestKeyframe() {
+	for i := range numLayers {
+		f.requestLayerKeyframe(i)
+	}
+}
+
+// requestLayerKeyframe sends a PLI upstream for layer i, at most one per pliInterval, or
+// per pliInterval/4 once the previous one was answered (a keyframe came since); a request
+// inside the interval is sent when it ends, so a new receiver is never left waiting for a
+// full GOP.
+func (f *forwarder) requestLayerKeyframe(i int) {
 	if !f.video {
 		return
 	}
+	l := f.layers[i].Load()
+	if l == nil {
+		return
+	}
 	f.mu.Lock()
-	if f.closed || f.pliTimer != nil {
+	if f.closed || l.pliTimer != nil {
 		f.mu.Unlock()
 		return
 	}
-	since := time.Since(f.lastPLI)
+	since := time.Since(l.lastPLI)
 	wait := f.pliInterval - since
-	if f.keys.Load() > f.keysPLI {
+	if l.keys.Load() > l.keysPLI {
 		wait = f.pliInterval/4 - since // answered: a shorter gap, still no keyframe storm
 	}
 	if wait > 0 {
-		f.pliTimer = time.AfterFunc(wait, func() {
+		l.pliTimer = time.AfterFunc(wait, func() {
 			f.mu.Lock()
-			f.pliTimer = nil
+			l.pliTimer = nil
 			f.mu.Unlock()
-			f.requestKeyframe()
+			f.requestLayerKeyframe(i)
 		})
 		f.mu.Unlock()
 		return
 	}
-	f.lastPLI, f.keysPLI = time.Now(), f.keys.Load()
+	l.lastPLI, l.keysPLI = time.Now(), l.keys.Load()
 	f.mu.Unlock()
 	f.plis.Add(1)
-	_ = f.writeRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: f.ssrc}})
+	_ = f.writeRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: l.ssrc}})
 }
 
 func (f *forwarder) close() {
@@ -303,8 +397,10 @@ func (f *forwarder) close() {
 		return
 	}
 	f.closed = true
-	if f.pliTimer != nil {
-		f.pliTimer.Stop()
+	for i := range f.layers {
+		if l := f.layers[i].Load(); l != nil && l.pliTimer != nil {
+			l.pliTimer.Stop()
+		}
 	}
 	sp, rp := f.sinks.Load(), f.recs.Load()
 	f.sinks.Store(nil)
@@ -336,7 +432,18 @@ type sink struct {
 	done    chan struct{}
 	once    sync.Once
 	onClose func()
-	batch   *batchConn // the media socket, corked around a run of queued packets; may be nil
+	batch   *batchConn   // the media socket, corked around a run of queued packets; may be nil
+	wmu     sync.Mutex   // one write at a time: the writer's or the producer's (enqueue)
+	pending atomic.Int32 // packets queued and not yet written
+
+	// simulcast: the layer sent (producer only), its rewriting, the tile height the
+	// receiver's page shows (-1: unknown) and its bandwidth estimate (bps, 0: none)
+	cur   int
+	fixed int // the layer it sends (all layers to the relay); -1: the one that fits
+	rw    rewriter
+	viewH atomic.Int32
+	bw    atomic.Uint64
+	est   bwe
 
 	packets, bytes, dropped atomic.Uint64
 }
@@ -350,7 +457,9 @@ func newSink(f *forwarder, streamID string) (*sink, error) {
 		// keyframe: ask for one then (a keyframe before that would be lost).
 		track.onBind = f.requestKeyframe
 	}
-	return &sink{f: f, track: track, q: make(chan *rtp.Packet, size), waitKey: f.video, done: make(chan struct{})}, nil
+	s := &sink{f: f, track: track, q: make(chan *rtp.Packet, size), waitKey: f.video, done: make(chan struct{}), cur: -1, fixed: -1}
+	s.viewH.Store(-1)
+	return s, nil
 }
 
 // push never blocks: on overflow, audio drops the packet and video drops everything up
@@ -369,14 +478,35 @@ func (s *sink) push(p *rtp.Packet, keyframe bool) {
 		}
 		s.waitKey = false
 	}
-	select {
-	case s.q <- p:
-	default:
+	if !s.enqueue(p) {
 		s.dropped.Add(1)
 		if s.f.video {
 			s.waitKey = true
 			s.f.requestKeyframe()
 		}
+	}
+}
+
+// enqueue hands p on to the receiver: the caller (the forwarder's read loop) writes it
+// itself when nothing waits before it and the writer is idle, which saves a goroutine
+// hand-off per packet and lets dispatch put a whole fan-out in one sendmmsg; else it goes
+// in the queue, for the writer. It reports false when the queue is full.
+func (s *sink) enqueue(p *rtp.Packet) bool {
+	if s.pending.Load() == 0 && s.wmu.TryLock() {
+		if s.pending.Load() == 0 { // all queued before it written: order kept
+			s.write(p)
+			s.wmu.Unlock()
+			return true
+		}
+		s.wmu.Unlock()
+	}
+	s.pending.Add(1)
+	select {
+	case s.q <- p:
+		return true
+	default:
+		s.pending.Add(-1)
+		return false
 	}
 }
 
@@ -387,16 +517,16 @@ func (s *sink) writeLoop() {
 		select {
 		case p := <-s.q:
 			if s.batch == nil || len(s.q) == 0 {
-				s.write(p)
+				s.writeQueued(p)
 				continue
 			}
 			s.batch.cork()
-			s.write(p)
+			s.writeQueued(p)
 		run:
 			for range batchSize - 1 {
 				select {
 				case p = <-s.q:
-					s.write(p)
+					s.writeQueued(p)
 				default:
 					break run
 				}
@@ -406,6 +536,13 @@ func (s *sink) writeLoop() {
 			return
 		}
 	}
+}
+
+func (s *sink) writeQueued(p *rtp.Packet) {
+	s.wmu.Lock()
+	s.write(p)
+	s.pending.Add(-1)
+	s.wmu.Unlock()
 }
 
 func (s *sink) write(p *rtp.Packet) {
@@ -424,18 +561,35 @@ func (s *sink) close() {
 	})
 }
 
-// readRTCPLoop reads a sender's RTCP (which also feeds the NACK responder and reports) and
-// turns keyframe requests from the receiver into requests upstream.
-func readRTCPLoop(sender *webrtc.RTPSender, onKeyframeRequest func()) {
+// readRTCPLoop reads a sender's RTCP (which also feeds the NACK responder and reports):
+// keyframe requests from the receiver go upstream, its reception reports feed the
+// sink's bandwidth estimate. current is the sink sending on it now (nil for none).
+func readRTCPLoop(sender *webrtc.RTPSender, current func() *sink) {
+	buf := make([]byte, rtcpMTU) // reused: ReadRTCP allocates a receive MTU per packet
 	for {
-		pkts, _, err := sender.ReadRTCP()
+		n, _, err := sender.Read(buf)
+		if errors.Is(err, io.ErrShortBuffer) {
+			continue // a compound packet larger than any we expect: dropped
+		}
 		if err != nil {
 			return
 		}
+		pkts, err := rtcp.Unmarshal(buf[:n])
+		if err != nil {
+			continue
+		}
+		sk := current()
+		if sk == nil {
+			continue
+		}
 		for _, p := range pkts {
-			switch p.(type) {
+			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				onKeyframeRequest()
+				sk.keyframeRequest()
+			case *rtcp.ReceiverReport:
+				sk.onReports(p.Reports)
+			case *rtcp.SenderReport:
+				sk.onReports(p.Reports)
 			}
 		}
 	}
@@ -443,8 +597,22 @@ func readRTCPLoop(sender *webrtc.RTPSender, onKeyframeRequest func()) {
 
 // drainRTCP reads a receiver's RTCP so its interceptors see sender reports.
 func drainRTCP(r *webrtc.RTPReceiver) {
+	buf := make([]byte, rtcpMTU)
 	for {
-		if _, _, err := r.ReadRTCP(); err != nil {
+		if _, _, err := r.Read(buf); err != nil && !errors.Is(err, io.ErrShortBuffer) {
+			return
+		}
+	}
+}
+
+// rtcpMTU is the largest RTCP packet read: reports, NACKs and PLIs are far smaller.
+const rtcpMTU = 1500
+
+// drainSimulcastRTCP is drainRTCP for one simulcast layer (RID) of a receiver.
+func drainSimulcastRTCP(r *webrtc.RTPReceiver, rid string) {
+	buf := make([]byte, rtcpMTU)
+	for {
+		if _, _, err := r.ReadSimulcast(buf, rid); err != nil && !errors.Is(err, io.ErrShortBuffer) {
 			return
 		}
 	}

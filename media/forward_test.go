@@ -5,7 +5,9 @@ import (
 	"go/token"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -59,11 +61,13 @@ func TestSinkOverflowDropsToKeyframe(t *testing.T) {
 	if !f.addSink(sk) {
 		t.Fatal("addSink")
 	}
+	sk.wmu.Lock() // a writer stuck on a slow transport: everything queues
+	defer sk.wmu.Unlock()
 	if plis.Load() != 1 {
 		t.Fatalf("subscribe sent %d PLIs, want 1", plis.Load())
 	}
 	key, delta := []byte{0x10, 0x00}, []byte{0x10, 0x01}
-	send := func(payload []byte) { f.dispatch(&rtp.Packet{Payload: payload}, isVP8Keyframe(payload)) }
+	send := func(payload []byte) { f.dispatch(&rtp.Packet{Payload: payload}, isVP8Keyframe(payload), 0) }
 	send(delta) // before the first keyframe: dropped
 	send(key)
 	for range 3 {
@@ -133,8 +137,8 @@ func (d *discardWriter) WriteRTP(h *rtp.Header, p []byte) (int, error) {
 func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 
 // BenchmarkDispatch is the engine's own share of forwarding one packet (parse, keyframe
-// check, fan-out to a queue, writer goroutine, sinkTrack to a discarding writer), without
-// pion's interceptors, SRTP and sockets.
+// check, fan-out: written inline, or queued for the writer goroutine while it lags;
+// sinkTrack to a discarding writer), without pion's interceptors, SRTP and sockets.
 func BenchmarkDispatch(b *testing.B) {
 	cfg := DefaultConfig()
 	f := newForwarder("p", slotCamera, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, 1, &cfg,
@@ -156,13 +160,72 @@ func BenchmarkDispatch(b *testing.B) {
 		for len(sk.q) > cap(sk.q)/2 {
 			runtime.Gosched()
 		}
-		f.dispatch(p, f.isKey(p.Payload))
+		f.dispatch(p, f.isKey(p.Payload), 0)
 	}
 	for sk.packets.Load()+sk.dropped.Load() < uint64(b.N) {
 		runtime.Gosched()
 	}
 	b.StopTimer()
 	f.close()
+}
+
+// recordWriter keeps the sequence numbers written.
+type recordWriter struct {
+	mu   sync.Mutex
+	seqs []uint16
+}
+
+func (w *recordWriter) WriteRTP(h *rtp.Header, p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seqs = append(w.seqs, h.SequenceNumber)
+	return len(p), nil
+}
+func (w *recordWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+func (w *recordWriter) written() []uint16 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.seqs)
+}
+
+// TestSinkInlineKeepsOrder: the read loop writes a packet itself only when nothing is
+// queued before it; packets queued while the writer lagged go out first, in order.
+func TestSinkInlineKeepsOrder(t *testing.T) {
+	cfg := DefaultConfig()
+	f := newForwarder("p", slotMic, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000}, 1, &cfg,
+		func([]rtcp.Packet) error { return nil })
+	sk, _ := newSink(f, "p")
+	w := &recordWriter{}
+	if _, err := sk.track.Bind(fakeTrackContext{codecs: []webrtc.RTPCodecParameters{{RTPCodecCapability: f.codec, PayloadType: 111}}, w: w}); err != nil {
+		t.Fatal(err)
+	}
+	f.addSink(sk)
+	send := func(seq uint16) {
+		f.dispatch(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq}, Payload: []byte{1}}, false, 0)
+	}
+	send(1) // no writer goroutine yet: written inline
+	if got := w.written(); !slices.Equal(got, []uint16{1}) {
+		t.Fatalf("inline: %v", got)
+	}
+	sk.wmu.Lock() // the writer is busy: 2 and 3 queue
+	send(2)
+	send(3)
+	sk.wmu.Unlock()
+	send(4) // 2 and 3 still queued: 4 queues behind them, not inline
+	if got := w.written(); !slices.Equal(got, []uint16{1}) {
+		t.Fatalf("written past the queue: %v", got)
+	}
+	go sk.writeLoop()
+	defer sk.close()
+	deadline := time.Now().Add(5 * time.Second)
+	for sk.pending.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	send(5) // drained: inline again
+	if got := w.written(); !slices.Equal(got, []uint16{1, 2, 3, 4, 5}) {
+		t.Fatalf("order: %v", got)
+	}
 }
 
 func TestKeyframeVP9H264(t *testing.T) {

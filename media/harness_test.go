@@ -76,6 +76,9 @@ type testNet struct {
 	remote func(kind, to, from string, msg []byte)
 	// config, when set, adjusts the configuration of the engines startEngine starts.
 	config func(*Config)
+	// spawnRun, when set, starts an engine's Run (go run() otherwise): a test puts one
+	// engine's socket in a network namespace of its own with it.
+	spawnRun func(id string, run func())
 }
 
 func newTestNet(t testing.TB) *testNet {
@@ -211,7 +214,12 @@ func (n *testNet) startEngine(id string, wrap func(net.PacketConn) net.PacketCon
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
+	run := func() { done <- e.Run(ctx) }
+	if n.spawnRun != nil {
+		n.spawnRun(id, run)
+	} else {
+		go run()
+	}
 	n.t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -246,9 +254,14 @@ type fakeBrowser struct {
 	synth   *webrtc.TrackLocalStaticRTP    // or synthetic VP9 / H.264 (videoCodec)
 	vcodec  string
 	audio   *webrtc.TrackLocalStaticSample
+	layers  []*webrtc.TrackLocalStaticSample // simulcast camera: q, h, f (startSimulcastBrowser)
+	rids    *atomic.Pointer[map[uint32][2]string]
 	plis    atomic.Int64
-	restart atomic.Bool
-	closing atomic.Bool
+	// simulcast: a layer's "encoder" restarts (keyframe), and the requests per layer
+	layerKey  [numLayers]atomic.Bool
+	layerPLIs [numLayers]atomic.Int64
+	restart   atomic.Bool
+	closing   atomic.Bool
 
 	mu        sync.Mutex
 	started   bool
@@ -260,6 +273,10 @@ type fakeBrowser struct {
 }
 
 type recvCount struct {
+	height    int32 // of the last VP8 keyframe
+	jumps     int   // sequence numbers or timestamps out of line: not one stream
+	lastSeq   uint16
+	lastTS    uint32
 	codec     string
 	first     byte // first payload byte of the first packet
 	packets   int
@@ -274,6 +291,16 @@ func (n *testNet) startBrowser(node string, publish bool) *fakeBrowser {
 // startBrowserCodec starts a browser that publishes its video with codec mime: the VP8 clip,
 // or synthetic VP9 or H.264 frames (see playSynthetic).
 func (n *testNet) startBrowserCodec(node string, publish bool, mime string) *fakeBrowser {
+	return n.startBrowserOpts(node, publish, mime, false, nil)
+}
+
+// startSimulcastBrowserWith starts a publishing VP8 browser that negotiates the simulcast
+// header extensions and that setup adjusts before it says hello.
+func (n *testNet) startSimulcastBrowserWith(node string, setup func(*fakeBrowser)) *fakeBrowser {
+	return n.startBrowserOpts(node, true, webrtc.MimeTypeVP8, true, setup)
+}
+
+func (n *testNet) startBrowserOpts(node string, publish bool, mime string, simulcast bool, setup func(*fakeBrowser)) *fakeBrowser {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		n.t.Fatal(err)
@@ -282,9 +309,18 @@ func (n *testNet) startBrowserCodec(node string, publish bool, mime string) *fak
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	// An empty interceptor registry keeps the fake browser lean (pion's defaults otherwise).
+	// A lean interceptor registry (pion's defaults otherwise): only what marks a
+	// simulcast layer, as browsers do.
+	if simulcast {
+		if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+			n.t.Fatal(err)
+		}
+	}
+	rids := &atomic.Pointer[map[uint32][2]string]{}
+	reg := &interceptor.Registry{}
+	reg.Add(ridStamper{ids: rids})
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se),
-		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
+		webrtc.WithInterceptorRegistry(reg))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		n.t.Fatal(err)
@@ -292,7 +328,7 @@ func (n *testNet) startBrowserCodec(node string, publish bool, mime string) *fak
 	n.mu.Lock()
 	e := n.engines[node]
 	n.mu.Unlock()
-	b := &fakeBrowser{t: n.t, n: n, node: node, e: e, pc: pc, publish: publish, recv: map[string]*recvCount{}, vcodec: mime}
+	b := &fakeBrowser{t: n.t, n: n, node: node, e: e, pc: pc, publish: publish, recv: map[string]*recvCount{}, vcodec: mime, rids: rids}
 	n.t.Cleanup(func() { b.closing.Store(true); _ = pc.Close() })
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c == nil {
@@ -322,10 +358,13 @@ func (n *testNet) startBrowserCodec(node string, publish bool, mime string) *fak
 		}
 		b.audio, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "a", "self")
 	}
+	if setup != nil {
+		setup(b)
+	}
 	n.mu.Lock()
 	n.brow[node] = b
 	n.mu.Unlock()
-	b.send(Signal{Type: TypeHello})
+	b.send(Signal{Type: TypeHello, Simulcast: simulcast})
 	return b
 }
 
@@ -364,17 +403,32 @@ func (b *fakeBrowser) handle(msg []byte) {
 			if b.synth != nil {
 				video = b.synth
 			}
+			if b.layers != nil {
+				video = b.layers[0]
+			}
 			for _, tr := range []webrtc.TrackLocal{b.audio, video} {
 				t, err := b.pc.AddTransceiverFromTrack(tr, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 				if err != nil {
 					b.fail("%v", err)
 					return
 				}
+				if b.layers != nil && tr == video {
+					for _, l := range b.layers[1:] {
+						if err := t.Sender().AddEncoding(l); err != nil {
+							b.fail("%v", err)
+							return
+						}
+						b.n.wg.Add(1)
+						go b.readRTCPOf(t.Sender(), l.RID())
+					}
+				}
 				b.n.wg.Add(1)
 				go b.readRTCP(t.Sender())
 			}
 			b.n.wg.Add(2)
-			if b.synth != nil {
+			if b.layers != nil {
+				go b.playLayers()
+			} else if b.synth != nil {
 				go b.playSynthetic()
 			} else {
 				go b.playVideo()
@@ -387,6 +441,9 @@ func (b *fakeBrowser) handle(msg []byte) {
 		}
 		if first && b.publish {
 			for _, tr := range b.pc.GetTransceivers() {
+				if b.layers != nil && tr.Sender() != nil && tr.Sender().Track() == b.layers[0] {
+					b.stampLayers(tr)
+				}
 				if tr.Sender() != nil && tr.Mid() != s.Publish[map[webrtc.RTPCodecType]string{webrtc.RTPCodecTypeAudio: "mic", webrtc.RTPCodecTypeVideo: "camera"}[tr.Kind()]] {
 					b.fail("publishing on mid %s, want the offer's publish slots %v", tr.Mid(), s.Publish)
 				}
@@ -434,16 +491,26 @@ func (b *fakeBrowser) fail(format string, args ...any) {
 }
 
 func (b *fakeBrowser) readRTCP(s *webrtc.RTPSender) {
+	b.readRTCPOf(s, "")
+}
+
+// readRTCPOf reads the RTCP of one simulcast layer (rid), or of the sender's only one.
+func (b *fakeBrowser) readRTCPOf(s *webrtc.RTPSender, rid string) {
 	defer b.n.wg.Done()
 	for {
-		pkts, _, err := s.ReadRTCP()
+		read := s.ReadRTCP
+		if rid != "" {
+			read = func() ([]rtcp.Packet, interceptor.Attributes, error) { return s.ReadSimulcastRTCP(rid) }
+		}
+		pkts, _, err := read()
 		if err != nil {
 			return
 		}
 		for _, p := range pkts {
-			if _, ok := p.(*rtcp.PictureLossIndication); ok {
+			if pli, ok := p.(*rtcp.PictureLossIndication); ok {
 				b.plis.Add(1)
 				b.restart.Store(true) // the "encoder" answers with a keyframe
+				b.layerPLI(s, pli.MediaSSRC)
 			}
 		}
 	}
@@ -552,6 +619,18 @@ func (b *fakeBrowser) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 		}
 		kf := isKey != nil && isKey(p.Payload)
 		b.mu.Lock()
+		if c.packets > 0 {
+			if d := p.SequenceNumber - c.lastSeq; d > 100 && d < 65436 {
+				c.jumps++
+			}
+			if d := int32(p.Timestamp - c.lastTS); d < -90000 || d > 10*90000 {
+				c.jumps++
+			}
+		}
+		c.lastSeq, c.lastTS = p.SequenceNumber, p.Timestamp
+		if h := vp8Height(p.Payload); kf && h > 0 {
+			c.height = h
+		}
 		if c.packets == 0 && len(p.Payload) > 0 {
 			c.first = p.Payload[0]
 		}

@@ -36,6 +36,7 @@ type meeting struct {
 	// video: the participants whose camera video is forwarded (last-N); nil: all
 	video map[string]bool
 	rec   *recording // while this node records the meeting
+	view  []ViewTile // the page's last view (view.go)
 }
 
 func newMeeting(e *Engine, id, self string) *meeting {
@@ -358,7 +359,7 @@ func (m *meeting) notifyLinks() {
 func (m *meeting) handleBrowser(s *Signal) error {
 	switch s.Type {
 	case TypeHello:
-		b, err := newBrowserSession(m)
+		b, err := newBrowserSession(m, s.Simulcast)
 		if err != nil {
 			return err
 		}
@@ -389,6 +390,9 @@ func (m *meeting) handleBrowser(s *Signal) error {
 		m.shown = "" // a new page: tell it the links
 		m.notifyMu.Unlock()
 		m.notifyLinks()
+		return nil
+	case TypeView:
+		m.onView(s.Tiles)
 		return nil
 	case TypeAnswer, TypeCandidate, TypeRestart:
 		m.e.mu.Lock()

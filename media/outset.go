@@ -21,6 +21,8 @@ type outSet struct {
 	out  map[*sink]*webrtc.RTPTransceiver
 	meta map[*webrtc.RTPTransceiver]TrackInfo
 	has  map[*forwarder]bool // sent or being added: a track goes out once
+	// heights: the tile heights of the receiver's last view (view.go); nil before one
+	heights map[string]int32
 }
 
 func newOutSet(e *Engine, pc *webrtc.PeerConnection, lp *loop, logErr func(error)) *outSet {
@@ -54,6 +56,9 @@ func (o *outSet) add(f *forwarder) {
 		return
 	}
 	sk.batch = o.e.batch
+	o.mu.Lock()
+	sk.viewH.Store(viewHeight(o.heights, sk))
+	o.mu.Unlock()
 	o.lp.do(func() {
 		tr, err := o.pc.AddTransceiverFromTrack(sk.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 		if err != nil {
@@ -70,7 +75,7 @@ func (o *outSet) add(f *forwarder) {
 		sk.onClose = func() { o.e.spawn(func() { o.lp.do(func() { o.remove(sk) }) }) }
 		o.e.spawn(sk.writeLoop)
 		sender := tr.Sender()
-		o.e.spawn(func() { readRTCPLoop(sender, f.requestKeyframe) })
+		o.e.spawn(func() { readRTCPLoop(sender, func() *sink { return sk }) })
 		if !f.addSink(sk) {
 			sk.close()
 			return

@@ -22,16 +22,17 @@ type peerLink struct {
 	// replaces: the link before it to this peer was torn down (it shows "reconnecting")
 	replaces bool
 	pc       *webrtc.PeerConnection
-	slots    [numSlots]*webrtc.RTPTransceiver
+	slots    [numLinkTr]*webrtc.RTPTransceiver // the slots, then the lower camera layers
 	lp       *loop
 	neg      *negotiator
 	extras   *outSet // the relay's side: other nodes' tracks to this peer
 
 	// guarded by Engine.mu
 	remote      [numSlots]*forwarder
-	out         [numSlots]*sink
+	out         [numLinkTr]*sink
 	inMeta      map[string]TrackInfo // from the relay's offers: mid → whose track
 	extraRemote []*forwarder         // tracks of other nodes the relay sends us
+	heights     map[string]int32     // the peer's last view (view.go); nil before one
 
 	badSince   time.Time // loop only
 	stuckSince time.Time // loop only
@@ -49,7 +50,7 @@ func newPeerLink(m *meeting, peer string, offerer bool, epoch uint64, replaces b
 	l := &peerLink{m: m, peer: peer, offerer: offerer, epoch: epoch, replaces: replaces,
 		pc: pc, lp: newLoop(m.ctx), inMeta: map[string]TrackInfo{}}
 	l.extras = newOutSet(m.e, pc, l.lp, l.logErr)
-	for s := range numSlots {
+	for s := range slot(numLinkTr) {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
 		if err != nil {
 			_ = pc.GracefulClose()
@@ -81,6 +82,7 @@ func newPeerLink(m *meeting, peer string, offerer bool, epoch uint64, replaces b
 		m.e.log.Debug("media link state", "meetingId", m.id, "peerId", peer, "state", st.String())
 		if st == webrtc.PeerConnectionStateConnected {
 			l.up.Store(true)
+			m.e.spawn(func() { m.sendView(l) }) // both sides have the link now
 		}
 		if st == webrtc.PeerConnectionStateClosed && !l.closing.Load() {
 			// Closed under us (the far side's DTLS close reached this link after a
@@ -96,8 +98,8 @@ func (l *peerLink) start() {
 	e := l.m.e
 	tick := max(e.cfg.RestartAfter/4, 50*time.Millisecond)
 	e.spawn(func() { l.lp.run(tick, l.check) })
-	for s, tr := range l.slots {
-		e.spawn(func() { readRTCPLoop(tr.Sender(), func() { l.keyframeRequest(slot(s)) }) })
+	for i, tr := range l.slots {
+		e.spawn(func() { readRTCPLoop(tr.Sender(), func() *sink { return l.outSink(i) }) })
 	}
 	l.lp.do(func() {
 		var err error
@@ -161,6 +163,8 @@ func (l *peerLink) handle(s *Signal) error {
 			return ErrProtocol
 		}
 		l.lp.do(func() { l.logErr(l.neg.resend(l.m.e.cfg.RestartAfter / 2)) })
+	case TypeView:
+		l.onPeerView(s.Tiles)
 	default:
 		return ErrProtocol
 	}
@@ -224,6 +228,10 @@ func (l *peerLink) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) 
 		l.onExtraTrack(track, recv)
 		return
 	}
+	if s == slotCamera || int(s) >= linkLayerTr {
+		l.receiveLayer(trLayer(int(s)), track, recv)
+		return
+	}
 	if track.Kind() != s.kind() {
 		e.log.Warn("media link unexpected track", "meetingId", l.m.id, "peerId", l.peer)
 		return
@@ -257,6 +265,41 @@ func (l *peerLink) receive(origin string, s slot, track *webrtc.TrackRemote, rec
 	l.m.addRemote(f, l)
 }
 
+// receiveLayer: the peer sends its participant's camera, layer li (the one layer it
+// sends us, as layer f, or one of all three it sends the relay). The camera is a
+// simulcast forwarder whatever the peer sends; it ends with its last layer.
+func (l *peerLink) receiveLayer(li int, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	e := l.m.e
+	e.mu.Lock()
+	f := l.remote[slotCamera]
+	first := f == nil || f.isClosed()
+	if first {
+		f = newSimulcastForwarder(l.peer, slotCamera, track.Codec().RTPCodecCapability, &e.cfg, l.pc.WriteRTCP)
+		l.remote[slotCamera] = f
+		l.m.gateLocked(f)
+	}
+	e.mu.Unlock()
+	if !f.addLayer(li, uint32(track.SSRC())) {
+		e.log.Warn("media link unexpected layer", "meetingId", l.m.id, "peerId", l.peer, "layer", li)
+		return
+	}
+	e.spawn(func() { drainRTCP(recv) })
+	e.spawn(func() {
+		f.readLayer(li, track)
+		if f.isClosed() {
+			e.mu.Lock()
+			if l.remote[slotCamera] == f {
+				l.remote[slotCamera] = nil
+			}
+			e.mu.Unlock()
+		}
+	})
+	if first {
+		l.m.record(f)
+		l.m.addRemote(f, l)
+	}
+}
+
 // onExtraTrack: the relay sends another node's track, as its offer announced.
 func (l *peerLink) onExtraTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	e := l.m.e
@@ -281,24 +324,42 @@ func (l *peerLink) onExtraTrack(track *webrtc.TrackRemote, recv *webrtc.RTPRecei
 		})
 }
 
-// attach sends the local forwarder f on slot s of this link.
+// attach sends the local forwarder f on slot s of this link: a simulcast camera to the
+// relay as all its layers, one transceiver each (the relay serves receivers of different
+// needs), else one track (of a simulcast camera, the layer that fits the peer's view).
 func (l *peerLink) attach(s slot, f *forwarder) {
+	l.m.e.mu.Lock()
+	toRelay := l.m.relay == l.peer
+	l.m.e.mu.Unlock()
+	if s == slotCamera && f.simulcast && toRelay {
+		for li := range numLayers {
+			l.attachTr(layerTr(li), f, li)
+		}
+		return
+	}
+	l.attachTr(int(s), f, -1)
+}
+
+// attachTr sends f on transceiver i; fixed is the layer it sends, -1 to choose.
+func (l *peerLink) attachTr(i int, f *forwarder, fixed int) {
 	e := l.m.e
 	sk, err := newSink(f, l.m.self)
 	if err != nil {
 		e.log.Warn("media sink failed", "err", err)
 		return
 	}
+	sk.fixed = fixed
 	sk.batch = e.batch
-	sk.onClose = func() { l.detach(s, sk) }
+	sk.onClose = func() { l.detach(i, sk) }
 	e.mu.Lock()
-	old := l.out[s]
-	l.out[s] = sk
+	old := l.out[i]
+	l.out[i] = sk
+	sk.viewH.Store(viewHeight(l.heights, sk))
 	e.mu.Unlock()
 	if old != nil {
 		old.f.removeSink(old)
 	}
-	if err := l.slots[s].Sender().ReplaceTrack(sk.track); err != nil {
+	if err := l.slots[i].Sender().ReplaceTrack(sk.track); err != nil {
 		e.log.Warn("media replace track failed", "peerId", l.peer, "err", err)
 	}
 	if !e.spawn(sk.writeLoop) || !f.addSink(sk) {
@@ -306,26 +367,24 @@ func (l *peerLink) attach(s slot, f *forwarder) {
 	}
 }
 
-func (l *peerLink) detach(s slot, sk *sink) {
+func (l *peerLink) detach(i int, sk *sink) {
 	e := l.m.e
 	e.mu.Lock()
-	cur := l.out[s] == sk
+	cur := l.out[i] == sk
 	if cur {
-		l.out[s] = nil
+		l.out[i] = nil
 	}
 	e.mu.Unlock()
 	if cur {
-		_ = l.slots[s].Sender().ReplaceTrack(nil)
+		_ = l.slots[i].Sender().ReplaceTrack(nil)
 	}
 }
 
-func (l *peerLink) keyframeRequest(s slot) {
+// outSink is the sink sending on transceiver i, nil for none.
+func (l *peerLink) outSink(i int) *sink {
 	l.m.e.mu.Lock()
-	sk := l.out[s]
-	l.m.e.mu.Unlock()
-	if sk != nil {
-		sk.f.requestKeyframe()
-	}
+	defer l.m.e.mu.Unlock()
+	return l.out[i]
 }
 
 func (l *peerLink) remoteForwarders() []*forwarder {
@@ -347,7 +406,7 @@ func (l *peerLink) close() {
 	e := l.m.e
 	e.mu.Lock()
 	out := l.out
-	l.out = [numSlots]*sink{}
+	l.out = [numLinkTr]*sink{}
 	e.mu.Unlock()
 	for _, sk := range out {
 		if sk != nil {

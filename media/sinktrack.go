@@ -160,3 +160,15 @@ func orDefault(s, d string) string {
 	}
 	return s
 }
+
+// hasSSRC reports whether one of the track's bindings sends with ssrc.
+func (t *sinkTrack) hasSSRC(ssrc uint32) bool {
+	if bp := t.bindings.Load(); bp != nil {
+		for _, b := range *bp {
+			if b.ssrc == ssrc {
+				return true
+			}
+		}
+	}
+	return false
+}

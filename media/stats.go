@@ -2,14 +2,15 @@ package media
 
 // MeetingStats is the media topology of a meeting as this node sees it (GET /api/meetings/{id}/media).
 type MeetingStats struct {
-	MeetingID      string       `json:"meetingId"`
-	Mode           string       `json:"mode"`            // "mesh" or "relay"
-	Relay          string       `json:"relay,omitempty"` // the relay's peer ID
-	Self           string       `json:"self"`
-	Browser        string       `json:"browser"` // browser PeerConnection state, "none" without one
-	Links          []LinkStats  `json:"links"`
-	TracksSent     []TrackStats `json:"tracksSent"`
-	TracksReceived []TrackStats `json:"tracksReceived"`
+	MeetingID       string       `json:"meetingId"`
+	Mode            string       `json:"mode"`            // "mesh" or "relay"
+	Relay           string       `json:"relay,omitempty"` // the relay's peer ID
+	Self            string       `json:"self"`
+	Browser         string       `json:"browser"` // browser PeerConnection state, "none" without one
+	Links           []LinkStats  `json:"links"`
+	TracksSent      []TrackStats `json:"tracksSent"`
+	TracksReceived  []TrackStats `json:"tracksReceived"`
+	TracksToBrowser []TrackStats `json:"tracksToBrowser"` // what this node sends its own page
 }
 
 // LinkStats describes the link to one other node.
@@ -46,6 +47,11 @@ type TrackStats struct {
 	BitrateBps       uint64 `json:"bitrateBps"`
 	Dropped          uint64 `json:"dropped,omitempty"`
 	KeyframeRequests uint64 `json:"keyframeRequests,omitempty"`
+	// Origin is the participant the track comes from; for a simulcast camera sent,
+	// Layer is the RID of the layer sent now and Switches the layer switches so far.
+	Origin   string `json:"origin"`
+	Layer    string `json:"layer,omitempty"`
+	Switches int64  `json:"switches,omitempty"`
 }
 
 // Stats returns the meeting's *MeetingStats (JSON-encodable), or nil for an unknown meeting.
@@ -57,7 +63,7 @@ func (e *Engine) Stats(meetingID string) any {
 		return nil
 	}
 	st := &MeetingStats{MeetingID: m.id, Mode: "mesh", Relay: m.relay, Self: m.self, Browser: "none",
-		Links: []LinkStats{}, TracksSent: []TrackStats{}, TracksReceived: []TrackStats{}}
+		Links: []LinkStats{}, TracksSent: []TrackStats{}, TracksReceived: []TrackStats{}, TracksToBrowser: []TrackStats{}}
 	if m.relay != "" {
 		st.Mode = "relay"
 	}
@@ -99,15 +105,32 @@ func (e *Engine) Stats(meetingID string) any {
 		st.Links = append(st.Links, l.stats())
 	}
 	for _, s := range sends {
-		f := s.sk.f
-		st.TracksSent = append(st.TracksSent, TrackStats{PeerID: s.peer, Kind: f.slot.kind().String(),
-			Source: slotSource[f.slot], Codec: f.codec.MimeType, Packets: s.sk.packets.Load(),
-			Bytes: s.sk.bytes.Load(), BitrateBps: f.bitrate.Load(), Dropped: s.sk.dropped.Load()})
+		st.TracksSent = append(st.TracksSent, s.sk.stats(s.peer))
+	}
+	if b != nil {
+		for _, sk := range b.out.sinks() {
+			st.TracksToBrowser = append(st.TracksToBrowser, sk.stats(""))
+		}
 	}
 	for _, f := range recvs {
 		st.TracksReceived = append(st.TracksReceived, TrackStats{PeerID: f.origin, Kind: f.slot.kind().String(),
 			Source: slotSource[f.slot], Codec: f.codec.MimeType, Packets: f.packets.Load(),
-			Bytes: f.bytes.Load(), BitrateBps: f.bitrate.Load(), KeyframeRequests: f.plis.Load()})
+			Bytes: f.bytes.Load(), BitrateBps: f.bitrate.Load(), KeyframeRequests: f.plis.Load(), Origin: f.origin})
 	}
 	return st
+}
+
+// stats describes what sk sends to peer.
+func (sk *sink) stats(peer string) TrackStats {
+	f := sk.f
+	rate := f.bitrate.Load()
+	if l := sk.rw.layer.Load(); l > 0 { // simulcast: the layer sent, not all of them
+		if ly := f.layers[l-1].Load(); ly != nil {
+			rate = ly.bitrate.Load()
+		}
+	}
+	return TrackStats{PeerID: peer, Kind: f.slot.kind().String(), Source: slotSource[f.slot],
+		Codec: f.codec.MimeType, Packets: sk.packets.Load(), Bytes: sk.bytes.Load(),
+		BitrateBps: rate, Dropped: sk.dropped.Load(), Origin: f.origin,
+		Layer: sk.layerRIDSent(), Switches: sk.rw.switches.Load()}
 }

@@ -20,6 +20,7 @@ const MaxSignalSize = 128 << 10
 //	node → browser: offer, candidate, bye
 //	node ↔ node:    offer, answer, candidate, restart (answerer asks the offerer to (re)offer)
 //	node → browser: links (the state of this node's links to the other nodes)
+//	browser → node, node ↔ node: view (the size the page shows each tile at)
 const (
 	TypeHello     = "hello"
 	TypeOffer     = "offer"
@@ -28,7 +29,11 @@ const (
 	TypeRestart   = "restart"
 	TypeBye       = "bye"
 	TypeLinks     = "links"
+	TypeView      = "view"
 )
+
+// maxTileSide bounds a tile's width and height in device pixels.
+const maxTileSide = 1 << 14
 
 const (
 	maxIDLen     = 256
@@ -61,6 +66,21 @@ type Signal struct {
 	// Relay the meeting's relay ("" in a mesh): with a relay, all media comes through it.
 	Links []LinkStats `json:"links,omitempty"`
 	Relay string      `json:"relay,omitempty"`
+	// Tiles ("view": the page → its node, and that node → the nodes it receives from) is
+	// every video tile the page shows, with its size in device pixels.
+	Tiles []ViewTile `json:"tiles,omitempty"`
+	// Simulcast ("hello") says the page sends its camera as simulcast layers q, h, f:
+	// the node's offers then ask for them (offerSimulcast).
+	Simulcast bool `json:"simulcast,omitempty"`
+}
+
+// ViewTile is one video tile of a page: whose (peer ID) and which source ("camera",
+// "screen"), and its size in device pixels.
+type ViewTile struct {
+	Peer   string `json:"peer"`
+	Source string `json:"source"`
+	W      int    `json:"w"`
+	H      int    `json:"h"`
 }
 
 // DecodeSignal decodes one message strictly: size-limited, no unknown fields, no trailing
@@ -100,7 +120,7 @@ func (s *Signal) validate() error {
 		if s.Candidate == nil {
 			return errorf(ErrBadMessage, "candidate missing")
 		}
-	case TypeHello, TypeRestart, TypeBye, TypeLinks:
+	case TypeHello, TypeRestart, TypeBye, TypeLinks, TypeView:
 	default:
 		return errorf(ErrBadMessage, "type %q", s.Type)
 	}
@@ -109,6 +129,14 @@ func (s *Signal) validate() error {
 	}
 	if len(s.Relay) > maxIDLen {
 		return errorf(ErrBadMessage, "relay")
+	}
+	if len(s.Tiles) > maxTrackMeta {
+		return errorf(ErrBadMessage, "too many tiles")
+	}
+	for _, t := range s.Tiles {
+		if len(t.Peer) > maxIDLen || len(t.Source) > 16 || t.W < 0 || t.H < 0 || t.W > maxTileSide || t.H > maxTileSide {
+			return errorf(ErrBadMessage, "tile")
+		}
 	}
 	for _, t := range s.Tracks {
 		if len(t.PeerID) > maxIDLen || len(t.Kind) > 16 || len(t.Source) > 16 {

@@ -246,7 +246,7 @@ func (b *backend) Media(_ context.Context, id string) (api.MediaStats, error) {
 		return mediaStatsOf(st), nil
 	}
 	return api.MediaStats{MeetingID: id, Mode: "mesh", Browser: "none", Links: []api.LinkStats{},
-		TracksSent: []api.TrackStats{}, TracksReceived: []api.TrackStats{}}, nil
+		TracksSent: []api.TrackStats{}, TracksReceived: []api.TrackStats{}, TracksToBrowser: []api.TrackStats{}}, nil
 }
 
 func (b *backend) Calendar(_ context.Context, id string) ([]byte, error) {

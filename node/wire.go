@@ -61,7 +61,8 @@ func nodeOf(info mesh.NodeInfo) api.Node {
 func mediaStatsOf(st *media.MeetingStats) api.MediaStats {
 	out := api.MediaStats{MeetingID: st.MeetingID, Mode: st.Mode, Relay: st.Relay, Self: st.Self, Browser: st.Browser,
 		Links:      each(st.Links, func(l media.LinkStats) api.LinkStats { return api.LinkStats(l) }),
-		TracksSent: each(st.TracksSent, trackOf), TracksReceived: each(st.TracksReceived, trackOf)}
+		TracksSent: each(st.TracksSent, trackOf), TracksReceived: each(st.TracksReceived, trackOf),
+		TracksToBrowser: each(st.TracksToBrowser, trackOf)}
 	return out
 }
 

@@ -188,6 +188,8 @@ type MediaStats struct {
 	Links          []LinkStats  `json:"links"`
 	TracksSent     []TrackStats `json:"tracksSent"`
 	TracksReceived []TrackStats `json:"tracksReceived"`
+	// TracksToBrowser is what this node sends its own page.
+	TracksToBrowser []TrackStats `json:"tracksToBrowser"`
 }
 
 // LinkStats describes the link to one other node.
@@ -212,6 +214,11 @@ type TrackStats struct {
 	BitrateBps       uint64 `json:"bitrateBps"`
 	Dropped          uint64 `json:"dropped,omitempty"`
 	KeyframeRequests uint64 `json:"keyframeRequests,omitempty"`
+	// Origin is the participant the track comes from; for a simulcast camera sent,
+	// Layer is the RID of the layer sent now and Switches the layer switches so far.
+	Origin   string `json:"origin"`
+	Layer    string `json:"layer,omitempty"`
+	Switches int64  `json:"switches,omitempty"`
 }
 
 // Recordings is GET …/recordings: this node's recordings of the meeting.

@@ -4,10 +4,18 @@
 // learn whose track arrives on each mid from its "tracks".
 
 import { t } from './i18n.js';
+import { watchViewSizes } from './viewsize.js';
 
 const SOURCES = ['mic', 'camera', 'screen'];
 const RESTART_AFTER_DISCONNECT_MS = 2500; // ICE "disconnected" this long → ask for a restart
 const REHELLO_AFTER_FAILED_MS = 12000; // still failed after restarts → start a new session
+// The camera goes out as three simulcast layers (RIDs the node's offer names);
+// the node forwards each receiver the one that fits its tile and bandwidth.
+export const CAMERA_LAYERS = {
+  q: { scaleResolutionDownBy: 4, maxBitrate: 150000 },
+  h: { scaleResolutionDownBy: 2, maxBitrate: 500000 },
+  f: { scaleResolutionDownBy: 1, maxBitrate: 1500000 },
+};
 
 // captureScreen uses getDisplayMedia; it throws with a readable message when
 // the browser cannot share a screen.
@@ -61,6 +69,10 @@ export class MediaSession {
     this.local = { mic: null, camera: null, screen: null }; // tracks we publish (null: nothing)
     this.pc = null;
     this.closed = false;
+    // The size of every video tile, for the node's choice of layers; sent again
+    // to a new session (after hello).
+    this.view = typeof ResizeObserver === 'undefined' ? null
+      : watchViewSizes(document, (tiles) => { if (this.pc) this.send({ type: 'view', tiles }); });
   }
 
   send(msg) {
@@ -96,7 +108,9 @@ export class MediaSession {
       if (this.pc === s) this.onStatus(pc.connectionState);
     };
     this.onStatus('connecting');
-    this.send({ type: 'hello' });
+    this.send({ type: 'hello', simulcast: true });
+    const tiles = this.view?.last();
+    if (tiles) this.send({ type: 'view', tiles });
   }
 
   onIceState(s) {
@@ -174,11 +188,24 @@ export class MediaSession {
     await Promise.all(replaces);
     await pc.setLocalDescription(await pc.createAnswer());
     this.send({ type: 'answer', sdp: pc.localDescription.sdp });
+    await this.setLayers(s.pubTr.camera);
     const pending = s.pending.splice(0);
     for (const c of pending) {
       try { await pc.addIceCandidate(c); } catch (e) { this.log(`candidate: ${e.message}`); }
     }
     this.emitRemote(s);
+  }
+
+  // setLayers sizes the camera's simulcast encodings (the offer's RIDs), once.
+  async setLayers(tr) {
+    if (!tr || tr.layersSet) return;
+    const p = tr.sender.getParameters();
+    if (!p.encodings || p.encodings.length < 2) return; // no simulcast negotiated
+    for (const e of p.encodings) Object.assign(e, CAMERA_LAYERS[e.rid] || {});
+    try {
+      await tr.sender.setParameters(p);
+      tr.layersSet = true;
+    } catch (e) { this.log(`simulcast layers: ${e.message}`); }
   }
 
   // remoteTracks lists the live remote tracks: {peerId: {mic, camera, screen}}.
@@ -254,6 +281,7 @@ export class MediaSession {
   // close ends the session (the page stops its own tracks).
   close() {
     this.closed = true;
+    this.view?.stop();
     this.teardownPC();
   }
 }
