@@ -46,6 +46,7 @@ func TestBrowserEndedMeeting(t *testing.T) {
 		return nil
 	})
 	eventually(t, 10*time.Second, "the host ends the meeting", hb.click("#btn-end"))
+	eventually(t, 5*time.Second, "and says yes in the page", hb.click("#confirm-ok"))
 	type roomState struct {
 		Live       bool   `json:"live"`
 		Moderation int    `json:"moderation"`

@@ -14,9 +14,9 @@ const REHELLO_AFTER_FAILED_MS = 12000; // still failed after restarts → start 
 export async function captureScreen() {
   if (!navigator.mediaDevices?.getDisplayMedia) throw new Error(t('screen.cannot'));
   const s = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
-  const t = s.getVideoTracks()[0];
-  if (!t) throw new Error(t('screen.none'));
-  return t;
+  const track = s.getVideoTracks()[0];
+  if (!track) throw new Error(t('screen.none'));
+  return track;
 }
 
 // canvasTrack is a moving test picture as a video track (for automation in
@@ -51,6 +51,11 @@ export function canvasTrack(label = 'test screen') {
 // the set of remote tracks changes; onStatus(text) reports the connection;
 // onLinks(links, relay) reports the node's links to the other nodes.
 export class MediaSession {
+  /**
+   * @param {string} meetingId
+   * @param {{send: (m: any) => void, onRemote?: (peers: Record<string, any>) => void, onStatus?: (st: string) => void,
+   *   onLinks?: (links: any[], relay: string) => void, log?: (m: string) => void}} handlers
+   */
   constructor(meetingId, { send, onRemote = () => {}, onStatus = () => {}, onLinks = () => {}, log = () => {} }) {
     this.meetingId = meetingId;
     this.sendRaw = send;
@@ -222,7 +227,12 @@ export class MediaSession {
         const mid = r.mid ?? midOf.get(r.trackIdentifier);
         const info = s.tracks[mid];
         if (!info?.peerId) return;
-        const p = (out.remote[info.peerId] ||= { framesDecoded: 0, audioBytes: 0, screenFramesDecoded: 0, audioPackets: 0 });
+        const p = (out.remote[info.peerId] ||= { framesDecoded: 0, audioBytes: 0, screenFramesDecoded: 0, audioPackets: 0, packetsReceived: 0, packetsLost: 0, bytesReceived: 0, jitter: 0 });
+        // for the tile's connection quality (quality.js)
+        p.packetsReceived += r.packetsReceived || 0;
+        p.packetsLost += Math.max(0, r.packetsLost || 0);
+        p.bytesReceived += r.bytesReceived || 0;
+        p.jitter = Math.max(p.jitter, r.jitter || 0);
         if (r.kind === 'audio') {
           p.audioBytes += r.bytesReceived || 0;
           p.audioPackets += r.packetsReceived || 0;
@@ -231,6 +241,8 @@ export class MediaSession {
         } else {
           p.framesDecoded += r.framesDecoded || 0;
         }
+      } else if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') {
+        local.rtt = r.currentRoundTripTime || 0;
       } else if (r.type === 'outbound-rtp') {
         const src = pubMid.get(r.mid) || (r.kind === 'audio' ? 'mic' : 'camera');
         if (src === 'mic') local.audioBytesSent = (local.audioBytesSent || 0) + (r.bytesSent || 0);

@@ -18,6 +18,13 @@ import { createDeviceDialog } from './devicedialog.js';
 import { statusText } from './home.js';
 import { t, lang, errorText } from './i18n.js';
 import { loadPrefs } from './devices.js';
+import { confirmDialog } from './dialog.js';
+import { installShortcuts, helpDialog } from './shortcuts.js';
+import { createMutedHint } from './mutedhint.js';
+import { createQuality } from './quality.js';
+
+const PHONE = '(max-width: 720px)'; // one pane at a time below this width
+const QUALITY_EVERY_MS = 2000;
 
 export class MeetingPage {
   constructor(app, id, meeting, node) {
@@ -31,21 +38,40 @@ export class MeetingPage {
     this.remote = {}; // peerId -> {mic, camera, screen} tracks from the node
     this.people = createParticipants();
     this.lobby = createLobby(id);
-    this.chat = createChat(id, (pid) => this.nameOf(pid));
+    this.chat = createChat(id, (pid) => this.nameOf(pid), {
+      onToggle: (open) => this.setPanel('chat', open),
+      onUnread: () => this.renderPanels(),
+    });
+    this.handSeen = new Map(); // peer -> when this page first saw their hand up (until the node stamps it)
     this.recordings = createRecordings(id, (pid) => this.nameOf(pid));
     this.activity = createActivity(id, (pid) => this.nameOf(pid));
-    this.tiles = createTiles();
+    this.tiles = createTiles({ onLayout: (l) => this.controls?.setGrid(l.layout === 'grid') });
     this.controls = createControls({
       onToggle: (k) => this.pub.toggle(k),
       onDevices: () => this.devices.open(),
       onLeave: () => this.leave(),
       onEnd: () => this.end(),
+      onPanel: (p) => this.setPanel(p, !this.panels[p]),
+      onReact: (e) => this.react(e),
+      onInvite: () => this.invite(),
+      onHelp: () => this.help.open(),
+      onGrid: () => this.tiles.toggleGrid(),
     });
+    const wide = !matchMedia(PHONE).matches;
+    /** @type {Record<string, boolean>} */
+    this.panels = { chat: wide, people: wide };
+    this.peoplePanel = h('div', { class: 'panel', id: 'panel-people' });
+    this.chatPanel = h('div', { class: 'panel', id: 'panel-chat' });
+    this.quality = createQuality();
     this.header = h('section', { class: 'card meeting-head' });
     this.conn = h('span', { class: 'conn muted small', id: 'conn' }, t('conn.connecting'));
     this.mediaConn = h('span', { class: 'conn muted small', id: 'media-conn' }, '');
     this.timeLeft = h('span', { class: 'badge time-left', id: 'time-left', hidden: true });
     this.refreshTimer = null;
+    /** @type {HTMLElement|null} */
+    this.recordEl = null;
+    /** @type {HTMLElement|null} */
+    this.editEl = null;
     this.renderTimer = null;
     this.media = new MediaSession(id, {
       send: (m) => this.events?.send({ type: 'signal', data: m }),
@@ -60,6 +86,8 @@ export class MeetingPage {
       onPick: (kind, deviceId) => (kind === 'speaker' ? this.tiles.setSink(deviceId) : this.pub.switchDevice(kind, deviceId)),
     });
     this.tiles.setSink(loadPrefs().speaker);
+    this.help = helpDialog();
+    this.mutedHint = createMutedHint(() => this.pub.mic, () => !this.pub.state.audio && !this.ended);
   }
 
   // record shows an ended meeting as what it left behind: its chat and
@@ -88,12 +116,33 @@ export class MeetingPage {
 
   start(localP) {
     const chatOn = this.meeting?.settings?.enableChat !== false;
-    replace(this.app, h('div', { class: 'meeting' },
-      this.header,
-      h('div', { class: 'meeting-main' },
-        h('div', { class: 'stage-col' }, this.tiles.el, this.controls.el),
-        h('aside', { class: 'side' }, this.lobby.el, this.people.el, this.recordings.el, chatOn ? this.chat.el : null, this.activity.el))));
-    this.app.classList.add('wide-app');
+    replace(this.peoplePanel, this.people.el, this.recordings.el, this.activity.el);
+    replace(this.chatPanel, chatOn ? this.chat.el : null);
+    this.main = h('div', { class: 'meeting-main' },
+      h('div', { class: 'stage-col' }, this.lobby.el, this.tiles.el, this.mutedHint.el),
+      h('aside', { class: 'side', id: 'side', 'aria-label': t('panels.label') }, this.peoplePanel, this.chatPanel));
+    replace(this.app, h('div', { class: 'meeting live' }, this.header, this.main, this.controls.el, this.lobby.live));
+    this.app.classList.add('wide-app', 'room-app');
+    document.body.classList.add('in-room');
+    if (!chatOn) this.panels.chat = false;
+    this.chatOn = chatOn;
+    this.renderPanels();
+    this.keys = installShortcuts({
+      toggle: (k) => { if (!this.ended) this.pub.toggle(k); },
+      panel: (p) => this.setPanel(p, !this.panels[p], true),
+      grid: () => this.tiles.toggleGrid(),
+      pin: (n) => this.tiles.pinNumber(n),
+      unpin: () => { if (!this.tiles.pinned) return false; this.tiles.pin(''); return true; },
+      help: () => this.help.open(),
+      talk: (down) => this.talk(down),
+    });
+    this.qualityTimer = setInterval(() => this.pollQuality(), QUALITY_EVERY_MS);
+    // Narrowed to a phone: the video first, one pane at a time.
+    matchMedia(PHONE).addEventListener('change', (e) => {
+      if (!e.matches) return;
+      for (const q of Object.keys(this.panels)) this.panels[q] = false;
+      this.renderPanels();
+    });
     this.renderHeader();
     this.renderLocal();
     this.refreshParticipants();
@@ -126,7 +175,19 @@ export class MeetingPage {
       },
       state: () => ({ ...this.pub.state }),
       remotePeers: () => Object.keys(this.remote),
-      tiles: () => [...document.querySelectorAll('#tiles .tile')].map((t) => ({ peer: t.dataset.peer, source: t.dataset.source, video: t.dataset.video, audio: t.dataset.audio, hand: t.dataset.hand, screen: t.dataset.screen, reconnecting: t.querySelector('.tile-status')?.hidden === false })),
+      tiles: () => [.../** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('#tiles .tile'))].map((t) => ({ peer: t.dataset.peer, source: t.dataset.source, video: t.dataset.video, audio: t.dataset.audio, hand: t.dataset.hand, screen: t.dataset.screen, reconnecting: /** @type {HTMLElement|null} */ (t.querySelector('.tile-status'))?.hidden === false })),
+      // layout: where the tiles are: the stage's tile, the strip's or grid's in order, the grid's columns.
+      layout: () => {
+        const key = (/** @type {Element} */ e) => `${e.getAttribute('data-peer')}/${e.getAttribute('data-source')}`;
+        const area = document.getElementById('tiles');
+        return {
+          layout: area?.dataset.layout || '', cols: Number(area?.dataset.cols || 0),
+          stage: [...document.querySelectorAll('#stage-main .tile')].map(key),
+          strip: [...document.querySelectorAll('#strip .tile:not([hidden])')].map(key),
+          pinned: this.tiles.pinned,
+        };
+      },
+      chatAdd: (/** @type {any[]} */ msgs) => this.chat.add(...msgs),
       toggle: (k) => this.pub.toggle(k),
       shareCanvas: () => this.pub.publishScreen(canvasTrack(this.myName || 'screen')),
       stopShare: () => this.pub.stopScreen(),
@@ -136,6 +197,9 @@ export class MeetingPage {
 
   shutdown() {
     clearInterval(this.clock);
+    clearInterval(this.qualityTimer);
+    this.mutedHint.stop();
+    this.keys?.();
     this.pub.stop();
     this.media.close();
     this.events?.close();
@@ -152,10 +216,19 @@ export class MeetingPage {
     return !!host && host === this.me;
   }
 
+  // link is the meeting's join link, '' when this page does not know it.
+  link() {
+    return this.meeting?.joinUrl || (/[#&](k|l)=/.test(location.hash) ? location.href : '');
+  }
+
+  invite() {
+    const link = this.link();
+    if (link) copy(link);
+    else toast(t('meeting.noLink'), true);
+  }
+
   renderHeader() {
     const mt = this.meeting || {};
-    const link = mt.joinUrl ||
-      (/[#&](k|l)=/.test(location.hash) ? location.href : '');
     replace(this.header,
       h('div', { class: 'row between wrap' },
         h('div', { class: 'head-title' },
@@ -184,8 +257,7 @@ export class MeetingPage {
             onclick: () => this.setRecording(!mt.recording),
           }, mt.recording ? t('meeting.recordStop') : t('meeting.record')) : null,
           h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics', 'data-ticket': true }, t('meeting.calendar')),
-          (this.recordEl ??= recordMenu(this.id)), // kept across re-renders, so it stays open
-          link && mt.status !== 'ended' ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, t('meeting.copyLink')) : null)),
+          (this.recordEl ??= recordMenu(this.id)))), // kept across re-renders, so it stays open
       mt.description ? h('p', { class: 'desc' }, mt.description) : null,
       this.editEl); // kept across re-renders, so typing is never lost
   }
@@ -258,14 +330,77 @@ export class MeetingPage {
     // Our own media state is what this page publishes, whatever presence says.
     const shown = this.participants.filter((p) => !this.gone.has(peerId(p)))
       .map((p) => (peerId(p) === this.me ? { ...p, media: { ...mediaState(p), ...this.pub.state } } : p));
+    for (const p of shown) { // when this page first saw each hand go up
+      const id = peerId(p);
+      if (!mediaState(p).handRaised) this.handSeen.delete(id);
+      else if (!this.handSeen.has(id)) this.handSeen.set(id, Date.now());
+    }
     this.people.render(shown, this.me, open ? {
       onRole: this.isHost() ? (pid, role) => this.setRole(pid, role) : null,
       onMute: (pid) => api.mute(this.id, pid).catch((e) => toast(errorText(e), true)),
       onRemove: (pid, name) => this.remove(pid, name),
       myRole,
-    } : {});
+    } : {}, { seen: (id) => this.handSeen.get(id) || 0 });
     this.chat.rerender();
     this.renderTiles();
+    this.renderPanels();
+  }
+
+  /**
+   * setPanel opens or closes the chat or participants panel; on a phone only
+   * one pane shows at a time. focus: move the keyboard there (a shortcut opened it).
+   * @param {string} p
+   * @param {boolean} open
+   * @param {boolean} [focus]
+   */
+  setPanel(p, open, focus = false) {
+    if (p === 'chat' && !this.chatOn) return;
+    this.panels[p] = open;
+    if (open && matchMedia(PHONE).matches) for (const q of Object.keys(this.panels)) if (q !== p) this.panels[q] = false;
+    this.renderPanels();
+    if (open && focus) {
+      const to = /** @type {HTMLElement|null} */ (p === 'chat' ? this.chat.input : this.peoplePanel.querySelector('.people-card'));
+      afterKey(() => to?.focus());
+    }
+  }
+
+  renderPanels() {
+    if (!this.main) return;
+    this.peoplePanel.hidden = !this.panels.people;
+    this.chatPanel.hidden = !this.panels.chat;
+    if (this.chat.open !== this.panels.chat) this.chat.setOpen(this.panels.chat);
+    const n = Object.values(this.panels).filter(Boolean).length;
+    this.main.dataset.panels = String(n);
+    this.controls.setPanels({ chat: this.panels.chat, people: this.panels.people }, { unread: this.chat.unread, hands: this.people.hands });
+  }
+
+  /** talk is hold-Space-to-talk: the microphone is live while Space is down. @param {boolean} down */
+  talk(down) {
+    if (this.ended) return;
+    if (down && !this.pub.state.audio) {
+      this.pushToTalk = true;
+      this.pub.setMic(true);
+    } else if (!down && this.pushToTalk) {
+      this.pushToTalk = false;
+      this.pub.setMic(false);
+    }
+  }
+
+  /** react sends a reaction to everyone and shows it on our own tile. @param {string} emoji */
+  async react(emoji) {
+    this.tiles.react('self', emoji);
+    try {
+      await api.react(this.id, emoji);
+    } catch (e) {
+      toast(errorText(e), true);
+    }
+  }
+
+  async pollQuality() {
+    if (this.ended || document.hidden) return;
+    try {
+      this.quality.update(await this.media.stats(), (peer, q) => this.tiles.setQuality(peer, q));
+    } catch { /* the connection is being rebuilt */ }
   }
 
   renderPeopleSoon() {
@@ -378,7 +513,8 @@ export class MeetingPage {
   }
 
   async remove(pid, name) {
-    if (!confirm(t('people.removeConfirm', { name: name || t('people.thisOne') }))) return;
+    const who = name || t('people.thisOne');
+    if (!await confirmDialog({ title: t('people.removeTitle'), text: t('people.removeConfirm', { name: who }), yes: t('people.removeYes'), danger: true })) return;
     try {
       await api.remove(this.id, pid);
       this.scheduleRefresh();
@@ -471,6 +607,13 @@ export class MeetingPage {
       case 'lobby-updated':
         this.lobby.render(Array.isArray(d) ? d : []);
         break;
+      case 'reaction': { // {type, meeting, peer, emoji}: presence, not stored
+        const r = /** @type {any} */ (ev);
+        const peer = r.peer ?? d?.peer;
+        const emoji = r.emoji ?? d?.emoji;
+        if (typeof peer === 'string' && typeof emoji === 'string' && peer !== this.me) this.tiles.react(peer, emoji);
+        break;
+      }
       default:
         break;
     }
@@ -478,6 +621,8 @@ export class MeetingPage {
 
   onEnded() {
     if (this.meeting) this.meeting.status = 'ended';
+    this.ended = true;
+    this.mutedHint.stop();
     this.tick();
     this.pub.stop();
     this.media.close();
@@ -498,10 +643,13 @@ export class MeetingPage {
 
   // onRemoved: the host or a moderator took this node out of the meeting.
   onRemoved() {
+    this.ended = true;
+    this.keys?.();
+    document.body.classList.remove('in-room');
     this.pub.stop();
     this.media.close();
     this.events?.close();
-    this.app.classList.remove('wide-app');
+    this.app.classList.remove('wide-app', 'room-app');
     replace(this.app, h('section', { class: 'card', id: 'removed' }, h('h2', {}, t('removed.title')),
       h('p', {}, t('removed.text')),
       h('p', {}, h('a', { href: '/' }, t('common.backHome')))));
@@ -520,7 +668,7 @@ export class MeetingPage {
   }
 
   async end() {
-    if (!confirm(t('meeting.endConfirm'))) return;
+    if (!await confirmDialog({ title: t('meeting.endTitle'), text: t('meeting.endConfirm'), yes: t('controls.end'), danger: true })) return;
     try {
       await api.end(this.id);
       this.onEnded();
@@ -528,6 +676,16 @@ export class MeetingPage {
       toast(errorText(e), true);
     }
   }
+}
+
+// afterKey runs fn once the key being pressed is let go (a box focused on
+// keydown would otherwise receive the shortcut's letter).
+/** @param {() => void} fn */
+function afterKey(fn) {
+  let done = false;
+  const run = () => { if (!done) { done = true; document.removeEventListener('keyup', run, true); fn(); } };
+  document.addEventListener('keyup', run, true);
+  setTimeout(run, 600);
 }
 
 async function copy(text) {
