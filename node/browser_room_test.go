@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -120,6 +121,13 @@ func TestBrowserRoom(t *testing.T) {
 		})
 	})
 
+	t.Run("connection quality", func(t *testing.T) {
+		B.is(t, 15*time.Second, "alice's tile on bob's page grades her connection", fmt.Sprintf(`['good', 'fair', 'poor'].includes(document.querySelector('.tile[data-peer=%q] .tile-quality').dataset.quality)`, pa))
+		eventually(t, 5*time.Second, "bob asks for the details", B.click(fmt.Sprintf(`.tile[data-peer=%q] .tile-quality`, pa)))
+		B.is(t, 5*time.Second, "they show, in words", fmt.Sprintf(`(() => { const d = document.querySelector('.tile[data-peer=%q] .tile-quality-detail'); return !d.hidden && /Loss [\d.]+%% · jitter \d+ ms · round trip \d+ ms · \d+ kbit\/s/.test(d.textContent); })()`, pa))
+		eventually(t, 5*time.Second, "and closes them", B.click(fmt.Sprintf(`.tile[data-peer=%q] .tile-quality`, pa)))
+	})
+
 	t.Run("muted hint and hold to talk", func(t *testing.T) {
 		A.key("m")
 		A.is(t, 15*time.Second, "alice talks muted and is told so", `!document.getElementById('muted-hint').hidden`)
@@ -209,6 +217,18 @@ func TestBrowserRoom(t *testing.T) {
 		dir := shotDir(t)
 		t.Logf("screenshots in %s", dir)
 		B.looks(t, dir, "room-en")
+		// the switch in the top bar: high contrast, kept for this browser
+		if _, err := eval[bool](B, `(() => { const s = document.getElementById('theme'); s.value = 'contrast'; s.dispatchEvent(new Event('change')); return true; })()`); err != nil {
+			t.Fatal(err)
+		}
+		B.is(t, 5*time.Second, "high contrast is on and kept", `document.documentElement.dataset.theme === 'contrast' && localStorage.getItem('meshmeet.theme') === 'contrast'`)
+		B.screenshot(filepath.Join(dir, "room-en-desktop-contrast.png"))
+		if bad, err := B.lowContrast(); err != nil || len(bad) > 0 {
+			t.Errorf("high contrast: text under 4.5:1: %v (%v)", bad, err)
+		}
+		if _, err := eval[bool](B, `(() => { const s = document.getElementById('theme'); s.value = 'auto'; s.dispatchEvent(new Event('change')); return !document.documentElement.dataset.theme; })()`); err != nil {
+			t.Fatal(err)
+		}
 		// bob switches to Spanish: the room reloads in Spanish without a second pre-join step
 		if _, err := eval[bool](B, `(() => { const s = document.getElementById('lang'); s.value = 'es'; s.dispatchEvent(new Event('change')); return true; })()`); err != nil {
 			t.Fatal(err)

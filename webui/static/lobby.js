@@ -5,7 +5,7 @@ import { h, replace, shortId, toast } from './dom.js';
 import { api } from './api.js';
 import { t, errorText } from './i18n.js';
 
-// knockSound plays two soft knocks (nothing when the browser has no audio).
+// knockSound plays two soft knocks; false when the browser has no audio.
 function knockSound() {
   try {
     const ctx = new AudioContext();
@@ -21,7 +21,10 @@ function knockSound() {
       o.stop(ctx.currentTime + at + 0.13);
     }
     setTimeout(() => ctx.close().catch(() => {}), 600);
-  } catch { /* no audio here */ }
+    return true;
+  } catch {
+    return false; // no audio here
+  }
 }
 
 /** @param {string} id */
@@ -51,7 +54,7 @@ export function createLobby(id) {
     known = now;
     if (fresh.length) {
       live.textContent = t('lobby.knock', { name: fresh.map((p) => p.name || t('common.unnamed')).join(', ') });
-      knockSound();
+      if (knockSound()) live.dataset.knocks = String(Number(live.dataset.knocks || 0) + 1);
     }
     el.hidden = !entries || entries.length === 0;
     replace(listEl, (entries || []).map((p) => h('li', { 'data-peer': p.peerId },

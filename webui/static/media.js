@@ -232,7 +232,7 @@ export class MediaSession {
         p.packetsReceived += r.packetsReceived || 0;
         p.packetsLost += Math.max(0, r.packetsLost || 0);
         p.bytesReceived += r.bytesReceived || 0;
-        p.jitter = Math.max(p.jitter, r.jitter || 0);
+        if (r.kind === 'audio') p.jitter = Math.max(p.jitter, r.jitter || 0); // video's swings with its frames
         if (r.kind === 'audio') {
           p.audioBytes += r.bytesReceived || 0;
           p.audioPackets += r.packetsReceived || 0;
