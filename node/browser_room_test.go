@@ -213,6 +213,78 @@ func TestBrowserRoom(t *testing.T) {
 		B.is(t, 5*time.Second, "Esc closes it, focus back on the button", `!document.getElementById('help-dialog').open && document.activeElement?.id === 'btn-help' && window.meshmeet.state().audio === true`)
 	})
 
+	t.Run("pages of the grid", func(t *testing.T) {
+		// 30 people without 30 browsers: the page's own tiles module, given 30.
+		got, err := eval[string](B, `(async () => {
+			const m = await import('/static/tiles.js');
+			const tl = m.createTiles();
+			const box = document.createElement('div');
+			box.style.cssText = 'position:fixed;inset:0;z-index:99;display:flex';
+			box.append(tl.el);
+			tl.el.style.flex = '1';
+			document.body.append(box);
+			const people = Array.from({ length: 30 }, (_, i) => ({ peerId: 'p' + i, name: 'person ' + i, state: { video: false } }));
+			tl.render(null, people);
+			const shown = () => tl.el.querySelectorAll('.strip .tile:not([hidden])');
+			const a = [shown().length, tl.el.querySelector('.pager').hidden, tl.el.querySelector('.pager span').textContent];
+			tl.el.querySelector('.pager button:last-child').click();
+			const b = [shown().length, shown()[0].dataset.peer, tl.el.querySelector('.pager span').textContent];
+			box.remove();
+			return [...a, ...b].join('|');
+		})()`)
+		if err != nil || got != "25|false|Page 1 of 2|5|p25|Page 2 of 2" {
+			t.Fatalf("paging: %q (%v)", got, err)
+		}
+	})
+
+	t.Run("phone: one pane at a time", func(t *testing.T) {
+		B.do(chromedp.EmulateViewport(390, 844))
+		B.is(t, 5*time.Second, "the video, no panel", `getComputedStyle(document.querySelector('.stage-col')).display !== 'none' && document.getElementById('panel-chat').hidden && document.getElementById('panel-people').hidden`)
+		B.key("c")
+		B.is(t, 5*time.Second, "C: the chat instead of the video", `getComputedStyle(document.querySelector('.stage-col')).display === 'none' && !document.getElementById('panel-chat').hidden`)
+		B.key("p")
+		B.is(t, 5*time.Second, "P: the participants instead of the chat", `!document.getElementById('panel-people').hidden && document.getElementById('panel-chat').hidden`)
+		B.key("p")
+		B.is(t, 5*time.Second, "P again: the video", `getComputedStyle(document.querySelector('.stage-col')).display !== 'none'`)
+		small, err := eval[[]string](B, `[...document.querySelectorAll('.controls button')].filter((b) => b.getClientRects().length && (b.offsetWidth < 44 || b.offsetHeight < 44)).map((b) => b.id || b.textContent)`)
+		if err != nil || len(small) > 0 {
+			t.Errorf("toolbar targets under 44 px on a phone: %v (%v)", small, err)
+		}
+		B.do(chromedp.EmulateViewport(1280, 800))
+		B.key("p")
+		B.key("c")
+		B.is(t, 5*time.Second, "back on the desktop with both panels", `!document.getElementById('panel-people').hidden && !document.getElementById('panel-chat').hidden`)
+	})
+
+	t.Run("D shares or says why not", func(t *testing.T) {
+		C.key("d")
+		C.is(t, 10*time.Second, "carol's D was taken", `window.meshmeet.state().screenShare || /not available|no está disponible/.test(document.getElementById('btn-screen').title)`)
+		if on, _ := eval[bool](C, `window.meshmeet.state().screenShare`); on {
+			C.key("d")
+			C.is(t, 10*time.Second, "D again stops it", `!window.meshmeet.state().screenShare`)
+		}
+	})
+
+	t.Run("focus is visible", func(t *testing.T) {
+		B.key("	")
+		B.is(t, 5*time.Second, "the focused control has a visible ring", `(() => { const e = document.activeElement; if (!e || e === document.body) return false; const s = getComputedStyle(e); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; })()`)
+	})
+
+	t.Run("invite", func(t *testing.T) {
+		if _, err := eval[bool](B, `(Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: async (s) => { window.copied = s; } } }), true)`); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 5*time.Second, "bob clicks Invite", B.click("#btn-invite"))
+		B.is(t, 5*time.Second, "the join link is on the clipboard", fmt.Sprintf(`(window.copied || '').includes('/m/%s#') && document.getElementById('toast').textContent === 'Join link copied.'`, p.id))
+		if _, err := eval[bool](B, `(Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: async () => { throw new DOMException('no', 'NotAllowedError'); } } }), true)`); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 5*time.Second, "bob clicks Invite where the clipboard is refused", B.click("#btn-invite"))
+		B.is(t, 5*time.Second, "the link shows selected in a dialog", fmt.Sprintf(`(() => { const d = document.getElementById('invite-dialog'); const i = d?.querySelector('input'); return d?.open && document.activeElement === i && i.value.includes('/m/%s#') && i.selectionEnd - i.selectionStart === i.value.length; })()`, p.id))
+		B.do(chromedp.KeyEvent(kb.Escape))
+		B.is(t, 5*time.Second, "Esc closes it", `!document.getElementById('invite-dialog')`)
+	})
+
 	t.Run("looks", func(t *testing.T) {
 		dir := shotDir(t)
 		t.Logf("screenshots in %s", dir)
@@ -235,6 +307,20 @@ func TestBrowserRoom(t *testing.T) {
 		}
 		B.is(t, 30*time.Second, "bob is back in the room in Spanish", `document.documentElement.lang === 'es' && !!window.meshmeet && document.querySelectorAll('#tiles .tile').length === 3 && document.getElementById('btn-leave').textContent === 'Salir'`)
 		B.looks(t, dir, "room-es")
+	})
+
+	t.Run("reload keeps mute and hand", func(t *testing.T) {
+		for k, want := range map[string]string{"m": "audio", "r": "handRaised"} {
+			if on, err := eval[bool](B, `window.meshmeet.state().`+want); err != nil || on == (k == "m") {
+				B.key(k)
+			}
+		}
+		B.is(t, 5*time.Second, "bob is muted with his hand up", `(() => { const s = window.meshmeet.state(); return !s.audio && s.handRaised; })()`)
+		B.do(chromedp.Reload())
+		B.is(t, 20*time.Second, "the pre-join step remembers the microphone off", `document.getElementById('pj-mic')?.getAttribute('aria-pressed') === 'false'`)
+		B.enter(t)
+		B.is(t, 20*time.Second, "back in: muted, hand up", `(() => { const s = window.meshmeet.state(); return !s.audio && s.video && s.handRaised; })()`)
+		A.is(t, 20*time.Second, "alice sees bob's hand again", fmt.Sprintf(`[...document.querySelectorAll('#hands li')].some((li) => li.dataset.peer === %q)`, pb))
 	})
 
 	t.Run("leave", func(t *testing.T) {

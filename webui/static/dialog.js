@@ -35,6 +35,23 @@ export function trapFocus(dialog) {
 }
 
 /**
+ * textDialog shows a value selected in a read-only box, to copy by hand.
+ * @param {{title: string, text: string, value: string, id?: string}} d
+ */
+export function textDialog({ title, text, value, id = 'text-dialog' }) {
+  const box = /** @type {HTMLInputElement} */ (h('input', { type: 'text', readonly: true, value, 'aria-label': text, class: 'mono' }));
+  const dialog = /** @type {HTMLDialogElement} */ (h('dialog', { class: 'card confirm-dialog', id, 'aria-labelledby': `${id}-title` },
+    h('h2', { id: `${id}-title` }, title),
+    h('label', {}, text, box),
+    h('div', { class: 'row end' }, h('button', { type: 'button', onclick: () => dialog.close() }, t('common.close')))));
+  dialog.addEventListener('close', () => setTimeout(() => dialog.remove(), 0));
+  document.body.append(dialog);
+  trapFocus(dialog).open();
+  box.focus();
+  box.select();
+}
+
+/**
  * confirmDialog asks a yes/no question in the page; it resolves true on yes.
  * @param {{title: string, text: string, yes: string, danger?: boolean, id?: string}} q
  * @returns {Promise<boolean>}

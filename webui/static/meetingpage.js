@@ -17,8 +17,8 @@ import { editForm } from './editmeeting.js';
 import { createDeviceDialog } from './devicedialog.js';
 import { statusText } from './home.js';
 import { t, lang, errorText } from './i18n.js';
-import { loadPrefs } from './devices.js';
-import { confirmDialog } from './dialog.js';
+import { loadPrefs, savePrefs } from './devices.js';
+import { confirmDialog, textDialog } from './dialog.js';
 import { installShortcuts, helpDialog } from './shortcuts.js';
 import { createMutedHint } from './mutedhint.js';
 import { createQuality } from './quality.js';
@@ -47,7 +47,7 @@ export class MeetingPage {
     this.activity = createActivity(id, (pid) => this.nameOf(pid));
     this.tiles = createTiles({ onLayout: (l) => this.controls?.setGrid(l.layout === 'grid') });
     this.controls = createControls({
-      onToggle: (k) => this.pub.toggle(k),
+      onToggle: (k) => this.toggle(k),
       onDevices: () => this.devices.open(),
       onLeave: () => this.leave(),
       onEnd: () => this.end(),
@@ -128,7 +128,7 @@ export class MeetingPage {
     this.chatOn = chatOn;
     this.renderPanels();
     this.keys = installShortcuts({
-      toggle: (k) => { if (!this.ended) this.pub.toggle(k); },
+      toggle: (k) => { if (!this.ended) this.toggle(k); },
       panel: (p) => this.setPanel(p, !this.panels[p], true),
       grid: () => this.tiles.toggleGrid(),
       pin: (n) => this.tiles.pinNumber(n),
@@ -152,7 +152,10 @@ export class MeetingPage {
     const ended = this.meeting?.status === 'ended';
     if (!ended) {
       this.events = openEvents(this.id, (ev) => this.onEvent(ev), (st) => this.onConn(st));
-      this.pub.start(localP);
+      this.pub.start(localP).then(() => {
+        // a reload keeps a raised hand (the microphone and camera come back through the pre-join step)
+        if (sessionStorage.getItem(this.handKey()) && !this.pub.state.handRaised) this.pub.set('handRaised', true);
+      });
     } else {
       localP.then(({ audio, video }) => { audio?.stop(); video?.stop(); });
       this.onEnded();
@@ -372,6 +375,29 @@ export class MeetingPage {
     const n = Object.values(this.panels).filter(Boolean).length;
     this.main.dataset.panels = String(n);
     this.controls.setPanels({ chat: this.panels.chat, people: this.panels.people }, { unread: this.chat.unread, hands: this.people.hands });
+  }
+
+  handKey() { return `meshmeet.hand.${this.id}`; }
+
+  /**
+   * toggle flips one of the person's own states and remembers it: the microphone and
+   * camera for the next pre-join step (this browser), the hand for a reload (this tab).
+   * @param {string} k
+   */
+  async toggle(k) {
+    const done = this.pub.toggle(k); // the state flips at once; a device may still fail
+    this.remember();
+    await done;
+    this.remember();
+  }
+
+  remember() {
+    const st = this.pub.state;
+    savePrefs({ micOn: st.audio, camOn: st.video });
+    try {
+      if (st.handRaised) sessionStorage.setItem(this.handKey(), '1');
+      else sessionStorage.removeItem(this.handKey());
+    } catch { /* storage blocked */ }
   }
 
   /** talk is hold-Space-to-talk: the microphone is live while Space is down. @param {boolean} down */
@@ -688,11 +714,14 @@ function afterKey(fn) {
   setTimeout(run, 600);
 }
 
+// copy puts the join link on the clipboard; where the browser refuses, a
+// dialog shows it selected, to copy by hand.
+/** @param {string} text */
 async function copy(text) {
   try {
     await navigator.clipboard.writeText(text);
     toast(t('meeting.copied'));
   } catch {
-    prompt(t('meeting.copyPrompt'), text);
+    textDialog({ id: 'invite-dialog', title: t('controls.invite'), text: t('meeting.copyPrompt'), value: text });
   }
 }
