@@ -64,6 +64,7 @@ func TestBrowserRoom(t *testing.T) {
 			return nil
 		})
 		growing(t, B, []string{pa}, "screen frames", screenFrames)
+		B.fullShot("room-share-stage.png")
 		B.key("w")
 		B.is(t, 5*time.Second, "W puts the share into the grid", `window.meshmeet.layout().layout === 'grid' && document.querySelector('#btn-grid').getAttribute('aria-pressed') === 'true'`)
 		B.key("w")
@@ -208,6 +209,7 @@ func TestBrowserRoom(t *testing.T) {
 			B.do(chromedp.KeyEvent("\t"))
 		}
 		B.is(t, 5*time.Second, "Tab stays inside", `document.getElementById('help-dialog').contains(document.activeElement)`)
+		B.fullShot("room-help.png")
 		B.do(chromedp.KeyEvent("m")) // no shortcut while a dialog is open
 		B.do(chromedp.KeyEvent(kb.Escape))
 		B.is(t, 5*time.Second, "Esc closes it, focus back on the button", `!document.getElementById('help-dialog').open && document.activeElement?.id === 'btn-help' && window.meshmeet.state().audio === true`)
@@ -242,6 +244,7 @@ func TestBrowserRoom(t *testing.T) {
 		B.is(t, 5*time.Second, "the video, no panel", `getComputedStyle(document.querySelector('.stage-col')).display !== 'none' && document.getElementById('panel-chat').hidden && document.getElementById('panel-people').hidden`)
 		B.key("c")
 		B.is(t, 5*time.Second, "C: the chat instead of the video", `getComputedStyle(document.querySelector('.stage-col')).display === 'none' && !document.getElementById('panel-chat').hidden`)
+		B.fullShot("room-phone-chat.png")
 		B.key("p")
 		B.is(t, 5*time.Second, "P: the participants instead of the chat", `!document.getElementById('panel-people').hidden && document.getElementById('panel-chat').hidden`)
 		B.key("p")
@@ -336,6 +339,7 @@ func TestBrowserRoom(t *testing.T) {
 		}
 		A.do(chromedp.Click(chromedp.CSS("#btn-end"))) // a real click: the focus is on the button
 		A.is(t, 5*time.Second, "she is asked in the page, Cancel first", `document.getElementById('confirm-dialog')?.open && document.activeElement?.id === 'confirm-no'`)
+		A.fullShot("room-end-confirm.png")
 		eventually(t, 5*time.Second, "she cancels", A.click("#confirm-no"))
 		A.is(t, 5*time.Second, "nothing ended, focus back on End", `!document.getElementById('confirm-dialog') && document.activeElement?.id === 'btn-end' && document.getElementById('status-badge').textContent !== 'ended'`)
 		eventually(t, 5*time.Second, "alice ends it after all", A.click("#btn-end"))
