@@ -102,4 +102,6 @@ func TestBrowserEndedMeeting(t *testing.T) {
 		}
 		return nil
 	})
+	eventually(t, 5*time.Second, "the record's chat folds", hb.click("#chat-toggle"))
+	hb.is(t, 5*time.Second, "folded", `document.getElementById('chat-body').hidden && document.getElementById('chat-toggle').getAttribute('aria-expanded') === 'false'`)
 }

@@ -357,6 +357,10 @@ export class MeetingPage {
    * @param {boolean} [focus]
    */
   setPanel(p, open, focus = false) {
+    if (!this.main) { // an ended meeting's record: no panels, the chat folds by itself
+      if (p === 'chat') this.chat.setOpen(open);
+      return;
+    }
     if (p === 'chat' && !this.chatOn) return;
     this.panels[p] = open;
     if (open && matchMedia(PHONE).matches) for (const q of Object.keys(this.panels)) if (q !== p) this.panels[q] = false;
