@@ -332,7 +332,7 @@ export class MeetingPage {
     const myRole = this.participants.find((p) => peerId(p) === this.me)?.role;
     // Our own media state is what this page publishes, whatever presence says.
     const shown = this.participants.filter((p) => !this.gone.has(peerId(p)))
-      .map((p) => (peerId(p) === this.me ? { ...p, media: { ...mediaState(p), ...this.pub.state } } : p));
+      .map((p) => (peerId(p) === this.me ? { ...p, media: { ...(p.media || {}), ...mediaState(p), ...this.pub.state } } : p));
     for (const p of shown) { // when this page first saw each hand go up
       const id = peerId(p);
       if (!mediaState(p).handRaised) this.handSeen.delete(id);
