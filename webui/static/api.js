@@ -132,7 +132,6 @@ export const api = {
   deny: (id, peerId) => request('POST', `${m(id)}/deny`, { peerId }),
   remove: (id, peerId) => request('POST', `${m(id)}/remove`, { peerId }),
   mute: (id, peerId) => request('POST', `${m(id)}/mute`, { peerId }),
-  react: (id, emoji) => request('POST', `${m(id)}/reactions`, { emoji }),
   setRecording: (id, on) => request('POST', `${m(id)}/recording`, { on }),
   update: (id, fields) => request('PATCH', m(id), fields),
   extend: (id, minutes) => request('POST', `${m(id)}/extend`, { minutes }),
@@ -141,6 +140,10 @@ export const api = {
   deleteMeeting: (id) => request('DELETE', m(id)),
   media: (id) => request('GET', `${m(id)}/media`),
   audit: (id) => request('GET', `${m(id)}/audit`),
+  // setName changes the name others see from now on; the node keeps it.
+  setName: (name) => request('PUT', '/api/node/name', { name }),
+  // react shows one of 👍 👏 😂 🎉 ❤️ 😮 to everyone in the meeting (not kept).
+  react: (id, emoji) => request('POST', `${m(id)}/reactions`, { emoji }),
 };
 
 // openEvents connects to the meeting's event WebSocket (with a ticket in its
