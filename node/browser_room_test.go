@@ -323,6 +323,22 @@ func TestBrowserRoom(t *testing.T) {
 		B.enter(t)
 		B.is(t, 20*time.Second, "back in: muted, hand up", `(() => { const s = window.meshmeet.state(); return !s.audio && s.video && s.handRaised; })()`)
 		A.is(t, 20*time.Second, "alice sees bob's hand again", fmt.Sprintf(`[...document.querySelectorAll('#hands li')].some((li) => li.dataset.peer === %q)`, pb))
+		// The order survives the reload when the nodes stamp each hand (handRaisedAt, from the api branch).
+		stamped, err := eval[bool](B, fmt.Sprintf(`import('/static/api.js').then((m) => m.api.participants(%q)).then((ps) => (Array.isArray(ps) ? ps : ps.participants || []).some((p) => p.media?.handRaisedAt > 0))`, p.id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !stamped {
+			t.Log("the node gives no handRaisedAt yet: the order after a reload is not checked")
+			return
+		}
+		eventually(t, 15*time.Second, "bob's reloaded page lists the hands in the order raised", func() error {
+			got, err := B.handsOrder()
+			if err != nil || !slices.Equal(got, []string{pc, pa, pb}) {
+				return fmt.Errorf("hands %v (%v)", got, err)
+			}
+			return nil
+		})
 	})
 
 	t.Run("leave", func(t *testing.T) {
