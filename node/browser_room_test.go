@@ -388,5 +388,6 @@ func TestBrowserReactions(t *testing.T) {
 	eventually(t, 5*time.Second, "and picks 🎉", d.hb.click(`.react-pick[data-emoji="🎉"]`))
 	d.hb.is(t, 5*time.Second, "the host's own tile shows it", `document.querySelector('.tile.self .tile-reaction')?.textContent === '🎉' && !document.querySelector('.tile.self .tile-reaction').hidden`)
 	d.gb.is(t, 15*time.Second, "the guest sees it on the host's tile", fmt.Sprintf(`(() => { const r = document.querySelector('.tile[data-peer=%q] .tile-reaction'); return r?.textContent === '🎉' && !r.hidden; })()`, hostID))
+	d.gb.is(t, 5*time.Second, "and hears it (a live region)", `document.getElementById('room-live').textContent === 'host reacted 🎉'`)
 	d.gb.is(t, 10*time.Second, "briefly", fmt.Sprintf(`document.querySelector('.tile[data-peer=%q] .tile-reaction').hidden`, hostID))
 }

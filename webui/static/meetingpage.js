@@ -63,6 +63,8 @@ export class MeetingPage {
     this.peoplePanel = h('div', { class: 'panel', id: 'panel-people' });
     this.chatPanel = h('div', { class: 'panel', id: 'panel-chat' });
     this.quality = createQuality();
+    // what screen readers hear of the room besides the chat: reactions
+    this.live = h('p', { class: 'sr-only', id: 'room-live', role: 'status', 'aria-live': 'polite' });
     this.header = h('section', { class: 'card meeting-head' });
     this.conn = h('span', { class: 'conn muted small', id: 'conn' }, t('conn.connecting'));
     this.mediaConn = h('span', { class: 'conn muted small', id: 'media-conn' }, '');
@@ -121,7 +123,7 @@ export class MeetingPage {
     this.main = h('div', { class: 'meeting-main' },
       h('div', { class: 'stage-col' }, this.lobby.el, this.tiles.el, this.mutedHint.el),
       h('aside', { class: 'side', id: 'side', 'aria-label': t('panels.label') }, this.peoplePanel, this.chatPanel));
-    replace(this.app, h('div', { class: 'meeting live' }, this.header, this.main, this.controls.el, this.lobby.live));
+    replace(this.app, h('div', { class: 'meeting live' }, this.header, this.main, this.controls.el, this.lobby.live, this.live));
     this.app.classList.add('wide-app', 'room-app');
     document.body.classList.add('in-room');
     if (!chatOn) this.panels.chat = false;
@@ -641,7 +643,10 @@ export class MeetingPage {
         const r = /** @type {any} */ (ev);
         const peer = r.peer ?? d?.peer;
         const emoji = r.emoji ?? d?.emoji;
-        if (typeof peer === 'string' && typeof emoji === 'string' && peer !== this.me) this.tiles.react(peer, emoji);
+        if (typeof peer === 'string' && typeof emoji === 'string' && peer !== this.me) {
+          this.tiles.react(peer, emoji);
+          this.live.textContent = t('reaction.from', { name: this.nameOf(peer) || t('common.someone'), emoji });
+        }
         break;
       }
       default:

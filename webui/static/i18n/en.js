@@ -137,6 +137,7 @@ export default {
   'controls.react.name': 'React',
   'controls.react.title': 'Send a reaction to everyone',
   'controls.react.send': 'Send {emoji}',
+  'reaction.from': '{name} reacted {emoji}',
   'controls.grid': 'Grid',
   'controls.gridTitle': 'Everyone in a grid, or back to the stage (W)',
   'controls.invite': 'Invite',

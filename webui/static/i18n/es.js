@@ -137,6 +137,7 @@ export default {
   'controls.react.name': 'Reaccionar',
   'controls.react.title': 'Enviar una reacción a todos',
   'controls.react.send': 'Enviar {emoji}',
+  'reaction.from': '{name} reaccionó {emoji}',
   'controls.grid': 'Cuadrícula',
   'controls.gridTitle': 'Todos en cuadrícula, o volver al escenario (W)',
   'controls.invite': 'Invitar',
