@@ -51,12 +51,18 @@ func (b *browser) space(down bool) {
 	}))
 }
 
-// colours emulates prefers-color-scheme (light or dark).
+// colours emulates prefers-color-scheme (light or dark), and nothing else.
 func (b *browser) colours(scheme string) {
+	b.t.Helper()
+	b.emulate("prefers-color-scheme", scheme)
+}
+
+// emulate sets one media feature (prefers-contrast: more…) in place of any emulated before.
+func (b *browser) emulate(feature, value string) {
 	b.t.Helper()
 	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+			Features: []*emulation.MediaFeature{{Name: feature, Value: value}},
 		})
 		return err
 	}))

@@ -303,6 +303,13 @@ func TestBrowserRoom(t *testing.T) {
 		if _, err := eval[bool](B, `(() => { const s = document.getElementById('theme'); s.value = 'auto'; s.dispatchEvent(new Event('change')); return !document.documentElement.dataset.theme; })()`); err != nil {
 			t.Fatal(err)
 		}
+		// the system's wish for more contrast, without the switch
+		B.emulate("prefers-contrast", "more")
+		B.is(t, 5*time.Second, "prefers-contrast: more gives black and white", `getComputedStyle(document.body).backgroundColor === 'rgb(0, 0, 0)' && getComputedStyle(document.body).color === 'rgb(255, 255, 255)'`)
+		if bad, err := B.lowContrast(); err != nil || len(bad) > 0 {
+			t.Errorf("prefers-contrast: text under 4.5:1: %v (%v)", bad, err)
+		}
+		B.colours("light") // and back (this clears every emulated feature)
 		// bob switches to Spanish: the room reloads in Spanish without a second pre-join step
 		if _, err := eval[bool](B, `(() => { const s = document.getElementById('lang'); s.value = 'es'; s.dispatchEvent(new Event('change')); return true; })()`); err != nil {
 			t.Fatal(err)
@@ -320,6 +327,12 @@ func TestBrowserRoom(t *testing.T) {
 		B.is(t, 5*time.Second, "bob is muted with his hand up", `(() => { const s = window.meshmeet.state(); return !s.audio && s.handRaised; })()`)
 		B.do(chromedp.Reload())
 		B.is(t, 20*time.Second, "the pre-join step remembers the microphone off", `document.getElementById('pj-mic')?.getAttribute('aria-pressed') === 'false'`)
+		for _, scheme := range []string{"dark", "light"} {
+			B.colours(scheme)
+			if bad, err := B.lowContrast(); err != nil || len(bad) > 0 {
+				t.Errorf("the pre-join step, %s: text under 4.5:1: %v (%v)", scheme, bad, err)
+			}
+		}
 		B.enter(t)
 		B.is(t, 20*time.Second, "back in: muted, hand up", `(() => { const s = window.meshmeet.state(); return !s.audio && s.video && s.handRaised; })()`)
 		A.is(t, 20*time.Second, "alice sees bob's hand again", fmt.Sprintf(`[...document.querySelectorAll('#hands li')].some((li) => li.dataset.peer === %q)`, pb))
