@@ -43,6 +43,7 @@ func TestBrowserChatLong(t *testing.T) {
 		await frame();
 		const one = performance.now() - s;
 		const list = document.getElementById('chat-list');
+		if (list.scrollHeight <= list.clientHeight + 100) throw new Error('the list does not scroll: ' + list.scrollHeight + ' in ' + list.clientHeight);
 		s = performance.now();
 		list.scrollTop = 0;
 		await frame();

@@ -22,8 +22,8 @@ import { confirmDialog, textDialog } from './dialog.js';
 import { installShortcuts, helpDialog } from './shortcuts.js';
 import { createMutedHint } from './mutedhint.js';
 import { createQuality } from './quality.js';
+import { createPanels } from './panels.js';
 
-const PHONE = '(max-width: 720px)'; // one pane at a time below this width
 const QUALITY_EVERY_MS = 2000;
 
 export class MeetingPage {
@@ -39,8 +39,9 @@ export class MeetingPage {
     this.people = createParticipants();
     this.lobby = createLobby(id);
     this.chat = createChat(id, (pid) => this.nameOf(pid), {
-      onToggle: (open) => this.setPanel('chat', open),
-      onUnread: () => this.renderPanels(),
+      // in the room the side's chat panel folds; in an ended meeting's record, the chat itself
+      onToggle: (open) => (this.panels ? this.panels.set('chat', open) : this.chat.setOpen(open)),
+      onUnread: () => this.panels?.render(),
     });
     this.handSeen = new Map(); // peer -> when this page first saw their hand up (until the node stamps it)
     this.recordings = createRecordings(id, (pid) => this.nameOf(pid));
@@ -51,17 +52,14 @@ export class MeetingPage {
       onDevices: () => this.devices.open(),
       onLeave: () => this.leave(),
       onEnd: () => this.end(),
-      onPanel: (p) => this.setPanel(p, !this.panels[p]),
+      onPanel: (p) => this.panels?.toggle(/** @type {'chat'|'people'} */ (p)),
       onReact: (e) => this.react(e),
       onInvite: () => this.invite(),
       onHelp: () => this.help.open(),
       onGrid: () => this.tiles.toggleGrid(),
     });
-    const wide = !matchMedia(PHONE).matches;
-    /** @type {Record<string, boolean>} */
-    this.panels = { chat: wide, people: wide };
-    this.peoplePanel = h('div', { class: 'panel', id: 'panel-people' });
-    this.chatPanel = h('div', { class: 'panel', id: 'panel-chat' });
+    /** @type {ReturnType<typeof createPanels>|null} */
+    this.panels = null; // the side, once in the room
     this.quality = createQuality();
     // what screen readers hear of the room besides the chat: reactions
     this.live = h('p', { class: 'sr-only', id: 'room-live', role: 'status', 'aria-live': 'polite' });
@@ -118,20 +116,22 @@ export class MeetingPage {
 
   start(localP) {
     const chatOn = this.meeting?.settings?.enableChat !== false;
-    replace(this.peoplePanel, this.people.el, this.recordings.el, this.activity.el);
-    replace(this.chatPanel, chatOn ? this.chat.el : null);
+    this.panels = createPanels({
+      chat: chatOn ? this.chat : null,
+      people: [this.people.el, this.recordings.el, this.activity.el],
+      hands: () => this.people.hands,
+      onChange: (open, counts) => this.controls.setPanels(open, counts),
+    });
     this.main = h('div', { class: 'meeting-main' },
       h('div', { class: 'stage-col' }, this.lobby.el, this.tiles.el, this.mutedHint.el),
-      h('aside', { class: 'side', id: 'side', 'aria-label': t('panels.label') }, this.peoplePanel, this.chatPanel));
+      this.panels.side);
     replace(this.app, h('div', { class: 'meeting live' }, this.header, this.main, this.controls.el, this.lobby.live, this.live));
     this.app.classList.add('wide-app', 'room-app');
     document.body.classList.add('in-room');
-    if (!chatOn) this.panels.chat = false;
-    this.chatOn = chatOn;
-    this.renderPanels();
+    this.panels.attach(this.main);
     this.keys = installShortcuts({
       toggle: (k) => { if (!this.ended) this.toggle(k); },
-      panel: (p) => this.setPanel(p, !this.panels[p], true),
+      panel: (p) => this.panels?.toggle(/** @type {'chat'|'people'} */ (p), true),
       grid: () => this.tiles.toggleGrid(),
       pin: (n) => this.tiles.pinNumber(n),
       unpin: () => { if (!this.tiles.pinned) return false; this.tiles.pin(''); return true; },
@@ -139,12 +139,6 @@ export class MeetingPage {
       talk: (down) => this.talk(down),
     });
     this.qualityTimer = setInterval(() => this.pollQuality(), QUALITY_EVERY_MS);
-    // Narrowed to a phone: the video first, one pane at a time.
-    matchMedia(PHONE).addEventListener('change', (e) => {
-      if (!e.matches) return;
-      for (const q of Object.keys(this.panels)) this.panels[q] = false;
-      this.renderPanels();
-    });
     this.renderHeader();
     this.renderLocal();
     this.refreshParticipants();
@@ -348,39 +342,7 @@ export class MeetingPage {
     } : {}, { seen: (id) => this.handSeen.get(id) || 0 });
     this.chat.rerender();
     this.renderTiles();
-    this.renderPanels();
-  }
-
-  /**
-   * setPanel opens or closes the chat or participants panel; on a phone only
-   * one pane shows at a time. focus: move the keyboard there (a shortcut opened it).
-   * @param {string} p
-   * @param {boolean} open
-   * @param {boolean} [focus]
-   */
-  setPanel(p, open, focus = false) {
-    if (!this.main) { // an ended meeting's record: no panels, the chat folds by itself
-      if (p === 'chat') this.chat.setOpen(open);
-      return;
-    }
-    if (p === 'chat' && !this.chatOn) return;
-    this.panels[p] = open;
-    if (open && matchMedia(PHONE).matches) for (const q of Object.keys(this.panels)) if (q !== p) this.panels[q] = false;
-    this.renderPanels();
-    if (open && focus) {
-      const to = /** @type {HTMLElement|null} */ (p === 'chat' ? this.chat.input : this.peoplePanel.querySelector('.people-card'));
-      afterKey(() => to?.focus());
-    }
-  }
-
-  renderPanels() {
-    if (!this.main) return;
-    this.peoplePanel.hidden = !this.panels.people;
-    this.chatPanel.hidden = !this.panels.chat;
-    if (this.chat.open !== this.panels.chat) this.chat.setOpen(this.panels.chat);
-    const n = Object.values(this.panels).filter(Boolean).length;
-    this.main.dataset.panels = String(n);
-    this.controls.setPanels({ chat: this.panels.chat, people: this.panels.people }, { unread: this.chat.unread, hands: this.people.hands });
+    this.panels?.render();
   }
 
   handKey() { return `meshmeet.hand.${this.id}`; }
@@ -711,16 +673,6 @@ export class MeetingPage {
       toast(errorText(e), true);
     }
   }
-}
-
-// afterKey runs fn once the key being pressed is let go (a box focused on
-// keydown would otherwise receive the shortcut's letter).
-/** @param {() => void} fn */
-function afterKey(fn) {
-  let done = false;
-  const run = () => { if (!done) { done = true; document.removeEventListener('keyup', run, true); fn(); } };
-  document.addEventListener('keyup', run, true);
-  setTimeout(run, 600);
 }
 
 // copy puts the join link on the clipboard; where the browser refuses, a
