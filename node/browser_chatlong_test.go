@@ -61,7 +61,7 @@ func TestBrowserChatLong(t *testing.T) {
 	}
 	// Bounds with room for a loaded 2-core machine; a list rebuilt or laid out whole
 	// on every line takes seconds here.
-	if f.WorstPageMs > 1500 || f.OneMs > 250 || f.ScrollMs > 1000 {
+	if f.WorstPageMs > 3000 || f.OneMs > 250 || f.ScrollMs > 1000 {
 		t.Errorf("not smooth: %+v", f)
 	}
 	// Typing stays responsive: a key into the box shows within a bound.
