@@ -190,6 +190,10 @@ func TestBrowserRoom(t *testing.T) {
 		B.is(t, 5*time.Second, "Esc unpins", `window.meshmeet.layout().layout === 'grid'`)
 		eventually(t, 5*time.Second, "bob clicks carol's Pin", B.click(fmt.Sprintf(`.tile[data-peer=%q] .tile-pin`, pc)))
 		B.is(t, 5*time.Second, "carol is on the stage, her Pin pressed", fmt.Sprintf(`window.meshmeet.layout().stage[0] === '%s/camera' && document.querySelector('.tile[data-peer=%q] .tile-pin').getAttribute('aria-pressed') === 'true'`, pc, pc))
+		B.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`.tile[data-peer=%q] video`, pc)))) // a click on the picture itself
+		B.is(t, 5*time.Second, "a click on carol's picture unpins her", `window.meshmeet.layout().layout === 'grid'`)
+		B.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`.tile[data-peer=%q] video`, pa))))
+		B.is(t, 5*time.Second, "a click on alice's pins her", fmt.Sprintf(`window.meshmeet.layout().stage[0] === '%s/camera'`, pa))
 		B.key("0")
 		B.is(t, 5*time.Second, "0 pins bob himself", `window.meshmeet.layout().stage[0] === 'self/camera'`)
 		B.key("0")
