@@ -37,10 +37,13 @@ cross:
 # deps installs what the tests need on a fresh Debian machine.
 deps:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@command -v npm >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm; }
+	@test -x scripts/.tsc/node_modules/.bin/tsc || npm install --no-audit --no-fund --prefix scripts/.tsc typescript@5.9.3
 
 test: deps
 	test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
 	$(GO) vet ./...
+	./scripts/jscheck.sh
 	$(MAKE) cross
 	./scripts/fuzz.sh 3s
 	$(GO) test -race -count=1 -timeout 20m ./...

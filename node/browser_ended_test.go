@@ -46,6 +46,7 @@ func TestBrowserEndedMeeting(t *testing.T) {
 		return nil
 	})
 	eventually(t, 10*time.Second, "the host ends the meeting", hb.click("#btn-end"))
+	eventually(t, 5*time.Second, "and says yes in the page", hb.click("#confirm-ok"))
 	type roomState struct {
 		Live       bool   `json:"live"`
 		Moderation int    `json:"moderation"`
@@ -101,4 +102,6 @@ func TestBrowserEndedMeeting(t *testing.T) {
 		}
 		return nil
 	})
+	eventually(t, 5*time.Second, "the record's chat folds", hb.click("#chat-toggle"))
+	hb.is(t, 5*time.Second, "folded", `document.getElementById('chat-body').hidden && document.getElementById('chat-toggle').getAttribute('aria-expanded') === 'false'`)
 }

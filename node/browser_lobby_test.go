@@ -24,6 +24,10 @@ func TestBrowserLobby(t *testing.T) {
 	gb.do(chromedp.Navigate(pageLink(t, guest, m.JoinURL)))
 	eventually(t, 20*time.Second, "guest asks to join and waits in the lobby", askToJoin(gb))
 	guestID := guest.Mesh().Self().String()
+	hb.is(t, 20*time.Second, "the knock is announced (a live region) and heard", `(() => {
+		const l = document.getElementById('lobby-live');
+		return l.getAttribute('aria-live') === 'polite' && l.textContent === 'guest asks to join.' && Number(l.dataset.knocks) >= 1;
+	})()`)
 	eventually(t, 20*time.Second, "host sees the guest and admits",
 		hb.click(fmt.Sprintf(`#lobby-list li[data-peer=%q] button.admit`, guestID)))
 	hostID := host.Mesh().Self().String()

@@ -105,6 +105,7 @@ func TestBrowserRemove(t *testing.T) {
 	})
 	eventually(t, 10*time.Second, "host removes the guest",
 		hb.click(fmt.Sprintf(`.people-card li[data-peer=%q] button.remove`, guestID)))
+	eventually(t, 5*time.Second, "and says yes in the page", hb.click("#confirm-ok"))
 	eventually(t, 10*time.Second, "the guest's page says removed", func() error {
 		ok, err := eval[bool](gb, `!!document.querySelector('#removed')`)
 		if err != nil || !ok {

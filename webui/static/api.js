@@ -17,6 +17,7 @@ export class ApiError extends Error {
 }
 
 async function request(method, path, body) {
+  /** @type {RequestInit & {headers: Record<string, string>}} */
   const opts = { method, credentials: 'omit', headers: authHeaders() };
   if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
@@ -150,6 +151,11 @@ export const api = {
 // backoff, each time with a new ticket, until close() is called. onEvent gets each {type, data};
 // onStatus gets 'open' | 'closed'. send(obj) sends a client message
 // (media signalling later).
+/**
+ * @param {string} id
+ * @param {(ev: {type: string, data?: any}) => void} onEvent
+ * @param {(st: string) => void} [onStatus]
+ */
 export function openEvents(id, onEvent, onStatus = () => {}) {
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
   const base = `${proto}://${location.host}`;

@@ -2,7 +2,10 @@
 // where they belong (usually appended), never by rebuilding the list; text
 // goes in as text nodes, with http(s) links made links. Enter sends,
 // Shift+Enter breaks the line. Messages that arrive while the panel is
-// hidden, off screen or scrolled up are counted as unread.
+// hidden, off screen or scrolled up are counted as unread. The list is a
+// role=log: screen readers read the lines added, not the list; the history
+// a load brings is marked busy so it is not read out. Lines off screen are
+// not laid out (content-visibility), so 5,000 lines stay smooth.
 import { api, fileURL } from './api.js';
 import { h, replace, fmtTime, shortId, toast } from './dom.js';
 import { icon } from './icons.js';
@@ -40,10 +43,17 @@ export function linkify(text) {
   return out;
 }
 
-export function createChat(meetingId, names) {
+/**
+ * createChat builds the chat panel. onToggle(open) asks the page to show or
+ * hide it (the page calls setOpen); onUnread(n) follows the unread count.
+ * @param {string} meetingId
+ * @param {(id: string) => string} names
+ * @param {{onToggle?: (open: boolean) => void, onUnread?: (n: number) => void}} [opts]
+ */
+export function createChat(meetingId, names, { onToggle, onUnread = () => {} } = {}) {
   const items = []; // messages in order, each {key, msg, li, who}
   const byKey = new Map();
-  const listEl = h('ol', { class: 'chat-list', id: 'chat-list', 'aria-live': 'polite', tabindex: '0', 'aria-label': t('chat.title') });
+  const listEl = h('ol', { class: 'chat-list', id: 'chat-list', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-label': t('chat.title') });
   const input = h('textarea', { name: 'text', rows: '1', maxlength: '4000', placeholder: t('chat.placeholder'), 'aria-label': t('chat.placeholder'), required: true, onkeydown: onKey, onbeforeinput: onBeforeInput, oninput: grow });
   const send = h('button', { type: 'submit' }, t('chat.send'));
   const picker = h('input', { type: 'file', class: 'chat-file-input', multiple: true, onchange: onPick });
@@ -52,10 +62,10 @@ export function createChat(meetingId, names) {
   const form = h('form', { class: 'chat-send', onsubmit: onSend }, attach, input, send, picker);
   const badge = h('span', { class: 'badge unread', id: 'chat-unread', hidden: true });
   const jump = h('button', { type: 'button', class: 'secondary small chat-jump', id: 'chat-jump', hidden: true, onclick: () => { showLatest(); } });
-  const toggle = h('button', { type: 'button', class: 'link small', id: 'chat-toggle', 'aria-expanded': 'true', 'aria-controls': 'chat-body', onclick: () => setOpen(body.hidden) }, t('chat.hide'));
+  const toggle = h('button', { type: 'button', class: 'link small', id: 'chat-toggle', 'aria-expanded': 'true', 'aria-controls': 'chat-body', onclick: () => (onToggle ? onToggle(body.hidden) : setOpen(body.hidden)) }, t('chat.hide'));
   const body = h('div', { class: 'chat-body', id: 'chat-body' }, listEl, jump, form);
-  const el = h('section', { class: 'card chat' },
-    h('div', { class: 'row between' }, h('h2', {}, t('chat.title'), ' ', badge), toggle), body);
+  const el = h('section', { class: 'card chat', 'aria-labelledby': 'chat-title' },
+    h('div', { class: 'row between' }, h('h2', { id: 'chat-title' }, t('chat.title'), ' ', badge), toggle), body);
   let lastKey = '';
   let unread = 0;
   let loaded = false; // history read once: later messages can be unread
@@ -164,6 +174,7 @@ export function createChat(meetingId, names) {
     badge.setAttribute('aria-label', t('chat.unread', { n }));
     jump.hidden = n === 0 || body.hidden;
     jump.textContent = t('chat.jump', { n });
+    onUnread(n);
   }
 
   function showLatest() {
@@ -196,6 +207,7 @@ export function createChat(meetingId, names) {
   // load fetches history, or what came after the last message seen
   // (after a reconnect), page by page. History is not unread.
   async function load() {
+    listEl.setAttribute('aria-busy', 'true');
     try {
       for (let i = 0; i < 20; i++) {
         const page = list(await api.messages(meetingId, { after: lastKey, limit: 500 }), 'messages');
@@ -205,6 +217,7 @@ export function createChat(meetingId, names) {
     } catch (err) {
       toast(t('common.prefixed', { what: t('chat.history'), msg: errorText(err) }), true);
     }
+    listEl.setAttribute('aria-busy', 'false');
     if (!loaded) showLatest();
     loaded = true;
   }
@@ -214,6 +227,10 @@ export function createChat(meetingId, names) {
     load,
     add,
     rerender,
+    setOpen,
+    get open() { return !body.hidden; },
+    get unread() { return unread; },
+    input,
     // readOnly: the history only, no send box (an ended meeting's record).
     readOnly() {
       form.hidden = true;

@@ -62,14 +62,15 @@ function sentence(s) {
 // data-i18n (text), data-i18n-aria (aria-label) or data-i18n-placeholder.
 export function localize(root = document) {
   document.documentElement.lang = lang;
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
-  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
-  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll('[data-i18n]'))) el.textContent = t(el.dataset.i18n);
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll('[data-i18n-aria]'))) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+  for (const el of /** @type {NodeListOf<HTMLInputElement>} */ (root.querySelectorAll('[data-i18n-placeholder]'))) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll('[data-i18n-title]'))) el.title = t(el.dataset.i18nTitle);
 }
 
 // langSelect is the visible language picker; onChange(l) runs after the
 // choice is stored (by default the page reloads in the new language).
+/** @param {(l: string) => void} [onChange] */
 export function langSelect(onChange = () => location.reload()) {
   const sel = document.createElement('select');
   sel.id = 'lang';

@@ -7,6 +7,7 @@ import { renderHome } from './home.js';
 import { renderMeeting } from './meeting.js';
 import { h, replace, shortId, toast } from './dom.js';
 import { t, localize, langSelect, errorText } from './i18n.js';
+import { themeSelect } from './theme.js';
 
 async function showNodeBadge() {
   try {
@@ -56,6 +57,7 @@ function route() {
     if (window.meshmeet?.meetingId) sessionStorage.setItem('meshmeet.relang', window.meshmeet.meetingId);
     location.reload();
   }));
+  document.getElementById('lang-slot').append(themeSelect());
   const app = document.getElementById('app');
   pickUpToken();
   // A login address opened over this very page changes only the #fragment.

@@ -22,9 +22,9 @@ export const CAMERA_LAYERS = {
 export async function captureScreen() {
   if (!navigator.mediaDevices?.getDisplayMedia) throw new Error(t('screen.cannot'));
   const s = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
-  const t = s.getVideoTracks()[0];
-  if (!t) throw new Error(t('screen.none'));
-  return t;
+  const track = s.getVideoTracks()[0];
+  if (!track) throw new Error(t('screen.none'));
+  return track;
 }
 
 // canvasTrack is a moving test picture as a video track (for automation in
@@ -59,6 +59,11 @@ export function canvasTrack(label = 'test screen') {
 // the set of remote tracks changes; onStatus(text) reports the connection;
 // onLinks(links, relay) reports the node's links to the other nodes.
 export class MediaSession {
+  /**
+   * @param {string} meetingId
+   * @param {{send: (m: any) => void, onRemote?: (peers: Record<string, any>) => void, onStatus?: (st: string) => void,
+   *   onLinks?: (links: any[], relay: string) => void, log?: (m: string) => void}} handlers
+   */
   constructor(meetingId, { send, onRemote = () => {}, onStatus = () => {}, onLinks = () => {}, log = () => {} }) {
     this.meetingId = meetingId;
     this.sendRaw = send;
@@ -249,7 +254,12 @@ export class MediaSession {
         const mid = r.mid ?? midOf.get(r.trackIdentifier);
         const info = s.tracks[mid];
         if (!info?.peerId) return;
-        const p = (out.remote[info.peerId] ||= { framesDecoded: 0, audioBytes: 0, screenFramesDecoded: 0, audioPackets: 0 });
+        const p = (out.remote[info.peerId] ||= { framesDecoded: 0, audioBytes: 0, screenFramesDecoded: 0, audioPackets: 0, packetsReceived: 0, packetsLost: 0, bytesReceived: 0, jitter: 0 });
+        // for the tile's connection quality (quality.js)
+        p.packetsReceived += r.packetsReceived || 0;
+        p.packetsLost += Math.max(0, r.packetsLost || 0);
+        p.bytesReceived += r.bytesReceived || 0;
+        if (r.kind === 'audio') p.jitter = Math.max(p.jitter, r.jitter || 0); // video's swings with its frames
         if (r.kind === 'audio') {
           p.audioBytes += r.bytesReceived || 0;
           p.audioPackets += r.packetsReceived || 0;
@@ -258,6 +268,8 @@ export class MediaSession {
         } else {
           p.framesDecoded += r.framesDecoded || 0;
         }
+      } else if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') {
+        local.rtt = r.currentRoundTripTime || 0;
       } else if (r.type === 'outbound-rtp') {
         const src = pubMid.get(r.mid) || (r.kind === 'audio' ? 'mic' : 'camera');
         if (src === 'mic') local.audioBytesSent = (local.audioBytesSent || 0) + (r.bytesSent || 0);

@@ -37,8 +37,9 @@ export async function renderMeeting(app, id) {
   ]);
   if (meeting instanceof Error) {
     // A guest's node learns the meeting only by joining it: fine with a link.
-    if (!(meeting.status === 404 && hasSecret)) {
-      showProblem(app, id, meeting.status === 404 ? t('meeting.unknown') : errorText(meeting));
+    const status = /** @type {ApiError} */ (meeting).status;
+    if (!(status === 404 && hasSecret)) {
+      showProblem(app, id, status === 404 ? t('meeting.unknown') : errorText(meeting));
       return;
     }
   }

@@ -17,7 +17,14 @@ import { editForm } from './editmeeting.js';
 import { createDeviceDialog } from './devicedialog.js';
 import { statusText } from './home.js';
 import { t, lang, errorText } from './i18n.js';
-import { loadPrefs } from './devices.js';
+import { loadPrefs, savePrefs } from './devices.js';
+import { confirmDialog, textDialog } from './dialog.js';
+import { installShortcuts, helpDialog } from './shortcuts.js';
+import { createMutedHint } from './mutedhint.js';
+import { createQuality } from './quality.js';
+import { createPanels } from './panels.js';
+
+const QUALITY_EVERY_MS = 2000;
 
 export class MeetingPage {
   constructor(app, id, meeting, node) {
@@ -31,21 +38,40 @@ export class MeetingPage {
     this.remote = {}; // peerId -> {mic, camera, screen} tracks from the node
     this.people = createParticipants();
     this.lobby = createLobby(id);
-    this.chat = createChat(id, (pid) => this.nameOf(pid));
+    this.chat = createChat(id, (pid) => this.nameOf(pid), {
+      // in the room the side's chat panel folds; in an ended meeting's record, the chat itself
+      onToggle: (open) => (this.panels ? this.panels.set('chat', open) : this.chat.setOpen(open)),
+      onUnread: () => this.panels?.render(),
+    });
+    this.handSeen = new Map(); // peer -> when this page first saw their hand up (until the node stamps it)
     this.recordings = createRecordings(id, (pid) => this.nameOf(pid));
     this.activity = createActivity(id, (pid) => this.nameOf(pid));
-    this.tiles = createTiles();
+    this.tiles = createTiles({ onLayout: (l) => this.controls?.setGrid(l.layout === 'grid') });
     this.controls = createControls({
-      onToggle: (k) => this.pub.toggle(k),
+      onToggle: (k) => this.toggle(k),
       onDevices: () => this.devices.open(),
       onLeave: () => this.leave(),
       onEnd: () => this.end(),
+      onPanel: (p) => this.panels?.toggle(/** @type {'chat'|'people'} */ (p)),
+      onReact: (e) => this.react(e),
+      onInvite: () => this.invite(),
+      onHelp: () => this.help.open(),
+      onGrid: () => this.tiles.toggleGrid(),
     });
+    /** @type {ReturnType<typeof createPanels>|null} */
+    this.panels = null; // the side, once in the room
+    this.quality = createQuality();
+    // what screen readers hear of the room besides the chat: reactions
+    this.live = h('p', { class: 'sr-only', id: 'room-live', role: 'status', 'aria-live': 'polite' });
     this.header = h('section', { class: 'card meeting-head' });
     this.conn = h('span', { class: 'conn muted small', id: 'conn' }, t('conn.connecting'));
     this.mediaConn = h('span', { class: 'conn muted small', id: 'media-conn' }, '');
     this.timeLeft = h('span', { class: 'badge time-left', id: 'time-left', hidden: true });
     this.refreshTimer = null;
+    /** @type {HTMLElement|null} */
+    this.recordEl = null;
+    /** @type {HTMLElement|null} */
+    this.editEl = null;
     this.renderTimer = null;
     this.media = new MediaSession(id, {
       send: (m) => this.events?.send({ type: 'signal', data: m }),
@@ -60,6 +86,8 @@ export class MeetingPage {
       onPick: (kind, deviceId) => (kind === 'speaker' ? this.tiles.setSink(deviceId) : this.pub.switchDevice(kind, deviceId)),
     });
     this.tiles.setSink(loadPrefs().speaker);
+    this.help = helpDialog();
+    this.mutedHint = createMutedHint(() => this.pub.mic, () => !this.pub.state.audio && !this.ended);
   }
 
   // record shows an ended meeting as what it left behind: its chat and
@@ -88,12 +116,29 @@ export class MeetingPage {
 
   start(localP) {
     const chatOn = this.meeting?.settings?.enableChat !== false;
-    replace(this.app, h('div', { class: 'meeting' },
-      this.header,
-      h('div', { class: 'meeting-main' },
-        h('div', { class: 'stage-col' }, this.tiles.el, this.controls.el),
-        h('aside', { class: 'side' }, this.lobby.el, this.people.el, this.recordings.el, chatOn ? this.chat.el : null, this.activity.el))));
-    this.app.classList.add('wide-app');
+    this.panels = createPanels({
+      chat: chatOn ? this.chat : null,
+      people: [this.people.el, this.recordings.el, this.activity.el],
+      hands: () => this.people.hands,
+      onChange: (open, counts) => this.controls.setPanels(open, counts),
+    });
+    this.main = h('div', { class: 'meeting-main' },
+      h('div', { class: 'stage-col' }, this.lobby.el, this.tiles.el, this.mutedHint.el),
+      this.panels.side);
+    replace(this.app, h('div', { class: 'meeting live' }, this.header, this.main, this.controls.el, this.lobby.live, this.live));
+    this.app.classList.add('wide-app', 'room-app');
+    document.body.classList.add('in-room');
+    this.panels.attach(this.main);
+    this.keys = installShortcuts({
+      toggle: (k) => { if (!this.ended) this.toggle(k); },
+      panel: (p) => this.panels?.toggle(/** @type {'chat'|'people'} */ (p), true),
+      grid: () => this.tiles.toggleGrid(),
+      pin: (n) => this.tiles.pinNumber(n),
+      unpin: () => { if (!this.tiles.pinned) return false; this.tiles.pin(''); return true; },
+      help: () => this.help.open(),
+      talk: (down) => this.talk(down),
+    });
+    this.qualityTimer = setInterval(() => this.pollQuality(), QUALITY_EVERY_MS);
     this.renderHeader();
     this.renderLocal();
     this.refreshParticipants();
@@ -103,7 +148,10 @@ export class MeetingPage {
     const ended = this.meeting?.status === 'ended';
     if (!ended) {
       this.events = openEvents(this.id, (ev) => this.onEvent(ev), (st) => this.onConn(st));
-      this.pub.start(localP);
+      this.pub.start(localP).then(() => {
+        // a reload keeps a raised hand (the microphone and camera come back through the pre-join step)
+        if (sessionStorage.getItem(this.handKey()) && !this.pub.state.handRaised) this.pub.set('handRaised', true);
+      });
     } else {
       localP.then(({ audio, video }) => { audio?.stop(); video?.stop(); });
       this.onEnded();
@@ -126,7 +174,19 @@ export class MeetingPage {
       },
       state: () => ({ ...this.pub.state }),
       remotePeers: () => Object.keys(this.remote),
-      tiles: () => [...document.querySelectorAll('#tiles .tile')].map((t) => ({ peer: t.dataset.peer, source: t.dataset.source, video: t.dataset.video, audio: t.dataset.audio, hand: t.dataset.hand, screen: t.dataset.screen, reconnecting: t.querySelector('.tile-status')?.hidden === false })),
+      tiles: () => [.../** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('#tiles .tile'))].map((t) => ({ peer: t.dataset.peer, source: t.dataset.source, video: t.dataset.video, audio: t.dataset.audio, hand: t.dataset.hand, screen: t.dataset.screen, reconnecting: /** @type {HTMLElement|null} */ (t.querySelector('.tile-status'))?.hidden === false })),
+      // layout: where the tiles are: the stage's tile, the strip's or grid's in order, the grid's columns.
+      layout: () => {
+        const key = (/** @type {Element} */ e) => `${e.getAttribute('data-peer')}/${e.getAttribute('data-source')}`;
+        const area = document.getElementById('tiles');
+        return {
+          layout: area?.dataset.layout || '', cols: Number(area?.dataset.cols || 0),
+          stage: [...document.querySelectorAll('#stage-main .tile')].map(key),
+          strip: [...document.querySelectorAll('#strip .tile:not([hidden])')].map(key),
+          pinned: this.tiles.pinned,
+        };
+      },
+      chatAdd: (/** @type {any[]} */ msgs) => this.chat.add(...msgs),
       toggle: (k) => this.pub.toggle(k),
       shareCanvas: () => this.pub.publishScreen(canvasTrack(this.myName || 'screen')),
       stopShare: () => this.pub.stopScreen(),
@@ -136,6 +196,9 @@ export class MeetingPage {
 
   shutdown() {
     clearInterval(this.clock);
+    clearInterval(this.qualityTimer);
+    this.mutedHint.stop();
+    this.keys?.();
     this.pub.stop();
     this.media.close();
     this.events?.close();
@@ -152,10 +215,19 @@ export class MeetingPage {
     return !!host && host === this.me;
   }
 
+  // link is the meeting's join link, '' when this page does not know it.
+  link() {
+    return this.meeting?.joinUrl || (/[#&](k|l)=/.test(location.hash) ? location.href : '');
+  }
+
+  invite() {
+    const link = this.link();
+    if (link) copy(link);
+    else toast(t('meeting.noLink'), true);
+  }
+
   renderHeader() {
     const mt = this.meeting || {};
-    const link = mt.joinUrl ||
-      (/[#&](k|l)=/.test(location.hash) ? location.href : '');
     replace(this.header,
       h('div', { class: 'row between wrap' },
         h('div', { class: 'head-title' },
@@ -184,8 +256,7 @@ export class MeetingPage {
             onclick: () => this.setRecording(!mt.recording),
           }, mt.recording ? t('meeting.recordStop') : t('meeting.record')) : null,
           h('a', { class: 'small', id: 'calendar-link', href: calendarURL(this.id), download: 'meeting.ics', 'data-ticket': true }, t('meeting.calendar')),
-          (this.recordEl ??= recordMenu(this.id)), // kept across re-renders, so it stays open
-          link && mt.status !== 'ended' ? h('button', { type: 'button', class: 'secondary', id: 'btn-copy-link', onclick: () => copy(link) }, t('meeting.copyLink')) : null)),
+          (this.recordEl ??= recordMenu(this.id)))), // kept across re-renders, so it stays open
       mt.description ? h('p', { class: 'desc' }, mt.description) : null,
       this.editEl); // kept across re-renders, so typing is never lost
   }
@@ -257,15 +328,73 @@ export class MeetingPage {
     const myRole = this.participants.find((p) => peerId(p) === this.me)?.role;
     // Our own media state is what this page publishes, whatever presence says.
     const shown = this.participants.filter((p) => !this.gone.has(peerId(p)))
-      .map((p) => (peerId(p) === this.me ? { ...p, media: { ...mediaState(p), ...this.pub.state } } : p));
+      .map((p) => (peerId(p) === this.me ? { ...p, media: { ...(p.media || {}), ...mediaState(p), ...this.pub.state } } : p));
+    for (const p of shown) { // when this page first saw each hand go up
+      const id = peerId(p);
+      if (!mediaState(p).handRaised) this.handSeen.delete(id);
+      else if (!this.handSeen.has(id)) this.handSeen.set(id, Date.now());
+    }
     this.people.render(shown, this.me, open ? {
       onRole: this.isHost() ? (pid, role) => this.setRole(pid, role) : null,
       onMute: (pid) => api.mute(this.id, pid).catch((e) => toast(errorText(e), true)),
       onRemove: (pid, name) => this.remove(pid, name),
       myRole,
-    } : {});
+    } : {}, { seen: (id) => this.handSeen.get(id) || 0 });
     this.chat.rerender();
     this.renderTiles();
+    this.panels?.render();
+  }
+
+  handKey() { return `meshmeet.hand.${this.id}`; }
+
+  /**
+   * toggle flips one of the person's own states and remembers it: the microphone and
+   * camera for the next pre-join step (this browser), the hand for a reload (this tab).
+   * @param {string} k
+   */
+  async toggle(k) {
+    const done = this.pub.toggle(k); // the state flips at once; a device may still fail
+    this.remember();
+    await done;
+    this.remember();
+  }
+
+  remember() {
+    const st = this.pub.state;
+    savePrefs({ micOn: st.audio, camOn: st.video });
+    try {
+      if (st.handRaised) sessionStorage.setItem(this.handKey(), '1');
+      else sessionStorage.removeItem(this.handKey());
+    } catch { /* storage blocked */ }
+  }
+
+  /** talk is hold-Space-to-talk: the microphone is live while Space is down. @param {boolean} down */
+  talk(down) {
+    if (this.ended) return;
+    if (down && !this.pub.state.audio) {
+      this.pushToTalk = true;
+      this.pub.setMic(true);
+    } else if (!down && this.pushToTalk) {
+      this.pushToTalk = false;
+      this.pub.setMic(false);
+    }
+  }
+
+  /** react sends a reaction to everyone and shows it on our own tile. @param {string} emoji */
+  async react(emoji) {
+    this.tiles.react('self', emoji);
+    try {
+      await api.react(this.id, emoji);
+    } catch (e) {
+      toast(errorText(e), true);
+    }
+  }
+
+  async pollQuality() {
+    if (this.ended || document.hidden) return;
+    try {
+      this.quality.update(await this.media.stats(), (peer, q) => this.tiles.setQuality(peer, q));
+    } catch { /* the connection is being rebuilt */ }
   }
 
   renderPeopleSoon() {
@@ -378,7 +507,8 @@ export class MeetingPage {
   }
 
   async remove(pid, name) {
-    if (!confirm(t('people.removeConfirm', { name: name || t('people.thisOne') }))) return;
+    const who = name || t('people.thisOne');
+    if (!await confirmDialog({ title: t('people.removeTitle'), text: t('people.removeConfirm', { name: who }), yes: t('people.removeYes'), danger: true })) return;
     try {
       await api.remove(this.id, pid);
       this.scheduleRefresh();
@@ -471,6 +601,16 @@ export class MeetingPage {
       case 'lobby-updated':
         this.lobby.render(Array.isArray(d) ? d : []);
         break;
+      case 'reaction': { // {type, meeting, peer, emoji}: presence, not stored
+        const r = /** @type {any} */ (ev);
+        const peer = r.peer ?? d?.peer;
+        const emoji = r.emoji ?? d?.emoji;
+        if (typeof peer === 'string' && typeof emoji === 'string' && peer !== this.me) {
+          this.tiles.react(peer, emoji);
+          this.live.textContent = t('reaction.from', { name: this.nameOf(peer) || t('common.someone'), emoji });
+        }
+        break;
+      }
       default:
         break;
     }
@@ -478,6 +618,8 @@ export class MeetingPage {
 
   onEnded() {
     if (this.meeting) this.meeting.status = 'ended';
+    this.ended = true;
+    this.mutedHint.stop();
     this.tick();
     this.pub.stop();
     this.media.close();
@@ -498,10 +640,13 @@ export class MeetingPage {
 
   // onRemoved: the host or a moderator took this node out of the meeting.
   onRemoved() {
+    this.ended = true;
+    this.keys?.();
+    document.body.classList.remove('in-room');
     this.pub.stop();
     this.media.close();
     this.events?.close();
-    this.app.classList.remove('wide-app');
+    this.app.classList.remove('wide-app', 'room-app');
     replace(this.app, h('section', { class: 'card', id: 'removed' }, h('h2', {}, t('removed.title')),
       h('p', {}, t('removed.text')),
       h('p', {}, h('a', { href: '/' }, t('common.backHome')))));
@@ -520,7 +665,7 @@ export class MeetingPage {
   }
 
   async end() {
-    if (!confirm(t('meeting.endConfirm'))) return;
+    if (!await confirmDialog({ title: t('meeting.endTitle'), text: t('meeting.endConfirm'), yes: t('controls.end'), danger: true })) return;
     try {
       await api.end(this.id);
       this.onEnded();
@@ -530,11 +675,14 @@ export class MeetingPage {
   }
 }
 
+// copy puts the join link on the clipboard; where the browser refuses, a
+// dialog shows it selected, to copy by hand.
+/** @param {string} text */
 async function copy(text) {
   try {
     await navigator.clipboard.writeText(text);
     toast(t('meeting.copied'));
   } catch {
-    prompt(t('meeting.copyPrompt'), text);
+    textDialog({ id: 'invite-dialog', title: t('controls.invite'), text: t('meeting.copyPrompt'), value: text });
   }
 }

@@ -1,5 +1,7 @@
-// Participants panel: who is here, their role and media state; for the host,
-// role changes; for the host and moderators, Mute and Remove.
+// Participants panel: who is here, their role and media state, raised hands
+// in the order they were raised (one order on every node: the raiser's own
+// stamp, handRaisedAt, then the peer ID); for the host, role changes; for the
+// host and moderators, Mute and Remove.
 import { h, replace, shortId } from './dom.js';
 import { peerId, displayName, mediaState, isActiveParticipant } from './model.js';
 import { icon } from './icons.js';
@@ -13,16 +15,46 @@ const ICONS = [
   ['speaking', 'speaker', 'state.speaking', ''],
 ];
 
+/**
+ * handOrder sorts the people whose hand is up by (handRaisedAt, peer ID). A
+ * stamp the node does not give yet falls back to when this page first saw the hand.
+ * @param {any[]} people
+ * @param {(id: string) => number} [seen]
+ * @returns {any[]}
+ */
+export function handOrder(people, seen = () => 0) {
+  const at = (/** @type {any} */ p) => Number(p.handRaisedAt ?? p.media?.handRaisedAt ?? 0) || seen(peerId(p)) || 0;
+  return people.filter((p) => mediaState(p).handRaised)
+    .map((p) => ({ p, at: at(p), id: peerId(p) }))
+    .sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((x) => x.p);
+}
+
 export function createParticipants() {
   const listEl = h('ul', { class: 'people' });
-  const title = h('h2', {}, t('people.title'));
-  const el = h('section', { class: 'card people-card' }, title, listEl);
+  const title = h('h2', { id: 'people-title' }, t('people.title'));
+  const handsTitle = h('h3', { class: 'hands-title', id: 'hands-title' });
+  const handsEl = h('ol', { class: 'hands', id: 'hands', 'aria-labelledby': 'hands-title' });
+  const hands = h('div', { class: 'hands-box', hidden: true }, handsTitle, handsEl);
+  const el = h('section', { class: 'card people-card', tabindex: '-1', 'aria-labelledby': 'people-title' }, title, hands, listEl);
+  let handCount = 0;
 
   // actions: {onRole (host only), onMute, onRemove, myRole}; absent once the meeting ended.
   // all: everyone who came, without media state (an ended meeting's record).
-  function render(participants, me, actions = {}, { all = false } = {}) {
+  /**
+   * @param {any[]} participants
+   * @param {string} me
+   * @param {any} [actions]
+   * @param {{all?: boolean, seen?: (id: string) => number}} [opts]
+   */
+  function render(participants, me, actions = {}, { all = false, seen } = {}) {
     const active = all ? participants : participants.filter(isActiveParticipant);
     title.textContent = t('people.count', { n: active.length });
+    const up = all ? [] : handOrder(active, seen);
+    handCount = up.length;
+    hands.hidden = up.length === 0;
+    handsTitle.textContent = t('people.hands', { n: up.length });
+    replace(handsEl, up.map((p) => h('li', { 'data-peer': peerId(p) }, displayName(p) || t('common.unnamed'), peerId(p) === me ? ` (${t('people.you')})` : '')));
     replace(listEl, active.length === 0 ? h('li', { class: 'muted' }, t('people.none')) : active.map((p) => {
       const id = peerId(p);
       const st = mediaState(p);
@@ -42,6 +74,11 @@ export function createParticipants() {
 
   // moderation is the row of buttons under a participant for the host or a moderator:
   // the host mutes or removes anyone but themselves, a moderator plain participants.
+  /**
+   * @param {any} p
+   * @param {string} me
+   * @param {any} actions
+   */
   function moderation(p, me, { onRole, onMute, onRemove, myRole }) {
     const id = peerId(p);
     const may = id !== me && p.role !== 'host'
@@ -62,5 +99,5 @@ export function createParticipants() {
     ].filter(Boolean);
     return buttons.length ? h('div', { class: 'actions' }, buttons) : null;
   }
-  return { el, render };
+  return { el, render, get hands() { return handCount; } };
 }

@@ -97,6 +97,7 @@ export function preJoin(app, { title = '', name = '', lobby = false, onJoin }) {
 
   // busy: device openings under way; Join waits for them, so a quick click
   // joins with the devices that are about to open.
+  /** @type {Promise<unknown>} */
   let busy = Promise.resolve();
   const track = (p) => { busy = Promise.all([busy, p.catch(() => {})]); return p; };
 

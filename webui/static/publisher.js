@@ -111,16 +111,16 @@ export class Publisher {
   }
 
   async shareScreen() {
-    let t;
+    let track;
     try {
-      t = await captureScreen();
+      track = await captureScreen();
     } catch (e) {
       this.unavailable.screenShare = e.message;
       toast(t('screen.unavailable', { msg: e.message }), true);
       this.changed();
       return;
     }
-    await this.publishScreen(t);
+    await this.publishScreen(track);
   }
 
   // publishScreen shares any video track as the screen (also the test path).
