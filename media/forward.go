@@ -219,8 +219,8 @@ func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool, li int) {
 		now = time.Now().UnixNano()
 		l.lastSeen.Store(now)
 		if keyframe && f.vp8 {
-			if h := vp8Height(p.Payload); h > 0 {
-				l.height.Store(h)
+			if _, h, ok := VP8KeyframeSize(p.Payload); ok {
+				l.height.Store(int32(h))
 			}
 		}
 	}

@@ -628,8 +628,8 @@ func (b *fakeBrowser) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 			}
 		}
 		c.lastSeq, c.lastTS = p.SequenceNumber, p.Timestamp
-		if h := vp8Height(p.Payload); kf && h > 0 {
-			c.height = h
+		if _, h, ok := VP8KeyframeSize(p.Payload); kf && ok {
+			c.height = int32(h)
 		}
 		if c.packets == 0 && len(p.Payload) > 0 {
 			c.first = p.Payload[0]

@@ -286,34 +286,6 @@ func (d vp8Desc) rewrite(b []byte, pid uint16, tl0 uint8) []byte {
 	return c
 }
 
-// vp8Height is the height a VP8 keyframe's payload (descriptor included) states, 0 if
-// it states none (RFC 6386 §9.1).
-func vp8Height(b []byte) int32 {
-	d, ok := parseVP8Desc(b)
-	if !ok {
-		return 0
-	}
-	i := 1
-	if b[0]&0x80 != 0 {
-		i = 2
-		ext := b[1]
-		if ext&0x80 != 0 {
-			i += int(d.pidBits+1) / 8
-		}
-		if ext&0x40 != 0 {
-			i++
-		}
-		if ext&0x30 != 0 {
-			i++
-		}
-	}
-	f := b[min(i, len(b)):]
-	if len(f) < 10 || f[0]&0x01 != 0 || f[3] != 0x9d || f[4] != 0x01 || f[5] != 0x2a {
-		return 0
-	}
-	return int32(uint16(f[8])|uint16(f[9])<<8) & 0x3fff
-}
-
 // meter counts a packet of size bytes into the layer's bitrate (dispatch only).
 func (l *layer) meter(size uint64, now int64) {
 	l.winBytes += size

@@ -375,16 +375,16 @@ func TestRewriter(t *testing.T) {
 	}
 }
 
-// TestVP8Height reads the height of each layer clip's first keyframe, as packetized.
-func TestVP8Height(t *testing.T) {
-	for i, want := range []int32{90, 180, 360} {
+// TestVP8KeyframeSize reads the height of each layer clip's first keyframe, as packetized.
+func TestVP8KeyframeSize(t *testing.T) {
+	for i, want := range []int{90, 180, 360} {
 		frame := layerClips()[i][0]
 		payload := append([]byte{0x90, 0x80, 0x81, 0x23}, frame[:20]...) // X, S; 15-bit picture ID
-		if got := vp8Height(payload); got != want {
+		if _, got, _ := VP8KeyframeSize(payload); got != want {
 			t.Errorf("layer %d: height %d, want %d", i, got, want)
 		}
 	}
-	if vp8Height([]byte{0x10, 0x01, 0, 0}) != 0 {
+	if _, _, ok := VP8KeyframeSize([]byte{0x10, 0x01, 0, 0}); ok {
 		t.Error("a delta frame has a height")
 	}
 }

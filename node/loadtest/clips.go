@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"fmt"
+	"meshmeet/media"
 	"os"
 	"path/filepath"
 
@@ -35,7 +36,7 @@ func loadClips(dir string) (*clips, error) {
 		if err != nil {
 			return nil, err
 		}
-		w, _, ok := vp8FrameSize(frames[0])
+		w, _, ok := media.VP8FrameSize(frames[0])
 		if !ok {
 			return nil, fmt.Errorf("%w: %s does not start with a keyframe", ErrClips, l.file)
 		}
@@ -99,49 +100,4 @@ func (c *clips) layerOf(width int) int {
 		}
 	}
 	return -1
-}
-
-// vp8FrameSize reads the size from a VP8 keyframe (RFC 6386 §9.1: a 3-byte frame
-// tag whose low bit is 0 for a keyframe, the start code 9d 01 2a, then 14-bit width
-// and height).
-func vp8FrameSize(frame []byte) (w, h int, ok bool) {
-	if len(frame) < 10 || frame[0]&1 != 0 || frame[3] != 0x9d || frame[4] != 0x01 || frame[5] != 0x2a {
-		return 0, 0, false
-	}
-	return int(frame[6]) | int(frame[7]&0x3f)<<8, int(frame[8]) | int(frame[9]&0x3f)<<8, true
-}
-
-// vp8PayloadSize reads the keyframe size from an RTP payload that starts a VP8 frame
-// (RFC 7741 §4.2: the payload descriptor comes first).
-func vp8PayloadSize(p []byte) (w, h int, ok bool) {
-	if len(p) < 1 || p[0]&0x10 == 0 || p[0]&0x07 != 0 { // S bit, partition 0
-		return 0, 0, false
-	}
-	i := 1
-	if p[0]&0x80 != 0 { // X: extension byte
-		if len(p) < 2 {
-			return 0, 0, false
-		}
-		ext := p[1]
-		i = 2
-		if ext&0x80 != 0 { // I: picture ID, 7 or 15 bits
-			if len(p) <= i {
-				return 0, 0, false
-			}
-			if p[i]&0x80 != 0 {
-				i++
-			}
-			i++
-		}
-		if ext&0x40 != 0 { // L: TL0PICIDX
-			i++
-		}
-		if ext&0x30 != 0 { // T or K: TID/Y/KEYIDX
-			i++
-		}
-	}
-	if i >= len(p) {
-		return 0, 0, false
-	}
-	return vp8FrameSize(p[i:])
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"meshmeet/media"
 	"strings"
 	"testing"
 	"time"
@@ -114,11 +115,11 @@ func TestClips(t *testing.T) {
 	}
 	key := cl.video[2][0]
 	for _, pre := range [][]byte{{0x10}, {0x90, 0x80, 0x12}, {0x90, 0x80, 0x81, 0x02}} {
-		if w, h, ok := vp8PayloadSize(append(pre, key...)); !ok || w != 640 || h != 360 {
+		if w, h, ok := media.VP8KeyframeSize(append(pre, key...)); !ok || w != 640 || h != 360 {
 			t.Fatalf("descriptor %x: %d×%d %v", pre, w, h, ok)
 		}
 	}
-	if _, _, ok := vp8PayloadSize(append([]byte{0x10}, cl.video[2][1]...)); ok {
+	if _, _, ok := media.VP8KeyframeSize(append([]byte{0x10}, cl.video[2][1]...)); ok {
 		t.Fatal("a delta frame read as a keyframe")
 	}
 	if _, err := loadClips(t.TempDir()); err == nil || !strings.Contains(err.Error(), "clip") {

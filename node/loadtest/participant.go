@@ -453,7 +453,7 @@ func (p *participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 		s.packets++
 		s.lastSeq = pk.SequenceNumber
 		if video {
-			if w, _, ok := vp8PayloadSize(pk.Payload); ok {
+			if w, _, ok := media.VP8KeyframeSize(pk.Payload); ok {
 				l := p.cl.layerOf(w)
 				if s.layer >= 0 && l != s.layer {
 					s.switches++
