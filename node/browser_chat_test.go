@@ -18,9 +18,10 @@ type chatLine struct {
 
 func (b *browser) chatLines() ([]chatLine, error) {
 	return eval[[]chatLine](b, `[...document.querySelectorAll('#chat-list li')].map((li) => {
+		// textContent: lines off screen are not laid out (content-visibility), so innerText is empty.
 		const text = li.querySelector('.chat-text');
 		const links = [...li.querySelectorAll('.chat-text a')];
-		return { text: text ? text.innerText : '', links: links.map((a) => a.href), rels: links.map((a) => a.rel) };
+		return { text: text ? text.textContent : '', links: links.map((a) => a.href), rels: links.map((a) => a.rel) };
 	})`)
 }
 
