@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -214,18 +215,41 @@ func (e *Engine) SetPeers(meetingID string, peers []string) error {
 	return e.SetTopology(meetingID, peers, "")
 }
 
-// SetTopology sets the remote nodes in the meeting and its relay: "" for a mesh, where
-// every node sends to every other; else every node sends only to the relay (which may be
-// this node), which forwards each node's tracks to all others.
+// SetTopology sets the remote nodes in the meeting and its one relay: "" for a mesh,
+// where every node sends to every other; else every node sends only to the relay (which
+// may be this node), which forwards each node's tracks to all others.
 func (e *Engine) SetTopology(meetingID string, peers []string, relay string) error {
+	via := map[string]string{}
+	if relay != "" {
+		for _, p := range peers {
+			via[p] = relay
+		}
+		via[e.selfIn(meetingID)], via[relay] = relay, relay
+	}
+	return e.SetSites(meetingID, peers, via)
+}
+
+// SetSites sets the remote nodes in the meeting and, for each node (this one too), the
+// relay its media goes through: its site's (topology.go). Empty: a mesh.
+func (e *Engine) SetSites(meetingID string, peers []string, via map[string]string) error {
 	e.mu.Lock()
 	m := e.meetings[meetingID]
 	e.mu.Unlock()
 	if m == nil {
 		return fmt.Errorf("set peers of %s: %w", meetingID, ErrUnknownMeeting)
 	}
-	m.setPeers(peers, relay)
+	m.setPeers(peers, maps.Clone(via))
 	return nil
+}
+
+// selfIn is this node's peer ID in a meeting, "" when it is in none.
+func (e *Engine) selfIn(meetingID string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if m := e.meetings[meetingID]; m != nil {
+		return m.self
+	}
+	return ""
 }
 
 // SetVideo says whose camera video this node forwards (last-N: the most recent

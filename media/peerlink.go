@@ -2,6 +2,7 @@ package media
 
 import (
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -13,10 +14,13 @@ import (
 // is known from its transceiver: each side's own tracks. In a mesh the peer with the
 // smaller ID offers (no glare); with a relay, the relay does; the other asks it to
 // (re)offer with a "restart" message. A relay also sends every other node's tracks on
-// transceivers of their own (extras), announced like the browser session's.
+// transceivers of their own (extras), announced like the browser session's. Between two
+// site relays both send extras, so both offer (negotiator.polite); the smaller peer ID
+// offers first and restarts ICE.
 type peerLink struct {
 	m       *meeting
 	peer    string
+	role    role
 	offerer bool
 	epoch   uint64 // Signal.Link: shared with the peer's side of this link
 	// replaces: the link before it to this peer was torn down (it shows "reconnecting")
@@ -41,14 +45,20 @@ type peerLink struct {
 	closing    atomic.Bool // close was called
 }
 
-func newPeerLink(m *meeting, peer string, offerer bool, epoch uint64, replaces bool) (*peerLink, error) {
+func newPeerLink(m *meeting, peer string, r role, epoch uint64, replaces bool) (*peerLink, error) {
 	pc, err := m.e.newPeerConnection(true)
 	if err != nil {
 		return nil, err
 	}
-	l := &peerLink{m: m, peer: peer, offerer: offerer, epoch: epoch, replaces: replaces,
+	offerer := r.offers(m.self, peer)
+	l := &peerLink{m: m, peer: peer, role: r, offerer: offerer, epoch: epoch, replaces: replaces,
 		pc: pc, lp: newLoop(m.ctx), inMeta: map[string]TrackInfo{}}
 	l.extras = newOutSet(m.e, pc, l.lp, l.logErr)
+	polite := r == roleRelays && !offerer
+	if polite {
+		n := 0
+		l.extras.mids = func() string { n++; return "p" + strconv.Itoa(n) }
+	}
 	for s := range numSlots {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
 		if err != nil {
@@ -64,7 +74,7 @@ func newPeerLink(m *meeting, peer string, offerer bool, epoch uint64, replaces b
 		if t := l.extras.tracks(); len(t) > 0 {
 			s.Tracks = t
 		}
-	}}
+	}, asks: polite, grants: r == roleRelays && offerer}
 	l.extras.neg = l.neg
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) { sendCandidate(l.lp, l.neg, c) })
 	pc.OnTrack(l.onTrack)
@@ -140,7 +150,7 @@ func (l *peerLink) status() string {
 func (l *peerLink) handle(s *Signal) error {
 	switch s.Type {
 	case TypeOffer:
-		if l.offerer {
+		if l.offerer && l.role != roleRelays {
 			return ErrProtocol
 		}
 		if s.Tracks != nil {
@@ -150,12 +160,22 @@ func (l *peerLink) handle(s *Signal) error {
 		}
 		l.lp.do(func() { l.logErr(l.neg.onOffer(s.SDP)) })
 	case TypeAnswer:
-		if !l.offerer {
+		if !l.offerer && l.role != roleRelays {
 			return ErrProtocol
 		}
 		l.lp.do(func() { l.logErr(l.neg.onAnswer(s.SDP)) })
 	case TypeCandidate:
 		l.lp.do(func() { l.neg.onCandidate(*s.Candidate) })
+	case TypeAsk:
+		if !l.neg.grants {
+			return ErrProtocol
+		}
+		l.lp.do(func() { l.logErr(l.neg.onAsk()) })
+	case TypeTurn:
+		if !l.neg.asks {
+			return ErrProtocol
+		}
+		l.lp.do(func() { l.logErr(l.neg.onTurn()) })
 	case TypeRestart:
 		if !l.offerer {
 			return ErrProtocol

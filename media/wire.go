@@ -28,6 +28,10 @@ const (
 	TypeRestart   = "restart"
 	TypeBye       = "bye"
 	TypeLinks     = "links"
+	// Between two site relays, which both add tracks: "ask" (the side that does not
+	// offer first: may I offer?) and "turn" (the other: offer now; I hold mine meanwhile).
+	TypeAsk  = "ask"
+	TypeTurn = "turn"
 )
 
 const (
@@ -100,7 +104,7 @@ func (s *Signal) validate() error {
 		if s.Candidate == nil {
 			return errorf(ErrBadMessage, "candidate missing")
 		}
-	case TypeHello, TypeRestart, TypeBye, TypeLinks:
+	case TypeHello, TypeRestart, TypeBye, TypeLinks, TypeAsk, TypeTurn:
 	default:
 		return errorf(ErrBadMessage, "type %q", s.Type)
 	}

@@ -21,6 +21,8 @@ type heartbeat struct {
 	Name          string     `json:"name"`
 	Media         MediaState `json:"media"`
 	RelayCapacity int        `json:"relayCapacity"`
+	// Site is the sender's site (site.go): a meeting has a media relay per site.
+	Site string `json:"site,omitempty"`
 	// Addrs are the sender's listen addresses: members that heard of it only
 	// through others dial it with them (see dialHeard).
 	Addrs []string `json:"addrs,omitempty"`
@@ -46,7 +48,7 @@ func DecodeHeartbeat(raw []byte) (*heartbeat, error) {
 	if err := decodeStrict(raw, &hb); err != nil {
 		return nil, err
 	}
-	if hb.V != presenceVersion || !meetingIDPattern.MatchString(hb.Meeting) || hb.Peer.Validate() != nil || hb.RelayCapacity < 0 {
+	if hb.V != presenceVersion || !meetingIDPattern.MatchString(hb.Meeting) || hb.Peer.Validate() != nil || hb.RelayCapacity < 0 || !eventlog.ValidSite(hb.Site) {
 		return nil, fmt.Errorf("%w: heartbeat fields", ErrInvalid)
 	}
 	if err := eventlog.ValidName(hb.Name); err != nil {
@@ -181,10 +183,12 @@ func (m *Mesh) sendHeartbeat(ctx context.Context, mt *meeting) {
 	if !m.current(mt) {
 		return // never under an old key: the removed could hear it
 	}
+	site := m.site()
 	mt.mu.Lock()
 	mb := mt.st().Members[m.self]
 	inMeeting := mb != nil && mb.Present() && !mt.st().Ended(time.Now())
-	hb := heartbeat{V: presenceVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: mt.selfMedia, RelayCapacity: m.relayCapacity()}
+	mt.selfSite = site
+	hb := heartbeat{V: presenceVersion, Meeting: mt.id, Peer: m.self, Name: m.cfg.Name, Media: mt.selfMedia, RelayCapacity: m.relayCapacity(), Site: site}
 	mt.mu.Unlock()
 	hb.Addrs = m.announceAddrs()
 	if !inMeeting {

@@ -3,8 +3,14 @@ package mesh
 import (
 	"context"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"meshmeet/mesh/eventlog"
 )
 
 func TestRelayMove(t *testing.T) {
@@ -34,7 +40,7 @@ func TestRelayMove(t *testing.T) {
 		{"a gone relay, a small meeting: the longest in puts back a mesh", "x", "b", four[:1], 2, "", false},
 		{"a gone relay, a small meeting: the longest in", "x", "c", four[:1], 2, "", true},
 	} {
-		peer, move := relayMove(tc.cur, tc.live, tc.self, tc.max)
+		peer, move := relayMove(tc.cur, tc.live, len(tc.live), tc.self, tc.max)
 		if peer != tc.peer || move != tc.move {
 			t.Errorf("%s: relayMove = %q %v, want %q %v", tc.name, peer, move, tc.peer, tc.move)
 		}
@@ -58,7 +64,7 @@ func TestRelayStaysPut(t *testing.T) {
 			for _, m := range on {
 				mt, _ := m.meeting(id)
 				mt.mu.Lock()
-				got, e := mt.st().Relay.String(), mt.st().RelayEpoch
+				got, e := mt.st().Relays[""].Peer.String(), mt.st().Relays[""].Epoch
 				mt.mu.Unlock()
 				if got != want || e != epoch {
 					return fmt.Errorf("%s: relay %q epoch %d, want %q epoch %d", m.cfg.Name, got, e, want, epoch)
@@ -92,6 +98,106 @@ func TestRelayStaysPut(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 15*time.Second, "a mesh again", relayIs("", 3, nodes[1:3]...))
+}
+
+// TestRelayMoveInSite: the rule runs per site, on the site's live
+// participants, against the meeting's size.
+func TestRelayMoveInSite(t *testing.T) {
+	at := func(s int) time.Time { return time.Unix(int64(1e9+s), 0) }
+	p := func(id string, joined int) ParticipantView {
+		return ParticipantView{PeerID: id, JoinedAt: at(joined), RelayCapacity: 1}
+	}
+	here := []ParticipantView{p("y", 5), p("x", 7)} // the site; a and b, elsewhere, joined first
+	for _, tc := range []struct {
+		name      string
+		cur, self string
+		n         int
+		peer      string
+		move      bool
+	}{
+		{"a large meeting: the site's longest in names itself", "", "y", 4, "y", true},
+		{"not the others of the site", "", "x", 4, "", false},
+		{"a small meeting: a mesh", "", "y", 3, "", false},
+		{"a relay gone from the site: the next of the site", "a", "y", 4, "y", true},
+		{"at the threshold the site's relay stays", "x", "x", 3, "", false},
+		{"below it the site's relay puts back a mesh", "x", "x", 2, "", true},
+	} {
+		peer, move := relayMove(tc.cur, here, tc.n, tc.self, 3)
+		if peer != tc.peer || move != tc.move {
+			t.Errorf("%s: relayMove = %q %v, want %q %v", tc.name, peer, move, tc.peer, tc.move)
+		}
+	}
+}
+
+// TestTopology: each live participant sends through its site's relay; a
+// site without one through the smallest live site relay; no relay, a mesh.
+func TestTopology(t *testing.T) {
+	ids := map[string]peer.ID{}
+	for _, name := range []string{"a", "b", "c", "d", "e"} {
+		k, _, err := crypto.GenerateEd25519Key(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name], _ = peer.IDFromPrivateKey(k)
+	}
+	p := func(name, site string) ParticipantView {
+		return ParticipantView{PeerID: ids[name].String(), Site: site}
+	}
+	live := []ParticipantView{p("a", "A"), p("b", "A"), p("c", "B"), p("d", "B"), p("e", "C")}
+	relays := map[string]eventlog.SiteRelay{"A": {Peer: ids["a"], Epoch: 1}, "B": {Peer: ids["d"], Epoch: 2}}
+	got := topology(relays, live)
+	fb := min(ids["a"].String(), ids["d"].String())
+	want := map[string]string{ids["a"].String(): ids["a"].String(), ids["b"].String(): ids["a"].String(),
+		ids["c"].String(): ids["d"].String(), ids["d"].String(): ids["d"].String(), ids["e"].String(): fb}
+	if !maps.Equal(got, want) {
+		t.Fatalf("topology %v, want %v", got, want)
+	}
+	if got := topology(map[string]eventlog.SiteRelay{"A": {Epoch: 2}}, live); len(got) != 0 {
+		t.Fatalf("a mesh: %v", got)
+	}
+}
+
+// TestRelayPerSite (issue 10, point 1): a meeting over MeshMax in two sites
+// gets one relay per site, each named by a relay event of its site, the
+// same on every node; when a site's relay goes, the next of that site takes
+// over and the other site's relay stays.
+func TestRelayPerSite(t *testing.T) {
+	var nodes []*Mesh
+	for i := range 4 {
+		cfg := testConfig(t, fmt.Sprint("n", i), nodes...)
+		cfg.MeshMax = 2
+		cfg.Site = []string{"A", "B"}[i%2]
+		nodes = append(nodes, startMesh(t, cfg))
+	}
+	id, _ := meetingOf(t, nodes[0], nodes[1:]...)
+	self := func(m *Mesh) string { return m.self.String() }
+	sitesAre := func(want map[string]string, on ...*Mesh) func() error {
+		return func() error {
+			for _, m := range on {
+				if got := m.Topology(id); !maps.Equal(got, want) {
+					return fmt.Errorf("%s: topology %v, want %v", m.cfg.Name, got, want)
+				}
+			}
+			return nil
+		}
+	}
+	// n0 and n2 in A, n1 and n3 in B; the host joined first, then in order.
+	eventually(t, 20*time.Second, "a relay per site", sitesAre(map[string]string{
+		self(nodes[0]): self(nodes[0]), self(nodes[2]): self(nodes[0]),
+		self(nodes[1]): self(nodes[1]), self(nodes[3]): self(nodes[1]),
+	}, nodes...))
+
+	nodes[1].Close()
+	eventually(t, 30*time.Second, "B's next in line relays B, A's relay stays", sitesAre(map[string]string{
+		self(nodes[0]): self(nodes[0]), self(nodes[2]): self(nodes[0]), self(nodes[3]): self(nodes[3]),
+	}, nodes[0], nodes[2], nodes[3]))
+	mt, _ := nodes[0].meeting(id)
+	mt.mu.Lock()
+	a, b := mt.st().Relays["A"], mt.st().Relays["B"]
+	mt.mu.Unlock()
+	if a.Epoch != 1 || b.Epoch != 2 {
+		t.Fatalf("epochs: A %d, B %d, want 1 and 2", a.Epoch, b.Epoch)
+	}
 }
 
 func mustLink(t *testing.T, m *Mesh, id string) string {

@@ -75,3 +75,62 @@ func TestLastN(t *testing.T) {
 		t.Fatalf("the last two speakers, latest first: got %s", got)
 	}
 }
+
+// TestSiteRelayElection (issue 10): a meeting larger than MeshMax in two sites elects a
+// relay per site, the participant of the site in it longest; each node links to its
+// site's relay only, and the two relays to their site's nodes and to each other, over one
+// PeerConnection. When a site's relay goes, that site's next takes over, linked to the
+// other site's relay, which stays.
+func TestSiteRelayElection(t *testing.T) {
+	in := func(site string) func(c *Config) {
+		return func(c *Config) { c.Mesh.MeshMax, c.Mesh.Site = 2, site }
+	}
+	a1 := startNode(t, "a1", "", in("A"))
+	b1 := startNode(t, "b1", "", in("B"), withPeers(a1))
+	a2 := startNode(t, "a2", "", in("A"), withPeers(a1, b1))
+	b2 := startNode(t, "b2", "", in("B"), withPeers(a1, b1, a2))
+	b3 := startNode(t, "b3", "", in("B"), withPeers(a1, b1, a2, b2))
+	m := a1.create(t, map[string]any{"title": "Two offices"})
+	id := m.Meeting.ID
+	for _, n := range []*testNode{a1, b1, a2, b2, b3} {
+		n.join(t, m.JoinURL)
+	}
+	self := func(n *testNode) string { return n.Mesh().Self().String() }
+	// sites: each relay with the nodes of its site
+	sites := func(sites ...[]*testNode) func() error {
+		return func() error {
+			for _, site := range sites {
+				relay := site[0]
+				for _, n := range site {
+					var st media.MeetingStats
+					n.do(t, http.MethodGet, "/api/meetings/"+id+"/media", nil, &st)
+					want := map[string]bool{self(relay): true}
+					if n == relay {
+						want = map[string]bool{}
+						for _, o := range site[1:] {
+							want[self(o)] = true
+						}
+						for _, other := range sites {
+							if other[0] != relay {
+								want[self(other[0])] = true
+							}
+						}
+					}
+					connected := 0
+					for _, l := range st.Links {
+						if l.State == "connected" && want[l.PeerID] {
+							connected++
+						}
+					}
+					if st.Mode != "relay" || st.Relay != self(relay) || len(st.Links) != len(want) || connected != len(want) {
+						return fmt.Errorf("%s: mode %s relay %s, links %+v", n.cfg.Name, st.Mode, st.Relay, st.Links)
+					}
+				}
+			}
+			return nil
+		}
+	}
+	eventually(t, 45*time.Second, "a1 relays A, b1 B", sites([]*testNode{a1, a2}, []*testNode{b1, b2, b3}))
+	b1.Close()
+	eventually(t, 45*time.Second, "b2 relays B, a1 still A", sites([]*testNode{a1, a2}, []*testNode{b2, b3}))
+}

@@ -1,0 +1,98 @@
+package media
+
+import (
+	"testing"
+	"time"
+)
+
+// TestSiteRelays (issue 10): two sites of three nodes, a relay in each. Each node sends
+// to its site's relay only; the two relays share one PeerConnection on which both add the
+// tracks of their site (both offer: perfect negotiation), so each stream crosses between
+// the sites once; every browser sees and hears the five others. When a site's relay
+// leaves, the site's next relay links to the other and media flows again.
+func TestSiteRelays(t *testing.T) {
+	siteA := []string{"peerA1", "peerA2", "peerA3"}
+	siteB := []string{"peerB1", "peerB2", "peerB3"}
+	ids := append(append([]string{}, siteA...), siteB...)
+	via := func(relayA, relayB string, ids ...string) map[string]string {
+		v := map[string]string{}
+		for _, id := range ids {
+			v[id] = relayB
+			if id[4] == 'A' {
+				v[id] = relayA
+			}
+		}
+		return v
+	}
+	engines, browsers := publishingNet(t, ids)
+	// peerA2 < peerB3: A2 offers first on the relays' link, B3 is the polite side.
+	for _, id := range ids {
+		if err := engines[id].SetSites(testMeeting, ids, via("peerA2", "peerB3", ids...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	allSee := func(ids []string) {
+		t.Helper()
+		for _, id := range ids {
+			for _, other := range ids {
+				if other != id {
+					eventually(t, 45*time.Second, id+" browser receiving "+other, func() bool { return receivesFrom(browsers[id], other) })
+				}
+			}
+		}
+	}
+	allSee(ids)
+	t.Logf("six browsers in two sites see and hear each other after %v", time.Since(start))
+	for _, id := range ids {
+		st := engines[id].Stats(testMeeting).(*MeetingStats)
+		links, sent, recv := 1, 2, 10 // a node: to its relay, its mic and camera out, 5×2 in
+		toRelay := 0
+		switch id {
+		case "peerA2", "peerB3":
+			// its two nodes and the other relay; to each node the 5 others' tracks,
+			// to the other relay its own and its two nodes' (6)
+			links, sent, toRelay = 3, 2*10+6, 6
+		}
+		other := map[string]string{"peerA2": "peerB3", "peerB3": "peerA2"}[id]
+		got := 0
+		for _, s := range st.TracksSent {
+			if s.PeerID == other {
+				got++
+			}
+		}
+		if st.Mode != "relay" || len(st.Links) != links || len(st.TracksSent) != sent || len(st.TracksReceived) != recv || got != toRelay {
+			t.Fatalf("%s stats: mode %s relay %s, %d links, %d sent (%d to the other relay), %d received",
+				id, st.Mode, st.Relay, len(st.Links), len(st.TracksSent), got, len(st.TracksReceived))
+		}
+	}
+
+	t.Run("a site's relay goes", func(t *testing.T) {
+		if err := engines["peerB3"].Leave(testMeeting); err != nil {
+			t.Fatal(err)
+		}
+		rest := []string{"peerA1", "peerA2", "peerA3", "peerB1", "peerB2"}
+		before := map[string]int{}
+		for _, id := range rest {
+			for _, other := range rest {
+				before[id+other] = browsers[id].count(other, "video").packets
+			}
+		}
+		for _, id := range rest {
+			if err := engines[id].SetSites(testMeeting, rest, via("peerA2", "peerB1", rest...)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		began := time.Now()
+		for _, id := range rest {
+			for _, other := range rest {
+				if other != id {
+					eventually(t, 45*time.Second, id+" receives "+other+" again", func() bool {
+						return browsers[id].count(other, "video").packets > before[id+other]+30
+					})
+				}
+			}
+		}
+		t.Logf("media flows through B's new relay %v after the switch", time.Since(began))
+	})
+}
