@@ -193,20 +193,30 @@ func (e *Engine) Join(meetingID, self string) error {
 	if err := e.checkRunning(); err != nil {
 		return fmt.Errorf("join meeting %s: %w", meetingID, err)
 	}
+	m, err := e.join(meetingID, self)
+	if m != nil && e.cfg.Synthetic {
+		m.synthesize()
+	}
+	return err
+}
+
+// join adds the meeting; it returns it when it is new.
+func (e *Engine) join(meetingID, self string) (*meeting, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.stopping {
-		return fmt.Errorf("join meeting %s: %w", meetingID, ErrClosed)
+		return nil, fmt.Errorf("join meeting %s: %w", meetingID, ErrClosed)
 	}
 	if m := e.meetings[meetingID]; m != nil {
 		if m.self != self {
-			return fmt.Errorf("join meeting %s as %s: %w", meetingID, self, ErrProtocol)
+			return nil, fmt.Errorf("join meeting %s as %s: %w", meetingID, self, ErrProtocol)
 		}
-		return nil
+		return nil, nil
 	}
-	e.meetings[meetingID] = newMeeting(e, meetingID, self)
+	m := newMeeting(e, meetingID, self)
+	e.meetings[meetingID] = m
 	e.log.Info("media meeting joined", "meetingId", meetingID)
-	return nil
+	return m, nil
 }
 
 // SetPeers sets the remote nodes currently in the meeting (from presence), as a mesh: a

@@ -96,3 +96,19 @@ func TestSiteRelays(t *testing.T) {
 		t.Logf("media flows through B's new relay %v after the switch", time.Since(began))
 	})
 }
+
+// TestSynthetic: a node with Config.Synthetic publishes a camera and a microphone that
+// another node's browser receives, keyframes and all, without a browser of its own.
+func TestSynthetic(t *testing.T) {
+	n := newTestNet(t)
+	n.config = func(c *Config) { c.Synthetic = true }
+	a, b := n.startEngine("peerA", nil), n.startEngine("peerB", nil)
+	n.config = nil
+	browser := n.startBrowser("peerB", false)
+	for _, e := range []*Engine{a, b} {
+		if err := e.SetPeers(testMeeting, []string{"peerA", "peerB"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 30*time.Second, "peerB's browser receives peerA's synthetic media", func() bool { return receivesFrom(browser, "peerA") })
+}
