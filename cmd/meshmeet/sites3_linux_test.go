@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -23,19 +24,20 @@ type threeSites struct {
 	id    string
 }
 
-func startThreeSites(t *testing.T, rvExtra []string, nodeExtra func(site int) []string) *threeSites {
+// startThreeSites starts the rendezvous (with rvExtra) and the nodes, those of site i
+// with the arguments siteArgs gives for i and the rendezvous's address (none: just it).
+func startThreeSites(t *testing.T, b *bed, rvExtra []string, siteArgs func(i int, rv string) []string) *threeSites {
 	t.Helper()
-	b := newBed(t, 3)
 	rv := nodeproc.RendezvousIn(t, []string{"ip", "netns", "exec", b.rv}, "10.69.0.2", rvExtra...)
 	ts := &threeSites{b: b}
 	for i := 1; i <= 3; i++ {
 		for k := 1; k <= 3; k++ {
-			args := []string{"--rendezvous", rv, "--synthetic-media"}
+			args := []string{"--synthetic-media", "--rendezvous", rv}
 			if k > 1 { // and its office's first, as mDNS would find it
 				args = append(args, "--peer", ts.nodes[len(ts.nodes)-k+1].addrs[0])
 			}
-			if nodeExtra != nil {
-				args = append(args, nodeExtra(i)...)
+			if siteArgs != nil {
+				args = append(args[:1], siteArgs(i, rv)...)
 			}
 			ts.nodes = append(ts.nodes, b.startNode(t, i, k, args...))
 		}
@@ -179,7 +181,7 @@ func (ts *threeSites) byID(id string) *bedNode {
 //
 //	sudo go test -run 'TestThreeSites$' -v ./cmd/meshmeet
 func TestThreeSites(t *testing.T) {
-	ts := startThreeSites(t, nil, nil)
+	ts := startThreeSites(t, newBed(t, 3), nil, nil)
 	start := time.Now()
 	var relay map[int]string
 	eventually(t, 120*time.Second, "a relay per site, media from everyone", func() (err error) {
@@ -288,4 +290,50 @@ func TestThreeSites(t *testing.T) {
 		})
 		t.Logf("after a 30 s cut: chat converged %v after the link healed, media back after %v", chat, time.Since(healed))
 	})
+}
+
+// TestThreeSitesTLS443 (issue 10): the third office's WAN lets only TCP to and from port
+// 443 through (policy routing at the router: the kernel here has no packet filter). Its
+// nodes reach the rendezvous on 443 (libp2p, and through its circuit relay the others)
+// and send media to the other offices through the rendezvous's TURN over TLS on 443,
+// which ICE falls back to by itself. It logs the time to media over TURN/TLS:
+//
+//	sudo go test -run 'TestThreeSitesTLS443$' -v ./cmd/meshmeet
+func TestThreeSitesTLS443(t *testing.T) {
+	b := newBed(t, 3)
+	b.only443(t, 3)
+	rvExtra := []string{"--listen", "/ip4/10.69.0.2/tcp/443",
+		"--turn-ip", "10.69.0.3", "--turn-listen", "10.69.0.3:3478", "--turn-tls-listen", "10.69.0.3:443"}
+	start := time.Now()
+	ts := startThreeSites(t, b, rvExtra, func(i int, rv string) []string {
+		if i == 3 { // the rendezvous's libp2p port that gets through: 443
+			rv = regexp.MustCompile(`/tcp/\d+/`).ReplaceAllString(rv, "/tcp/443/")
+		}
+		return []string{"--rendezvous", rv}
+	})
+	joined := time.Now()
+	// The firewall holds: office 3 reaches the rendezvous's TURN on TCP and UDP 3478
+	// not at all, only on 443; office 1 reaches all.
+	for _, c := range []struct {
+		n       *bedNode
+		network string
+		addr    string
+		through bool
+	}{
+		{ts.nodes[0], "tcp", "10.69.0.3:3478", true},
+		{ts.nodes[0], "udp", "10.69.0.3:3478", true},
+		{ts.nodes[6], "tcp", "10.69.0.3:3478", false},
+		{ts.nodes[6], "udp", "10.69.0.3:3478", false},
+		{ts.nodes[6], "tcp", "10.69.0.3:443", true},
+	} {
+		if got := c.n.reaches(c.network, c.addr); got != c.through {
+			t.Fatalf("%s reaches %s %s: %v, want %v", c.n.ns, c.network, c.addr, got, c.through)
+		}
+	}
+	eventually(t, 180*time.Second, "a relay per site, media from everyone, office 3's over TURN/TLS", func() error {
+		_, err := ts.relays(ts.nodes)
+		return err
+	})
+	t.Logf("media over TURN/TLS on 443: everyone's media everywhere %v after the joins (%v after the nodes started)",
+		time.Since(joined), time.Since(start))
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"testing"
+	"time"
 
 	"meshmeet/mesh/datadir"
 	"meshmeet/node"
@@ -150,6 +151,21 @@ func (b *bed) heal(t *testing.T, i int) {
 	b.ip(t, "-n", b.router, "rule", "del", "prio", "11")
 }
 
+// only443 lets only TCP to and from port 443 through site i's WAN link (policy routing
+// at the router: this kernel has no netfilter and no tc drop action).
+func (b *bed) only443(t *testing.T, i int) {
+	t.Helper()
+	site := b.subnet(i) + ".0/24"
+	for _, rule := range [][]string{
+		{"from", site, "ipproto", "tcp", "dport", "443", "lookup", "main", "prio", "20"},
+		{"from", site, "blackhole", "prio", "21"},
+		{"to", site, "ipproto", "tcp", "sport", "443", "lookup", "main", "prio", "22"},
+		{"to", site, "blackhole", "prio", "23"},
+	} {
+		b.ip(t, append([]string{"-n", b.router, "rule", "add"}, rule...)...)
+	}
+}
+
 // bedNode is a node process in the bed, with a client of its API that dials inside its
 // namespace.
 type bedNode struct {
@@ -177,4 +193,28 @@ func (b *bed) startNode(t *testing.T, i, k int, extra ...string) *bedNode {
 
 func (n *bedNode) do(method, path string, body, out any) error {
 	return n.c.Do(context.Background(), method, path, body, out)
+}
+
+// reaches says whether n gets an answer from addr: a TCP connection, or for UDP a TURN
+// server's answer to a STUN binding request.
+func (n *bedNode) reaches(network, addr string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	lan := netnstest.LAN{Name: n.ns, IP: n.ip}
+	c, err := lan.DialContext(ctx, network, addr)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	if network == "tcp" {
+		return true
+	}
+	// A STUN binding request (RFC 5389): type 0x0001, length 0, the magic cookie, an ID.
+	req := []byte{0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write(req); err != nil {
+		return false
+	}
+	_, err = c.Read(make([]byte, 512))
+	return err == nil
 }
