@@ -62,11 +62,11 @@ type negotiator struct {
 	send     func(Signal) error
 	decorate func(*Signal) // adds metadata to offers (browser session)
 	// Turns, on a link both offer on: asks (this side asks for turns) or grants (it
-	// grants them). asked: a turn asked for and not yet used; granted: a turn given (or,
-	// asking, received) and not yet ended by an answer, since grantedAt.
-	asks, grants   bool
-	asked, granted bool
-	grantedAt      time.Time
+	// grants them). asked: a turn asked for (at askedAt) and not yet given; granted: a
+	// turn given (or, asking, received) and not yet ended by an answer, since grantedAt.
+	asks, grants       bool
+	asked, granted     bool
+	askedAt, grantedAt time.Time
 
 	pending      bool
 	sentAt       time.Time
@@ -92,11 +92,12 @@ func (n *negotiator) offer(restart, force bool) error {
 	n.granted = n.granted && !n.grants // a turn never used: ours again
 	if n.asks && !n.granted && !n.pending {
 		n.again = true
-		if n.asked {
+		if n.asked && time.Since(n.askedAt) < turnTimeout {
 			return nil
 		}
-		n.asked = true
-		return n.send(Signal{Type: TypeAsk})
+		err := n.send(Signal{Type: TypeAsk})
+		n.asked, n.askedAt = err == nil, time.Now()
+		return err
 	}
 	if n.pending {
 		if force && n.offerSDP != "" {
@@ -168,7 +169,10 @@ func (n *negotiator) onAnswer(sdp string) error {
 
 func (n *negotiator) onOffer(sdp string) error {
 	if n.pending {
-		return nil // never on a link whose turns work: a stale offer
+		// Only on a link both offer on, after a turn timed out: the asker's offer
+		// came late. It waits for its answer: give it a turn again after ours.
+		n.asked = n.grants
+		return nil
 	}
 	// The same offer again (the offerer re-sent it after our "restart" crossed its first
 	// copy): answer again without applying it twice, which would make pion start a second
@@ -216,9 +220,12 @@ func (n *negotiator) onAsk() error {
 	return n.send(Signal{Type: TypeTurn})
 }
 
-// onTurn: our turn to offer what waited.
+// onTurn: our turn to offer what waited (or the offer that went unanswered, again).
 func (n *negotiator) onTurn() error {
 	n.asked, n.granted = false, true
+	if n.pending {
+		return n.sendOffer(n.offerSDP)
+	}
 	restart := n.restartAgain
 	n.again, n.restartAgain = false, false
 	return n.offer(restart, false)

@@ -193,6 +193,9 @@ func (l *peerLink) handle(s *Signal) error {
 // is connected but that is itself not connected for StuckAfter is stuck in (or failed)
 // its DTLS handshake, which no ICE restart redoes: it is rebuilt from scratch.
 func (l *peerLink) check() {
+	if l.neg.asks && l.neg.again && !l.neg.pending {
+		l.logErr(l.neg.offer(false, false)) // asks again if the turn asked for never came
+	}
 	st := l.pc.ConnectionState()
 	if st == webrtc.PeerConnectionStateConnected || st == webrtc.PeerConnectionStateClosed {
 		l.badSince, l.stuckSince = time.Time{}, time.Time{}

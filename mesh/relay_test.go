@@ -9,6 +9,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
 
 	"meshmeet/mesh/eventlog"
 )
@@ -64,7 +65,8 @@ func TestRelayStaysPut(t *testing.T) {
 			for _, m := range on {
 				mt, _ := m.meeting(id)
 				mt.mu.Lock()
-				got, e := mt.st().Relays[""].Peer.String(), mt.st().Relays[""].Epoch
+				r := mt.st().Relays[mt.selfSite] // the machine's own, for all
+				got, e := r.Peer.String(), r.Epoch
 				mt.mu.Unlock()
 				if got != want || e != epoch {
 					return fmt.Errorf("%s: relay %q epoch %d, want %q epoch %d", m.cfg.Name, got, e, want, epoch)
@@ -207,4 +209,23 @@ func mustLink(t *testing.T, m *Mesh, id string) string {
 		t.Fatal(err)
 	}
 	return FormatJoinLink("http://127.0.0.1:7700", id, k)
+}
+
+func TestSiteOf(t *testing.T) {
+	for _, tc := range []struct {
+		addrs []string
+		site  string
+	}{
+		{[]string{"/ip4/127.0.0.1/tcp/1", "/ip4/192.168.7.20/tcp/1"}, "192.168.7.0/24"},
+		{[]string{"/ip4/8.8.8.8/tcp/1", "/ip4/10.61.0.11/udp/1/quic-v1"}, "10.61.0.0/24"},
+		{[]string{"/ip4/127.0.0.1/tcp/1", "/ip6/::1/tcp/1"}, ""},
+	} {
+		var mas []ma.Multiaddr
+		for _, a := range tc.addrs {
+			mas = append(mas, ma.StringCast(a))
+		}
+		if got := siteOf(mas); got != tc.site {
+			t.Errorf("siteOf(%v) = %q, want %q", tc.addrs, got, tc.site)
+		}
+	}
 }

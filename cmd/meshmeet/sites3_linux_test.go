@@ -126,7 +126,11 @@ func (ts *threeSites) relays(alive []*bedNode) (map[int]string, error) {
 		slices.Sort(up)
 		slices.Sort(want)
 		if !slices.Equal(up, want) || len(st.Links) != len(want) {
-			return nil, fmt.Errorf("%s: links %+v, want %d connected", n.ns, st.Links, len(want))
+			var ls []string
+			for _, l := range st.Links {
+				ls = append(ls, fmt.Sprintf("%s %s/%s offerer %v rebuilds %d", ts.name(l.PeerID), l.State, l.ICEState, l.Offerer, l.Rebuilds))
+			}
+			return nil, fmt.Errorf("%s: links %s, want %d connected", n.ns, strings.Join(ls, "; "), len(want))
 		}
 		from := map[string]int{}
 		for _, tr := range st.TracksReceived {
@@ -162,6 +166,14 @@ func (ts *threeSites) received(t *testing.T, relay *bedNode) map[string]uint64 {
 		}
 	}
 	return out
+}
+
+// name is the namespace of the node with peer ID id, or id.
+func (ts *threeSites) name(id string) string {
+	if n := ts.byID(id); n != nil {
+		return n.ns
+	}
+	return id
 }
 
 func (ts *threeSites) byID(id string) *bedNode {
