@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -77,10 +78,9 @@ func TestLastN(t *testing.T) {
 }
 
 // TestSiteRelayElection (issue 10): a meeting larger than MeshMax in two sites elects a
-// relay per site, the participant of the site in it longest; each node links to its
-// site's relay only, and the two relays to their site's nodes and to each other, over one
-// PeerConnection. When a site's relay goes, that site's next takes over, linked to the
-// other site's relay, which stays.
+// relay per site; each node links to its site's relay only, and the two relays to their
+// site's nodes and to each other, over one PeerConnection. When a site's relay goes,
+// another of that site takes over, linked to the other site's relay, which stays.
 func TestSiteRelayElection(t *testing.T) {
 	in := func(site string) func(c *Config) {
 		return func(c *Config) { c.Mesh.MeshMax, c.Mesh.Site = 2, site }
@@ -96,41 +96,61 @@ func TestSiteRelayElection(t *testing.T) {
 		n.join(t, m.JoinURL)
 	}
 	self := func(n *testNode) string { return n.Mesh().Self().String() }
-	// sites: each relay with the nodes of its site
-	sites := func(sites ...[]*testNode) func() error {
-		return func() error {
-			for _, site := range sites {
-				relay := site[0]
-				for _, n := range site {
-					var st media.MeetingStats
-					n.do(t, http.MethodGet, "/api/meetings/"+id+"/media", nil, &st)
-					want := map[string]bool{self(relay): true}
-					if n == relay {
-						want = map[string]bool{}
-						for _, o := range site[1:] {
-							want[self(o)] = true
-						}
-						for _, other := range sites {
-							if other[0] != relay {
-								want[self(other[0])] = true
-							}
-						}
-					}
-					connected := 0
-					for _, l := range st.Links {
-						if l.State == "connected" && want[l.PeerID] {
-							connected++
-						}
-					}
-					if st.Mode != "relay" || st.Relay != self(relay) || len(st.Links) != len(want) || connected != len(want) {
-						return fmt.Errorf("%s: mode %s relay %s, links %+v", n.cfg.Name, st.Mode, st.Relay, st.Links)
+	// relayed checks that each site's nodes send through one node of the site, linked to
+	// its site's nodes and to the other site's relay; it returns the relays.
+	relayed := func(sites ...[]*testNode) (map[int]*testNode, error) {
+		stats := map[*testNode]media.MeetingStats{}
+		relays := map[int]*testNode{}
+		for i, site := range sites {
+			for _, n := range site {
+				var st media.MeetingStats
+				n.do(t, http.MethodGet, "/api/meetings/"+id+"/media", nil, &st)
+				stats[n] = st
+				for _, o := range site {
+					if self(o) == st.Relay && (relays[i] == nil || relays[i] == o) {
+						relays[i] = o
 					}
 				}
+				if st.Mode != "relay" || relays[i] == nil || st.Relay != self(relays[i]) {
+					return nil, fmt.Errorf("%s: mode %s relay %s, not its site's", n.cfg.Name, st.Mode, st.Relay)
+				}
 			}
-			return nil
 		}
+		for i, site := range sites {
+			for _, n := range site {
+				want := map[string]bool{self(relays[i]): true}
+				if n == relays[i] {
+					want = map[string]bool{self(relays[1-i]): true}
+					for _, o := range site {
+						want[self(o)] = o != n
+					}
+					delete(want, self(n))
+				}
+				connected := 0
+				for _, l := range stats[n].Links {
+					if l.State == "connected" && want[l.PeerID] {
+						connected++
+					}
+				}
+				if len(stats[n].Links) != len(want) || connected != len(want) {
+					return nil, fmt.Errorf("%s: links %+v, want %d connected", n.cfg.Name, stats[n].Links, len(want))
+				}
+			}
+		}
+		return relays, nil
 	}
-	eventually(t, 45*time.Second, "a1 relays A, b1 B", sites([]*testNode{a1, a2}, []*testNode{b1, b2, b3}))
-	b1.Close()
-	eventually(t, 45*time.Second, "b2 relays B, a1 still A", sites([]*testNode{a1, a2}, []*testNode{b2, b3}))
+	var before map[int]*testNode
+	eventually(t, 45*time.Second, "a relay per site", func() (err error) {
+		before, err = relayed([]*testNode{a1, a2}, []*testNode{b1, b2, b3})
+		return err
+	})
+	before[1].Close()
+	b := slices.DeleteFunc([]*testNode{b1, b2, b3}, func(n *testNode) bool { return n == before[1] })
+	eventually(t, 45*time.Second, "another relay for B, A's stays", func() error {
+		after, err := relayed([]*testNode{a1, a2}, b)
+		if err == nil && after[0] != before[0] {
+			err = fmt.Errorf("A's relay moved from %s to %s", before[0].cfg.Name, after[0].cfg.Name)
+		}
+		return err
+	})
 }
