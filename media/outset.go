@@ -17,8 +17,8 @@ type outSet struct {
 	neg    *negotiator
 	logErr func(error)
 
-	// mids, when set, names each new transceiver (a link both sides offer on:
-	// the polite side's mids must never meet the numbers pion gives the other's)
+	// mids, when set, names each new transceiver (a link both sides offer on: the
+	// asking side's mids must never meet the numbers pion gives the other side's)
 	mids func() string
 
 	mu   sync.Mutex

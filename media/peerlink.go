@@ -15,8 +15,8 @@ import (
 // smaller ID offers (no glare); with a relay, the relay does; the other asks it to
 // (re)offer with a "restart" message. A relay also sends every other node's tracks on
 // transceivers of their own (extras), announced like the browser session's. Between two
-// site relays both send extras, so both offer (negotiator.polite); the smaller peer ID
-// offers first and restarts ICE.
+// site relays both send extras, so both offer, in turns (negotiator): the smaller peer ID
+// offers first, restarts ICE and grants the other its turns.
 type peerLink struct {
 	m       *meeting
 	peer    string
@@ -54,8 +54,8 @@ func newPeerLink(m *meeting, peer string, r role, epoch uint64, replaces bool) (
 	l := &peerLink{m: m, peer: peer, role: r, offerer: offerer, epoch: epoch, replaces: replaces,
 		pc: pc, lp: newLoop(m.ctx), inMeta: map[string]TrackInfo{}}
 	l.extras = newOutSet(m.e, pc, l.lp, l.logErr)
-	polite := r == roleRelays && !offerer
-	if polite {
+	asks := r == roleRelays && !offerer
+	if asks {
 		n := 0
 		l.extras.mids = func() string { n++; return "p" + strconv.Itoa(n) }
 	}
@@ -74,7 +74,7 @@ func newPeerLink(m *meeting, peer string, r role, epoch uint64, replaces bool) (
 		if t := l.extras.tracks(); len(t) > 0 {
 			s.Tracks = t
 		}
-	}, asks: polite, grants: r == roleRelays && offerer}
+	}, asks: asks, grants: r == roleRelays && offerer}
 	l.extras.neg = l.neg
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) { sendCandidate(l.lp, l.neg, c) })
 	pc.OnTrack(l.onTrack)

@@ -25,7 +25,7 @@ func TestSiteRelays(t *testing.T) {
 		return v
 	}
 	engines, browsers := publishingNet(t, ids)
-	// peerA2 < peerB3: A2 offers first on the relays' link, B3 is the polite side.
+	// peerA2 < peerB3: A2 offers first on the relays' link, B3 asks for turns.
 	for _, id := range ids {
 		if err := engines[id].SetSites(testMeeting, ids, via("peerA2", "peerB3", ids...)); err != nil {
 			t.Fatal(err)
@@ -37,7 +37,14 @@ func TestSiteRelays(t *testing.T) {
 		for _, id := range ids {
 			for _, other := range ids {
 				if other != id {
-					eventually(t, 45*time.Second, id+" browser receiving "+other, func() bool { return receivesFrom(browsers[id], other) })
+					deadline := time.Now().Add(45 * time.Second)
+					for !receivesFrom(browsers[id], other) {
+						if time.Now().After(deadline) {
+							dumpSites(t, engines)
+							t.Fatalf("%s browser not receiving %s: %+v", id, other, browsers[id].count(other, "video"))
+						}
+						time.Sleep(20 * time.Millisecond)
+					}
 				}
 			}
 		}
@@ -111,4 +118,32 @@ func TestSynthetic(t *testing.T) {
 		}
 	}
 	eventually(t, 30*time.Second, "peerB's browser receives peerA's synthetic media", func() bool { return receivesFrom(browser, "peerA") })
+}
+
+func dumpSites(t *testing.T, engines map[string]*Engine) {
+	for _, id := range []string{"peerA1", "peerA2", "peerB3"} {
+		st := engines[id].Stats(testMeeting).(*MeetingStats)
+		t.Logf("%s links %+v", id, st.Links)
+		for _, s := range st.TracksSent {
+			t.Logf("%s sent to %s %s %d", id, s.PeerID, s.Source, s.Packets)
+		}
+		for _, s := range st.TracksReceived {
+			t.Logf("%s recv from %s %s %d", id, s.PeerID, s.Source, s.Packets)
+		}
+	}
+	for _, pair := range [][2]string{{"peerA2", "peerB3"}, {"peerB3", "peerA2"}, {"peerA2", "peerA1"}} {
+		l, _ := engines[pair[0]].meetings[testMeeting].link(pair[1], false)
+		if l == nil {
+			t.Logf("%s->%s no link", pair[0], pair[1])
+			continue
+		}
+		l.lp.do(func() {
+			n := l.neg
+			t.Logf("%s->%s sig %s pending %v again %v asked %v granted %v", pair[0], pair[1], l.pc.SignalingState(), n.pending, n.again, n.asked, n.granted)
+		})
+		time.Sleep(100 * time.Millisecond)
+		for _, tr := range l.pc.GetTransceivers() {
+			t.Logf("  mid %q dir %s kind %v", tr.Mid(), tr.Direction(), tr.Kind())
+		}
+	}
 }
