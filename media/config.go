@@ -63,6 +63,11 @@ type Config struct {
 	// dropped up to the next keyframe and audio packets are dropped.
 	VideoQueue int
 	AudioQueue int
+
+	// Synthetic makes the node publish a synthetic camera (about 250 kbit/s) and
+	// microphone (about 40 kbit/s) in every meeting it joins, as if a browser did: for
+	// measuring what crosses a network without browsers (tests, load measurements).
+	Synthetic bool
 }
 
 // DefaultConfig returns the configuration a node uses unless told otherwise.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -199,20 +200,30 @@ func (e *Engine) Join(meetingID, self string) error {
 	if err := e.checkRunning(); err != nil {
 		return fmt.Errorf("join meeting %s: %w", meetingID, err)
 	}
+	m, err := e.join(meetingID, self)
+	if m != nil && e.cfg.Synthetic {
+		m.synthesize()
+	}
+	return err
+}
+
+// join adds the meeting; it returns it when it is new.
+func (e *Engine) join(meetingID, self string) (*meeting, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.stopping {
-		return fmt.Errorf("join meeting %s: %w", meetingID, ErrClosed)
+		return nil, fmt.Errorf("join meeting %s: %w", meetingID, ErrClosed)
 	}
 	if m := e.meetings[meetingID]; m != nil {
 		if m.self != self {
-			return fmt.Errorf("join meeting %s as %s: %w", meetingID, self, ErrProtocol)
+			return nil, fmt.Errorf("join meeting %s as %s: %w", meetingID, self, ErrProtocol)
 		}
-		return nil
+		return nil, nil
 	}
-	e.meetings[meetingID] = newMeeting(e, meetingID, self)
+	m := newMeeting(e, meetingID, self)
+	e.meetings[meetingID] = m
 	e.log.Info("media meeting joined", "meetingId", meetingID)
-	return nil
+	return m, nil
 }
 
 // SetPeers sets the remote nodes currently in the meeting (from presence), as a mesh: a
@@ -221,18 +232,41 @@ func (e *Engine) SetPeers(meetingID string, peers []string) error {
 	return e.SetTopology(meetingID, peers, "")
 }
 
-// SetTopology sets the remote nodes in the meeting and its relay: "" for a mesh, where
-// every node sends to every other; else every node sends only to the relay (which may be
-// this node), which forwards each node's tracks to all others.
+// SetTopology sets the remote nodes in the meeting and its one relay: "" for a mesh,
+// where every node sends to every other; else every node sends only to the relay (which
+// may be this node), which forwards each node's tracks to all others.
 func (e *Engine) SetTopology(meetingID string, peers []string, relay string) error {
+	via := map[string]string{}
+	if relay != "" {
+		for _, p := range peers {
+			via[p] = relay
+		}
+		via[e.selfIn(meetingID)], via[relay] = relay, relay
+	}
+	return e.SetSites(meetingID, peers, via)
+}
+
+// SetSites sets the remote nodes in the meeting and, for each node (this one too), the
+// relay its media goes through: its site's (topology.go). Empty: a mesh.
+func (e *Engine) SetSites(meetingID string, peers []string, via map[string]string) error {
 	e.mu.Lock()
 	m := e.meetings[meetingID]
 	e.mu.Unlock()
 	if m == nil {
 		return fmt.Errorf("set peers of %s: %w", meetingID, ErrUnknownMeeting)
 	}
-	m.setPeers(peers, relay)
+	m.setPeers(peers, maps.Clone(via))
 	return nil
+}
+
+// selfIn is this node's peer ID in a meeting, "" when it is in none.
+func (e *Engine) selfIn(meetingID string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if m := e.meetings[meetingID]; m != nil {
+		return m.self
+	}
+	return ""
 }
 
 // SetVideo says whose camera video this node forwards (last-N: the most recent

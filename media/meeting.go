@@ -18,8 +18,9 @@ type meeting struct {
 	cancel   context.CancelFunc
 
 	closed  bool
-	relay   string          // the relay node's peer ID; "" in a mesh
-	want    map[string]bool // the peers this node links to (setPeers)
+	relay   string            // this node's relay (its site's); "" in a mesh
+	via     map[string]string // each node's relay (topology.go); empty: a mesh
+	want    map[string]bool   // the peers this node links to (setPeers)
 	links   map[string]*peerLink
 	lost    map[string]int64     // peers whose link was torn down and rebuilt, and how often
 	epochs  map[string]uint64    // the largest link epoch used with each peer (openLink)
@@ -56,23 +57,27 @@ func (m *meeting) sendPeer(peer string, s Signal) error {
 	return m.e.cfg.Signaller.SendToPeer(peer, encodeSignal(s))
 }
 
-// setPeers sets the other nodes in the meeting and the relay ("" for a mesh). In a mesh,
-// and on the relay, this node links to every peer; otherwise only to the relay. A new
-// relay (or none any more) rebuilds every link, as who offers and what flows change.
-func (m *meeting) setPeers(peers []string, relay string) {
-	want := map[string]bool{}
+// setPeers sets the other nodes in the meeting and via, the relay each node's media goes
+// through (topology.go; empty: a mesh). A link whose role changes is rebuilt, as who
+// offers and what flows change.
+func (m *meeting) setPeers(peers []string, via map[string]string) {
+	want := map[string]role{}
 	for _, p := range peers {
-		if p != "" && p != m.self && wanted(m.self, relay, p) {
-			want[p] = true
+		if r := roleOf(via, m.self, p); p != "" && p != m.self && r != roleNone {
+			want[p] = r
 		}
 	}
 	m.e.mu.Lock()
-	rebuild := relay != m.relay
-	m.relay, m.want = relay, want
+	relay := via[m.self]
+	moved := relay != m.relay
+	m.relay, m.via, m.want = relay, via, map[string]bool{}
+	for p := range want {
+		m.want[p] = true
+	}
 	var gone []*peerLink
 	m.failover = false
 	for p, l := range m.links {
-		if rebuild || !want[p] {
+		if rebuild := l.role != want[p]; rebuild {
 			gone = append(gone, l)
 			delete(m.links, p)
 			if l.up.Load() {
@@ -80,7 +85,7 @@ func (m *meeting) setPeers(peers []string, relay string) {
 				// for a moment) or to a new relay shows "reconnecting". The counts
 				// stay while the peer is away: at most one per participant.
 				m.lost[p]++
-				m.failover = m.failover || rebuild
+				m.failover = m.failover || moved
 			}
 		}
 	}
@@ -141,23 +146,6 @@ func (m *meeting) relink(l *peerLink, why string) {
 	m.notifyLinks()
 }
 
-// wanted says whether self links to peer when relay is the relay ("" for a mesh).
-func wanted(self, relay, peer string) bool {
-	return relay == "" || relay == self || peer == relay
-}
-
-// offerer says whether self offers on its link to peer: the relay does, and in a mesh
-// the smaller peer ID.
-func offerer(self, relay, peer string) bool {
-	switch relay {
-	case self:
-		return true
-	case peer:
-		return false
-	}
-	return self < peer
-}
-
 // peerRebuildGap is the least time between two rebuilds of a link that its peer asks for
 // (handlePeer): a peer opening new epochs in a loop costs us at most that.
 const peerRebuildGap = 250 * time.Millisecond
@@ -184,7 +172,7 @@ func (m *meeting) link(peer string, create bool) (*peerLink, error) {
 // if there is none.
 func (m *meeting) openLink(peer string, epoch uint64) (*peerLink, error) {
 	m.e.mu.Lock()
-	l, closed, full, relay, lost := m.links[peer], m.closed, len(m.links) >= maxLinks, m.relay, m.lost[peer] > 0 || m.failover
+	l, closed, full, r, lost := m.links[peer], m.closed, len(m.links) >= maxLinks, roleOf(m.via, m.self, peer), m.lost[peer] > 0 || m.failover
 	if l == nil {
 		if epoch == 0 {
 			// Past every epoch seen with this peer, and past the clock so that a
@@ -203,12 +191,15 @@ func (m *meeting) openLink(peer string, epoch uint64) (*peerLink, error) {
 	if full {
 		return nil, errorf(ErrProtocol, "more than %d links", maxLinks)
 	}
-	l, err := newPeerLink(m, peer, offerer(m.self, relay, peer), epoch, lost)
+	if r == roleNone {
+		return nil, ErrClosed // not (or no longer) a peer this node links to
+	}
+	l, err := newPeerLink(m, peer, r, epoch, lost)
 	if err != nil {
 		return nil, err
 	}
 	m.e.mu.Lock()
-	if old := m.links[peer]; old != nil || m.closed || m.relay != relay {
+	if old := m.links[peer]; old != nil || m.closed || roleOf(m.via, m.self, peer) != r {
 		m.e.mu.Unlock()
 		l.close()
 		if old == nil {
@@ -218,12 +209,10 @@ func (m *meeting) openLink(peer string, epoch uint64) (*peerLink, error) {
 	}
 	m.links[peer] = l
 	local := m.local
-	var others []*peerLink // as the relay: every other node's tracks go to the new one too
-	if relay == m.self {
-		for p, o := range m.links {
-			if p != peer {
-				others = append(others, o)
-			}
+	var others []*peerLink // as a relay: other nodes' tracks go to the new one too
+	for p, o := range m.links {
+		if p != peer && forwards(o.role, r) {
+			others = append(others, o)
 		}
 	}
 	m.e.mu.Unlock()
@@ -246,12 +235,12 @@ func (m *meeting) handlePeer(from string, s *Signal) error {
 		return ErrProtocol
 	}
 	m.e.mu.Lock()
-	relay := m.relay
+	r := roleOf(m.via, m.self, from)
 	m.e.mu.Unlock()
-	if !wanted(m.self, relay, from) {
+	if r == roleNone {
 		return nil // a node that does not know the relay yet; it will soon
 	}
-	offers := offerer(m.self, relay, from)
+	offers := r.offers(m.self, from)
 	create := (s.Type == TypeOffer && !offers) || (s.Type == TypeRestart && offers)
 	// Both PeerConnections of a link share an epoch; each side makes at most one
 	// PeerConnection per epoch and peer. A signal of an older epoch is from or for a
@@ -470,11 +459,9 @@ func (m *meeting) addRemote(f *forwarder, from *peerLink) {
 	m.e.mu.Lock()
 	b := m.browser
 	var others []*peerLink
-	if m.relay == m.self {
-		for _, l := range m.links {
-			if l != from {
-				others = append(others, l)
-			}
+	for _, l := range m.links {
+		if l != from && forwards(from.role, l.role) {
+			others = append(others, l)
 		}
 	}
 	m.e.mu.Unlock()

@@ -49,14 +49,24 @@ func (l *loop) run(tick time.Duration, onTick func()) {
 	}
 }
 
-// negotiator is the offer/answer state of one PeerConnection, owned by its loop. The side
-// that offers is fixed per connection (the node towards its browser, the smaller peer ID
-// between nodes), so there is no glare; renegotiation requested while an offer is out is
-// done when its answer arrives.
+// negotiator is the offer/answer state of one PeerConnection, owned by its loop. On most
+// connections the side that offers is fixed (the node towards its browser, the relay
+// towards a node of its site, the smaller peer ID in a mesh), so there is no glare;
+// renegotiation requested while an offer is out is done when its answer arrives. Between
+// two site relays both sides add tracks, so both offer, in turns (pion cannot roll a local
+// offer back, so glare must never happen): the side that offers first and restarts ICE
+// grants turns; the other asks for one ("ask"), offers once granted ("turn"), and the
+// granting side holds its own offers until that one is answered.
 type negotiator struct {
 	pc       *webrtc.PeerConnection
 	send     func(Signal) error
 	decorate func(*Signal) // adds metadata to offers (browser session)
+	// Turns, on a link both offer on: asks (this side asks for turns) or grants (it
+	// grants them). asked: a turn asked for (at askedAt) and not yet given; granted: a
+	// turn given (or, asking, received) and not yet ended by an answer, since grantedAt.
+	asks, grants       bool
+	asked, granted     bool
+	askedAt, grantedAt time.Time
 
 	pending      bool
 	sentAt       time.Time
@@ -75,6 +85,20 @@ type negotiator struct {
 // have-local-offer), and a link whose offer got no answer would otherwise never offer
 // again.
 func (n *negotiator) offer(restart, force bool) error {
+	if n.grants && n.granted && time.Since(n.grantedAt) < turnTimeout {
+		n.again, n.restartAgain = true, n.restartAgain || restart // after the other side's turn
+		return nil
+	}
+	n.granted = n.granted && !n.grants // a turn never used: ours again
+	if n.asks && !n.granted && !n.pending {
+		n.again = true
+		if n.asked && time.Since(n.askedAt) < turnTimeout {
+			return nil
+		}
+		err := n.send(Signal{Type: TypeAsk})
+		n.asked, n.askedAt = err == nil, time.Now()
+		return err
+	}
 	if n.pending {
 		if force && n.offerSDP != "" {
 			return n.sendOffer(n.offerSDP)
@@ -129,6 +153,12 @@ func (n *negotiator) onAnswer(sdp string) error {
 	}
 	n.pending, n.haveRemote = false, true
 	n.flushCandidates()
+	if n.asks {
+		n.granted = false // our turn is over
+	}
+	if n.grants && n.asked {
+		return n.onAsk() // the turn asked for while our offer was out; ours wait
+	}
 	if n.again {
 		restart := n.restartAgain
 		n.again, n.restartAgain = false, false
@@ -138,6 +168,12 @@ func (n *negotiator) onAnswer(sdp string) error {
 }
 
 func (n *negotiator) onOffer(sdp string) error {
+	if n.pending {
+		// Only on a link both offer on, after a turn timed out: the asker's offer
+		// came late. It waits for its answer: give it a turn again after ours.
+		n.asked = n.grants
+		return nil
+	}
 	// The same offer again (the offerer re-sent it after our "restart" crossed its first
 	// copy): answer again without applying it twice, which would make pion start a second
 	// ICE agent whose credentials the offerer never sees (the link then stays "connecting"
@@ -158,7 +194,41 @@ func (n *negotiator) onOffer(sdp string) error {
 	if err := n.pc.SetLocalDescription(a); err != nil {
 		return err
 	}
-	return n.send(Signal{Type: TypeAnswer, SDP: a.SDP})
+	if err := n.send(Signal{Type: TypeAnswer, SDP: a.SDP}); err != nil || !n.grants {
+		return err
+	}
+	n.granted = false // the other side's turn is over: ours that waited
+	if n.again {
+		restart := n.restartAgain
+		n.again, n.restartAgain = false, false
+		return n.offer(restart, false)
+	}
+	return nil
+}
+
+// turnTimeout ends a turn granted and not used (its offer lost, the other side gone).
+const turnTimeout = 5 * time.Second
+
+// onAsk: the other side asks for a turn to offer; granted at once, or after our own offer
+// is answered.
+func (n *negotiator) onAsk() error {
+	if n.pending {
+		n.asked = true
+		return nil
+	}
+	n.asked, n.granted, n.grantedAt = false, true, time.Now()
+	return n.send(Signal{Type: TypeTurn})
+}
+
+// onTurn: our turn to offer what waited (or the offer that went unanswered, again).
+func (n *negotiator) onTurn() error {
+	n.asked, n.granted = false, true
+	if n.pending {
+		return n.sendOffer(n.offerSDP)
+	}
+	restart := n.restartAgain
+	n.again, n.restartAgain = false, false
+	return n.offer(restart, false)
 }
 
 func (n *negotiator) onCandidate(c webrtc.ICECandidateInit) {

@@ -17,6 +17,10 @@ type outSet struct {
 	neg    *negotiator
 	logErr func(error)
 
+	// mids, when set, names each new transceiver (a link both sides offer on: the
+	// asking side's mids must never meet the numbers pion gives the other side's)
+	mids func() string
+
 	mu   sync.Mutex
 	out  map[*sink]*webrtc.RTPTransceiver
 	meta map[*webrtc.RTPTransceiver]TrackInfo
@@ -61,6 +65,9 @@ func (o *outSet) add(f *forwarder) {
 	o.mu.Unlock()
 	o.lp.do(func() {
 		tr, err := o.pc.AddTransceiverFromTrack(sk.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err == nil && o.mids != nil {
+			err = tr.SetMid(o.mids())
+		}
 		if err != nil {
 			o.logErr(err)
 			o.mu.Lock()

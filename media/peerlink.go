@@ -2,6 +2,7 @@ package media
 
 import (
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -13,10 +14,13 @@ import (
 // is known from its transceiver: each side's own tracks. In a mesh the peer with the
 // smaller ID offers (no glare); with a relay, the relay does; the other asks it to
 // (re)offer with a "restart" message. A relay also sends every other node's tracks on
-// transceivers of their own (extras), announced like the browser session's.
+// transceivers of their own (extras), announced like the browser session's. Between two
+// site relays both send extras, so both offer, in turns (negotiator): the smaller peer ID
+// offers first, restarts ICE and grants the other its turns.
 type peerLink struct {
 	m       *meeting
 	peer    string
+	role    role
 	offerer bool
 	epoch   uint64 // Signal.Link: shared with the peer's side of this link
 	// replaces: the link before it to this peer was torn down (it shows "reconnecting")
@@ -42,14 +46,20 @@ type peerLink struct {
 	closing    atomic.Bool // close was called
 }
 
-func newPeerLink(m *meeting, peer string, offerer bool, epoch uint64, replaces bool) (*peerLink, error) {
+func newPeerLink(m *meeting, peer string, r role, epoch uint64, replaces bool) (*peerLink, error) {
 	pc, err := m.e.newPeerConnection(true)
 	if err != nil {
 		return nil, err
 	}
-	l := &peerLink{m: m, peer: peer, offerer: offerer, epoch: epoch, replaces: replaces,
+	offerer := r.offers(m.self, peer)
+	l := &peerLink{m: m, peer: peer, role: r, offerer: offerer, epoch: epoch, replaces: replaces,
 		pc: pc, lp: newLoop(m.ctx), inMeta: map[string]TrackInfo{}}
 	l.extras = newOutSet(m.e, pc, l.lp, l.logErr)
+	asks := r == roleRelays && !offerer
+	if asks {
+		n := 0
+		l.extras.mids = func() string { n++; return "p" + strconv.Itoa(n) }
+	}
 	for s := range slot(numLinkTr) {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
 		if err != nil {
@@ -65,7 +75,7 @@ func newPeerLink(m *meeting, peer string, offerer bool, epoch uint64, replaces b
 		if t := l.extras.tracks(); len(t) > 0 {
 			s.Tracks = t
 		}
-	}}
+	}, asks: asks, grants: r == roleRelays && offerer}
 	l.extras.neg = l.neg
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) { sendCandidate(l.lp, l.neg, c) })
 	pc.OnTrack(l.onTrack)
@@ -142,7 +152,7 @@ func (l *peerLink) status() string {
 func (l *peerLink) handle(s *Signal) error {
 	switch s.Type {
 	case TypeOffer:
-		if l.offerer {
+		if l.offerer && l.role != roleRelays {
 			return ErrProtocol
 		}
 		if s.Tracks != nil {
@@ -152,12 +162,22 @@ func (l *peerLink) handle(s *Signal) error {
 		}
 		l.lp.do(func() { l.logErr(l.neg.onOffer(s.SDP)) })
 	case TypeAnswer:
-		if !l.offerer {
+		if !l.offerer && l.role != roleRelays {
 			return ErrProtocol
 		}
 		l.lp.do(func() { l.logErr(l.neg.onAnswer(s.SDP)) })
 	case TypeCandidate:
 		l.lp.do(func() { l.neg.onCandidate(*s.Candidate) })
+	case TypeAsk:
+		if !l.neg.grants {
+			return ErrProtocol
+		}
+		l.lp.do(func() { l.logErr(l.neg.onAsk()) })
+	case TypeTurn:
+		if !l.neg.asks {
+			return ErrProtocol
+		}
+		l.lp.do(func() { l.logErr(l.neg.onTurn()) })
 	case TypeRestart:
 		if !l.offerer {
 			return ErrProtocol
@@ -177,6 +197,9 @@ func (l *peerLink) handle(s *Signal) error {
 // is connected but that is itself not connected for StuckAfter is stuck in (or failed)
 // its DTLS handshake, which no ICE restart redoes: it is rebuilt from scratch.
 func (l *peerLink) check() {
+	if l.neg.asks && l.neg.again && !l.neg.pending {
+		l.logErr(l.neg.offer(false, false)) // asks again if the turn asked for never came
+	}
 	st := l.pc.ConnectionState()
 	if st == webrtc.PeerConnectionStateConnected || st == webrtc.PeerConnectionStateClosed {
 		l.badSince, l.stuckSince = time.Time{}, time.Time{}

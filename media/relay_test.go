@@ -73,6 +73,17 @@ func TestRelay(t *testing.T) {
 
 // relayedNet starts an engine and a publishing browser per id, all relayed by relay.
 func relayedNet(t *testing.T, ids []string, relay string) (map[string]*Engine, map[string]*fakeBrowser) {
+	engines, browsers := publishingNet(t, ids)
+	for _, id := range ids {
+		if err := engines[id].SetTopology(testMeeting, ids, relay); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return engines, browsers
+}
+
+// publishingNet starts an engine and a publishing browser per id.
+func publishingNet(t *testing.T, ids []string) (map[string]*Engine, map[string]*fakeBrowser) {
 	n := newTestNet(t)
 	engines := map[string]*Engine{}
 	browsers := map[string]*fakeBrowser{}
@@ -81,11 +92,6 @@ func relayedNet(t *testing.T, ids []string, relay string) (map[string]*Engine, m
 	}
 	for _, id := range ids {
 		browsers[id] = n.startBrowser(id, true)
-	}
-	for _, id := range ids {
-		if err := engines[id].SetTopology(testMeeting, ids, relay); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return engines, browsers
 }

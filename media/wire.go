@@ -30,6 +30,10 @@ const (
 	TypeBye       = "bye"
 	TypeLinks     = "links"
 	TypeView      = "view"
+	// Between two site relays, which both add tracks: "ask" (the side that does not
+	// offer first: may I offer?) and "turn" (the other: offer now; I hold mine meanwhile).
+	TypeAsk  = "ask"
+	TypeTurn = "turn"
 )
 
 // maxTileSide bounds a tile's width and height in device pixels.
@@ -120,7 +124,7 @@ func (s *Signal) validate() error {
 		if s.Candidate == nil {
 			return errorf(ErrBadMessage, "candidate missing")
 		}
-	case TypeHello, TypeRestart, TypeBye, TypeLinks, TypeView:
+	case TypeHello, TypeRestart, TypeBye, TypeLinks, TypeView, TypeAsk, TypeTurn:
 	default:
 		return errorf(ErrBadMessage, "type %q", s.Type)
 	}

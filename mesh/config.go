@@ -63,6 +63,11 @@ type Config struct {
 	// media (a weak uplink, a battery).
 	NoRelay bool
 
+	// Site names the site (an office, a LAN) this node is in; each site of a
+	// meeting has a media relay of its own (site.go). "": the /24 of the
+	// node's private IPv4 address.
+	Site string
+
 	// MeshMax is the largest meeting whose nodes all send to each other (a
 	// mesh); a larger one has a relay (relay.go). Every node of a meeting
 	// must use the same.

@@ -295,7 +295,7 @@ func (mt *meeting) successor(k keys) *meeting {
 	return &meeting{
 		id: mt.id, keys: k, topics: map[string]*pubsub.Topic{}, prev: mt,
 		mu: mt.mu, log: mt.log, buckets: mt.buckets, presence: mt.presence, heldOff: mt.heldOff,
-		selfMedia: mt.selfMedia, selfCapacity: mt.selfCapacity, listeners: mt.listeners,
+		selfMedia: mt.selfMedia, selfCapacity: mt.selfCapacity, selfSite: mt.selfSite, listeners: mt.listeners,
 		announced: mt.announced, timedOut: mt.timedOut,
 	}
 }

@@ -44,6 +44,7 @@ type meeting struct {
 	selfMedia    MediaState                // this node's own media state here
 	reactions    map[peer.ID]*rate.Limiter // reactions shown, by sender (reaction.go)
 	selfCapacity int                       // this node's relay capacity, as its heartbeats say
+	selfSite     string                    // this node's site, as its last heartbeat said
 	listeners    map[chan Notice]struct{}
 	announced    map[peer.ID]bool // presence-based online view, for left/joined notices
 	timedOut     bool             // its time limit passed and the pages were told

@@ -256,10 +256,19 @@ func (m *Mesh) newHost() (host.Host, error) {
 	if m.cfg.Gater != nil {
 		opts = append(opts, libp2p.ConnectionGater(m.cfg.Gater))
 	}
-	if len(m.cfg.Relays) > 0 {
-		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(m.cfg.Relays), libp2p.EnableHolePunching())
+	if len(m.cfg.Relays) == 0 {
+		return libp2p.New(opts...)
 	}
-	return libp2p.New(opts...)
+	rm, err := resources(m.cfg.Relays)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(m.cfg.Relays), libp2p.EnableHolePunching(), libp2p.ResourceManager(rm))
+	h, err := libp2p.New(opts...)
+	if err != nil {
+		_ = rm.Close()
+	}
+	return h, err
 }
 
 func (m *Mesh) running() error {

@@ -22,6 +22,8 @@ type heartbeat struct {
 	Name          string     `json:"name"`
 	Media         MediaState `json:"media"`
 	RelayCapacity int        `json:"relayCapacity"`
+	// Site is the sender's site (site.go): a meeting has a media relay per site.
+	Site string `json:"site,omitempty"`
 	// Addrs are the sender's listen addresses: members that heard of it only
 	// through others dial it with them (see dialHeard).
 	Addrs []string `json:"addrs,omitempty"`
@@ -51,7 +53,7 @@ func DecodeHeartbeat(raw []byte) (*heartbeat, error) {
 	}
 	if hb.V != presenceVersion || !meetingIDPattern.MatchString(hb.Meeting) || hb.Peer.Validate() != nil || hb.RelayCapacity < 0 ||
 		hb.Media.HandRaisedAt < 0 || !hb.Media.HandRaised && hb.Media.HandRaisedAt != 0 ||
-		hb.Reaction != "" && !slices.Contains(Reactions, hb.Reaction) {
+		hb.Reaction != "" && !slices.Contains(Reactions, hb.Reaction) || !eventlog.ValidSite(hb.Site) {
 		return nil, fmt.Errorf("%w: heartbeat fields", ErrInvalid)
 	}
 	if err := eventlog.ValidName(hb.Name); err != nil {
@@ -190,10 +192,12 @@ func (m *Mesh) sendPresence(ctx context.Context, mt *meeting, reaction string) {
 	if !m.current(mt) {
 		return // never under an old key: the removed could hear it
 	}
+	site := m.site()
 	mt.mu.Lock()
 	mb := mt.st().Members[m.self]
 	inMeeting := mb != nil && mb.Present() && !mt.st().Ended(time.Now())
-	hb := heartbeat{V: presenceVersion, Meeting: mt.id, Peer: m.self, Name: m.Name(), Media: mt.selfMedia, RelayCapacity: m.relayCapacity(), Reaction: reaction}
+	mt.selfSite = site
+	hb := heartbeat{V: presenceVersion, Meeting: mt.id, Peer: m.self, Name: m.Name(), Media: mt.selfMedia, RelayCapacity: m.relayCapacity(), Reaction: reaction, Site: site}
 	mt.mu.Unlock()
 	hb.Addrs = m.announceAddrs()
 	if !inMeeting {

@@ -9,43 +9,70 @@ import (
 	"meshmeet/mesh/eventlog"
 )
 
-// The media relay. A meeting of more than MeshMax live participants has one
-// node that relays everyone's media; the log says which, by relay events,
-// each naming its author (or, with no peer, putting the meeting back to a
-// mesh) with an epoch one above the last. Every node reads the relay from
-// the same log, so all agree, and nobody changes it on a whim: a node
-// writes a relay event only when the rule below names it, and a relay stays
-// the relay while it is live, so a late heartbeat, a relay that froze and
-// woke up, or a meeting hovering at the threshold does not move it.
+// The media relays. A meeting of more than MeshMax live participants has a
+// node per site (site.go) that relays that site's media: the site's nodes
+// send to it only, and the site relays link to each other, so each stream
+// crosses each WAN link once. The log says which, by relay events, each
+// naming its author the relay of its site (or, with no peer, putting the
+// site back to a mesh) with the site's epoch one above its last. Every node
+// reads the relays from the same log, so all agree, and nobody changes them
+// on a whim: a node writes a relay event only when the rule below names it,
+// and a relay stays the relay while it is live and in its site, so a late
+// heartbeat, a relay that froze and woke up, or a meeting hovering at the
+// threshold does not move it. In each site, with n live in the meeting:
 //
-//   - no relay, more than MeshMax live: the first in line names itself;
-//   - a relay, at least MeshMax live, the relay no longer live: the first in
-//     line names itself;
-//   - a relay, fewer than MeshMax live: the relay (or, when it is gone, the
-//     live participant in the meeting longest) puts the meeting back to a
-//     mesh.
+//   - no relay, n > MeshMax: the site's first in line names itself;
+//   - a relay, n ≥ MeshMax, the relay no longer live in the site: the
+//     site's first in line names itself;
+//   - a relay, n < MeshMax: the relay (or, when it is gone, the site's live
+//     participant in the meeting longest) puts the site back to a mesh.
 //
-// First in line: the live participant that may relay (presence says so)
-// who has been in the meeting longest, then the smallest peer ID.
+// First in line: the site's live participant that may relay (presence says
+// so) who has been in the meeting longest, then the smallest peer ID. A
+// meeting in one site has one relay, as before sites.
 
 // relayCheck is how often each node looks whether the rule names it.
 const relayCheck = 250 * time.Millisecond
 
-// RelayOf is the node that relays the meeting's media, "" for a mesh.
-func (m *Mesh) RelayOf(id string) string {
+// Topology is the media topology of a meeting: for each live participant
+// (this node too), the node its media goes through — its site's relay, or,
+// for a site without one (nobody there may relay), the live site relay with
+// the smallest peer ID. Empty: a mesh, everyone sends to everyone.
+func (m *Mesh) Topology(id string) map[string]string {
 	mt, err := m.meeting(id)
 	if err != nil {
-		return ""
+		return nil
 	}
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
-	return mt.st().Relay.String()
+	return topology(mt.st().Relays, mt.liveLocked(m.self))
+}
+
+func topology(relays map[string]eventlog.SiteRelay, live []ParticipantView) map[string]string {
+	fallback := ""
+	for _, p := range live { // a live relay of its own site
+		if r := relays[p.Site].Peer.String(); r == p.PeerID && (fallback == "" || r < fallback) {
+			fallback = r
+		}
+	}
+	out := map[string]string{}
+	for _, p := range live {
+		r := relays[p.Site].Peer.String()
+		if r == "" {
+			r = fallback
+		}
+		if r != "" {
+			out[p.PeerID] = r
+		}
+	}
+	return out
 }
 
 func (m *Mesh) relayLoop(ctx context.Context) {
 	t := time.NewTicker(relayCheck)
 	defer t.Stop()
-	last := map[string]int{} // relay epoch this node last wrote for, by meeting
+	type key struct{ meeting, site string }
+	last := map[key]int{} // the site's relay epoch this node last wrote for
 	for {
 		select {
 		case <-ctx.Done():
@@ -56,35 +83,39 @@ func (m *Mesh) relayLoop(ctx context.Context) {
 			mt.mu.Lock()
 			st := mt.st()
 			in := st.In(m.self) && !st.Ended(time.Now())
-			cur, epoch := st.Relay.String(), st.RelayEpoch
+			site := mt.selfSite
+			cur := st.Relays[site]
 			live := mt.liveLocked(m.self)
 			mt.mu.Unlock()
-			if !in || last[mt.id] > epoch {
+			k := key{mt.id, site}
+			if !in || last[k] > cur.Epoch {
 				continue // not in it, or our event for this epoch is on its way
 			}
-			if peer, move := relayMove(cur, live, m.self.String(), m.cfg.MeshMax); move {
-				body, _ := json.Marshal(eventlog.Relay{Epoch: epoch + 1, Peer: peer})
+			here := slices.DeleteFunc(slices.Clone(live), func(p ParticipantView) bool { return p.Site != site })
+			if peer, move := relayMove(cur.Peer.String(), here, len(live), m.self.String(), m.cfg.MeshMax); move {
+				body, _ := json.Marshal(eventlog.Relay{Epoch: cur.Epoch + 1, Peer: peer, Site: site})
 				if _, err := m.publishEvent(ctx, mt, eventlog.TypeRelay, body); err != nil {
-					m.log.Debug("relay event refused", "meeting", mt.id, "err", err)
+					m.log.Debug("relay event refused", "meeting", mt.id, "site", site, "err", err)
 					continue
 				}
-				last[mt.id] = epoch + 1
+				last[k] = cur.Epoch + 1
 			}
 		}
 	}
 }
 
-// relayMove says whether the rule names self to write a relay event now,
-// and its peer (self, or "" for a mesh).
-func relayMove(cur string, live []ParticipantView, self string, meshMax int) (string, bool) {
-	alive := slices.ContainsFunc(live, func(p ParticipantView) bool { return p.PeerID == cur })
-	switch n := len(live); {
+// relayMove says whether the rule names self to write a relay event for its
+// site now, and its peer (self, or "" for a mesh): cur is the site's relay,
+// here the site's live participants, n the meeting's.
+func relayMove(cur string, here []ParticipantView, n int, self string, meshMax int) (string, bool) {
+	alive := slices.ContainsFunc(here, func(p ParticipantView) bool { return p.PeerID == cur })
+	switch {
 	case cur == "" && n > meshMax, cur != "" && !alive && n >= meshMax:
-		if firstInLine(live, true) == self {
+		if firstInLine(here, true) == self {
 			return self, true
 		}
 	case cur != "" && n < meshMax:
-		return "", (alive && cur == self) || (!alive && firstInLine(live, false) == self)
+		return "", (alive && cur == self) || (!alive && firstInLine(here, false) == self)
 	}
 	return "", false
 }

@@ -138,7 +138,7 @@ func (m *Mesh) foldMeeting(id string, k keys, evs []*Event, pending bool) *meeti
 	if pending {
 		mt.pending = &pendingKey{}
 	}
-	mt.selfCapacity = m.relayCapacity()
+	mt.selfCapacity, mt.selfSite = m.relayCapacity(), m.site()
 	for _, ev := range evs {
 		m.clock.Observe(ev.HLC)
 	}

@@ -74,6 +74,8 @@ type ParticipantView struct {
 	Media       *MediaState `json:"media,omitempty"`
 	// RelayCapacity is 0 for a node that must not relay media, else 1 (presence).
 	RelayCapacity int `json:"relayCapacity"`
+	// Site is the participant's site (presence): its media goes through the site's relay.
+	Site string `json:"site,omitempty"`
 }
 
 // MessageView is one chat message.
@@ -127,12 +129,12 @@ func (m *meeting) participantLocked(id, self peer.ID) ParticipantView {
 	if hb := m.presence[id]; hb != nil && mb.Present() {
 		p.Online = true
 		ms := hb.Media
-		p.Media, p.RelayCapacity = &ms, hb.RelayCapacity
+		p.Media, p.RelayCapacity, p.Site = &ms, hb.RelayCapacity, hb.Site
 	}
 	if id == self && mb.Present() {
 		p.Online = true
 		ms := m.selfMedia
-		p.Media, p.RelayCapacity = &ms, m.selfCapacity
+		p.Media, p.RelayCapacity, p.Site = &ms, m.selfCapacity, m.selfSite
 	}
 	return p
 }

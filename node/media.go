@@ -198,8 +198,9 @@ func (b *mediaBridge) reconcile(in map[string]bool, self string) {
 				peers = append(peers, p.PeerID)
 			}
 		}
-		relay := b.n.mesh.RelayOf(id)
-		if err := b.n.media.SetTopology(id, peers, relay); err != nil {
+		via := b.n.mesh.Topology(id)
+		relay := via[self]
+		if err := b.n.media.SetSites(id, peers, via); err != nil {
 			b.n.log.Debug("media peers", "meeting", id, "err", err)
 		}
 		if v, err := b.n.mesh.Meeting(id); err == nil {

@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -74,4 +75,82 @@ func TestLastN(t *testing.T) {
 	if got := fmt.Sprint(b.lastN("m", []mesh.ParticipantView{p("a", 1, false), p("b", 2, false), p("c", 3, true), p("d", 4, false)}, "a", 2)); got != "[c d]" {
 		t.Fatalf("the last two speakers, latest first: got %s", got)
 	}
+}
+
+// TestSiteRelayElection (issue 10): a meeting larger than MeshMax in two sites elects a
+// relay per site; each node links to its site's relay only, and the two relays to their
+// site's nodes and to each other, over one PeerConnection. When a site's relay goes,
+// another of that site takes over, linked to the other site's relay, which stays.
+func TestSiteRelayElection(t *testing.T) {
+	in := func(site string) func(c *Config) {
+		return func(c *Config) { c.Mesh.MeshMax, c.Mesh.Site = 2, site }
+	}
+	a1 := startNode(t, "a1", "", in("A"))
+	b1 := startNode(t, "b1", "", in("B"), withPeers(a1))
+	a2 := startNode(t, "a2", "", in("A"), withPeers(a1, b1))
+	b2 := startNode(t, "b2", "", in("B"), withPeers(a1, b1, a2))
+	b3 := startNode(t, "b3", "", in("B"), withPeers(a1, b1, a2, b2))
+	m := a1.create(t, map[string]any{"title": "Two offices"})
+	id := m.Meeting.ID
+	for _, n := range []*testNode{a1, b1, a2, b2, b3} {
+		n.join(t, m.JoinURL)
+	}
+	self := func(n *testNode) string { return n.Mesh().Self().String() }
+	// relayed checks that each site's nodes send through one node of the site, linked to
+	// its site's nodes and to the other site's relay; it returns the relays.
+	relayed := func(sites ...[]*testNode) (map[int]*testNode, error) {
+		stats := map[*testNode]media.MeetingStats{}
+		relays := map[int]*testNode{}
+		for i, site := range sites {
+			for _, n := range site {
+				var st media.MeetingStats
+				n.do(t, http.MethodGet, "/api/meetings/"+id+"/media", nil, &st)
+				stats[n] = st
+				for _, o := range site {
+					if self(o) == st.Relay && (relays[i] == nil || relays[i] == o) {
+						relays[i] = o
+					}
+				}
+				if st.Mode != "relay" || relays[i] == nil || st.Relay != self(relays[i]) {
+					return nil, fmt.Errorf("%s: mode %s relay %s, not its site's", n.cfg.Name, st.Mode, st.Relay)
+				}
+			}
+		}
+		for i, site := range sites {
+			for _, n := range site {
+				want := map[string]bool{self(relays[i]): true}
+				if n == relays[i] {
+					want = map[string]bool{self(relays[1-i]): true}
+					for _, o := range site {
+						want[self(o)] = o != n
+					}
+					delete(want, self(n))
+				}
+				connected := 0
+				for _, l := range stats[n].Links {
+					if l.State == "connected" && want[l.PeerID] {
+						connected++
+					}
+				}
+				if len(stats[n].Links) != len(want) || connected != len(want) {
+					return nil, fmt.Errorf("%s: links %+v, want %d connected", n.cfg.Name, stats[n].Links, len(want))
+				}
+			}
+		}
+		return relays, nil
+	}
+	var before map[int]*testNode
+	eventually(t, 45*time.Second, "a relay per site", func() (err error) {
+		before, err = relayed([]*testNode{a1, a2}, []*testNode{b1, b2, b3})
+		return err
+	})
+	before[1].Close()
+	b := slices.DeleteFunc([]*testNode{b1, b2, b3}, func(n *testNode) bool { return n == before[1] })
+	eventually(t, 45*time.Second, "another relay for B, A's stays", func() error {
+		after, err := relayed([]*testNode{a1, a2}, b)
+		if err == nil && after[0] != before[0] {
+			err = fmt.Errorf("A's relay moved from %s to %s", before[0].cfg.Name, after[0].cfg.Name)
+		}
+		return err
+	})
 }

@@ -38,6 +38,8 @@ func nodeCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "peer", Usage: "known node multiaddr with /p2p/ to dial (repeatable)", EnvVars: env("PEER")},
 			&cli.BoolFlag{Name: "no-mdns", Usage: "do not look for nodes on the local network", EnvVars: env("NO_MDNS")},
 			&cli.BoolFlag{Name: "no-relay", Usage: "never be elected to relay media in meetings larger than 6 (a weak uplink)", EnvVars: env("NO_RELAY")},
+			&cli.StringFlag{Name: "site", Usage: "the site (office, LAN) this node is in: a large meeting has a media relay per site (default: the /24 of this machine's private IPv4 address)", EnvVars: env("SITE")},
+			&cli.BoolFlag{Name: "synthetic-media", Hidden: true, Usage: "publish a synthetic camera and microphone in every meeting (for tests and measurements)", EnvVars: env("SYNTHETIC_MEDIA")},
 			&cli.IntFlag{Name: "media-port", Value: d.Media.UDPPort, Usage: "the one UDP port all WebRTC media uses (0 = any free port)", EnvVars: env("MEDIA_PORT")},
 			&cli.StringSliceFlag{Name: "ice-server", Usage: "STUN/TURN server for media across NATs: URL[,username,credential] (repeatable); rendezvous servers started with --turn-ip add theirs", EnvVars: env("ICE_SERVER")},
 			&cli.IntFlag{Name: "mesh-max", Value: d.Mesh.MeshMax, Hidden: true, Usage: "largest meeting without a relay; every node of a meeting must use the same (for tests)", EnvVars: env("MESH_MAX")},
@@ -55,10 +57,10 @@ func nodeCommand() *cli.Command {
 			cfg.DataDir, cfg.UIAddr, cfg.Name = dataDir(c), c.String("ui"), c.String("name")
 			cfg.Rendezvous, cfg.Logger, cfg.Version = c.StringSlice("rendezvous"), log, version
 			cfg.Mesh.ListenAddrs, cfg.Mesh.Peers, cfg.Mesh.MDNS = c.StringSlice("listen"), c.StringSlice("peer"), !c.Bool("no-mdns")
-			cfg.Mesh.NoRelay, cfg.Mesh.MeshMax = c.Bool("no-relay"), c.Int("mesh-max")
+			cfg.Mesh.NoRelay, cfg.Mesh.MeshMax, cfg.Mesh.Site = c.Bool("no-relay"), c.Int("mesh-max"), c.String("site")
 			cfg.Mesh.PresenceTimeout = c.Duration("presence-timeout")
 			cfg.Media.UDPPort, cfg.Media.RelayOnly, cfg.Media.TURNTLSOnly = c.Int("media-port"), c.Bool("relay-only"), c.Bool("turn-tls-only")
-			cfg.RetentionDays = c.Int("retention-days")
+			cfg.RetentionDays, cfg.Media.Synthetic = c.Int("retention-days"), c.Bool("synthetic-media")
 			if cfg.Media.ICEServers, err = iceServers(c.StringSlice("ice-server")); err != nil {
 				return err
 			}

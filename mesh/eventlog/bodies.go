@@ -359,18 +359,22 @@ func (b *Rekey) Sealed(p peer.ID) []byte {
 	return raw
 }
 
-// Relay names the node that relays the meeting's media from this relay
-// epoch on (Peer is its author), or puts the meeting back to a mesh (Peer
-// empty).
+// Relay names the node that relays the media of one site of the meeting
+// from this relay epoch of the site on (Peer is its author), or puts the
+// site back to a mesh (Peer empty). Each site has its own epochs.
 type Relay struct {
 	Epoch int    `json:"epoch"`
 	Peer  string `json:"peer,omitempty"`
+	Site  string `json:"site,omitempty"` // "": a meeting in one site
 	id    peer.ID
 }
 
+// MaxSite bounds a site's name.
+const MaxSite = 64
+
 func (b *Relay) validate() (err error) {
-	if b.Epoch < 1 {
-		return fmt.Errorf("%w: relay epoch", ErrInvalid)
+	if b.Epoch < 1 || !ValidSite(b.Site) {
+		return fmt.Errorf("%w: relay epoch or site", ErrInvalid)
 	}
 	if b.Peer != "" {
 		if b.id, err = peer.Decode(b.Peer); err != nil {
@@ -378,4 +382,18 @@ func (b *Relay) validate() (err error) {
 		}
 	}
 	return nil
+}
+
+// ValidSite reports whether s may name a site: at most MaxSite printable
+// ASCII characters.
+func ValidSite(s string) bool {
+	if len(s) > MaxSite {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
 }

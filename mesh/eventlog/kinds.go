@@ -287,7 +287,7 @@ var kinds = map[string]kind{
 				return fmt.Errorf("%w: only a participant can change the media relay", ErrForbidden)
 			case b.id != "" && b.id != ev.Author:
 				return fmt.Errorf("%w: a node names only itself the relay", ErrForbidden)
-			case b.Epoch != s.RelayEpoch+1:
+			case b.Epoch != s.Relays[b.Site].Epoch+1:
 				// Of two relay events to the same epoch, the first in the order counts.
 				return fmt.Errorf("%w: the relay changed meanwhile", ErrConflict)
 			case ev.Time().Sub(s.relayAt[ev.Author]) < relayGap:
@@ -298,7 +298,7 @@ var kinds = map[string]kind{
 		},
 		fold: func(s *State, ev *Event) {
 			b := BodyOf[Relay](ev)
-			s.Relay, s.RelayEpoch, s.relayAt[ev.Author] = b.id, b.Epoch, ev.Time()
+			s.Relays[b.Site], s.relayAt[ev.Author] = SiteRelay{Peer: b.id, Epoch: b.Epoch}, ev.Time()
 		},
 	},
 	TypeRole: {

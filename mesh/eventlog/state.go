@@ -29,33 +29,39 @@ func (m *Member) Present() bool { return m.LeftAt == nil }
 // State is a meeting folded from its log. Read it, never write it: only the
 // Log changes it.
 type State struct {
-	ID         string
-	Record     *Record
-	Host       peer.ID
-	Created    time.Time
-	Status     string
-	EndedAt    *time.Time
-	Members    map[peer.ID]*Member
-	Order      []peer.ID             // first-join order
-	Admitted   map[peer.ID]bool      // let in from the lobby
-	Denied     map[peer.ID]bool      // turned away in the lobby, until admitted after all
-	Removed    map[peer.ID]bool      // removed from the meeting, until admitted again
-	Recorder   peer.ID               // whose node records now; "" when nobody does
-	Started    time.Time             // first join: the duration counts from here
-	Extra      int                   // minutes added by extensions
-	Revision   int                   // updates applied to the record
-	Relay      peer.ID               // the node that relays the meeting's media; "": a mesh
-	RelayEpoch int                   // relay events so far
-	relayAt    map[peer.ID]time.Time // each author's last relay event
-	Epoch      int                   // the key epoch: rekeys so far
-	KeyEvent   *Event                // the rekey that set the current key; nil: the link's
-	checks     map[string]bool       // KeyChecks of every key the meeting had
-	valid      map[string]bool
+	ID       string
+	Record   *Record
+	Host     peer.ID
+	Created  time.Time
+	Status   string
+	EndedAt  *time.Time
+	Members  map[peer.ID]*Member
+	Order    []peer.ID             // first-join order
+	Admitted map[peer.ID]bool      // let in from the lobby
+	Denied   map[peer.ID]bool      // turned away in the lobby, until admitted after all
+	Removed  map[peer.ID]bool      // removed from the meeting, until admitted again
+	Recorder peer.ID               // whose node records now; "" when nobody does
+	Started  time.Time             // first join: the duration counts from here
+	Extra    int                   // minutes added by extensions
+	Revision int                   // updates applied to the record
+	Relays   map[string]SiteRelay  // by site: the node that relays its media
+	relayAt  map[peer.ID]time.Time // each author's last relay event
+	Epoch    int                   // the key epoch: rekeys so far
+	KeyEvent *Event                // the rekey that set the current key; nil: the link's
+	checks   map[string]bool       // KeyChecks of every key the meeting had
+	valid    map[string]bool
+}
+
+// SiteRelay is the relay of one site: Peer relays its media ("": a mesh),
+// named by the site's Epoch-th relay event.
+type SiteRelay struct {
+	Peer  peer.ID
+	Epoch int
 }
 
 func newState(id string) *State {
 	return &State{ID: id, Status: StatusScheduled, Members: map[peer.ID]*Member{}, Admitted: map[peer.ID]bool{},
-		Denied: map[peer.ID]bool{}, Removed: map[peer.ID]bool{}, checks: map[string]bool{}, relayAt: map[peer.ID]time.Time{}, valid: map[string]bool{}}
+		Denied: map[peer.ID]bool{}, Removed: map[peer.ID]bool{}, checks: map[string]bool{}, Relays: map[string]SiteRelay{}, relayAt: map[peer.ID]time.Time{}, valid: map[string]bool{}}
 }
 
 // Valid reports whether the event with this ID counts.
