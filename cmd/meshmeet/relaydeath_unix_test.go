@@ -169,6 +169,56 @@ func TestRelayFrozen(t *testing.T) {
 	}
 }
 
+// TestLaptopSleeps: a participant's machine that stops for 20 s (SIGSTOP: its
+// connections stay open and silent, as over a suspend) comes back into the meeting
+// without a click: it gets the chat said while it slept and its media link to the
+// relay is connected again. The relay, which never left, stays.
+func TestLaptopSleeps(t *testing.T) {
+	rm := startRelayedMeeting(t, 4)
+	all := []int{0, 1, 2, 3}
+	var relay string
+	eventually(t, 60*time.Second, "one relay for everyone", func() (err error) {
+		relay, err = rm.relayedBy(all, "")
+		return err
+	})
+	var others []int
+	for i, p := range rm.procs {
+		if p.ID != relay {
+			others = append(others, i)
+		}
+	}
+	laptop, speaker := others[0], others[1]
+	if err := rm.procs[laptop].Cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rm.procs[laptop].Cmd.Process.Signal(syscall.SIGCONT) })
+	time.Sleep(20 * time.Second) // the suspend itself: long past every consent and ping timeout
+	said := "said while the laptop slept"
+	if err := rm.clients[speaker].Do(context.Background(), http.MethodPost, "/api/meetings/"+rm.id+"/messages", map[string]string{"text": said}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := rm.procs[laptop].Cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	woke := time.Now()
+	eventually(t, 30*time.Second, "the laptop has the chat said while it slept", func() error {
+		ms, err := history(rm.clients[laptop], rm.id)
+		if err == nil && !slices.ContainsFunc(ms, func(m message) bool { return m.Text == said }) {
+			err = fmt.Errorf("%d messages, not the one said", len(ms))
+		}
+		return err
+	})
+	t.Logf("chat back %v after waking", time.Since(woke))
+	eventually(t, 30*time.Second, "everyone linked to the same relay again", func() error {
+		got, err := rm.relayedBy(all, "")
+		if err == nil && got != relay {
+			err = fmt.Errorf("relay %s, not %s", got, relay)
+		}
+		return err
+	})
+	t.Logf("media back %v after waking", time.Since(woke))
+}
+
 // BenchmarkRelayKilled: the time from the relay's death to every other node linked to the
 // new relay (median over b.N meetings of four processes), for a killed process and for a
 // frozen one (a machine that died).
