@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -13,12 +12,10 @@ import (
 const clockTicks = 100
 
 // cpuOf is the CPU time (user + system) used so far by process pid, or by this
-// process when pid is 0 (getrusage: every goroutine of every node in it).
+// process when pid is 0 (selfCPU: every goroutine of every node in it).
 func cpuOf(pid int) time.Duration {
 	if pid == 0 {
-		var ru syscall.Rusage
-		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		return selfCPU()
 	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
