@@ -7,6 +7,6 @@ package loadtest
 // holds for the real build (race_off_test.go) is left to the command's test.
 const minDelivery = 0.5
 
-// minLayerDelivery is the same for a simulcast camera layer: a receiver the relay moves
-// to another layer in the window is counted against the layer it ends on.
+// minLayerDelivery is the same for a simulcast camera layer none of whose streams the
+// relay moved in the window.
 const minLayerDelivery = 0.5

@@ -73,8 +73,12 @@ type Worst struct {
 
 // Delivery is one layer's delivery.
 type Delivery struct {
-	Layer    string  `json:"layer"`
-	Streams  int     `json:"streams"` // receiver × sender pairs
+	Layer   string `json:"layer"`
+	Streams int    `json:"streams"` // receiver × sender pairs
+	// Switched: of Streams, those moved to this layer from another in the window
+	// (the relay's bandwidth estimate): each counts against the layer it ends on,
+	// which makes the ratio approximate.
+	Switched int     `json:"switched"`
 	Received int64   `json:"received"`
 	Expected int64   `json:"expected"`
 	Ratio    float64 `json:"ratio"`
@@ -324,6 +328,9 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 			}
 			d := &by[l]
 			d.Streams++
+			if b.switches != a.switches {
+				d.Switched++
+			}
 			e, g := s1.sent[ti][l]-s0.sent[ti][l], b.packets-a.packets
 			d.Expected, d.Received, want, got = d.Expected+e, d.Received+g, want+e, got+g
 		}
@@ -381,7 +388,11 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "window\t%.1f s after %.1f s to settle\n", rep.Seconds, rep.SettleSeconds)
 	fmt.Fprintf(tw, "\nlayer\tstreams\treceived\texpected\tdelivery\n")
 	for _, d := range rep.Delivery {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f %%\n", d.Layer, d.Streams, d.Received, d.Expected, 100*d.Ratio)
+		sw := ""
+		if d.Switched > 0 {
+			sw = fmt.Sprintf(" (%d streams switched in the window: approximate)", d.Switched)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f %%%s\n", d.Layer, d.Streams, d.Received, d.Expected, 100*d.Ratio, sw)
 	}
 	fmt.Fprintf(tw, "all\t\t\t\t%.2f %%\n", 100*rep.DeliveryAll)
 	fmt.Fprintf(tw, "worst receiver\t%s\t\t\t%.2f %% (%d got less than half)\n", rep.Worst.Name, 100*rep.Worst.Ratio, rep.Starved)
