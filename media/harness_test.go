@@ -255,7 +255,7 @@ type fakeBrowser struct {
 	vcodec  string
 	audio   *webrtc.TrackLocalStaticSample
 	layers  []*webrtc.TrackLocalStaticSample // simulcast camera: q, h, f (startSimulcastBrowser)
-	rids    *atomic.Pointer[map[uint32][2]string]
+	stamper *RIDStamper                      // marks the simulcast layers
 	plis    atomic.Int64
 	// simulcast: a layer's "encoder" restarts (keyframe), and the requests per layer
 	layerKey  [numLayers]atomic.Bool
@@ -316,9 +316,9 @@ func (n *testNet) startBrowserOpts(node string, publish bool, mime string, simul
 			n.t.Fatal(err)
 		}
 	}
-	rids := &atomic.Pointer[map[uint32][2]string]{}
+	stamper := &RIDStamper{}
 	reg := &interceptor.Registry{}
-	reg.Add(ridStamper{ids: rids})
+	reg.Add(stamper)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se),
 		webrtc.WithInterceptorRegistry(reg))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
@@ -328,7 +328,7 @@ func (n *testNet) startBrowserOpts(node string, publish bool, mime string, simul
 	n.mu.Lock()
 	e := n.engines[node]
 	n.mu.Unlock()
-	b := &fakeBrowser{t: n.t, n: n, node: node, e: e, pc: pc, publish: publish, recv: map[string]*recvCount{}, vcodec: mime, rids: rids}
+	b := &fakeBrowser{t: n.t, n: n, node: node, e: e, pc: pc, publish: publish, recv: map[string]*recvCount{}, vcodec: mime, stamper: stamper}
 	n.t.Cleanup(func() { b.closing.Store(true); _ = pc.Close() })
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c == nil {
@@ -442,7 +442,7 @@ func (b *fakeBrowser) handle(msg []byte) {
 		if first && b.publish {
 			for _, tr := range b.pc.GetTransceivers() {
 				if b.layers != nil && tr.Sender() != nil && tr.Sender().Track() == b.layers[0] {
-					b.stampLayers(tr)
+					b.stamper.Stamp(tr)
 				}
 				if tr.Sender() != nil && tr.Mid() != s.Publish[map[webrtc.RTPCodecType]string{webrtc.RTPCodecTypeAudio: "mic", webrtc.RTPCodecTypeVideo: "camera"}[tr.Kind()]] {
 					b.fail("publishing on mid %s, want the offer's publish slots %v", tr.Mid(), s.Publish)

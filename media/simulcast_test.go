@@ -5,14 +5,11 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
-	"github.com/pion/sdp/v3"
 
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
@@ -211,45 +208,6 @@ func sentLayers(e *Engine, peer, origin string) []string {
 		}
 	}
 	return out
-}
-
-// ridStamper puts the mid and RID header extensions on a simulcast layer's packets, as
-// browsers do (pion's sender does not): how the node tells the layers apart.
-type ridStamper struct {
-	interceptor.NoOp
-	ids *atomic.Pointer[map[uint32][2]string] // SSRC → mid, RID
-}
-
-func (r ridStamper) NewInterceptor(string) (interceptor.Interceptor, error) { return &r, nil }
-
-func (r *ridStamper) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	var midID, ridID uint8
-	for _, e := range info.RTPHeaderExtensions {
-		switch e.URI {
-		case sdp.SDESMidURI:
-			midID = uint8(e.ID)
-		case sdp.SDESRTPStreamIDURI:
-			ridID = uint8(e.ID)
-		}
-	}
-	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-		if m := r.ids.Load(); m != nil && midID != 0 && ridID != 0 {
-			if v, ok := (*m)[h.SSRC]; ok {
-				_ = h.SetExtension(midID, []byte(v[0]))
-				_ = h.SetExtension(ridID, []byte(v[1]))
-			}
-		}
-		return w.Write(h, payload, a)
-	})
-}
-
-// stampLayers tells the stamper the SSRC, mid and RID of each layer of tr.
-func (b *fakeBrowser) stampLayers(tr *webrtc.RTPTransceiver) {
-	m := map[uint32][2]string{}
-	for _, enc := range tr.Sender().GetParameters().Encodings {
-		m[uint32(enc.SSRC)] = [2]string{tr.Mid(), enc.RID}
-	}
-	b.rids.Store(&m)
 }
 
 func TestOfferSimulcast(t *testing.T) {

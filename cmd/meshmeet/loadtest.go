@@ -20,7 +20,8 @@ func loadtestCommand() *cli.Command {
 		Description: "Each participant gets a node of its own on 127.0.0.1 (Badger in a temporary directory, found through a " +
 			"rendezvous server started here) and talks to it as a meeting page does, over the events WebSocket, with one pion " +
 			"PeerConnection that publishes the test clips (VP8 camera in three simulcast layers when the node takes them, " +
-			"Opus microphone). The first participant creates the meeting and joins first, so it is the relay; it runs as a " +
+			"Opus microphone) and tells its node the size of its tiles: --small-tiles of the participants show every camera " +
+			"at 160x90 (the q layer), the others at 640x360 (f). The first participant creates the meeting and joins first, so it is the relay; it runs as a " +
 			"`meshmeet node` process of its own so that its CPU and memory are measured alone, the other nodes run in this " +
 			"process (with --in-process the relay too, and its CPU and memory are then the whole process's). " +
 			"Reports delivery per layer (packets received over packets that should have been forwarded, last-N counted), " +
@@ -33,6 +34,7 @@ func loadtestCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
 			&cli.IntFlag{Name: "last-n", Usage: "the meeting's last-N: cameras forwarded (0: the default, 9)"},
 			&cli.IntFlag{Name: "muted", Usage: "how many participants (the last to join) publish no microphone"},
+			&cli.Float64Flag{Name: "small-tiles", Value: d.SmallTiles, Usage: "the share (0 to 1) of participants whose page shows every camera at 160x90 (the q layer; the others 640x360, f), spread over the joining order"},
 			&cli.StringFlag{Name: "clips", Value: d.ClipDir, Usage: "directory of the test clips"},
 			&cli.DurationFlag{Name: "settle", Value: d.Settle, Usage: "how long the meeting may take to form before measuring"},
 			&cli.BoolFlag{Name: "in-process", Usage: "run the relay node in this process too"},
@@ -46,7 +48,7 @@ func loadtestCommand() *cli.Command {
 			cfg := d
 			cfg.Participants, cfg.Duration, cfg.RelayOnly = c.Int("participants"), c.Duration("duration"), c.Bool("relay-only")
 			cfg.LastN, cfg.Muted, cfg.ClipDir, cfg.Settle = c.Int("last-n"), c.Int("muted"), c.String("clips"), c.Duration("settle")
-			cfg.PresenceTimeout = c.Duration("presence-timeout")
+			cfg.PresenceTimeout, cfg.SmallTiles = c.Duration("presence-timeout"), c.Float64("small-tiles")
 			// Fifty nodes' start-up and tear-down lines would drown the report: errors only.
 			lvl := slog.LevelError
 			if log.Enabled(c.Context, slog.LevelDebug) {

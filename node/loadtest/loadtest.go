@@ -14,6 +14,12 @@
 // Expected is what the node should forward to each receiver: every other participant's
 // microphone, and the cameras of last-N's selection (nobody speaks, as the clips carry
 // no audio level: the N in the meeting longest), in the layer the receiver gets.
+//
+// The cameras send three simulcast layers, as a page's do: the participants say so in
+// their hello, answer with encodings q, h and f and mark each layer's packets with its
+// mid and RID (media.RIDStamper). Each participant's page shows every other camera in a
+// tile, small (160x90: the q layer) for a share of them (Config.SmallTiles), else large
+// (640x360: f), and tells its node so in a view.
 package loadtest
 
 import (
@@ -57,6 +63,11 @@ type Config struct {
 	LastN int
 	// Muted is how many participants (the last to join) publish no microphone.
 	Muted int
+	// SmallTiles is the share (0 to 1) of participants whose page shows every other
+	// camera in a 160x90 tile, spread evenly over the joining order (0.5: every
+	// other one, from the second): they should get the q layer. The others' tiles
+	// are 640x360, for the f layer.
+	SmallTiles float64
 	// ClipDir holds the clips (the repository's testdata/): the VP8 layers
 	// 640x360, 320x180 and 160x90 and the Opus clip.
 	ClipDir string
@@ -78,7 +89,7 @@ type Config struct {
 
 // DefaultConfig is a small run: six participants, ten seconds.
 func DefaultConfig() Config {
-	return Config{Participants: 6, Duration: 10 * time.Second, ClipDir: "testdata", Settle: 2 * time.Minute}
+	return Config{Participants: 6, Duration: 10 * time.Second, ClipDir: "testdata", Settle: 2 * time.Minute, SmallTiles: 0.5}
 }
 
 func (c *Config) validate() error {
@@ -91,6 +102,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: presence timeout must not be negative", ErrConfig)
 	case c.LastN < 0 || c.Muted < 0 || c.Muted > c.Participants:
 		return fmt.Errorf("%w: lastN and muted must be 0 or more, muted at most the participants", ErrConfig)
+	case !(c.SmallTiles >= 0 && c.SmallTiles <= 1):
+		return fmt.Errorf("%w: the share of small tiles must be 0 to 1", ErrConfig)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -193,10 +206,8 @@ func (r *run) start(ctx context.Context, dir string) error {
 	for i, h := range r.hosts {
 		r.ps[i] = &participant{name: names[i], peerID: h.self, api: h.api, id: r.id, cl: r.cl,
 			mic: i < n-r.cfg.Muted, gate: &r.gate, paused: &r.paused}
-		for j := range r.ps[i].last {
-			r.ps[i].last[j].Store(-1)
-		}
 	}
+	r.setViews()
 	join := func(i int) error {
 		body := map[string]string{"joinUrl": created.JoinURL}
 		if err := r.hosts[i].api.Do(ctx, http.MethodPost, "/api/meetings/join", body, nil); err != nil {
@@ -227,6 +238,35 @@ func (r *run) start(ctx context.Context, dir string) error {
 		}
 	}
 	return joinAll(first, n)
+}
+
+// Tile sizes of the participants' pages: small shows the q layer, large the f one.
+const (
+	smallW, smallH = 160, 90
+	largeW, largeH = 640, 360
+)
+
+// smallTiles says whether participant i of n shows small tiles: share of them, spread
+// evenly over the joining order.
+func smallTiles(i int, share float64) bool {
+	return int(float64(i+1)*share) > int(float64(i)*share)
+}
+
+// setViews gives every participant the view its page sends: a camera tile of every
+// other participant, all small or all large.
+func (r *run) setViews() {
+	for i, p := range r.ps {
+		w, h := largeW, largeH
+		if smallTiles(i, r.cfg.SmallTiles) {
+			w, h = smallW, smallH
+		}
+		p.view = make([]media.ViewTile, 0, len(r.ps)-1)
+		for _, o := range r.ps {
+			if o != p {
+				p.view = append(p.view, media.ViewTile{Peer: o.peerID, Source: "camera", W: w, H: h})
+			}
+		}
+	}
 }
 
 // awaitRelay waits for the meeting's relay, and fails unless it is the first node.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net"
 	"net/http"
@@ -46,24 +47,27 @@ type participant struct {
 	mic    bool
 	gate   *sync.RWMutex // held for writing while the run pauses publishing (counting windows)
 	paused *atomic.Bool
+	view   []media.ViewTile // the tiles the "page" shows, sent after each hello (nil: none)
 
-	rtc *webrtc.API
-	mux io.Closer
-	ws  *websocket.Conn
-	in  chan *media.Signal // the node's signalling, in order
+	rtc   *webrtc.API
+	mux   io.Closer
+	stamp *media.RIDStamper // marks the camera's layers with their mid and RID
+	ws    *websocket.Conn
+	in    chan *media.Signal // the node's signalling, in order
 	// run owns pc and answered; a failed or closed pc is sent on failed
 	pc         *webrtc.PeerConnection
 	answered   bool
+	camera     *webrtc.RTPTransceiver
 	failed     chan *webrtc.PeerConnection
 	reconnects atomic.Int64
 
 	video    []*webrtc.TrackLocalStaticRTP // one per layer sent: layers[len(layers)-len(video):]
 	audio    *webrtc.TrackLocalStaticRTP
-	sent     [4]atomic.Int64 // packets sent per layer (index as in layers), audio last
-	last     [4]atomic.Int32 // the sequence number last sent on each, -1 before any
-	restart  atomic.Bool     // a PLI came: start the clip again at its keyframe
-	simulcst atomic.Bool     // the node's first offer took simulcast: three layers sent
-	first    int             // the smallest layer sent
+	sent     [4]atomic.Int64  // packets sent per layer (index as in layers), audio last
+	last     [4]atomic.Uint64 // the signature (sig) of the packet last sent on each, 0 before any
+	restart  [3]atomic.Bool   // per layer: a PLI came, start its clip again at its keyframe
+	simulcst atomic.Bool      // the node's first offer took simulcast: three layers sent
+	first    int              // the smallest layer sent
 
 	mu      sync.Mutex
 	offered map[string]time.Time // "<peer>/<kind>" → when an offer first listed that track
@@ -75,7 +79,7 @@ type sub struct {
 	peer, kind string
 	offered    time.Time
 	packets    int64
-	lastSeq    uint16 // of the last packet
+	lastSig    uint64 // of the last packet
 	layer      int    // the layer of the last keyframe, -1 before one
 	switches   int
 	inKey      bool
@@ -85,11 +89,12 @@ type sub struct {
 func peerKey(peer, kind string) string { return peer + "/" + kind }
 
 // clientAPI is one participant's WebRTC stack: as lean as media's test browsers (no
-// interceptors: no NACK, so delivery counts what the path delivered first time), with
-// the RID header extensions a simulcast sender needs, on a socket of its own with a
-// receive buffer as large as the nodes' (a default one overflows on a loaded machine
-// and the loss would be the test rig's, not the relay's).
-func clientAPI() (*webrtc.API, io.Closer, error) {
+// NACK, so delivery counts what the path delivered first time; the one interceptor is
+// stamp, which marks a simulcast camera's packets as browsers do), with the mid and RID
+// header extensions a simulcast sender needs, on a socket of its own with a receive
+// buffer as large as the nodes' (a default one overflows on a loaded machine and the
+// loss would be the test rig's, not the relay's).
+func clientAPI(stamp *media.RIDStamper) (*webrtc.API, io.Closer, error) {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, nil, err
@@ -111,13 +116,18 @@ func clientAPI() (*webrtc.API, io.Closer, error) {
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	reg := &interceptor.Registry{}
+	if stamp != nil {
+		reg.Add(stamp)
+	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se),
-		webrtc.WithInterceptorRegistry(&interceptor.Registry{})), mux, nil
+		webrtc.WithInterceptorRegistry(reg)), mux, nil
 }
 
 // connect opens the events WebSocket and the first media session.
 func (p *participant) connect(ctx context.Context) error {
-	api, mux, err := clientAPI()
+	p.stamp = &media.RIDStamper{}
+	api, mux, err := clientAPI(p.stamp)
 	if err != nil {
 		return err
 	}
@@ -145,8 +155,8 @@ func (p *participant) connect(ctx context.Context) error {
 	return nil
 }
 
-// session starts a media session as a page does: a new PeerConnection, then hello;
-// the node offers.
+// session starts a media session as a page does: a new PeerConnection, then hello
+// (the camera can send simulcast) and the page's view; the node offers.
 func (p *participant) session(ctx context.Context) error {
 	pc, err := p.rtc.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -168,7 +178,10 @@ func (p *participant) session(ctx context.Context) error {
 			}
 		}
 	})
-	p.signal(ctx, media.Signal{Type: media.TypeHello})
+	p.signal(ctx, media.Signal{Type: media.TypeHello, Simulcast: true})
+	if p.view != nil {
+		p.signal(ctx, media.Signal{Type: media.TypeView, Tiles: p.view})
+	}
 	return nil
 }
 
@@ -240,10 +253,11 @@ func (p *participant) readEvents(ctx context.Context) {
 }
 
 // answer takes an offer: a session's first adds the microphone and camera senders
-// (they take the offer's publish mids, as the page's transceivers do), every one
-// notes which tracks it lists and when.
+// (they take the offer's publish mids, as the page's transceivers do) and marks a
+// simulcast camera's layers, every one notes which tracks it lists and when.
 func (p *participant) answer(ctx context.Context, s *media.Signal) error {
-	if !p.answered {
+	first := !p.answered
+	if first {
 		p.answered = true
 		if p.video == nil {
 			if err := p.makeTracks(ctx, s.SDP); err != nil {
@@ -256,6 +270,9 @@ func (p *participant) answer(ctx context.Context, s *media.Signal) error {
 	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: s.SDP}); err != nil {
 		return err
+	}
+	if first && p.simulcst.Load() {
+		p.stamp.Stamp(p.camera) // the camera has the offer's mid now
 	}
 	now := time.Now()
 	p.mu.Lock()
@@ -318,13 +335,14 @@ func (p *participant) addSenders() error {
 	if err != nil {
 		return err
 	}
+	p.camera = tr
 	for _, t := range p.video[1:] {
 		if err := tr.Sender().AddEncoding(t); err != nil {
 			return err
 		}
 	}
-	for _, t := range p.video {
-		go p.readRTCP(tr.Sender(), t.RID())
+	for i, t := range p.video {
+		go p.readRTCP(tr.Sender(), t.RID(), p.first+i)
 	}
 	if p.audio == nil {
 		return nil
@@ -332,13 +350,13 @@ func (p *participant) addSenders() error {
 	if tr, err = p.pc.AddTransceiverFromTrack(p.audio, sendonly); err != nil {
 		return err
 	}
-	go p.readRTCP(tr.Sender(), "")
+	go p.readRTCP(tr.Sender(), "", -1)
 	return nil
 }
 
-// readRTCP answers a keyframe request as an encoder does: the next frame is a keyframe
-// (the clips start with one, in every layer).
-func (p *participant) readRTCP(s *webrtc.RTPSender, rid string) {
+// readRTCP answers a keyframe request as an encoder does: the next frame of layer li
+// (-1: the microphone) is a keyframe (the clips start with one, in every layer).
+func (p *participant) readRTCP(s *webrtc.RTPSender, rid string, li int) {
 	for {
 		var pkts []rtcp.Packet
 		var err error
@@ -353,7 +371,9 @@ func (p *participant) readRTCP(s *webrtc.RTPSender, rid string) {
 		for _, pk := range pkts {
 			switch pk.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				p.restart.Store(true)
+				if li >= 0 {
+					p.restart[li].Store(true)
+				}
 			}
 		}
 	}
@@ -372,15 +392,31 @@ func (p *participant) write(t *webrtc.TrackLocalStaticRTP, pkts []*rtp.Packet, i
 			return err
 		}
 		p.sent[i].Add(1)
-		p.last[i].Store(int32(pk.SequenceNumber))
+		p.last[i].Store(sig(pk.Payload, i < len(layers)))
 	}
 	return nil
 }
 
-// lastSeq is the sequence number last sent on layer i (audio: len(layers)).
-func (p *participant) lastSeq(i int) (uint16, bool) {
+// lastSig is the signature of the packet last sent on layer i (audio: len(layers)).
+func (p *participant) lastSig(i int) (uint64, bool) {
 	v := p.last[i].Load()
-	return uint16(v), v >= 0
+	return v, v != 0
+}
+
+// sig tells one packet from the others a publisher sent lately, by what the nodes pass
+// on untouched: the end of its payload, for VP8 past the payload descriptor. (Sequence
+// numbers would not do: a node that switches a receiver's layer rewrites them, and the
+// VP8 picture ID, to make the layers one stream.) Never 0.
+func sig(payload []byte, vp8 bool) uint64 {
+	if vp8 {
+		var d codecs.VP8Packet
+		if b, err := d.Unmarshal(payload); err == nil {
+			payload = b
+		}
+	}
+	h := fnv.New64a()
+	_, _ = h.Write(payload[max(0, len(payload)-32):])
+	return (h.Sum64() ^ uint64(len(payload))) | 1
 }
 
 // pace calls frame every gap with a running frame number until ctx ends or frame fails.
@@ -404,17 +440,18 @@ func (p *participant) playVideo(ctx context.Context, first int) {
 	for i := range pz {
 		pz[i] = rtp.NewPacketizer(mtu, 0, 0, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
 	}
-	at := 0 // the clip's frame: back to its first keyframe on a PLI
+	at := make([]int, len(p.video)) // each layer's frame: back to its first keyframe on a PLI
 	pace(ctx, frameGap, func(int) error {
-		if p.restart.Swap(false) {
-			at = 0
-		}
-		for i, t := range p.video {
-			if err := p.write(t, pz[i].Packetize(p.cl.video[first+i][at%p.cl.frames], videoTicks), first+i); err != nil {
+		for i := len(p.video) - 1; i >= 0; i-- { // the full layer first, as the one most receivers get
+			t := p.video[i]
+			if p.restart[first+i].Swap(false) {
+				at[i] = 0
+			}
+			if err := p.write(t, pz[i].Packetize(p.cl.video[first+i][at[i]%p.cl.frames], videoTicks), first+i); err != nil {
 				return err
 			}
+			at[i]++
 		}
-		at++
 		return nil
 	})
 }
@@ -451,7 +488,7 @@ func (p *participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 		now := time.Now()
 		p.mu.Lock()
 		s.packets++
-		s.lastSeq = pk.SequenceNumber
+		s.lastSig = sig(pk.Payload, video)
 		if video {
 			if w, _, ok := media.VP8KeyframeSize(pk.Payload); ok {
 				l := p.cl.layerOf(w)

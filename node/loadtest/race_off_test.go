@@ -4,3 +4,7 @@ package loadtest
 
 // minDelivery is the share of what the nodes should forward that must arrive.
 const minDelivery = 0.99
+
+// minLayerDelivery is the same for a simulcast camera layer none of whose streams the
+// relay moved in the window.
+const minLayerDelivery = 0.95

@@ -6,3 +6,7 @@ package loadtest
 // and their participants several times over on one machine; the floor that
 // holds for the real build (race_off_test.go) is left to the command's test.
 const minDelivery = 0.5
+
+// minLayerDelivery is the same for a simulcast camera layer none of whose streams the
+// relay moved in the window.
+const minLayerDelivery = 0.5

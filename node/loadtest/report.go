@@ -22,6 +22,9 @@ type Report struct {
 	// Simulcast: the nodes' offers took three layers, so the cameras sent them;
 	// without it every camera sends (and every receiver gets) the full layer.
 	Simulcast bool `json:"simulcast"`
+	// SmallTiles: participants whose page shows every camera small (160x90, for the
+	// q layer); the others show them large (640x360, for f).
+	SmallTiles int `json:"smallTiles"`
 	// Delivery per layer ("q", "h", "f") and for "audio": packets received over
 	// packets that should have been forwarded to each receiver in the window.
 	Delivery []Delivery `json:"delivery"`
@@ -70,8 +73,12 @@ type Worst struct {
 
 // Delivery is one layer's delivery.
 type Delivery struct {
-	Layer    string  `json:"layer"`
-	Streams  int     `json:"streams"` // receiver × sender pairs
+	Layer   string `json:"layer"`
+	Streams int    `json:"streams"` // receiver × sender pairs
+	// Switched: of Streams, those moved to this layer from another in the window
+	// (the relay's bandwidth estimate): each counts against the layer it ends on,
+	// which makes the ratio approximate.
+	Switched int     `json:"switched"`
 	Received int64   `json:"received"`
 	Expected int64   `json:"expected"`
 	Ratio    float64 `json:"ratio"`
@@ -113,8 +120,8 @@ type snap struct {
 }
 
 // pause stops publishing and waits until what was sent has arrived: every selected
-// stream's last packet (the nodes keep the publisher's sequence numbers), or, for a
-// stream whose last packet was lost, until no count has moved for a second.
+// stream's last packet (told by its signature, sig), or, for a
+// stream whose last packet was lost, until no count has moved for drainQuiet.
 func (r *run) pause(sel map[string]bool) {
 	r.gate.Lock()
 	r.paused.Store(true)
@@ -135,7 +142,7 @@ func (r *run) pause(sel map[string]bool) {
 				if tx == nil || l < 0 || s.kind == "video" && sel != nil && !sel[s.peer] {
 					continue
 				}
-				if last, ok := tx.lastSeq(l); ok && s.lastSeq != last {
+				if last, ok := tx.lastSig(l); ok && s.lastSig != last {
 					done = false
 				}
 			}
@@ -150,11 +157,16 @@ func (r *run) pause(sel map[string]bool) {
 		if n != last {
 			last, still = n, time.Now()
 		}
-		if done || time.Since(still) >= time.Second {
+		if done || time.Since(still) >= drainQuiet {
 			return
 		}
 	}
 }
+
+// drainQuiet is how long no count moves before a pause is taken as drained: well short
+// of media's one second after which a simulcast layer without packets is off, lest the
+// nodes move receivers to whichever layer comes back first when publishing resumes.
+const drainQuiet = 300 * time.Millisecond
 
 func (r *run) snapshot(ctx context.Context) (snap, error) {
 	s := snap{sent: make([][4]int64, len(r.ps)), recv: make([]map[string]sub, len(r.ps))}
@@ -246,9 +258,12 @@ func (r *run) measure(ctx context.Context) (*Report, error) {
 	if sel != nil {
 		rep.LastN = len(sel)
 	}
-	for _, p := range r.ps {
+	for i, p := range r.ps {
 		if p.mic {
 			rep.Mics++
+		}
+		if smallTiles(i, r.cfg.SmallTiles) {
+			rep.SmallTiles++
 		}
 	}
 	rep.Relay = Usage{PeerID: r.hosts[0].self, Scope: "process", CPUCores: (cpu1 - cpu0).Seconds() / window.Seconds(),
@@ -313,6 +328,9 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 			}
 			d := &by[l]
 			d.Streams++
+			if b.switches != a.switches {
+				d.Switched++
+			}
 			e, g := s1.sent[ti][l]-s0.sent[ti][l], b.packets-a.packets
 			d.Expected, d.Received, want, got = d.Expected+e, d.Received+g, want+e, got+g
 		}
@@ -366,10 +384,15 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "participants\t%d (%d with a microphone), %s, last-N %s\n", rep.Participants, rep.Mics, rep.Topology, last)
 	fmt.Fprintf(tw, "simulcast\t%s\n", sim)
+	fmt.Fprintf(tw, "tiles\t%d participants show every camera at 160x90, %d at 640x360\n", rep.SmallTiles, rep.Participants-rep.SmallTiles)
 	fmt.Fprintf(tw, "window\t%.1f s after %.1f s to settle\n", rep.Seconds, rep.SettleSeconds)
 	fmt.Fprintf(tw, "\nlayer\tstreams\treceived\texpected\tdelivery\n")
 	for _, d := range rep.Delivery {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f %%\n", d.Layer, d.Streams, d.Received, d.Expected, 100*d.Ratio)
+		sw := ""
+		if d.Switched > 0 {
+			sw = fmt.Sprintf(" (%d streams switched in the window: approximate)", d.Switched)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f %%%s\n", d.Layer, d.Streams, d.Received, d.Expected, 100*d.Ratio, sw)
 	}
 	fmt.Fprintf(tw, "all\t\t\t\t%.2f %%\n", 100*rep.DeliveryAll)
 	fmt.Fprintf(tw, "worst receiver\t%s\t\t\t%.2f %% (%d got less than half)\n", rep.Worst.Name, 100*rep.Worst.Ratio, rep.Starved)

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"meshmeet/media"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,7 +50,7 @@ func simulcastAnswer(t *testing.T, simulcast bool, want []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, mux, err := clientAPI() // the same stack, as the receiving side
+	api, mux, err := clientAPI(nil) // the same stack, as the receiving side
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +66,8 @@ func simulcastAnswer(t *testing.T, simulcast bool, want []string) {
 	var gate sync.RWMutex
 	var paused atomic.Bool
 	p := &participant{name: "p01", cl: cl, gate: &gate, paused: &paused}
-	for j := range p.last {
-		p.last[j].Store(-1)
-	}
-	papi, pmux, err := clientAPI()
+	p.stamp = &media.RIDStamper{}
+	papi, pmux, err := clientAPI(p.stamp)
 	if err != nil {
 		t.Fatal(err)
 	}
