@@ -151,8 +151,18 @@ func (b *browserSession) onLayer(s slot, li int, track *webrtc.TrackRemote, recv
 // addOut sends a remote participant's track to the browser.
 func (b *browserSession) addOut(f *forwarder) { b.out.add(f) }
 
-func (b *browserSession) close() {
+// close ends the page's session; graceful as for peerLink.close.
+func (b *browserSession) close(graceful bool) {
 	b.lp.cancel()
 	b.out.close()
-	_ = b.pc.GracefulClose() // waits for ICE and mDNS goroutines: nothing outlives the engine
+	closePC(b.pc, graceful)
+}
+
+// closePC closes pc; graceful waits for the goroutines pion started for it.
+func closePC(pc *webrtc.PeerConnection, graceful bool) {
+	if graceful {
+		_ = pc.GracefulClose()
+	} else {
+		_ = pc.Close()
+	}
 }

@@ -97,7 +97,7 @@ func (m *meeting) setPeers(peers []string, via map[string]string) {
 	}
 	m.e.mu.Unlock()
 	for _, l := range gone {
-		l.close()
+		l.close(false)
 	}
 	slices.Sort(add)
 	for _, p := range add {
@@ -123,7 +123,7 @@ func (m *meeting) dropLink(l *peerLink, lost bool) bool {
 		}
 	}
 	m.e.mu.Unlock()
-	l.close()
+	l.close(false)
 	return cur
 }
 
@@ -201,7 +201,7 @@ func (m *meeting) openLink(peer string, epoch uint64) (*peerLink, error) {
 	m.e.mu.Lock()
 	if old := m.links[peer]; old != nil || m.closed || roleOf(m.via, m.self, peer) != r {
 		m.e.mu.Unlock()
-		l.close()
+		l.close(false)
 		if old == nil {
 			return nil, ErrClosed
 		}
@@ -363,10 +363,10 @@ func (m *meeting) handleBrowser(s *Signal) error {
 		}
 		m.e.mu.Unlock()
 		if old != nil {
-			old.close()
+			old.close(false)
 		}
 		if closed {
-			b.close()
+			b.close(false)
 			return ErrClosed
 		}
 		b.start()
@@ -405,7 +405,7 @@ func (m *meeting) dropBrowser(b *browserSession) {
 	}
 	m.e.mu.Unlock()
 	if cur {
-		b.close()
+		b.close(false)
 	}
 }
 
@@ -484,9 +484,9 @@ func (m *meeting) close() {
 	m.cancel()
 	m.stopRecording()
 	for _, l := range links {
-		l.close()
+		l.close(true)
 	}
 	if b != nil {
-		b.close()
+		b.close(true)
 	}
 }

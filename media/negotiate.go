@@ -209,6 +209,10 @@ func (n *negotiator) onOffer(sdp string) error {
 // turnTimeout ends a turn granted and not used (its offer lost, the other side gone).
 const turnTimeout = 5 * time.Second
 
+// unansweredRelink: an offer unanswered this long on a link between relays is a glare
+// the turns could not prevent; the link is rebuilt.
+const unansweredRelink = 3 * turnTimeout
+
 // onAsk: the other side asks for a turn to offer; granted at once, or after our own offer
 // is answered.
 func (n *negotiator) onAsk() error {
@@ -216,8 +220,26 @@ func (n *negotiator) onAsk() error {
 		n.asked = true
 		return nil
 	}
+	if n.granted && time.Since(n.grantedAt) < turnTimeout {
+		return nil // asked again within the turn: the turn is not extended
+	}
+	if n.again { // the last turn went unused while ours waited: ours first, then theirs
+		n.asked = true
+		return n.flushHeld()
+	}
 	n.asked, n.granted, n.grantedAt = false, true, time.Now()
 	return n.send(Signal{Type: TypeTurn})
+}
+
+// flushHeld sends the offer a granter held for a turn that ended unused, so that an
+// asker that keeps asking and never offers cannot hold the granter's offers back.
+func (n *negotiator) flushHeld() error {
+	if !n.grants || !n.again || n.pending || n.granted && time.Since(n.grantedAt) < turnTimeout {
+		return nil
+	}
+	restart := n.restartAgain
+	n.again, n.restartAgain = false, false
+	return n.offer(restart, false)
 }
 
 // onTurn: our turn to offer what waited (or the offer that went unanswered, again).

@@ -200,6 +200,13 @@ func (l *peerLink) check() {
 	if l.neg.asks && l.neg.again && !l.neg.pending {
 		l.logErr(l.neg.offer(false, false)) // asks again if the turn asked for never came
 	}
+	l.logErr(l.neg.flushHeld())
+	// Two relays each waiting on their own offer (a turn's offer came after the turn timed
+	// out and crossed the granter's) answer neither: only a new link, in a new epoch, ends it.
+	if l.role == roleRelays && l.neg.pending && time.Since(l.neg.sentAt) > unansweredRelink {
+		l.m.e.spawn(func() { l.m.relink(l, "offer unanswered on a link between relays") })
+		return
+	}
 	st := l.pc.ConnectionState()
 	if st == webrtc.PeerConnectionStateConnected || st == webrtc.PeerConnectionStateClosed {
 		l.badSince, l.stuckSince = time.Time{}, time.Time{}
@@ -422,7 +429,10 @@ func (l *peerLink) remoteForwarders() []*forwarder {
 	return append(fs, l.extraRemote...)
 }
 
-func (l *peerLink) close() {
+// close ends the link; graceful (when the meeting or engine ends, never from a pion
+// callback) also waits for pion's ICE and mDNS goroutines, so none outlives the engine.
+// A link rebuilt during the meeting closes at once, as its successor shares the socket.
+func (l *peerLink) close(graceful bool) {
 	l.closing.Store(true)
 	l.lp.cancel()
 	l.extras.close()
@@ -436,5 +446,5 @@ func (l *peerLink) close() {
 			sk.f.removeSink(sk)
 		}
 	}
-	_ = l.pc.GracefulClose() // waits for ICE and mDNS goroutines: nothing outlives the engine
+	closePC(l.pc, graceful)
 }
