@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"meshmeet/mesh/datadir"
+	"meshmeet/mesh/eventlog"
 	"meshmeet/webui/api"
 )
 
@@ -22,17 +23,27 @@ func savedName(dir datadir.Dir) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read display name: %w", err)
 	}
-	return strings.TrimSpace(string(b)), nil
+	name := strings.TrimSpace(string(b))
+	if err := eventlog.ValidName(name); err != nil {
+		return "", fmt.Errorf("display name in %s: %w", dir.NameFile(), err)
+	}
+	return name, nil
 }
 
 // SetName changes the display name and keeps it in the data dir.
 func (b *backend) SetName(ctx context.Context, name string) (api.Node, error) {
-	if err := b.n.mesh.SetName(name); err != nil {
+	// Kept first, then used: a name that could not be kept is not shown either.
+	if err := eventlog.ValidName(name); err != nil {
 		return api.Node{}, apiErr(err)
 	}
+	b.n.nameMu.Lock()
+	defer b.n.nameMu.Unlock()
 	dir := datadir.Dir(b.n.cfg.DataDir)
 	if err := writeFileSync(dir.NameFile(), []byte(name+"\n")); err != nil {
 		return api.Node{}, fmt.Errorf("keep display name: %w", err)
+	}
+	if err := b.n.mesh.SetName(name); err != nil {
+		return api.Node{}, apiErr(err)
 	}
 	b.n.log.Info("display name changed", "name", name)
 	return b.Node(ctx)

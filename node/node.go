@@ -20,6 +20,7 @@ import (
 
 // Node is one participant's meshmeet node.
 type Node struct {
+	nameMu sync.Mutex // one display-name change at a time (name.go)
 	cfg    Config
 	log    *slog.Logger
 	mesh   *mesh.Mesh
