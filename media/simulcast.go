@@ -154,6 +154,8 @@ type rewriter struct {
 	lastTL0  uint8
 	pidBits  uint8 // 7 or 15; 0: no picture ID seen
 	lastAt   time.Time
+	fromSeq  uint16       // the new layer's first packet, after a switch
+	fresh    bool         // a switch was made and fromSeq guards it
 	switches atomic.Int64 // switches made
 	layer    atomic.Int32 // 1 + the layer sent now (0: none)
 }
@@ -166,6 +168,7 @@ func (r *rewriter) start(p *rtp.Packet, vp8 bool, now time.Time) {
 		return // the first layer goes out as it is
 	}
 	r.seqOff = r.lastSeq + 1 - p.SequenceNumber
+	r.fromSeq, r.fresh = p.SequenceNumber, true
 	// The new layer's clock has its own origin: continue from the last timestamp sent,
 	// advanced by the time since (at least one tick).
 	adv := uint32(max(now.Sub(r.lastAt).Milliseconds()*90, 1))
@@ -180,6 +183,20 @@ func (r *rewriter) start(p *rtp.Packet, vp8 bool, now time.Time) {
 			}
 		}
 	}
+}
+
+// stale says whether p, of the layer switched to, is older than the keyframe the switch
+// started at (reordered on the way): mapped, it would reuse a sequence number already sent
+// with the old layer's payload.
+func (r *rewriter) stale(p *rtp.Packet) bool {
+	if !r.fresh {
+		return false
+	}
+	d := int16(p.SequenceNumber - r.fromSeq)
+	if d > 1000 { // far past the switch: the guard is done before the numbers wrap
+		r.fresh = false
+	}
+	return d < 0
 }
 
 // apply returns p as it goes out: p itself when nothing changes, else a copy with the
@@ -341,6 +358,10 @@ func (s *sink) pushLayer(p *rtp.Packet, keyframe bool, li int, now int64) {
 			return
 		}
 		s.waitKey = false
+	}
+	if s.rw.stale(p) {
+		s.dropped.Add(1)
+		return
 	}
 	if !s.enqueue(s.rw.apply(p, f.vp8, time.Unix(0, now))) {
 		s.dropped.Add(1)

@@ -327,6 +327,9 @@ func TestRewriter(t *testing.T) {
 	if !slices.Equal(in.Payload, orig) || in.SequenceNumber != 20 {
 		t.Fatal("the forwarder's packet was modified")
 	}
+	if !r.stale(pkt(19, 600, 11999, 200, false)) || r.stale(pkt(21, 3900, 12001, 200, false)) {
+		t.Fatal("a packet of the new layer from before its keyframe is not told apart")
+	}
 	next := r.apply(pkt(21, 3900, 12001, 200, false), true, t0.Add(99*time.Millisecond))
 	if d, _ := parseVP8Desc(next.Payload); next.SequenceNumber != out.SequenceNumber+1 || next.Timestamp != out.Timestamp+3000 || d.pid != 303 {
 		t.Fatalf("next: seq %d ts %d pid %d", next.SequenceNumber, next.Timestamp, d.pid)
