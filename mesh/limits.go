@@ -1,6 +1,8 @@
 package mesh
 
 import (
+	"context"
+	"net"
 	"net/netip"
 	"slices"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/x/rate"
+	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
 )
 
@@ -37,11 +40,11 @@ func resources(relays []peer.AddrInfo) (network.ResourceManager, error) {
 		},
 	}
 	for _, pi := range relays {
+		var ips []net.IP
 		for _, a := range pi.Addrs {
-			ip, err := manet.ToIP(a)
-			if err != nil {
-				continue
-			}
+			ips = append(ips, relayIPs(a)...)
+		}
+		for _, ip := range ips {
 			addr, ok := netip.AddrFromSlice(ip)
 			if !ok {
 				continue
@@ -59,4 +62,21 @@ func resources(relays []peer.AddrInfo) (network.ResourceManager, error) {
 	}
 	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()),
 		rcmgr.WithNetworkPrefixLimit(v4, v6), rcmgr.WithConnRateLimiters(rates))
+}
+
+// relayIPs is a's IP address, or those its DNS name (/dns, /dns4, /dns6) resolves to at
+// start, so that a rendezvous named by DNS is exempt too (at the addresses it had then).
+func relayIPs(a ma.Multiaddr) []net.IP {
+	if ip, err := manet.ToIP(a); err == nil {
+		return []net.IP{ip}
+	}
+	for _, code := range []int{ma.P_DNS, ma.P_DNS4, ma.P_DNS6} {
+		if host, err := a.ValueForProtocol(code); err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			ips, _ := net.DefaultResolver.LookupIP(ctx, "ip", host)
+			return ips
+		}
+	}
+	return nil
 }
