@@ -435,6 +435,7 @@ type sink struct {
 	batch   *batchConn   // the media socket, corked around a run of queued packets; may be nil
 	wmu     sync.Mutex   // one write at a time: the writer's or the producer's (enqueue)
 	pending atomic.Int32 // packets queued and not yet written
+	queued  *atomic.Bool // set: always through the queue (a path that may block); may be nil
 
 	// simulcast: the layer sent (producer only), its rewriting, the tile height the
 	// receiver's page shows (-1: unknown) and its bandwidth estimate (bps, 0: none)
@@ -489,10 +490,12 @@ func (s *sink) push(p *rtp.Packet, keyframe bool) {
 
 // enqueue hands p on to the receiver: the caller (the forwarder's read loop) writes it
 // itself when nothing waits before it and the writer is idle, which saves a goroutine
-// hand-off per packet and lets dispatch put a whole fan-out in one sendmmsg; else it goes
-// in the queue, for the writer. It reports false when the queue is full.
+// hand-off per packet and lets dispatch put a whole fan-out in one sendmmsg; else (or
+// always, on a path through TURN, whose TCP or TLS write may block the read loop and every
+// other receiver with it) it goes in the queue, for the writer. It reports false when the
+// queue is full.
 func (s *sink) enqueue(p *rtp.Packet) bool {
-	if s.pending.Load() == 0 && s.wmu.TryLock() {
+	if (s.queued == nil || !s.queued.Load()) && s.pending.Load() == 0 && s.wmu.TryLock() {
 		if s.pending.Load() == 0 { // all queued before it written: order kept
 			s.write(p)
 			s.wmu.Unlock()

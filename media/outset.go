@@ -2,6 +2,7 @@ package media
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -27,10 +28,17 @@ type outSet struct {
 	has  map[*forwarder]bool // sent or being added: a track goes out once
 	// heights: the tile heights of the receiver's last view (view.go); nil before one
 	heights map[string]int32
+	// queued: the PeerConnection sends through a TURN relay (TCP or TLS may block a
+	// write), so its sinks never write from the forwarder's read loop (sink.enqueue).
+	queued *atomic.Bool
 }
 
 func newOutSet(e *Engine, pc *webrtc.PeerConnection, lp *loop, logErr func(error)) *outSet {
-	return &outSet{e: e, pc: pc, lp: lp, logErr: logErr,
+	queued := &atomic.Bool{}
+	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
+		queued.Store(p != nil && p.Local != nil && p.Local.Typ == webrtc.ICECandidateTypeRelay)
+	})
+	return &outSet{e: e, pc: pc, lp: lp, logErr: logErr, queued: queued,
 		out: map[*sink]*webrtc.RTPTransceiver{}, meta: map[*webrtc.RTPTransceiver]TrackInfo{}, has: map[*forwarder]bool{}}
 }
 
@@ -59,7 +67,7 @@ func (o *outSet) add(f *forwarder) {
 	if err != nil {
 		return
 	}
-	sk.batch = o.e.batch
+	sk.batch, sk.queued = o.e.batch, o.queued
 	o.mu.Lock()
 	sk.viewH.Store(viewHeight(o.heights, sk))
 	o.mu.Unlock()

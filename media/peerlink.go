@@ -379,7 +379,7 @@ func (l *peerLink) attachTr(i int, f *forwarder, fixed int) {
 		return
 	}
 	sk.fixed = fixed
-	sk.batch = e.batch
+	sk.batch, sk.queued = e.batch, l.extras.queued
 	sk.onClose = func() { l.detach(i, sk) }
 	e.mu.Lock()
 	old := l.out[i]

@@ -98,6 +98,23 @@ func relayOnly(t *testing.T, transport string) {
 	if allocations.Load() == 0 {
 		t.Fatal("media flowed without a TURN allocation")
 	}
+	// Through TURN (TCP or TLS may block a write), the forwarder's read loop never writes
+	// to the link itself: its sinks go through their queues.
+	for _, id := range ids {
+		e := n.engines[id]
+		e.mu.Lock()
+		m := e.meetings[testMeeting]
+		var links []*peerLink
+		for _, l := range m.links {
+			links = append(links, l)
+		}
+		e.mu.Unlock()
+		for _, l := range links {
+			if !l.extras.queued.Load() {
+				t.Errorf("%s: the link to %s through TURN writes inline", id, l.peer)
+			}
+		}
+	}
 }
 
 // testCert is a self-signed certificate for 127.0.0.1 and its pin.
