@@ -16,7 +16,6 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
-	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
 	"github.com/pion/webrtc/v4/pkg/media/oggreader"
 )
 
@@ -24,22 +23,10 @@ const testMeeting = "meeting-1"
 
 // clips are the test media, read once.
 var clips = sync.OnceValues(func() ([][]byte, [][]byte) {
-	var video, audio [][]byte
-	f, err := os.Open("../testdata/clip-vp8-640x360-30fps.ivf")
+	var audio [][]byte
+	video, err := ReadIVF("../testdata/clip-vp8-640x360-30fps.ivf")
 	if err != nil {
 		panic(err)
-	}
-	defer f.Close()
-	r, _, err := ivfreader.NewWith(f)
-	if err != nil {
-		panic(err)
-	}
-	for {
-		fr, _, err := r.ParseNextFrame()
-		if err != nil {
-			break
-		}
-		video = append(video, fr)
 	}
 	g, err := os.Open("../testdata/clip-opus-48k.ogg")
 	if err != nil {

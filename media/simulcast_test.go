@@ -2,7 +2,6 @@ package media
 
 import (
 	"net"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -13,29 +12,17 @@ import (
 
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
-	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
 )
 
 // layerClips are the VP8 clip at 160x90, 320x180 and 640x360: a simulcast camera's q, h, f.
 var layerClips = sync.OnceValue(func() [numLayers][][]byte {
 	var out [numLayers][][]byte
 	for i, name := range []string{"clip-vp8-160x90-30fps.ivf", "clip-vp8-320x180-30fps.ivf", "clip-vp8-640x360-30fps.ivf"} {
-		f, err := os.Open("../testdata/" + name)
+		frames, err := ReadIVF("../testdata/" + name)
 		if err != nil {
 			panic(err)
 		}
-		r, _, err := ivfreader.NewWith(f)
-		if err != nil {
-			panic(err)
-		}
-		for {
-			fr, _, err := r.ParseNextFrame()
-			if err != nil {
-				break
-			}
-			out[i] = append(out[i], fr)
-		}
-		_ = f.Close()
+		out[i] = frames
 	}
 	return out
 })

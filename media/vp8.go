@@ -1,5 +1,38 @@
 package media
 
+import (
+	"fmt"
+	"os"
+
+	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
+)
+
+// ReadIVF is the frames of the IVF file at path (test clips: the load test's and the
+// media tests' synthetic publishers); an error when it has none.
+func ReadIVF(path string) ([][]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, _, err := ivfreader.NewWith(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out [][]byte
+	for {
+		fr, _, err := r.ParseNextFrame()
+		if err != nil {
+			break
+		}
+		out = append(out, fr)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s has no frames", path)
+	}
+	return out, nil
+}
+
 // VP8FrameSize reads the size from a VP8 keyframe (RFC 6386 §9.1: a 3-byte frame
 // tag whose low bit is 0 for a keyframe, the start code 9d 01 2a, then 14-bit width
 // and height).

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
 	"github.com/pion/webrtc/v4/pkg/media/oggreader"
 )
 
@@ -68,26 +67,11 @@ func loadClips(dir string) (*clips, error) {
 	return c, nil
 }
 
+// readIVF is the frames of the IVF clip at path.
 func readIVF(path string) ([][]byte, error) {
-	f, err := os.Open(path)
+	out, err := media.ReadIVF(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrClips, err)
-	}
-	defer f.Close()
-	r, _, err := ivfreader.NewWith(f)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrClips, path, err)
-	}
-	var out [][]byte
-	for {
-		fr, _, err := r.ParseNextFrame()
-		if err != nil {
-			break
-		}
-		out = append(out, fr)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: %s has no frames", ErrClips, path)
 	}
 	return out, nil
 }
