@@ -40,6 +40,7 @@ type peerLink struct {
 
 	badSince   time.Time // loop only
 	stuckSince time.Time // loop only
+	failedAt   time.Time // loop only: since when the link is failed, through its restarts
 	restarts   atomic.Int64
 	up         atomic.Bool // has been connected
 	iceUp      atomic.Bool // its ICE has been connected (a link stuck after that is a reconnect)
@@ -209,10 +210,20 @@ func (l *peerLink) check() {
 	}
 	st := l.pc.ConnectionState()
 	if st == webrtc.PeerConnectionStateConnected || st == webrtc.PeerConnectionStateClosed {
-		l.badSince, l.stuckSince = time.Time{}, time.Time{}
+		l.badSince, l.stuckSince, l.failedAt = time.Time{}, time.Time{}, time.Time{}
 		return
 	}
 	now := time.Now()
+	if st != webrtc.PeerConnectionStateFailed {
+		l.failedAt = time.Time{}
+	} else if l.failedAt.IsZero() {
+		l.failedAt = now
+	} else if now.Sub(l.failedAt) >= 2*l.stuckAfter() {
+		// ICE restarts did not bring it back (seen after a peer slept through our offers):
+		// a new link in a new epoch, as for a stuck one.
+		l.m.e.spawn(func() { l.m.relink(l, "failed through its ICE restarts") })
+		return
+	}
 	if ice := l.pc.ICEConnectionState(); ice == webrtc.ICEConnectionStateConnected || ice == webrtc.ICEConnectionStateCompleted {
 		if l.stuckSince.IsZero() {
 			l.stuckSince = now
