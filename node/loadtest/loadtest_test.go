@@ -88,7 +88,7 @@ func TestRunRelayOnly(t *testing.T) {
 			t.Logf("layer %s: %d streams switched in the window, delivery approximate: %.3f", l, d.Switched, d.Ratio)
 		}
 	}
-	if 2*switched > video || rep.Relay.CPUCores <= 0 || rep.Relay.RSSMB <= 0 || rep.Relay.UplinkMbps <= 0 {
+	if float64(switched) > maxSwitchedShare*float64(video) || rep.Relay.CPUCores <= 0 || rep.Relay.RSSMB <= 0 || rep.Relay.UplinkMbps <= 0 {
 		t.Fatalf("report %s", b)
 	}
 }
