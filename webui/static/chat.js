@@ -132,8 +132,36 @@ export function createChat(meetingId, names, { onToggle, onUnread = () => {} } =
   }
 
   const atBottom = () => listEl.scrollHeight - listEl.scrollTop - listEl.clientHeight < 40;
+  // stuck: the list follows new messages. Only the person's scrolling changes it, not
+  // the geometry at the moment a message arrives: lines off screen are sized by
+  // estimate (content-visibility), so the bottom moves once new lines are laid out.
+  let stuck = true;
+  let lastTop = 0;
+  let restick = false; // a stick-again is due in the next frame
+  // follow: scrolling up lets go of the bottom, reaching it again holds it; lines
+  // growing below (laid out late) move neither scrollTop nor the choice. Also run when
+  // messages arrive, as the scroll event may not have been dispatched yet.
+  const follow = () => {
+    if (atBottom()) stuck = true;
+    else if (listEl.scrollTop < lastTop - 2) stuck = false;
+    lastTop = listEl.scrollTop;
+  };
   // seeing: the person can see the newest message right now.
-  const seeing = () => !body.hidden && onScreen && !document.hidden && atBottom();
+  const seeing = () => !body.hidden && onScreen && !document.hidden && stuck;
+  const toBottom = () => {
+    listEl.scrollTop = listEl.scrollHeight;
+    lastTop = listEl.scrollTop;
+    // Again once the new lines are laid out (scroll events run before this callback, so
+    // a scroll away in between wins).
+    if (restick) return;
+    restick = true;
+    requestAnimationFrame(() => {
+      restick = false;
+      if (!stuck || body.hidden) return;
+      listEl.scrollTop = listEl.scrollHeight;
+      lastTop = listEl.scrollTop;
+    });
+  };
 
   function item(msg) {
     const from = messageSender(msg);
@@ -148,7 +176,7 @@ export function createChat(meetingId, names, { onToggle, onUnread = () => {} } =
 
   // add inserts new messages at their place; a page of history stays one batch.
   function add(...msgs) {
-    const stick = atBottom();
+    follow(); // before the new lines count in the geometry
     let fresh = 0;
     for (const msg of msgs) {
       if (!msg || typeof msg !== 'object') continue;
@@ -163,7 +191,7 @@ export function createChat(meetingId, names, { onToggle, onUnread = () => {} } =
     }
     if (!fresh) return;
     lastKey = String(items[items.length - 1].msg.id ?? '');
-    if (stick && !body.hidden) listEl.scrollTop = listEl.scrollHeight;
+    if (stuck && !body.hidden) toBottom();
     if (!seeing() && loaded) setUnread(unread + fresh);
   }
 
@@ -178,7 +206,8 @@ export function createChat(meetingId, names, { onToggle, onUnread = () => {} } =
   }
 
   function showLatest() {
-    listEl.scrollTop = listEl.scrollHeight;
+    stuck = true;
+    toBottom();
     setUnread(0);
   }
 
@@ -190,7 +219,7 @@ export function createChat(meetingId, names, { onToggle, onUnread = () => {} } =
   }
 
   const seen = () => { if (seeing()) setUnread(0); };
-  listEl.addEventListener('scroll', seen);
+  listEl.addEventListener('scroll', () => { follow(); seen(); });
   document.addEventListener('visibilitychange', seen);
   if (typeof IntersectionObserver !== 'undefined') {
     new IntersectionObserver((es) => { onScreen = es.some((e) => e.isIntersecting); seen(); }).observe(listEl);
