@@ -58,6 +58,12 @@ const (
 //     estimator of its own and does not stamp TWCC sequence numbers on what it sends.
 //
 // The stats interceptor is left out: Engine.Stats counts packets in the forwarding path.
+//
+// SRTP keeps pion's default protection profiles, AEAD AES-GCM first (256, then 128 bits,
+// then AES-CM with HMAC-SHA1-80 for peers without GCM): with AES-NI, AES-256-GCM protects a
+// 1.2 kB packet in about 0.5 µs, AES-CM + HMAC-SHA1 in 4–7 µs, which would be more than
+// half of a forwarded packet's cost; AES-128-GCM would save 0.1 µs, not worth a shorter key.
+// Every browser offers GCM.
 func newAPI(cfg Config, mux ice.UDPMux, lf logging.LoggerFactory, turnDial proxy.Dialer, simulcast bool) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	videoFB := []webrtc.RTCPFeedback{{Type: "ccm", Parameter: "fir"}}

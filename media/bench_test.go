@@ -1,8 +1,11 @@
 package media
 
 import (
+	"flag"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"runtime"
 	"sync/atomic"
 	"syscall"
@@ -269,38 +272,80 @@ func BenchmarkForward(b *testing.B) {
 	}
 }
 
-// BenchmarkStreamMemory measures heap per forwarded stream: n streams through the chain,
-// NACK buffers filled, live heap plus goroutine stacks after GC divided by n (the four PeerConnections' fixed
-// cost included, so this overstates the per-stream cost).
+// BenchmarkStreamMemory measures memory per forwarded stream: streams through the chain,
+// NACK buffers filled, live heap plus goroutine stacks after GC. MB/stream is that of 16
+// streams divided by 16, so it carries a 16th of the fixed cost (the four PeerConnections,
+// the two sockets' batch buffers); marginalMB/stream is what one more stream costs,
+// (live(16) - live(4)) / 12; fixedMB is the rest. Each chain runs in a process of its own
+// (the test binary again, with MEDIA_BENCH_MEMORY set), so neither starts with the other's
+// memory in pools and caches. All four PeerConnections' share of a stream is counted, the
+// publisher's and the subscriber's too.
 func BenchmarkStreamMemory(b *testing.B) {
 	b.Run("engine", func(b *testing.B) { benchStreamMemory(b, false) })
 	b.Run("pionDefaults", func(b *testing.B) { benchStreamMemory(b, true) })
 }
 
+const benchMemoryEnv = "MEDIA_BENCH_MEMORY"
+
 func benchStreamMemory(b *testing.B, pionDefaults bool) {
-	const n = 16
-	// Only the first iteration is measured: later ones would start with the previous
-	// chain's memory still in pools and caches.
-	var perStream, inusePerStream, goroutines float64
+	const many, few = 16, 4
+	var perStream, marginal, fixed, inusePerStream, goroutines float64
 	for i := range b.N {
-		runtime.GC()
-		var m0, m1 runtime.MemStats
-		runtime.ReadMemStats(&m0)
-		c := newChain(b, n, pionDefaults)
-		c.waitConnected(b)
-		c.pump(1100) // more than pion's default 1024-packet NACK buffer
-		runtime.GC() // twice: the second empties sync.Pool victim caches
-		runtime.GC()
-		runtime.ReadMemStats(&m1)
+		live, inuse, g := chainMemoryProcess(b, many, pionDefaults)
+		liveFew, _, _ := chainMemoryProcess(b, few, pionDefaults)
 		if i == 0 {
-			live := func(m *runtime.MemStats) int64 { return int64(m.HeapAlloc + m.StackInuse) }
-			perStream = float64(live(&m1)-live(&m0)) / n / (1 << 20)
-			inusePerStream = float64(int64(m1.HeapInuse)-int64(m0.HeapInuse)) / n / (1 << 20)
-			goroutines = float64(runtime.NumGoroutine())
+			perStream = live / many
+			marginal = (live - liveFew) / (many - few)
+			fixed = live - many*marginal
+			inusePerStream, goroutines = inuse/many, g
 		}
-		c.close()
 	}
 	b.ReportMetric(perStream, "MB/stream")
+	b.ReportMetric(marginal, "marginalMB/stream")
+	b.ReportMetric(fixed, "fixedMB")
 	b.ReportMetric(inusePerStream, "heapInuseMB/stream")
 	b.ReportMetric(goroutines, "goroutines")
+}
+
+// chainMemoryProcess runs chainMemory in a new process.
+func chainMemoryProcess(b *testing.B, n int, pionDefaults bool) (live, inuse, goroutines float64) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d,%t", benchMemoryEnv, n, pionDefaults))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := fmt.Sscan(string(out), &live, &inuse, &goroutines); err != nil {
+		b.Fatalf("%s: %q", err, out)
+	}
+	return live, inuse, goroutines
+}
+
+// runChainMemory is the child of chainMemoryProcess: it prints chainMemory's results.
+func runChainMemory(n int, pionDefaults bool) {
+	if !flag.Parsed() {
+		flag.Parse() // testConfig reads -test.v
+	}
+	tb := &procTB{}
+	defer tb.runCleanups()
+	live, inuse, g := chainMemory(tb, n, pionDefaults)
+	fmt.Println(live, inuse, g)
+}
+
+// chainMemory runs a chain of n streams and returns the live memory (heap and stacks) and
+// heap in use it added, in MB, and the goroutines then running.
+func chainMemory(tb testing.TB, n int, pionDefaults bool) (live, inuse, goroutines float64) {
+	runtime.GC()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	c := newChain(tb, n, pionDefaults)
+	defer c.close()
+	c.waitConnected(tb)
+	c.pump(1100) // more than pion's default 1024-packet NACK buffer
+	runtime.GC() // twice: the second empties sync.Pool victim caches
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	mb := func(a, b uint64) float64 { return float64(int64(a)-int64(b)) / (1 << 20) }
+	return mb(m1.HeapAlloc+m1.StackInuse, m0.HeapAlloc+m0.StackInuse), mb(m1.HeapInuse, m0.HeapInuse), float64(runtime.NumGoroutine())
 }

@@ -570,14 +570,16 @@ func (s *sink) close() {
 func readRTCPLoop(sender *webrtc.RTPSender, current func() *sink) {
 	buf := make([]byte, rtcpMTU) // reused: ReadRTCP allocates a receive MTU per packet
 	for {
-		n, _, err := sender.Read(buf)
+		n, attrs, err := sender.Read(buf)
 		if errors.Is(err, io.ErrShortBuffer) {
 			continue // a compound packet larger than any we expect: dropped
 		}
 		if err != nil {
 			return
 		}
-		pkts, err := rtcp.Unmarshal(buf[:n])
+		// The interceptors (NACK responder, reports) parsed it already and left the
+		// packets in attrs: parsed once, not twice.
+		pkts, err := attrs.GetRTCPPackets(buf[:n])
 		if err != nil {
 			continue
 		}

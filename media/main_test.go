@@ -20,5 +20,11 @@ func TestMain(m *testing.M) {
 			return
 		}
 	}
+	if n, pionDefaults, ok := strings.Cut(os.Getenv(benchMemoryEnv), ","); ok {
+		if n, err := strconv.Atoi(n); err == nil {
+			runChainMemory(n, pionDefaults == "true")
+			return
+		}
+	}
 	goleak.VerifyTestMain(m)
 }
