@@ -41,6 +41,7 @@ type peerLink struct {
 	badSince   time.Time // loop only
 	stuckSince time.Time // loop only
 	failedAt   time.Time // loop only: since when the link is failed, through its restarts
+	streak     int       // loop only: restarts since the link was last connected
 	restarts   atomic.Int64
 	up         atomic.Bool // has been connected
 	iceUp      atomic.Bool // its ICE has been connected (a link stuck after that is a reconnect)
@@ -193,7 +194,8 @@ func (l *peerLink) handle(s *Signal) error {
 }
 
 // check runs on the loop's ticker: a link that stays disconnected, failed or unanswered
-// for RestartAfter (twice that while still connecting) gets an ICE restart from the
+// for RestartAfter (twice that while still connecting, longer after restarts that did
+// not connect) gets an ICE restart from the
 // offerer, or a restart request from the answerer. No rejoin is needed. A link whose ICE
 // is connected but that is itself not connected for StuckAfter is stuck in (or failed)
 // its DTLS handshake, which no ICE restart redoes: it is rebuilt from scratch.
@@ -210,7 +212,7 @@ func (l *peerLink) check() {
 	}
 	st := l.pc.ConnectionState()
 	if st == webrtc.PeerConnectionStateConnected || st == webrtc.PeerConnectionStateClosed {
-		l.badSince, l.stuckSince, l.failedAt = time.Time{}, time.Time{}, time.Time{}
+		l.badSince, l.stuckSince, l.failedAt, l.streak = time.Time{}, time.Time{}, time.Time{}, 0
 		return
 	}
 	now := time.Now()
@@ -238,7 +240,10 @@ func (l *peerLink) check() {
 		l.badSince = now
 		return
 	}
-	limit := l.m.e.cfg.RestartAfter
+	// Each restart that did not connect doubles the wait for the next (up to 4×): on a
+	// starved machine one round of checks can outlast the wait, and restarting it again
+	// and again never lets one finish.
+	limit := l.m.e.cfg.RestartAfter * time.Duration(1<<min(l.streak, 2))
 	if st == webrtc.PeerConnectionStateNew || st == webrtc.PeerConnectionStateConnecting {
 		limit *= 2
 	}
@@ -246,6 +251,7 @@ func (l *peerLink) check() {
 		return
 	}
 	l.badSince = now
+	l.streak++
 	l.m.e.log.Info("media link restarting", "meetingId", l.m.id, "peerId", l.peer, "state", st.String(), "offerer", l.offerer)
 	if !l.offerer {
 		l.logErr(l.neg.send(Signal{Type: TypeRestart}))
