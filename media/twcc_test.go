@@ -1,0 +1,148 @@
+package media
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+)
+
+// TestTransportCCDetect feeds the detector what a receiving node's twcc interceptor
+// reports (pion's twcc.Recorder builds the feedback) for a packet every 5 ms, a feedback
+// every 100 ms, on paths with and without a growing queue.
+func TestTransportCCDetect(t *testing.T) {
+	const step = 5 * time.Millisecond
+	for _, tc := range []struct {
+		name string
+		// arrival of the packet sent at dep (both from 0), on the receiver's clock
+		arrival func(dep time.Duration) time.Duration
+		over    bool
+		k       float64 // the factor, when over
+	}{
+		{"steady, with jitter", func(dep time.Duration) time.Duration {
+			return 7*time.Hour + dep + 20*time.Millisecond + time.Duration(int64(dep/step)*7919%4000)*time.Microsecond
+		}, false, 0},
+		{"reader stalls 250 ms", func(dep time.Duration) time.Duration {
+			a := dep + 20*time.Millisecond
+			if a > time.Second && a < 1250*time.Millisecond {
+				a = 1250 * time.Millisecond // read in one burst after the stall
+			}
+			return a
+		}, false, 0},
+		{"keyframe bursts", func(dep time.Duration) time.Duration {
+			// every second, 40 packets sent at once queue behind each other at a link
+			// twice the average rate, then drain
+			q := time.Duration(0)
+			if in := dep % time.Second; in < 200*time.Millisecond {
+				q = 200*time.Millisecond - in
+			}
+			return dep + 20*time.Millisecond + q/2
+		}, false, 0},
+		{"queue after 1 s, 80 % gets through", func(dep time.Duration) time.Duration {
+			if dep < time.Second {
+				return dep + 20*time.Millisecond
+			}
+			return time.Second + 20*time.Millisecond + (dep-time.Second)*5/4
+		}, true, 0.85 * 0.8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTransportCC()
+			rec := twcc.NewRecorder(1)
+			var over bool
+			var k float64
+			var at time.Duration
+			for i := range 600 { // 3 s
+				dep := time.Duration(i) * step
+				c.sent[i%twccHistory].Store(uint64(uint16(i))<<48 | uint64(dep.Microseconds()))
+				rec.Record(2, uint16(i), tc.arrival(dep).Microseconds())
+				if i%20 != 19 {
+					continue
+				}
+				for _, p := range rec.BuildFeedbackPacket() {
+					fb, ok := p.(*rtcp.TransportLayerCC)
+					if !ok {
+						continue
+					}
+					// through the wire format, as readRTCPLoop gets it
+					b, err := fb.Marshal()
+					if err != nil {
+						t.Fatal(err)
+					}
+					ps, err := rtcp.Unmarshal(b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if o, f := c.detect(ps[0].(*rtcp.TransportLayerCC)); o && !over {
+						over, k, at = true, f, dep
+					}
+				}
+			}
+			if over != tc.over {
+				t.Fatalf("overuse %v (at %v, k %.2f), want %v", over, at, k, tc.over)
+			}
+			if over {
+				t.Logf("overuse at %v, k %.2f", at, k)
+				if at > 1600*time.Millisecond || k < tc.k-0.05 || k > tc.k+0.05 {
+					t.Errorf("overuse at %v with k %.2f, want by 1.6 s with %.2f", at, k, tc.k)
+				}
+			}
+		})
+	}
+}
+
+// TestTransportCCStamp: the stamp is a one-byte transport-cc extension with consecutive
+// numbers, the forwarder's header is left as it was, and the departure is noted.
+func TestTransportCCStamp(t *testing.T) {
+	c := newTransportCC()
+	in := rtp.Header{Version: 2, SequenceNumber: 7, SSRC: 9}
+	for want := range uint16(3) {
+		h := c.stamp(&in, 5)
+		var ext rtp.TransportCCExtension
+		if err := ext.Unmarshal(h.GetExtension(5)); err != nil || ext.TransportSequence != want {
+			t.Fatalf("packet %d: transport sequence %d (%v)", want, ext.TransportSequence, err)
+		}
+		b, err := h.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back rtp.Header
+		if _, err := back.Unmarshal(b); err != nil || back.GetExtension(5) == nil || back.SequenceNumber != 7 {
+			t.Fatalf("marshalled: %v %+v", err, back)
+		}
+		if _, ok := c.departed(want); !ok {
+			t.Fatalf("packet %d not noted", want)
+		}
+	}
+	if in.Extension || in.Extensions != nil {
+		t.Fatal("the forwarder's header was modified")
+	}
+}
+
+var benchHeader *rtp.Header // escapes, as the header sinkTrack.write hands pion does
+
+// BenchmarkSinkHeader is the header a sink writes per packet and receiver, without and with
+// the transport-cc stamp, marshalled as the SRTP writer does.
+func BenchmarkSinkHeader(b *testing.B) {
+	in := rtp.Header{Version: 2, SequenceNumber: 7, SSRC: 9, PayloadType: 96}
+	buf := make([]byte, 64)
+	b.Run("plain", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			h := new(rtp.Header)
+			*h = in
+			_, _ = h.MarshalTo(buf)
+			benchHeader = h
+		}
+	})
+	b.Run("twcc", func(b *testing.B) {
+		c := newTransportCC()
+		b.ReportAllocs()
+		for range b.N {
+			h := c.stamp(&in, 5)
+			_, _ = h.MarshalTo(buf)
+			benchHeader = h
+		}
+	})
+}
