@@ -30,9 +30,11 @@ import (
 // The detector: packets are grouped by departure into 100 ms intervals; each interval's
 // queue delay is its smallest one-way delay less the smallest seen in the last 10 s (the
 // clocks' offset cancels; the smallest of an interval ignores a receiver that reads a
-// burst late). Overuse is three intervals in a row with the queue delay growing, the last
-// above 30 ms: a queue that builds for 300 ms, not a keyframe's burst (it drains) nor a
-// stalled reader (its burst arrives at once).
+// burst late). Overuse is the queue delay's trend over the last five intervals growing by
+// 8 ms or more per 100 ms, the last interval's above 30 ms and above the one before's,
+// which is above 15 ms: a queue that builds, not a keyframe's burst (it drains) nor a reader stalled for
+// a moment (its burst arrives at once). Under CPU starvation a receiving node's socket
+// buffer is such a queue, and a lower layer helps it too.
 type transportCC struct {
 	epoch time.Time
 	seq   atomic.Uint32
@@ -43,7 +45,7 @@ type transportCC struct {
 	ref   int64              // last feedback's reference time (µs), unwrapped
 	refOK bool
 	cur   twccInterval
-	hist  [twccRising]twccInterval // the last intervals, oldest first
+	hist  [twccWindow]twccInterval // the last intervals, ring
 	nHist int
 	base  int64 // smallest one-way delay (µs) in this and the last base period
 	baseP int64 // … in the last period
@@ -54,11 +56,13 @@ type transportCC struct {
 const (
 	twccHistory  = 1024                   // packets remembered: 2 s of 3 Mbit/s
 	twccStep     = 100 * time.Millisecond // an interval
-	twccRising   = 3
+	twccWindow   = 5                      // intervals the trend is taken over
+	twccSlope    = 0.08                   // queue growth per interval time that is overuse: 8 % more than gets through
 	twccQueue    = 30 * time.Millisecond
 	twccBaseFor  = 10 * time.Second
 	twccDecrease = 0.85
-	twccTimeBits = 48 // 8.9 years of µs
+	twccMinCut   = 0.5 // a reader stalled mid-window makes the rate received look far lower
+	twccTimeBits = 48  // 8.9 years of µs
 	twccTimeMask = 1<<twccTimeBits - 1
 )
 
@@ -216,7 +220,7 @@ func (c *transportCC) onArrival(dep, arr int64) {
 	c.base = min(c.base, owd)
 	iv := &c.cur
 	if iv.n > 0 && dep-iv.start >= twccStep.Microseconds() {
-		c.hist[c.nHist%twccRising] = *iv
+		c.hist[c.nHist%twccWindow] = *iv
 		c.nHist++
 		c.queue.Store(iv.minOWD - min(c.base, c.baseP))
 		*iv = twccInterval{}
@@ -231,32 +235,42 @@ func (c *transportCC) onArrival(dep, arr int64) {
 }
 
 // overuse reports whether the last intervals show a growing queue, and if so the factor
-// to cut the rates sent by: 0.85 times the share of what was sent that got through. It
-// forgets those intervals, so the next cut needs a queue growing anew. Under c.mu.
+// to cut the rates sent by: 0.85 times the share of what was sent in the last two that got
+// through. It forgets those intervals, so the next cut needs a queue growing anew. Under
+// c.mu.
 func (c *transportCC) overuse() (bool, float64) {
-	if c.nHist < twccRising {
+	if c.nHist < twccWindow {
 		return false, 0
 	}
 	base := min(c.base, c.baseP)
-	var ivs [twccRising]twccInterval
-	for i := range twccRising {
-		ivs[i] = c.hist[(c.nHist+i)%twccRising]
+	var ivs [twccWindow]twccInterval
+	var q [twccWindow]float64 // queue delay, µs
+	var mean float64
+	for i := range twccWindow {
+		ivs[i] = c.hist[(c.nHist+i)%twccWindow]
+		q[i] = float64(ivs[i].minOWD - base)
+		mean += q[i] / twccWindow
 	}
-	for i := 1; i < twccRising; i++ {
-		if ivs[i].minOWD <= ivs[i-1].minOWD {
-			return false, 0
-		}
+	// The trend: the least-squares slope of the queue delay over the intervals, which one
+	// noisy interval moves little.
+	var cov, vari float64
+	for i := range twccWindow {
+		x := float64(i) - (twccWindow-1)/2.0
+		cov += x * (q[i] - mean)
+		vari += x * x
 	}
-	last := ivs[twccRising-1]
-	if last.minOWD-base <= twccQueue.Microseconds() {
+	thr := float64(twccQueue.Microseconds())
+	// The last two still growing: inside a stall of the reader, later packets wait less.
+	last, prev := q[twccWindow-1], q[twccWindow-2]
+	if cov/vari < twccSlope*float64(twccStep.Microseconds()) || last <= thr || prev <= thr/2 || last <= prev {
 		return false, 0
 	}
 	c.nHist = 0
-	first := ivs[0]
-	sendSpan, recvSpan := last.depHi-first.depLo, last.arrHi-first.arrLo
+	a, b := ivs[twccWindow-2], ivs[twccWindow-1]
+	sendSpan, recvSpan := b.depHi-a.depLo, b.arrHi-a.arrLo
 	k := twccDecrease
 	if sendSpan > 0 && recvSpan > sendSpan {
 		k *= float64(sendSpan) / float64(recvSpan) // received rate / sent rate: the same packets
 	}
-	return true, k
+	return true, max(k, twccMinCut)
 }

@@ -31,6 +31,13 @@ func TestTransportCCDetect(t *testing.T) {
 			}
 			return a
 		}, false, 0},
+		{"reader stalls 600 ms", func(dep time.Duration) time.Duration {
+			a := dep + 20*time.Millisecond
+			if a > time.Second && a < 1600*time.Millisecond {
+				a = 1600 * time.Millisecond
+			}
+			return a
+		}, false, 0},
 		{"keyframe bursts", func(dep time.Duration) time.Duration {
 			// every second, 40 packets sent at once queue behind each other at a link
 			// twice the average rate, then drain
@@ -145,4 +152,30 @@ func BenchmarkSinkHeader(b *testing.B) {
 			benchHeader = h
 		}
 	})
+}
+
+// BenchmarkTransportCCFeedback is the cost per acknowledged packet of reading feedback:
+// one TransportLayerCC for 20 packets (100 ms of a 1.2 Mbit/s layer).
+func BenchmarkTransportCCFeedback(b *testing.B) {
+	c := newTransportCC()
+	rec := twcc.NewRecorder(1)
+	var fbs []*rtcp.TransportLayerCC
+	for i := range 20 * 64 {
+		dep := int64(i) * 5000
+		c.sent[i%twccHistory].Store(uint64(uint16(i))<<48 | uint64(dep))
+		rec.Record(2, uint16(i), dep+20000)
+		if i%20 == 19 {
+			for _, p := range rec.BuildFeedbackPacket() {
+				if fb, ok := p.(*rtcp.TransportLayerCC); ok {
+					fbs = append(fbs, fb)
+				}
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		c.detect(fbs[i%len(fbs)])
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(20*b.N), "ns/ack")
 }
