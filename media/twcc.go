@@ -38,7 +38,7 @@ import (
 type transportCC struct {
 	epoch time.Time
 	seq   atomic.Uint32
-	sent  [twccHistory]atomic.Uint64 // by seq: seq<<48 | µs since epoch (48 bits)
+	sent  atomic.Pointer[twccRing] // made by the first add: most links have no simulcast sink
 
 	mu    sync.Mutex
 	sinks map[*sink]struct{} // simulcast sinks on the PeerConnection
@@ -66,6 +66,9 @@ const (
 	twccTimeMask = 1<<twccTimeBits - 1
 )
 
+// twccRing holds, by transport sequence number, seq<<48 | departure (µs since epoch).
+type twccRing [twccHistory]atomic.Uint64
+
 // twccInterval sums the acknowledged packets that left within one interval.
 type twccInterval struct {
 	start        int64 // departure of the first (µs)
@@ -83,6 +86,9 @@ func newTransportCC() *transportCC {
 func (c *transportCC) add(sk *sink) {
 	sk.track.cc = c
 	c.mu.Lock()
+	if c.sent.Load() == nil {
+		c.sent.Store(new(twccRing))
+	}
 	for s := range c.sinks {
 		if sinkClosed(s) {
 			delete(c.sinks, s)
@@ -110,14 +116,22 @@ func (c *transportCC) stamp(h *rtp.Header, id uint8) *rtp.Header {
 	// Forwarded headers carry no extensions (forwardPacket); the one slot is s.ext.
 	s.h.Extension, s.h.Extensions = false, s.ext[:0]
 	_ = s.h.SetExtension(id, s.seq[:]) // 1..14 with 2 bytes: cannot fail
-	us := time.Since(c.epoch).Microseconds()
-	c.sent[n%twccHistory].Store(uint64(n)<<48 | uint64(us)&twccTimeMask)
+	c.note(n, time.Since(c.epoch).Microseconds())
 	return &s.h
+}
+
+// note records that packet n left at us.
+func (c *transportCC) note(n uint16, us int64) {
+	c.sent.Load()[n%twccHistory].Store(uint64(n)<<48 | uint64(us)&twccTimeMask)
 }
 
 // departed is when packet n left (µs since epoch).
 func (c *transportCC) departed(n uint16) (int64, bool) {
-	v := c.sent[n%twccHistory].Load()
+	r := c.sent.Load()
+	if r == nil {
+		return 0, false
+	}
+	v := r[n%twccHistory].Load()
 	if v == 0 || uint16(v>>48) != n {
 		return 0, false
 	}
@@ -260,9 +274,12 @@ func (c *transportCC) overuse() (bool, float64) {
 		vari += x * x
 	}
 	thr := float64(twccQueue.Microseconds())
-	// The last two still growing: inside a stall of the reader, later packets wait less.
-	last, prev := q[twccWindow-1], q[twccWindow-2]
-	if cov/vari < twccSlope*float64(twccStep.Microseconds()) || last <= thr || prev <= thr/2 || last <= prev {
+	// And growing over each of the last three, with more than one packet in each of the
+	// last two: in a stall (a reader's, or a sender's between stamp and socket) later
+	// packets wait less, and one packet says little.
+	w := twccWindow - 1
+	if cov/vari < twccSlope*float64(twccStep.Microseconds()) || q[w] <= thr || q[w-1] <= thr/2 ||
+		q[w] <= q[w-1] || q[w-1] <= q[w-2] || ivs[w].n < 2 || ivs[w-1].n < 2 {
 		return false, 0
 	}
 	c.nHist = 0

@@ -39,8 +39,7 @@ func TestTransportCCDetect(t *testing.T) {
 			return a
 		}, false, 0},
 		{"keyframe bursts", func(dep time.Duration) time.Duration {
-			// every second, 40 packets sent at once queue behind each other at a link
-			// twice the average rate, then drain
+			// every second a keyframe's burst makes a 100 ms queue, drained in 200 ms
 			q := time.Duration(0)
 			if in := dep % time.Second; in < 200*time.Millisecond {
 				q = 200*time.Millisecond - in
@@ -56,13 +55,14 @@ func TestTransportCCDetect(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newTransportCC()
+			c.sent.Store(new(twccRing))
 			rec := twcc.NewRecorder(1)
 			var over bool
 			var k float64
 			var at time.Duration
 			for i := range 600 { // 3 s
 				dep := time.Duration(i) * step
-				c.sent[i%twccHistory].Store(uint64(uint16(i))<<48 | uint64(dep.Microseconds()))
+				c.note(uint16(i), dep.Microseconds())
 				rec.Record(2, uint16(i), tc.arrival(dep).Microseconds())
 				if i%20 != 19 {
 					continue
@@ -103,6 +103,7 @@ func TestTransportCCDetect(t *testing.T) {
 // numbers, the forwarder's header is left as it was, and the departure is noted.
 func TestTransportCCStamp(t *testing.T) {
 	c := newTransportCC()
+	c.sent.Store(new(twccRing))
 	in := rtp.Header{Version: 2, SequenceNumber: 7, SSRC: 9}
 	for want := range uint16(3) {
 		h := c.stamp(&in, 5)
@@ -145,6 +146,7 @@ func BenchmarkSinkHeader(b *testing.B) {
 	})
 	b.Run("twcc", func(b *testing.B) {
 		c := newTransportCC()
+		c.sent.Store(new(twccRing))
 		b.ReportAllocs()
 		for range b.N {
 			h := c.stamp(&in, 5)
@@ -158,11 +160,12 @@ func BenchmarkSinkHeader(b *testing.B) {
 // one TransportLayerCC for 20 packets (100 ms of a 1.2 Mbit/s layer).
 func BenchmarkTransportCCFeedback(b *testing.B) {
 	c := newTransportCC()
+	c.sent.Store(new(twccRing))
 	rec := twcc.NewRecorder(1)
 	var fbs []*rtcp.TransportLayerCC
 	for i := range 20 * 64 {
 		dep := int64(i) * 5000
-		c.sent[i%twccHistory].Store(uint64(uint16(i))<<48 | uint64(dep))
+		c.note(uint16(i), dep)
 		rec.Record(2, uint16(i), dep+20000)
 		if i%20 == 19 {
 			for _, p := range rec.BuildFeedbackPacket() {
