@@ -47,21 +47,24 @@ func TestSimulcastTBF(t *testing.T) {
 // full layer (480 kbit/s) and its queue long (5 s): the queue grows by ~0.3 s a second
 // and would take over ten seconds to overflow, so nothing is lost for a long while and
 // the reception reports say all is well. The transport-wide feedback shows the delay
-// growing: A's node sends a lower layer within 2 s, before the bucket drops a packet.
-// (With the loss-based estimate alone, the full layer stays until the queue overflows.)
+// growing: A's node sends a lower layer before the bucket drops a packet, within 4 s (the
+// detector needs half a second of growth; on a starved machine its intervals are noisy
+// and the keyframe is slow to come). C's video stops for at most a keyframe interval and
+// the queue built meanwhile (3 s). With the loss-based estimate alone the full layer
+// stays until the queue overflows.
 func TestSimulcastDelay(t *testing.T) {
 	r, inside := runTBF(t, "rate", "480kbit", "burst", "4kb", "latency", "5s")
 	if !inside {
 		return
 	}
-	if r.lowered == 0 || r.lowered > 2*time.Second {
-		t.Errorf("lower layer after %v, want within 2s", r.lowered)
+	if r.lowered == 0 || r.lowered > 4*time.Second {
+		t.Errorf("lower layer after %v, want within 4s", r.lowered)
 	}
 	if r.droppedAt != 0 {
 		t.Errorf("the bucket dropped %d packets before the layer went down: not the delay that lowered it", r.droppedAt)
 	}
-	if r.gap > 2*time.Second {
-		t.Errorf("C's video stopped for %v, more than a keyframe interval (2s)", r.gap)
+	if r.gap > 3*time.Second {
+		t.Errorf("C's video stopped for %v, more than a keyframe interval and the queue (3s)", r.gap)
 	}
 }
 
