@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// envTBF marks the run of TestSimulcastTBF inside its own network namespace.
+// envTBF marks the run of a runTBF test inside its own network namespace.
 const envTBF = "MESHMEET_SIMULCAST_TBF"
 
 // sh runs a command (ip, tc) and fails the test if it fails.
@@ -31,16 +31,7 @@ func sh(t *testing.T, args ...string) {
 // A's node sends it a lower layer, and C's video never stops for longer than one keyframe
 // interval of the clip (2 s).
 func TestSimulcastTBF(t *testing.T) {
-	r, inside := runTBF(t, "rate", "400kbit", "burst", "4kb", "latency", "50ms")
-	if !inside {
-		return
-	}
-	if r.lowered == 0 || r.lowered > 2*time.Second {
-		t.Errorf("lower layer after %v, want within 2s", r.lowered)
-	}
-	if r.gap > 2*time.Second {
-		t.Errorf("C's video stopped for %v, more than a keyframe interval (2s)", r.gap)
-	}
+	runTBF(t, tbfWant{lowerIn: 2 * time.Second, maxGap: 2 * time.Second}, "rate", "400kbit", "burst", "4kb", "latency", "50ms")
 }
 
 // TestSimulcastDelay: as TestSimulcastTBF, but the bucket is a little narrower than the
@@ -53,27 +44,15 @@ func TestSimulcastTBF(t *testing.T) {
 // the queue built meanwhile (3 s). With the loss-based estimate alone the full layer
 // stays until the queue overflows.
 func TestSimulcastDelay(t *testing.T) {
-	r, inside := runTBF(t, "rate", "480kbit", "burst", "4kb", "latency", "5s")
-	if !inside {
-		return
-	}
-	if r.lowered == 0 || r.lowered > 4*time.Second {
-		t.Errorf("lower layer after %v, want within 4s", r.lowered)
-	}
-	if r.droppedAt != 0 {
-		t.Errorf("the bucket dropped %d packets before the layer went down: not the delay that lowered it", r.droppedAt)
-	}
-	if r.gap > 3*time.Second {
-		t.Errorf("C's video stopped for %v, more than a keyframe interval and the queue (3s)", r.gap)
-	}
+	runTBF(t, tbfWant{lowerIn: 4 * time.Second, maxGap: 3 * time.Second, noDrop: true}, "rate", "480kbit", "burst", "4kb", "latency", "5s")
 }
 
-// tbfRun is what runTBF saw: when A's node lowered C's layer (0: never, in 6 s), the
-// packets the bucket had dropped by then, and the longest gap in C's video.
-type tbfRun struct {
-	lowered   time.Duration
-	droppedAt int
-	gap       time.Duration
+// tbfWant is what a runTBF test asks for: a lower layer within lowerIn, C's video never
+// stopped for longer than maxGap, and with noDrop, nothing dropped by the bucket before
+// the layer went down (the delay, not loss, lowered it).
+type tbfWant struct {
+	lowerIn, maxGap time.Duration
+	noDrop          bool
 }
 
 var tcDropped = regexp.MustCompile(`dropped (\d+)`)
@@ -82,9 +61,8 @@ var tcDropped = regexp.MustCompile(`dropped (\d+)`)
 // receives A's full layer, the link's far end (C's downlink) gets the token bucket
 // filter tbf (tc arguments). Needs root, iproute2, tc and unshare; skips without them.
 // The test runs itself again in a fresh network namespace (unshare --net), so nothing
-// touches the machine's own interfaces: outside, runTBF reports that run's verdict and
-// log and returns inside false; inside, it returns what it saw, for the test to judge.
-func runTBF(t *testing.T, tbf ...string) (r tbfRun, inside bool) {
+// touches the machine's own interfaces; the verdict and log come back from that run.
+func runTBF(t *testing.T, want tbfWant, tbf ...string) {
 	if os.Getenv(envTBF) == "" {
 		if testing.Short() || os.Geteuid() != 0 {
 			t.Skip("needs root (network namespaces, tc)")
@@ -108,7 +86,7 @@ func runTBF(t *testing.T, tbf ...string) (r tbfRun, inside bool) {
 				t.Log(strings.TrimSpace(ln))
 			}
 		}
-		return r, false
+		return
 	}
 	// Inside: this namespace holds A and B; C's engine gets a second one, linked by a veth
 	// pair 10.77.0.1 (here) ↔ 10.77.0.2 (C's).
@@ -191,20 +169,30 @@ func runTBF(t *testing.T, tbf ...string) (r tbfRun, inside bool) {
 		n, _ := strconv.Atoi(string(m[1]))
 		return n
 	}
+	var lowered, gap time.Duration
+	droppedAt := 0
 	start := time.Now()
 	last, lastAt := received(), time.Now()
 	for time.Since(start) < 6*time.Second {
 		time.Sleep(20 * time.Millisecond)
 		if n := received(); n != last {
-			r.gap = max(r.gap, time.Since(lastAt))
+			gap = max(gap, time.Since(lastAt))
 			last, lastAt = n, time.Now()
 		}
-		if l := sentLayer(engines["peerA"], "peerC", "peerA"); r.lowered == 0 && (l == "q" || l == "h") {
-			r.lowered, r.droppedAt = time.Since(start), dropped()
+		if l := sentLayer(engines["peerA"], "peerC", "peerA"); lowered == 0 && (l == "q" || l == "h") {
+			lowered, droppedAt = time.Since(start), dropped()
 		}
 	}
-	r.gap = max(r.gap, time.Since(lastAt))
+	gap = max(gap, time.Since(lastAt))
 	t.Logf("tbf %s: lower layer after %v (%d packets dropped by then, %d in all); longest gap in C's video %v",
-		strings.Join(tbf, " "), r.lowered, r.droppedAt, dropped(), r.gap)
-	return r, true
+		strings.Join(tbf, " "), lowered, droppedAt, dropped(), gap)
+	if lowered == 0 || lowered > want.lowerIn {
+		t.Errorf("lower layer after %v, want within %v", lowered, want.lowerIn)
+	}
+	if want.noDrop && droppedAt != 0 {
+		t.Errorf("the bucket dropped %d packets before the layer went down: not the delay that lowered it", droppedAt)
+	}
+	if gap > want.maxGap {
+		t.Errorf("C's video stopped for %v, longer than %v", gap, want.maxGap)
+	}
 }
