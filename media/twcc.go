@@ -28,13 +28,14 @@ import (
 // into a fixed ring; the header it goes in is allocated anyway (sinkTrack.write).
 //
 // The detector: packets are grouped by departure into 100 ms intervals; each interval's
-// queue delay is its smallest one-way delay less the smallest seen in the last 10 s (the
-// clocks' offset cancels; the smallest of an interval ignores a receiver that reads a
-// burst late). Overuse is the queue delay's trend over the last five intervals growing by
-// 8 ms or more per 100 ms, the last interval's above 30 ms and above the one before's,
-// which is above 15 ms: a queue that builds, not a keyframe's burst (it drains) nor a reader stalled for
-// a moment (its burst arrives at once). Under CPU starvation a receiving node's socket
-// buffer is such a queue, and a lower layer helps it too.
+// queue delay is its smallest one-way delay less the smallest seen in the last 10-20 s
+// (the clocks' offset cancels; the smallest of an interval ignores a receiver that reads
+// a burst late). Overuse is the queue delay's trend (least squares) over the last five
+// intervals growing by 8 ms or more per 100 ms, and growing over each of the last three,
+// above 15 ms in the one before the last and above 30 ms in the last: a queue that builds,
+// not a keyframe's burst (it drains) nor a stalled reader or sender (in a stall, later
+// packets wait less). Under CPU starvation a receiving node's socket buffer is such a
+// queue, and a lower layer helps it too.
 type transportCC struct {
 	epoch time.Time
 	seq   atomic.Uint32
