@@ -7,6 +7,7 @@ import (
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 )
 
 // TestTransportCCDetect feeds the detector what a receiving node's twcc interceptor
@@ -96,6 +97,40 @@ func TestTransportCCDetect(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBWEDelay: a delay overuse cuts the estimate of every simulcast sink on the
+// PeerConnection to k times its rate, and the loss rule does not raise it while the queue
+// delay stays above the threshold.
+func TestBWEDelay(t *testing.T) {
+	cfg := DefaultConfig()
+	f := newSimulcastForwarder("p", slotCamera, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, &cfg,
+		func([]rtcp.Packet) error { return nil })
+	for i, bps := range []uint64{150_000, 500_000, 1_500_000} {
+		f.addLayer(i, uint32(i+1))
+		f.layers[i].Load().bitrate.Store(bps)
+	}
+	c := newTransportCC()
+	sk, _ := newSink(f, "p")
+	c.add(sk)
+	sk.rw.layer.Store(3) // sending f
+	t0 := time.Now()
+	sk.onDelay(0.6, t0)
+	if got := sk.bw.Load(); got != 900_000 || f.bwLayer(got) != 1 {
+		t.Fatalf("after a delay cut of 0.6: %d bps, layer %d", got, f.bwLayer(got))
+	}
+	sk.rw.layer.Store(2)
+	c.queue.Store(2 * twccQueue.Microseconds())
+	at := t0.Add(bweHold + time.Millisecond)
+	sk.onLoss(0, at)
+	if got := sk.bw.Load(); got != 900_000 {
+		t.Fatalf("grew with a queue: %d", got)
+	}
+	c.queue.Store(0)
+	sk.onLoss(0, at)
+	if got := sk.bw.Load(); got != uint64(900_000*bweGrow) {
+		t.Fatalf("without a queue: %d", got)
 	}
 }
 
