@@ -7,7 +7,6 @@ import (
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 )
 
 // TestTransportCCDetect feeds the detector what a receiving node's twcc interceptor
@@ -104,17 +103,9 @@ func TestTransportCCDetect(t *testing.T) {
 // PeerConnection to k times its rate, and the loss rule does not raise it while the queue
 // delay stays above the threshold.
 func TestBWEDelay(t *testing.T) {
-	cfg := DefaultConfig()
-	f := newSimulcastForwarder("p", slotCamera, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, &cfg,
-		func([]rtcp.Packet) error { return nil })
-	for i, bps := range []uint64{150_000, 500_000, 1_500_000} {
-		f.addLayer(i, uint32(i+1))
-		f.layers[i].Load().bitrate.Store(bps)
-	}
+	f, sk := layeredSink()
 	c := newTransportCC()
-	sk, _ := newSink(f, "p")
 	c.add(sk)
-	sk.rw.layer.Store(3) // sending f
 	t0 := time.Now()
 	sk.onDelay(0.6, t0)
 	if got := sk.bw.Load(); got != 900_000 || f.bwLayer(got) != 1 {
