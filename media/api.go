@@ -54,8 +54,9 @@ const (
 //     not negotiated: retransmissions go on the original SSRC);
 //   - RTCP sender and receiver reports, which browsers need for lip sync and RTT;
 //   - TWCC feedback for incoming streams, so a browser's (and a peer's) congestion control
-//     adapts its uplink. The node forwards without transcoding, so it runs no bandwidth
-//     estimator of its own and does not stamp TWCC sequence numbers on what it sends.
+//     adapts its uplink; it also negotiates the transport-cc extension both ways. No
+//     interceptor stamps what the node sends: sinkTrack stamps only what a simulcast sink
+//     sends, whose layer the delay-based estimate chooses (twcc.go).
 //
 // The stats interceptor is left out: Engine.Stats counts packets in the forwarding path.
 //

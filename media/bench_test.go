@@ -158,7 +158,7 @@ func newChain(tb testing.TB, n int, pionDefaults bool) *chain {
 			tb.Fatal(err)
 		}
 		go sk.writeLoop()
-		go readRTCPLoop(sender, func() *sink { return sk })
+		go readRTCPLoop(sender, nil, func() *sink { return sk })
 		f.addSink(sk)
 		byID[id] = f
 		c.fwd = append(c.fwd, f)

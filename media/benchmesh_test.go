@@ -40,6 +40,11 @@ import (
 
 const benchMeshEnv = "MEDIA_BENCH_MESH"
 
+// benchSimulcastEnv, set (to anything) when the benchmark runs, makes every browser send
+// its camera as three simulcast layers: the nodes then choose a layer per receiver, and
+// stamp and read transport-wide congestion control feedback (twcc.go).
+const benchSimulcastEnv = "MEDIA_BENCH_SIMULCAST"
+
 // meshMsg is one signalling message between the benchmark and its child (testNet.remote).
 type meshMsg struct {
 	Kind string          `json:"k"`
@@ -122,7 +127,11 @@ func runMeshPeers(n int, relay string) {
 		net.startEngine(id, nil)
 	}
 	for _, id := range ids {
-		net.startBrowser(id, true)
+		if os.Getenv(benchSimulcastEnv) != "" {
+			net.startSimulcastBrowser(id)
+		} else {
+			net.startBrowser(id, true)
+		}
 	}
 	for _, id := range ids[1:] {
 		_ = net.engines[id].SetTopology(testMeeting, ids, relay)

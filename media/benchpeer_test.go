@@ -131,7 +131,7 @@ func BenchmarkForwardNode(b *testing.B) {
 		b.Fatal(err)
 	}
 	go sk.writeLoop()
-	go readRTCPLoop(sender, func() *sink { return sk })
+	go readRTCPLoop(sender, nil, func() *sink { return sk })
 	f.addSink(sk)
 	relayIn.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		go drainRTCP(r)

@@ -7,15 +7,21 @@ import (
 	"github.com/pion/rtcp"
 )
 
-// bwe is a simulcast sink's bandwidth estimate: the loss-based controller of Google
-// Congestion Control (draft-ietf-rmcat-gcc-02 §6) fed by the receiver's RTCP reception
-// reports, which every receiver sends (browsers, nodes, pion clients): more than 10 %
-// lost cuts the estimate to the rate sent times (1 - loss/2), less than 2 % raises it by
-// 8 % a report once a hold after the last cut is over; a cut soon after another doubles
-// the hold (up to 8×), so a receiver that keeps failing at the higher layer stops asking
-// its publisher for that layer's keyframes every few seconds. No TWCC: the node stamps no
-// transport sequence numbers (that would cost every forwarded packet an extension), and
-// REMB is an aggregate over a whole PeerConnection.
+// bwe is a simulcast sink's bandwidth estimate, Google Congestion Control's two halves
+// (draft-ietf-rmcat-gcc-02) adapted to a forwarder, which cannot send at any rate it likes,
+// only one layer or another:
+//   - loss-based (§6), from the RTCP reception reports every receiver sends (browsers,
+//     nodes, pion clients): more than 10 % lost cuts the estimate to the rate sent times
+//     (1 - loss/2); less than 2 % raises it by 8 % a report once a hold after the last cut
+//     is over and no queue is building (below);
+//   - delay-based (§5), from the receiver's transport-wide congestion control feedback
+//     (twcc.go): a queue building on the path cuts the estimate to 0.85 times the rate
+//     sent times the share of it that got through, usually before the queue overflows
+//     into loss. It only cuts: the estimate grows by the loss-based rule alone.
+//
+// A cut soon after another doubles the hold (up to 8×), so a receiver that keeps failing at
+// the higher layer stops asking its publisher for that layer's keyframes every few seconds.
+// Not REMB: one figure for a whole PeerConnection, and only from browsers.
 type bwe struct {
 	mu      sync.Mutex
 	est     float64 // bps; 0: no limit known
@@ -47,7 +53,37 @@ func (s *sink) onReports(rs []rtcp.ReceptionReport) {
 
 // onLoss updates the estimate with the fraction lost since the last report.
 func (s *sink) onLoss(loss float64, now time.Time) {
-	var rate, top float64
+	rate, top := s.rates()
+	e := &s.est
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case loss > bweHighLoss && rate > 0:
+		e.cut(rate, 1-loss/2, now)
+	case loss < bweLowLoss && e.est > 0 && now.After(e.hold) && !s.track.cc.congested():
+		e.est *= bweGrow
+		if e.est > 1.5*top { // above every layer: no limit any more
+			e.est = 0
+		}
+	}
+	s.bw.Store(uint64(e.est))
+}
+
+// onDelay cuts the estimate to k times the rate sent: a queue is building (twcc.go).
+func (s *sink) onDelay(k float64, now time.Time) {
+	rate, _ := s.rates()
+	if rate == 0 {
+		return
+	}
+	e := &s.est
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.cut(rate, k, now)
+	s.bw.Store(uint64(e.est))
+}
+
+// rates are the bitrates of the layer sent (0: none) and of the highest layer.
+func (s *sink) rates() (rate, top float64) {
 	if l := s.rw.layer.Load(); l > 0 {
 		if ly := s.f.layers[l-1].Load(); ly != nil {
 			rate = float64(ly.bitrate.Load())
@@ -58,27 +94,21 @@ func (s *sink) onLoss(loss float64, now time.Time) {
 			top = max(top, float64(ly.bitrate.Load()))
 		}
 	}
-	e := &s.est
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	switch {
-	case loss > bweHighLoss && rate > 0:
-		base := rate
-		if e.est > 0 && e.est < base {
-			base = e.est
-		}
-		e.est = base * (1 - loss/2)
-		if e.backoff == 0 || now.Sub(e.lastCut) > bweRecent {
-			e.backoff = bweHold
-		} else if now.Sub(e.lastCut) > e.backoff { // a new cut, not the same congestion
-			e.backoff = min(2*e.backoff, bweMaxHold)
-		}
-		e.lastCut, e.hold = now, now.Add(e.backoff)
-	case loss < bweLowLoss && e.est > 0 && now.After(e.hold):
-		e.est *= bweGrow
-		if e.est > 1.5*top { // above every layer: no limit any more
-			e.est = 0
-		}
+	return rate, top
+}
+
+// cut sets the estimate to k times the rate sent (or the estimate, if lower) and starts a
+// hold. Under e.mu.
+func (e *bwe) cut(rate, k float64, now time.Time) {
+	base := rate
+	if e.est > 0 && e.est < base {
+		base = e.est
 	}
-	s.bw.Store(uint64(e.est))
+	e.est = base * k
+	if e.backoff == 0 || now.Sub(e.lastCut) > bweRecent {
+		e.backoff = bweHold
+	} else if now.Sub(e.lastCut) > e.backoff { // a new cut, not the same congestion
+		e.backoff = min(2*e.backoff, bweMaxHold)
+	}
+	e.lastCut, e.hold = now, now.Add(e.backoff)
 }

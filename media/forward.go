@@ -566,8 +566,10 @@ func (s *sink) close() {
 
 // readRTCPLoop reads a sender's RTCP (which also feeds the NACK responder and reports):
 // keyframe requests from the receiver go upstream, its reception reports feed the
-// sink's bandwidth estimate. current is the sink sending on it now (nil for none).
-func readRTCPLoop(sender *webrtc.RTPSender, current func() *sink) {
+// sink's bandwidth estimate, its transport-wide feedback (which names any one of the
+// PeerConnection's senders) the PeerConnection's, cc. current is the sink sending on it
+// now (nil for none).
+func readRTCPLoop(sender *webrtc.RTPSender, cc *transportCC, current func() *sink) {
 	buf := make([]byte, rtcpMTU) // reused: ReadRTCP allocates a receive MTU per packet
 	for {
 		n, attrs, err := sender.Read(buf)
@@ -582,6 +584,11 @@ func readRTCPLoop(sender *webrtc.RTPSender, current func() *sink) {
 		pkts, err := attrs.GetRTCPPackets(buf[:n])
 		if err != nil {
 			continue
+		}
+		for _, p := range pkts {
+			if fb, ok := p.(*rtcp.TransportLayerCC); ok {
+				cc.onFeedback(fb)
+			}
 		}
 		sk := current()
 		if sk == nil {

@@ -31,6 +31,8 @@ type outSet struct {
 	// queued: the PeerConnection sends through a TURN relay (TCP or TLS may block a
 	// write), so its sinks never write from the forwarder's read loop (sink.enqueue).
 	queued *atomic.Bool
+	// cc: the PeerConnection's delay-based estimate, for every simulcast sink on it
+	cc *transportCC
 }
 
 func newOutSet(e *Engine, pc *webrtc.PeerConnection, lp *loop, logErr func(error)) *outSet {
@@ -38,7 +40,7 @@ func newOutSet(e *Engine, pc *webrtc.PeerConnection, lp *loop, logErr func(error
 	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
 		queued.Store(p != nil && p.Local != nil && p.Local.Typ == webrtc.ICECandidateTypeRelay)
 	})
-	return &outSet{e: e, pc: pc, lp: lp, logErr: logErr, queued: queued,
+	return &outSet{e: e, pc: pc, lp: lp, logErr: logErr, queued: queued, cc: newTransportCC(),
 		out: map[*sink]*webrtc.RTPTransceiver{}, meta: map[*webrtc.RTPTransceiver]TrackInfo{}, has: map[*forwarder]bool{}}
 }
 
@@ -68,6 +70,9 @@ func (o *outSet) add(f *forwarder) {
 		return
 	}
 	sk.batch, sk.queued = o.e.batch, o.queued
+	if f.simulcast {
+		o.cc.add(sk)
+	}
 	o.mu.Lock()
 	sk.viewH.Store(viewHeight(o.heights, sk))
 	o.mu.Unlock()
@@ -90,7 +95,7 @@ func (o *outSet) add(f *forwarder) {
 		sk.onClose = func() { o.e.spawn(func() { o.lp.do(func() { o.remove(sk) }) }) }
 		o.e.spawn(sk.writeLoop)
 		sender := tr.Sender()
-		o.e.spawn(func() { readRTCPLoop(sender, func() *sink { return sk }) })
+		o.e.spawn(func() { readRTCPLoop(sender, o.cc, func() *sink { return sk }) })
 		if !f.addSink(sk) {
 			sk.close()
 			return

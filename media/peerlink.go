@@ -111,7 +111,7 @@ func (l *peerLink) start() {
 	tick := max(e.cfg.RestartAfter/4, 50*time.Millisecond)
 	e.spawn(func() { l.lp.run(tick, l.check) })
 	for i, tr := range l.slots {
-		e.spawn(func() { readRTCPLoop(tr.Sender(), func() *sink { return l.outSink(i) }) })
+		e.spawn(func() { readRTCPLoop(tr.Sender(), l.extras.cc, func() *sink { return l.outSink(i) }) })
 	}
 	l.lp.do(func() {
 		var err error
@@ -397,6 +397,9 @@ func (l *peerLink) attachTr(i int, f *forwarder, fixed int) {
 	}
 	sk.fixed = fixed
 	sk.batch, sk.queued = e.batch, l.extras.queued
+	if f.simulcast && fixed < 0 { // a layer chosen for the receiver: by its bandwidth too
+		l.extras.cc.add(sk)
+	}
 	sk.onClose = func() { l.detach(i, sk) }
 	e.mu.Lock()
 	old := l.out[i]

@@ -340,7 +340,9 @@ func TestVP8KeyframeSize(t *testing.T) {
 // TestBWE: loss above 10 % cuts the estimate below the layer sent, so the sink aims
 // lower; no increase during the hold, then 8 % a report until no limit is left; a cut
 // after the hold, soon after the last, doubles the next hold.
-func TestBWE(t *testing.T) {
+// layeredSink is a sink of a simulcast forwarder whose layers measure 150 kbit/s,
+// 500 kbit/s and 1.5 Mbit/s, sending f.
+func layeredSink() (*forwarder, *sink) {
 	cfg := DefaultConfig()
 	f := newSimulcastForwarder("p", slotCamera, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, &cfg,
 		func([]rtcp.Packet) error { return nil })
@@ -349,7 +351,12 @@ func TestBWE(t *testing.T) {
 		f.layers[i].Load().bitrate.Store(bps)
 	}
 	sk, _ := newSink(f, "p")
-	sk.rw.layer.Store(3) // sending f
+	sk.rw.layer.Store(3)
+	return f, sk
+}
+
+func TestBWE(t *testing.T) {
+	f, sk := layeredSink()
 	t0 := time.Now()
 	sk.onLoss(0.3, t0)
 	if got := sk.bw.Load(); got != 1_275_000 || f.bwLayer(got) != 1 {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -23,12 +24,14 @@ type sinkTrack struct {
 	mu       sync.Mutex                    // serialises Bind/Unbind
 	bindings atomic.Pointer[[]sinkBinding] // copy on write
 	onBind   func()                        // set before the track is added; called after each Bind
+	cc       *transportCC                  // set before the track is added: stamp transport-cc (twcc.go)
 }
 
 type sinkBinding struct {
 	id   string
 	ssrc uint32
 	pt   uint8
+	twcc uint8 // the transport-cc extension's ID; 0: not negotiated
 	w    webrtc.TrackLocalWriter
 }
 
@@ -58,7 +61,13 @@ func (t *sinkTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	if bp := t.bindings.Load(); bp != nil {
 		next = append(next, *bp...)
 	}
-	next = append(next, sinkBinding{id: ctx.ID(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), w: ctx.WriteStream()})
+	b := sinkBinding{id: ctx.ID(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), w: ctx.WriteStream()}
+	for _, x := range ctx.HeaderExtensions() {
+		if x.URI == sdp.TransportCCURI && x.ID >= 1 && x.ID <= 14 { // stamp writes a one-byte header
+			b.twcc = uint8(x.ID)
+		}
+	}
+	next = append(next, b)
 	t.bindings.Store(&next)
 	if t.onBind != nil {
 		t.onBind()
@@ -100,8 +109,13 @@ func (t *sinkTrack) write(p *rtp.Packet) error {
 	}
 	var err error
 	for _, b := range *bp {
-		h := new(rtp.Header)
-		*h = p.Header
+		var h *rtp.Header
+		if t.cc != nil && b.twcc != 0 {
+			h = t.cc.stamp(&p.Header, b.twcc)
+		} else {
+			h = new(rtp.Header)
+			*h = p.Header
+		}
 		h.SSRC, h.PayloadType = b.ssrc, b.pt
 		if _, werr := b.w.WriteRTP(h, p.Payload); werr != nil {
 			err = werr
