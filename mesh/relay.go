@@ -51,13 +51,13 @@ func (m *Mesh) Topology(id string) map[string]string {
 func topology(relays map[string]eventlog.SiteRelay, live []ParticipantView) map[string]string {
 	fallback := ""
 	for _, p := range live { // a live relay of its own site
-		if r := relays[p.Site].Peer.String(); r == p.PeerID && (fallback == "" || r < fallback) {
+		if r := peerString(relays[p.Site].Peer); r == p.PeerID && (fallback == "" || r < fallback) {
 			fallback = r
 		}
 	}
 	out := map[string]string{}
 	for _, p := range live {
-		r := relays[p.Site].Peer.String()
+		r := peerString(relays[p.Site].Peer)
 		if r == "" {
 			r = fallback
 		}
