@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -33,11 +35,12 @@ func loadtestCommand() *cli.Command {
 			&cli.BoolFlag{Name: "relay-only", Usage: "relay the meeting whatever its size (else only above 6)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
 			&cli.IntFlag{Name: "last-n", Usage: "the meeting's last-N: cameras forwarded (0: the default, 9)"},
-			&cli.IntFlag{Name: "muted", Usage: "how many participants (the last to join) publish no microphone"},
+			&cli.IntFlag{Name: "muted", Value: d.Muted, Usage: fmt.Sprintf("how many participants (the last to join) publish no microphone (-1: all but the first %d)", loadtest.Talkers)},
 			&cli.Float64Flag{Name: "small-tiles", Value: d.SmallTiles, Usage: "the share (0 to 1) of participants whose page shows every camera at 160x90 (the q layer; the others 640x360, f), spread over the joining order"},
 			&cli.StringFlag{Name: "clips", Value: d.ClipDir, Usage: "directory of the test clips"},
 			&cli.DurationFlag{Name: "settle", Value: d.Settle, Usage: "how long the meeting may take to form before measuring"},
 			&cli.BoolFlag{Name: "in-process", Usage: "run the relay node in this process too"},
+			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write this process's CPU profile (the participants and their nodes, not the relay) to this file"},
 			&cli.DurationFlag{Name: "presence-timeout", Usage: "the nodes' presence timeout (0: theirs, 6s), with lenient media consent checks; keeps a loaded machine's nodes from losing each other"},
 		},
 		Action: func(c *cli.Context) error {
@@ -61,6 +64,17 @@ func loadtestCommand() *cli.Command {
 					return err
 				}
 				cfg.RelayCommand = []string{exe}
+			}
+			if f := c.String("cpuprofile"); f != "" {
+				out, err := os.Create(f)
+				if err != nil {
+					return err
+				}
+				defer out.Close()
+				if err := pprof.StartCPUProfile(out); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
 			}
 			start := time.Now()
 			rep, err := loadtest.Run(c.Context, cfg)

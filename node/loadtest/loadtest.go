@@ -61,7 +61,9 @@ type Config struct {
 	RelayOnly bool
 	// LastN is the meeting's last-N (0: the default, eventlog.DefaultLastN).
 	LastN int
-	// Muted is how many participants (the last to join) publish no microphone.
+	// Muted is how many participants (the last to join) publish no microphone;
+	// negative: all but the first Talkers (DefaultConfig), as a large meeting has a
+	// few talkers.
 	Muted int
 	// SmallTiles is the share (0 to 1) of participants whose page shows every other
 	// camera in a 160x90 tile, spread evenly over the joining order (0.5: every
@@ -87,9 +89,16 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig is a small run: six participants, ten seconds.
+// Talkers is how many participants publish a microphone by default (Config.Muted
+// negative). Ten: a meeting of fifty has a few people talking, not fifty open
+// microphones, and the loudest-microphone forwarding of the nodes (when more than ten
+// talk) would make "every other microphone" the wrong expectation.
+const Talkers = 10
+
+// DefaultConfig is a small run: six participants, ten seconds, at most Talkers with a
+// microphone.
 func DefaultConfig() Config {
-	return Config{Participants: 6, Duration: 10 * time.Second, ClipDir: "testdata", Settle: 2 * time.Minute, SmallTiles: 0.5}
+	return Config{Participants: 6, Duration: 10 * time.Second, ClipDir: "testdata", Settle: 2 * time.Minute, SmallTiles: 0.5, Muted: -1}
 }
 
 func (c *Config) validate() error {
@@ -100,10 +109,13 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: duration and settle must be positive", ErrConfig)
 	case c.PresenceTimeout < 0:
 		return fmt.Errorf("%w: presence timeout must not be negative", ErrConfig)
-	case c.LastN < 0 || c.Muted < 0 || c.Muted > c.Participants:
-		return fmt.Errorf("%w: lastN and muted must be 0 or more, muted at most the participants", ErrConfig)
+	case c.LastN < 0 || c.Muted > c.Participants:
+		return fmt.Errorf("%w: lastN must be 0 or more, muted at most the participants", ErrConfig)
 	case !(c.SmallTiles >= 0 && c.SmallTiles <= 1):
 		return fmt.Errorf("%w: the share of small tiles must be 0 to 1", ErrConfig)
+	}
+	if c.Muted < 0 {
+		c.Muted = max(0, c.Participants-Talkers)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -64,6 +64,7 @@ type participant struct {
 	video    []*webrtc.TrackLocalStaticRTP // one per layer sent: layers[len(layers)-len(video):]
 	audio    *webrtc.TrackLocalStaticRTP
 	sent     [4]atomic.Int64  // packets sent per layer (index as in layers), audio last
+	sentB    [4]atomic.Int64  // their bytes as media counts them: payload and a 12-byte header
 	last     [4]atomic.Uint64 // the signature (sig) of the packet last sent on each, 0 before any
 	restart  [3]atomic.Bool   // per layer: a PLI came, start its clip again at its keyframe
 	simulcst atomic.Bool      // the node's first offer took simulcast: three layers sent
@@ -71,6 +72,7 @@ type participant struct {
 
 	mu      sync.Mutex
 	offered map[string]time.Time // "<peer>/<kind>" → when an offer first listed that track
+	up      time.Time            // when a PeerConnection to the node first connected
 	subs    map[string]*sub      // "<peer>/<kind>"
 }
 
@@ -171,6 +173,13 @@ func (p *participant) session(ctx context.Context) error {
 	})
 	pc.OnTrack(p.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			p.mu.Lock()
+			if p.up.IsZero() {
+				p.up = time.Now()
+			}
+			p.mu.Unlock()
+		}
 		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed && ctx.Err() == nil {
 			select {
 			case p.failed <- pc:
@@ -392,6 +401,7 @@ func (p *participant) write(t *webrtc.TrackLocalStaticRTP, pkts []*rtp.Packet, i
 			return err
 		}
 		p.sent[i].Add(1)
+		p.sentB[i].Add(int64(len(pk.Payload) + 12))
 		p.last[i].Store(sig(pk.Payload, i < len(layers)))
 	}
 	return nil
@@ -506,6 +516,13 @@ func (p *participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 		}
 		p.mu.Unlock()
 	}
+}
+
+// connectedAt is when a PeerConnection to the node first connected (zero: never).
+func (p *participant) connectedAt() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.up
 }
 
 // received is a copy of the participant's counts.

@@ -30,8 +30,9 @@ type Report struct {
 	Delivery []Delivery `json:"delivery"`
 	// DeliveryAll is the same over every stream.
 	DeliveryAll float64 `json:"deliveryAll"`
-	// FirstFrame: from the offer that brings a receiver a camera it should get to
-	// the end of the first keyframe on it, while everyone joined at once.
+	// FirstFrame: a new subscriber's first frame: from the moment a receiver could
+	// take a camera it should get (subscribed: its node offers it, its page is
+	// connected) to the end of the first keyframe on it, while everyone joined at once.
 	FirstFrame Latency `json:"firstFrame"`
 	// SettleSeconds: from the joins to every selected camera's first frame everywhere.
 	SettleSeconds float64 `json:"settleSeconds"`
@@ -103,7 +104,11 @@ type Usage struct {
 	RSSMB      float64 `json:"rssMB"`
 	HeapMB     float64 `json:"heapMB,omitempty"` // in-process only
 	UplinkMbps float64 `json:"uplinkMbps"`       // RTP to the other nodes (headers and payload)
-	Dropped    uint64  `json:"dropped"`          // packets its queues dropped in the window
+	// UplinkBudgetMbps is what the relay should send the other nodes in the window,
+	// counted as UplinkMbps is: for every receiver but the relay's own participant, the
+	// bytes its selected cameras sent in the layer it gets, and every other microphone's.
+	UplinkBudgetMbps float64 `json:"uplinkBudgetMbps"`
+	Dropped          uint64  `json:"dropped"` // packets its queues dropped in the window
 	// LoadTestCPUCores is this process's CPU (all in-process nodes and participants).
 	LoadTestCPUCores float64 `json:"loadTestCpuCores"`
 }
@@ -111,6 +116,7 @@ type Usage struct {
 // snap is the counters at one end of the window, taken while publishing is paused.
 type snap struct {
 	sent    [][4]int64
+	sentB   [][4]int64 // bytes
 	recv    []map[string]sub
 	bytes   uint64 // the relay's RTP bytes to other nodes
 	dropped uint64
@@ -169,10 +175,10 @@ func (r *run) pause(sel map[string]bool) {
 const drainQuiet = 300 * time.Millisecond
 
 func (r *run) snapshot(ctx context.Context) (snap, error) {
-	s := snap{sent: make([][4]int64, len(r.ps)), recv: make([]map[string]sub, len(r.ps))}
+	s := snap{sent: make([][4]int64, len(r.ps)), sentB: make([][4]int64, len(r.ps)), recv: make([]map[string]sub, len(r.ps))}
 	for i, p := range r.ps {
 		for j := range p.sent {
-			s.sent[i][j] = p.sent[j].Load()
+			s.sent[i][j], s.sentB[i][j] = p.sent[j].Load(), p.sentB[j].Load()
 		}
 		s.recv[i] = p.received()
 	}
@@ -293,9 +299,12 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 		by[i].Layer = names[i]
 	}
 	var ttff []float64
+	var budget int64 // bytes the relay should send other nodes
+	bytes := func(ti, l int) int64 { return s1.sentB[ti][l] - s0.sentB[ti][l] }
 	rep.Worst.Ratio = 1
 	for ri, rx := range r.ps {
 		var got, want int64
+		up := rx.connectedAt()
 		for ti, tx := range r.ps {
 			if tx == rx {
 				continue
@@ -306,6 +315,9 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 				d.Streams++
 				e, g := s1.sent[ti][len(layers)]-s0.sent[ti][len(layers)], s1.recv[ri][k].packets-s0.recv[ri][k].packets
 				d.Expected, d.Received, want, got = d.Expected+e, d.Received+g, want+e, got+g
+				if ri != 0 {
+					budget += bytes(ti, len(layers))
+				}
 			}
 			k := peerKey(tx.peerID, "video")
 			a, b := s0.recv[ri][k], s1.recv[ri][k]
@@ -317,10 +329,10 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 			if sel != nil && !sel[tx.peerID] {
 				continue
 			}
-			if b.firstFrame.IsZero() || b.offered.IsZero() {
+			if start := subscribed(b.offered, up); b.firstFrame.IsZero() || start.IsZero() {
 				rep.FirstFrame.Missing++
 			} else {
-				ttff = append(ttff, float64(b.firstFrame.Sub(b.offered).Microseconds())/1000)
+				ttff = append(ttff, float64(b.firstFrame.Sub(start).Microseconds())/1000)
 			}
 			l := b.layer
 			if l < 0 { // nothing yet: it should have had the top layer
@@ -333,6 +345,9 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 			}
 			e, g := s1.sent[ti][l]-s0.sent[ti][l], b.packets-a.packets
 			d.Expected, d.Received, want, got = d.Expected+e, d.Received+g, want+e, got+g
+			if ri != 0 {
+				budget += bytes(ti, l)
+			}
 		}
 		if want > 0 && 2*got < want {
 			rep.Starved++
@@ -355,12 +370,28 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 	if ex > 0 {
 		rep.DeliveryAll = float64(rx) / float64(ex)
 	}
+	rep.Relay.UplinkBudgetMbps = float64(budget) * 8 / rep.Seconds / 1e6
 	slices.Sort(ttff)
 	rep.FirstFrame.Count = len(ttff)
 	if len(ttff) > 0 {
 		q := func(f float64) float64 { return ttff[min(len(ttff)-1, int(f*float64(len(ttff))))] }
 		rep.FirstFrame.P50, rep.FirstFrame.P95, rep.FirstFrame.Max = q(0.5), q(0.95), ttff[len(ttff)-1]
 	}
+}
+
+// subscribed is when a receiver became a new subscriber of a camera: when its node had
+// the camera to give (the node offers a track once the first packets came from the
+// relay, so its link to the relay is up) and the page could take it (its
+// PeerConnection to the node connected), whichever came later. Before that the wait is
+// for the page's or the node's own joining (ICE, DTLS), not for the camera.
+func subscribed(offered, up time.Time) time.Time {
+	if offered.IsZero() || up.IsZero() {
+		return time.Time{}
+	}
+	if up.After(offered) {
+		return up
+	}
+	return offered
 }
 
 func layerNames() []string {
@@ -411,6 +442,6 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, ", heap %.0f MB", u.HeapMB)
 	}
 	fmt.Fprintf(tw, " (%s)\n", u.Scope)
-	fmt.Fprintf(tw, "relay uplink\t%.1f Mbit/s to other nodes, %d packets dropped\n", u.UplinkMbps, u.Dropped)
+	fmt.Fprintf(tw, "relay uplink\t%.1f Mbit/s to other nodes (budget %.1f: what they should get), %d packets dropped\n", u.UplinkMbps, u.UplinkBudgetMbps, u.Dropped)
 	return tw.Flush()
 }
