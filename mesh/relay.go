@@ -92,7 +92,7 @@ func (m *Mesh) relayLoop(ctx context.Context) {
 				continue // not in it, or our event for this epoch is on its way
 			}
 			here := slices.DeleteFunc(slices.Clone(live), func(p ParticipantView) bool { return p.Site != site })
-			if peer, move := relayMove(cur.Peer.String(), here, len(live), m.self.String(), m.cfg.MeshMax); move {
+			if peer, move := relayMove(peerString(cur.Peer), here, len(live), peerString(m.self), m.cfg.MeshMax); move {
 				body, _ := json.Marshal(eventlog.Relay{Epoch: cur.Epoch + 1, Peer: peer, Site: site})
 				if _, err := m.publishEvent(ctx, mt, eventlog.TypeRelay, body); err != nil {
 					m.log.Debug("relay event refused", "meeting", mt.id, "site", site, "err", err)

@@ -41,7 +41,7 @@ func loadtestCommand() *cli.Command {
 			&cli.DurationFlag{Name: "settle", Value: d.Settle, Usage: "how long the meeting may take to form before measuring"},
 			&cli.BoolFlag{Name: "in-process", Usage: "run the relay node in this process too"},
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write this process's CPU profile (the participants and their nodes, not the relay) to this file"},
-			&cli.DurationFlag{Name: "presence-timeout", Usage: "the nodes' presence timeout (0: theirs, 6s), with lenient media consent checks; keeps a loaded machine's nodes from losing each other"},
+			&cli.DurationFlag{Name: "presence-timeout", Value: d.PresenceTimeout, Usage: "the nodes' presence timeout (0: theirs, 6s), with lenient media consent checks and heartbeats every quarter of it; keeps a loaded machine's nodes from losing each other"},
 		},
 		Action: func(c *cli.Context) error {
 			log, err := newLogger(c)

@@ -74,11 +74,13 @@ type Config struct {
 	// 640x360, 320x180 and 160x90 and the Opus clip.
 	ClipDir string
 	// PresenceTimeout, when set, is the nodes' silence after which a participant
-	// counts as gone (0: the nodes' default), and the in-process nodes' media links
-	// wait as long as pion's defaults (5 s without consent, 25 s) before calling a
-	// link lost, which makes the mesh check whether its peer is gone. On a machine too
-	// loaded for many nodes' heartbeats and consent checks, the defaults take starved
-	// nodes for dead and re-elect the relay; what is measured here is forwarding.
+	// counts as gone (0: the nodes' default, 6 s), and the in-process nodes' media
+	// links wait as long as pion's defaults (5 s without consent, 25 s) before calling
+	// a link lost, which makes the mesh check whether its peer is gone; the in-process
+	// nodes then send a heartbeat every quarter of it (the relay its default). On a
+	// machine too loaded for many nodes' heartbeats and consent checks, the defaults
+	// take starved nodes for dead and re-elect the relay; what is measured here is
+	// forwarding. DefaultConfig: 20 s.
 	PresenceTimeout time.Duration
 	// Settle bounds the wait for the meeting to form before measuring.
 	Settle time.Duration
@@ -98,7 +100,8 @@ const Talkers = 10
 // DefaultConfig is a small run: six participants, ten seconds, at most Talkers with a
 // microphone.
 func DefaultConfig() Config {
-	return Config{Participants: 6, Duration: 10 * time.Second, ClipDir: "testdata", Settle: 2 * time.Minute, SmallTiles: 0.5, Muted: -1}
+	return Config{Participants: 6, Duration: 10 * time.Second, ClipDir: "testdata", Settle: 2 * time.Minute, SmallTiles: 0.5, Muted: -1,
+		PresenceTimeout: 20 * time.Second}
 }
 
 func (c *Config) validate() error {
@@ -190,8 +193,14 @@ func (r *run) start(ctx context.Context, dir string) error {
 				r.hosts[i], errs[i] = startProcess(ctx, r.cfg.RelayCommand, d, names[i], rdv, meshMax, r.cfg.PresenceTimeout)
 			} else {
 				cfg := nodeConfig(d, names[i], rdv, meshMax, log.With("node", names[i]))
+				// Forty-nine nodes joining at once on two cores take longer than a
+				// person's join to reach a member: the meeting has Settle to form.
+				cfg.Mesh.JoinTimeout = max(cfg.Mesh.JoinTimeout, r.cfg.Settle)
 				if r.cfg.PresenceTimeout > 0 {
 					cfg.Mesh.PresenceTimeout = r.cfg.PresenceTimeout
+					// Each heartbeat is signed and every node verifies every one:
+					// 50 nodes at the default 2 s were a tenth of the process's CPU.
+					cfg.Mesh.HeartbeatInterval = r.cfg.PresenceTimeout / 4
 					cfg.Media.ICEDisconnectedTimeout, cfg.Media.ICEFailedTimeout, cfg.Media.ICEKeepalive = 5*time.Second, 25*time.Second, 2*time.Second
 				}
 				r.hosts[i], errs[i] = startNode(ctx, cfg)

@@ -114,6 +114,7 @@ func startNode(ctx context.Context, cfg node.Config) (*host, error) {
 		_ = n.Close()
 		return nil, err
 	}
+	h.api.HTTP.Timeout = max(h.api.HTTP.Timeout, cfg.Mesh.JoinTimeout+10*time.Second) // the join waits as long
 	return h, nil
 }
 
