@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime/pprof"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -40,7 +39,7 @@ func loadtestCommand() *cli.Command {
 			&cli.StringFlag{Name: "clips", Value: d.ClipDir, Usage: "directory of the test clips"},
 			&cli.DurationFlag{Name: "settle", Value: d.Settle, Usage: "how long the meeting may take to form before measuring"},
 			&cli.BoolFlag{Name: "in-process", Usage: "run the relay node in this process too"},
-			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write this process's CPU profile (the participants and their nodes, not the relay) to this file"},
+			&cli.StringFlag{Name: "relay-cpuprofile", Hidden: true, Usage: "write the relay process's CPU profile to this file (--cpuprofile: this process's, every participant and its node)"},
 			&cli.DurationFlag{Name: "presence-timeout", Value: d.PresenceTimeout, Usage: "the nodes' presence timeout (0: theirs, 6s), with lenient media consent checks and heartbeats every quarter of it; keeps a loaded machine's nodes from losing each other"},
 		},
 		Action: func(c *cli.Context) error {
@@ -64,17 +63,9 @@ func loadtestCommand() *cli.Command {
 					return err
 				}
 				cfg.RelayCommand = []string{exe}
-			}
-			if f := c.String("cpuprofile"); f != "" {
-				out, err := os.Create(f)
-				if err != nil {
-					return err
+				if f := c.String("relay-cpuprofile"); f != "" {
+					cfg.RelayCommand = append(cfg.RelayCommand, "--cpuprofile", f)
 				}
-				defer out.Close()
-				if err := pprof.StartCPUProfile(out); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
 			}
 			start := time.Now()
 			rep, err := loadtest.Run(c.Context, cfg)
