@@ -72,6 +72,7 @@ type participant struct {
 
 	mu      sync.Mutex
 	offered map[string]time.Time // "<peer>/<kind>" → when an offer first listed that track
+	answers map[string]time.Time // … and when the answer to it went out
 	up      time.Time            // when a PeerConnection to the node first connected
 	subs    map[string]*sub      // "<peer>/<kind>"
 }
@@ -80,6 +81,8 @@ type participant struct {
 type sub struct {
 	peer, kind string
 	offered    time.Time
+	answered   time.Time // the answer to the offer that listed it went out
+	firstPkt   time.Time
 	packets    int64
 	lastSig    uint64 // of the last packet
 	layer      int    // the layer of the last keyframe, -1 before one
@@ -134,7 +137,7 @@ func (p *participant) connect(ctx context.Context) error {
 		return err
 	}
 	p.rtc, p.mux = api, mux
-	p.offered, p.subs = map[string]time.Time{}, map[string]*sub{}
+	p.offered, p.answers, p.subs = map[string]time.Time{}, map[string]time.Time{}, map[string]*sub{}
 	p.in, p.failed = make(chan *media.Signal, 64), make(chan *webrtc.PeerConnection, 1)
 	var t struct {
 		URL string `json:"url"`
@@ -300,6 +303,14 @@ func (p *participant) answer(ctx context.Context, s *media.Signal) error {
 		return err
 	}
 	p.signal(ctx, media.Signal{Type: media.TypeAnswer, SDP: a.SDP})
+	now = time.Now()
+	p.mu.Lock()
+	for _, ti := range s.Tracks {
+		if k := peerKey(ti.PeerID, ti.Kind); p.answers[k].IsZero() {
+			p.answers[k] = now
+		}
+	}
+	p.mu.Unlock()
 	return nil
 }
 
@@ -481,7 +492,7 @@ func (p *participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 	p.mu.Lock()
 	s := p.subs[k]
 	if s == nil {
-		s = &sub{peer: track.StreamID(), kind: track.Kind().String(), layer: -1, offered: p.offered[k]}
+		s = &sub{peer: track.StreamID(), kind: track.Kind().String(), layer: -1, offered: p.offered[k], answered: p.answers[k]}
 		p.subs[k] = s
 	}
 	p.mu.Unlock()
@@ -497,7 +508,9 @@ func (p *participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 		}
 		now := time.Now()
 		p.mu.Lock()
-		s.packets++
+		if s.packets++; s.firstPkt.IsZero() {
+			s.firstPkt = now
+		}
 		s.lastSig = sig(pk.Payload, video)
 		if video {
 			if w, _, ok := media.VP8KeyframeSize(pk.Payload); ok {

@@ -34,6 +34,10 @@ type Report struct {
 	// take a camera it should get (subscribed: its node offers it, its page is
 	// connected) to the end of the first keyframe on it, while everyone joined at once.
 	FirstFrame Latency `json:"firstFrame"`
+	// FirstFrameStages splits it (medians, ms): until the page's answer went out
+	// (signalling), until the first packet came (the node binds the track and asks
+	// upstream for a keyframe), until the first keyframe ended.
+	FirstFrameStages Stages `json:"firstFrameStages"`
 	// SettleSeconds: from the joins to every selected camera's first frame everywhere.
 	SettleSeconds float64 `json:"settleSeconds"`
 	// LayerSwitches: keyframes whose layer differs from the previous one on the same
@@ -92,6 +96,13 @@ type Latency struct {
 	P50     float64 `json:"p50Ms"`
 	P95     float64 `json:"p95Ms"`
 	Max     float64 `json:"maxMs"`
+}
+
+// Stages are the medians of a first frame's parts, in milliseconds.
+type Stages struct {
+	Answer   float64 `json:"answerMs"`
+	Packet   float64 `json:"packetMs"`
+	Keyframe float64 `json:"keyframeMs"`
 }
 
 // Usage is the relay's cost over the window.
@@ -298,7 +309,8 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 	for i := range by {
 		by[i].Layer = names[i]
 	}
-	var ttff []float64
+	var ttff, answer, packet, key []float64
+	ms := func(a, b time.Time) float64 { return float64(b.Sub(a).Microseconds()) / 1000 }
 	var budget int64 // bytes the relay should send other nodes
 	bytes := func(ti, l int) int64 { return s1.sentB[ti][l] - s0.sentB[ti][l] }
 	rep.Worst.Ratio = 1
@@ -332,7 +344,11 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 			if start := subscribed(b.offered, up); b.firstFrame.IsZero() || start.IsZero() {
 				rep.FirstFrame.Missing++
 			} else {
-				ttff = append(ttff, float64(b.firstFrame.Sub(start).Microseconds())/1000)
+				ttff = append(ttff, ms(start, b.firstFrame))
+				if !b.answered.IsZero() && !b.firstPkt.IsZero() {
+					a := later(b.answered, start)
+					answer, packet, key = append(answer, ms(start, a)), append(packet, ms(a, later(b.firstPkt, a))), append(key, ms(later(b.firstPkt, a), b.firstFrame))
+				}
 			}
 			l := b.layer
 			if l < 0 { // nothing yet: it should have had the top layer
@@ -371,6 +387,7 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 		rep.DeliveryAll = float64(rx) / float64(ex)
 	}
 	rep.Relay.UplinkBudgetMbps = float64(budget) * 8 / rep.Seconds / 1e6
+	rep.FirstFrameStages = Stages{Answer: median(answer), Packet: median(packet), Keyframe: median(key)}
 	slices.Sort(ttff)
 	rep.FirstFrame.Count = len(ttff)
 	if len(ttff) > 0 {
@@ -388,10 +405,22 @@ func subscribed(offered, up time.Time) time.Time {
 	if offered.IsZero() || up.IsZero() {
 		return time.Time{}
 	}
-	if up.After(offered) {
-		return up
+	return later(offered, up)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
 	}
-	return offered
+	return a
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 func layerNames() []string {
@@ -430,6 +459,8 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "UDP receive buffer drops\t%d\t\t\t(kernel, every process in this network namespace)\n", rep.UDPRcvbufErrors)
 	f := rep.FirstFrame
 	fmt.Fprintf(tw, "\nfirst frame\tp50 %.0f ms, p95 %.0f ms, max %.0f ms (%d subscriptions, %d without)\n", f.P50, f.P95, f.Max, f.Count, f.Missing)
+	st := rep.FirstFrameStages
+	fmt.Fprintf(tw, "  medians\t%.0f ms to the page's answer, %.0f ms more to the first packet, %.0f ms more to the keyframe's end\n", st.Answer, st.Packet, st.Keyframe)
 	fmt.Fprintf(tw, "online\t%d participants, as the first node sees them\n", rep.Online)
 	fmt.Fprintf(tw, "relay changes\t%d (the relay at the end is the first participant's node: %v)\n", rep.RelayChanges, rep.RelayIsFirst)
 	fmt.Fprintf(tw, "relay links\t%d of %d connected at the end, %d at the fewest\n", rep.RelayLinksUp, rep.RelayLinks, rep.RelayLinksUpMin)
