@@ -20,6 +20,42 @@
 // mid and RID (media.RIDStamper). Each participant's page shows every other camera in a
 // tile, small (160x90: the q layer) for a share of them (Config.SmallTiles), else large
 // (640x360: f), and tells its node so in a view.
+//
+// A new subscriber's first frame (Report.FirstFrame) runs from the moment a receiver
+// could take a camera, the later of its node's offer listing the camera (a node offers
+// a track once its first packets came from the relay: the link is up, the track is
+// there) and its page's PeerConnection being connected, to the end of the first
+// keyframe the page gets on it. The node asks upstream for that keyframe when the
+// page's track is bound (media's forwarder, PLI rate-limited per layer), the relay in
+// turn asks the publisher's node, which asks the page: a synthetic participant answers a
+// PLI as an encoder does, its next frame on that layer is the clip's first, a keyframe.
+// Report.FirstFrameStages splits the time into signalling, first packet and keyframe.
+//
+// The relay's uplink budget (Report.Relay.UplinkBudgetMbps) is what the other nodes
+// should get from it in the window, counted as its uplink is (payload and a 12-byte
+// header): for each receiver but the relay's own participant, the selected cameras
+// other than its own at the layer it gets, and every other microphone. With the
+// clips (payload and header per stream: q 84 kbit/s, h 259, f 570, Opus 49) and the
+// defaults at 50 participants (last-N 9, ten talkers, every other page small tiles)
+// that is 221 q + 212 f camera streams and 481 microphones: about 163 Mbit/s; a run
+// reports it from what was really sent, as the clips' pacing slips on a loaded machine.
+//
+// What the participants cost. The relay is a process of its own; the other nodes and
+// the participants share this one. Profiles of it (`meshmeet --cpuprofile F loadtest`)
+// at 30 and 50 participants on the project's 2-core VM showed, beside the media path:
+// base58 encoding of peer IDs in the nodes' views, listed every 250 ms by each node's
+// media bridge and relay loop (8 % at 30; mesh now caches the text form); GossipSub
+// verifying every signed heartbeat on every node (10 to 12 % at 50 while they join; with
+// a PresenceTimeout the in-process nodes beat every quarter of it, 5 s, not 2 s); GC
+// (about 10 %: `meshmeet loadtest` runs at GOGC 400, the relay at the default); and the
+// microphones: fifty open ones make 2450 audio streams, 122,500 packets a second into
+// the pages, over five times what last-N's cameras make, so by default only Talkers publish
+// one, as in a meeting that size (which also keeps the count right once nodes forward
+// only the loudest microphones). Not taken: publishing from the node itself (the
+// hidden --synthetic-media) sends a one-layer fake VP8 payload, so neither layers nor
+// first frames could be told, and saves only the publishing hop, a tenth of the
+// packet handling; several participant nodes per extra process divide the same two cores and
+// add none. The participants' nodes stay real nodes: only intervals and timeouts change.
 package loadtest
 
 import (

@@ -61,6 +61,11 @@ type Report struct {
 	RelayLinksUp int `json:"relayLinksUp"`
 	// RelayLinksUpMin: the fewest the relay had connected, asked each second.
 	RelayLinksUpMin int `json:"relayLinksUpMin"`
+	// RelayLinkStates: the relay's links at the window's end by PeerConnection state,
+	// with their ICE restarts and rebuilds: why links are down.
+	RelayLinkStates  map[string]int `json:"relayLinkStates"`
+	RelayICERestarts int64          `json:"relayIceRestarts"`
+	RelayRebuilds    int64          `json:"relayRebuilds"`
 	// Starved: receivers that got less than half of what they should have.
 	Starved int `json:"starved"`
 	// Worst is the receiver that got the smallest share of what it should have.
@@ -126,14 +131,16 @@ type Usage struct {
 
 // snap is the counters at one end of the window, taken while publishing is paused.
 type snap struct {
-	sent    [][4]int64
-	sentB   [][4]int64 // bytes
-	recv    []map[string]sub
-	bytes   uint64 // the relay's RTP bytes to other nodes
-	dropped uint64
-	udpErrs int64
-	links   int
-	linksUp int
+	sent               [][4]int64
+	sentB              [][4]int64 // bytes
+	recv               []map[string]sub
+	bytes              uint64 // the relay's RTP bytes to other nodes
+	dropped            uint64
+	udpErrs            int64
+	links              int
+	linksUp            int
+	states             map[string]int
+	restarts, rebuilds int64
 }
 
 // pause stops publishing and waits until what was sent has arrived: every selected
@@ -198,11 +205,13 @@ func (r *run) snapshot(ctx context.Context) (snap, error) {
 	if err := r.hosts[0].api.Do(ctx, http.MethodGet, "/api/meetings/"+r.id+"/media", nil, &st); err != nil {
 		return s, fmt.Errorf("relay stats: %w", err)
 	}
-	s.links = len(st.Links)
+	s.links, s.states = len(st.Links), map[string]int{}
 	for _, l := range st.Links {
 		if l.State == "connected" {
 			s.linksUp++
 		}
+		s.states[l.State]++
+		s.restarts, s.rebuilds = s.restarts+l.ICERestarts, s.rebuilds+l.Rebuilds
 	}
 	for _, t := range st.TracksSent {
 		s.bytes += t.Bytes
@@ -294,6 +303,7 @@ func (r *run) measure(ctx context.Context) (*Report, error) {
 	}
 	rep.UDPRcvbufErrors = s1.udpErrs - s0.udpErrs
 	rep.Online, rep.RelayLinks, rep.RelayLinksUp, rep.RelayLinksUpMin = r.online, s1.links, s1.linksUp, linksMin
+	rep.RelayLinkStates, rep.RelayICERestarts, rep.RelayRebuilds = s1.states, s1.restarts, s1.rebuilds
 	rep.RelayChanges, rep.RelayIsFirst = max(0, len(r.relays)-1), len(r.relays) > 0 && r.relays[len(r.relays)-1] == r.hosts[0].self
 	for _, p := range r.ps {
 		rep.Reconnects += p.reconnects.Load()
@@ -463,7 +473,8 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "  medians\t%.0f ms to the page's answer, %.0f ms more to the first packet, %.0f ms more to the keyframe's end\n", st.Answer, st.Packet, st.Keyframe)
 	fmt.Fprintf(tw, "online\t%d participants, as the first node sees them\n", rep.Online)
 	fmt.Fprintf(tw, "relay changes\t%d (the relay at the end is the first participant's node: %v)\n", rep.RelayChanges, rep.RelayIsFirst)
-	fmt.Fprintf(tw, "relay links\t%d of %d connected at the end, %d at the fewest\n", rep.RelayLinksUp, rep.RelayLinks, rep.RelayLinksUpMin)
+	fmt.Fprintf(tw, "relay links\t%d of %d connected at the end, %d at the fewest; by state %v, %d ICE restarts, %d rebuilt\n",
+		rep.RelayLinksUp, rep.RelayLinks, rep.RelayLinksUpMin, rep.RelayLinkStates, rep.RelayICERestarts, rep.RelayRebuilds)
 	fmt.Fprintf(tw, "reconnects\t%d media sessions started anew after a failure\n", rep.Reconnects)
 	fmt.Fprintf(tw, "layer switches\t%d (%d in the window)\n", rep.LayerSwitches, rep.LayerSwitchesWindow)
 	u := rep.Relay
