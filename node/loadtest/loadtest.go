@@ -45,16 +45,18 @@
 // at 30 and 50 participants on the project's 2-core VM showed, beside the media path:
 // base58 encoding of peer IDs in the nodes' views, listed every 250 ms by each node's
 // media bridge and relay loop (8 % at 30; mesh now caches the text form); GossipSub
-// verifying every signed heartbeat on every node (10 to 12 % at 50 while they join; with
-// a PresenceTimeout the in-process nodes beat every quarter of it, 5 s, not 2 s); GC
-// (about 10 %: `meshmeet loadtest` runs at GOGC 400, the relay at the default); and the
-// microphones: fifty open ones make 2450 audio streams, 122,500 packets a second into
-// the pages, over five times what last-N's cameras make, so by default only Talkers publish
-// one, as in a meeting that size (which also keeps the count right once nodes forward
-// only the loudest microphones). Not taken: publishing from the node itself (the
-// hidden --synthetic-media) sends a one-layer fake VP8 payload, so neither layers nor
-// first frames could be told, and saves only the publishing hop, a tenth of the
-// packet handling; several participant nodes per extra process divide the same two cores and
+// verifying every signed heartbeat on every node (10 to 12 % at 50 while they join;
+// with a PresenceTimeout the in-process nodes beat every quarter of it, 5 s, not 2 s);
+// GC (about 10 %: `meshmeet loadtest` runs at GOGC 400, the relay at the default); and
+// the microphones: fifty open ones make 2450 audio streams, 122,500 packets a second
+// into the pages, over five times what last-N's cameras make, so by default only
+// Talkers publish one, as in a meeting that size (which also keeps the count right
+// once nodes forward only the loudest microphones). Starved nodes also answer late,
+// and the default link timers then restart and rebuild links faster than they come
+// up: LenientLinks. Not taken: publishing from the node itself (the hidden
+// --synthetic-media) sends a one-layer fake VP8 payload, so neither layers nor first
+// frames could be told, and saves only the publishing hop, a tenth of the packet
+// handling; several participant nodes per extra process divide the same two cores and
 // add none. The participants' nodes stay real nodes: only intervals and timeouts change.
 package loadtest
 
