@@ -54,7 +54,7 @@
 // once nodes forward only the loudest microphones). Starved nodes also answer late,
 // and the default link timers then restart and rebuild links faster than they come
 // up: LenientLinks. And forty-eight nodes joining at once took the relay for gone
-// before its first heartbeat reached them and moved it (four runs in four, at 20 to
+// before its first heartbeat reached them and moved it (five runs in five, at 20 to
 // 50): mesh now judges a relay gone by silence only on a node that has heard the
 // meeting for the presence timeout. Not taken: publishing from the node itself (the hidden
 // --synthetic-media) sends a one-layer fake VP8 payload, so neither layers nor first
