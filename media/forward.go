@@ -354,8 +354,8 @@ func (f *forwarder) requestKeyframe() {
 
 // requestLayerKeyframe sends a PLI upstream for layer i, at most one per pliInterval, or
 // per pliInterval/4 once the previous one was answered (a keyframe came since); a request
-// inside the interval is sent when it ends, so a new receiver is never left waiting for a
-// full GOP.
+// inside the gap is sent when it ends (looked at every pliInterval/8 until then, as an
+// answer shortens it), so a new receiver is never left waiting for a full GOP.
 func (f *forwarder) requestLayerKeyframe(i int) {
 	if !f.video {
 		return
@@ -375,6 +375,12 @@ func (f *forwarder) requestLayerKeyframe(i int) {
 		wait = f.pliInterval/4 - since // answered: a shorter gap, still no keyframe storm
 	}
 	if wait > 0 {
+		if wait > f.pliInterval/4 {
+			// Unanswered so far: look again soon, as once the keyframe comes the
+			// short gap applies, and a receiver that came just after it (fifty
+			// joining at once) should not wait out the whole interval.
+			wait = f.pliInterval / 8
+		}
 		l.pliTimer = time.AfterFunc(wait, func() {
 			f.mu.Lock()
 			l.pliTimer = nil

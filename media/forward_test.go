@@ -96,6 +96,34 @@ func TestSinkOverflowDropsToKeyframe(t *testing.T) {
 	}
 }
 
+// TestPLIAnsweredGap: a keyframe request made while the last one is unanswered goes out
+// once that one is answered and the short gap (PLIInterval/4) has passed, not after the
+// whole interval: fifty receivers joining at once each get a keyframe soon.
+func TestPLIAnsweredGap(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.PLIInterval = 4 * time.Second
+	var plis atomic.Int64
+	f := newForwarder("p", slotCamera, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, 1, &cfg,
+		func(p []rtcp.Packet) error { plis.Add(int64(len(p))); return nil })
+	defer f.close()
+	start := time.Now()
+	f.requestKeyframe()
+	f.requestKeyframe() // unanswered: waits
+	if plis.Load() != 1 {
+		t.Fatalf("%d PLIs, want 1 at once", plis.Load())
+	}
+	f.dispatch(&rtp.Packet{Payload: []byte{0x10, 0x00}}, true, 0) // the answer
+	for plis.Load() < 2 {
+		if time.Since(start) > cfg.PLIInterval*3/4 {
+			t.Fatalf("the second PLI waited %v: the whole interval", time.Since(start))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if d := time.Since(start); d < cfg.PLIInterval/4 {
+		t.Fatalf("the second PLI after %v, inside the short gap", d)
+	}
+}
+
 // TestImports enforces DESIGN.md §1: media must not import mesh or webui.
 func TestImports(t *testing.T) {
 	files, _ := filepath.Glob("*.go")

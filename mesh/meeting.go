@@ -49,6 +49,7 @@ type meeting struct {
 	announced    map[peer.ID]bool // presence-based online view, for left/joined notices
 	timedOut     bool             // its time limit passed and the pages were told
 	beatSoon     bool             // a heartbeat is due in a moment (heartbeatSoon)
+	opened       time.Time        // when this node began to hear the meeting's presence
 	// pending is set while the meeting's key is not proven by its genesis
 	// (attempt.go): nothing of it is written to disk.
 	pending *pendingKey
@@ -59,7 +60,7 @@ func newMeeting(id string, k keys) *meeting {
 		id: id, keys: k, topics: map[string]*pubsub.Topic{},
 		mu: new(sync.Mutex), log: eventlog.New(id), buckets: map[int64]*bucket{},
 		presence: map[peer.ID]*heartbeat{}, heldOff: map[peer.ID]time.Time{}, listeners: map[chan Notice]struct{}{},
-		announced: map[peer.ID]bool{},
+		announced: map[peer.ID]bool{}, opened: time.Now(),
 	}
 }
 

@@ -23,7 +23,9 @@ import (
 //
 //   - no relay, n > MeshMax: the site's first in line names itself;
 //   - a relay, n ≥ MeshMax, the relay no longer live in the site: the
-//     site's first in line names itself;
+//     site's first in line names itself (a node judges "no longer live" only
+//     once it has heard the meeting for PresenceTimeout, or when the relay's
+//     link was lost and its presence dropped);
 //   - a relay, n < MeshMax: the relay (or, when it is gone, the site's live
 //     participant in the meeting longest) puts the site back to a mesh.
 //
@@ -51,13 +53,13 @@ func (m *Mesh) Topology(id string) map[string]string {
 func topology(relays map[string]eventlog.SiteRelay, live []ParticipantView) map[string]string {
 	fallback := ""
 	for _, p := range live { // a live relay of its own site
-		if r := relays[p.Site].Peer.String(); r == p.PeerID && (fallback == "" || r < fallback) {
+		if r := peerString(relays[p.Site].Peer); r == p.PeerID && (fallback == "" || r < fallback) {
 			fallback = r
 		}
 	}
 	out := map[string]string{}
 	for _, p := range live {
-		r := relays[p.Site].Peer.String()
+		r := peerString(relays[p.Site].Peer)
 		if r == "" {
 			r = fallback
 		}
@@ -86,13 +88,23 @@ func (m *Mesh) relayLoop(ctx context.Context) {
 			site := mt.selfSite
 			cur := st.Relays[site]
 			live := mt.liveLocked(m.self)
+			// Heard long enough to tell silence, or told the relay is gone (its link lost).
+			judge := time.Since(mt.opened) >= m.cfg.PresenceTimeout || !mt.heldOff[cur.Peer].IsZero()
 			mt.mu.Unlock()
 			k := key{mt.id, site}
 			if !in || last[k] > cur.Epoch {
 				continue // not in it, or our event for this epoch is on its way
 			}
 			here := slices.DeleteFunc(slices.Clone(live), func(p ParticipantView) bool { return p.Site != site })
-			if peer, move := relayMove(cur.Peer.String(), here, len(live), m.self.String(), m.cfg.MeshMax); move {
+			relay := peerString(cur.Peer)
+			if relay != "" && !judge && !slices.ContainsFunc(here, func(p ParticipantView) bool { return p.PeerID == relay }) {
+				// The relay is gone after PresenceTimeout of silence, which a node that
+				// has listened for less cannot have heard: one that just joined has not
+				// had the relay's heartbeat yet. (Forty-eight joining a meeting of fifty
+				// at once moved its relay to one of them, run after run.)
+				continue
+			}
+			if peer, move := relayMove(relay, here, len(live), peerString(m.self), m.cfg.MeshMax); move {
 				body, _ := json.Marshal(eventlog.Relay{Epoch: cur.Epoch + 1, Peer: peer, Site: site})
 				if _, err := m.publishEvent(ctx, mt, eventlog.TypeRelay, body); err != nil {
 					m.log.Debug("relay event refused", "meeting", mt.id, "site", site, "err", err)

@@ -92,7 +92,7 @@ type MessageView struct {
 
 // Fingerprint is the short form of a peer ID shown beside a claimed name.
 func Fingerprint(id peer.ID) string {
-	s := id.String()
+	s := peerString(id)
 	if len(s) > 6 {
 		s = s[len(s)-6:]
 	}
@@ -101,7 +101,7 @@ func Fingerprint(id peer.ID) string {
 
 func (m *meeting) viewLocked(self peer.ID) MeetingView {
 	st := m.st()
-	v := MeetingView{ID: m.id, Status: st.Status, Host: st.Host.String(), CreatedAt: st.Created, EndedAt: st.EndedAt, Revision: st.Revision, Participants: []ParticipantView{}}
+	v := MeetingView{ID: m.id, Status: st.Status, Host: peerString(st.Host), CreatedAt: st.Created, EndedAt: st.EndedAt, Revision: st.Revision, Participants: []ParticipantView{}}
 	if r := st.Record; r != nil {
 		v.Title, v.Description, v.ScheduledTime, v.Duration, v.Settings = r.Title, r.Description, r.ScheduledTime, r.Duration, r.Settings
 	}
@@ -125,7 +125,7 @@ func (m *meeting) viewLocked(self peer.ID) MeetingView {
 
 func (m *meeting) participantLocked(id, self peer.ID) ParticipantView {
 	mb := m.st().Members[id]
-	p := ParticipantView{PeerID: id.String(), Name: mb.Name, Fingerprint: Fingerprint(id), Role: mb.Role, JoinedAt: mb.JoinedAt, LeftAt: mb.LeftAt}
+	p := ParticipantView{PeerID: peerString(id), Name: mb.Name, Fingerprint: Fingerprint(id), Role: mb.Role, JoinedAt: mb.JoinedAt, LeftAt: mb.LeftAt}
 	if hb := m.presence[id]; hb != nil && mb.Present() {
 		p.Online = true
 		ms := hb.Media

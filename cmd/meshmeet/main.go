@@ -37,7 +37,10 @@ func newApp() *cli.App {
 		EnableBashCompletion: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"MESHMEET_LOG_LEVEL"}},
+			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a CPU profile of the command's run to this file (for measurements)"},
 		},
+		Before: startProfile,
+		After:  stopProfile,
 		Commands: []*cli.Command{
 			nodeCommand(), rendezvousCommand(), idCommand(), meetingCommand(), chatCommand(),
 			doctorCommand(), loadtestCommand(), completionCommand(), manCommand(),

@@ -12,6 +12,7 @@ import (
 
 	"meshmeet/mesh/datadir"
 	"meshmeet/node"
+	"meshmeet/node/loadtest"
 	"meshmeet/rendezvous"
 )
 
@@ -44,6 +45,7 @@ func nodeCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "ice-server", Usage: "STUN/TURN server for media across NATs: URL[,username,credential] (repeatable); rendezvous servers started with --turn-ip add theirs", EnvVars: env("ICE_SERVER")},
 			&cli.IntFlag{Name: "mesh-max", Value: d.Mesh.MeshMax, Hidden: true, Usage: "largest meeting without a relay; every node of a meeting must use the same (for tests)", EnvVars: env("MESH_MAX")},
 			&cli.DurationFlag{Name: "presence-timeout", Value: d.Mesh.PresenceTimeout, Hidden: true, Usage: "silence after which a participant counts as gone (for tests)", EnvVars: env("PRESENCE_TIMEOUT")},
+			&cli.BoolFlag{Name: "lenient-links", Hidden: true, Usage: "media links as patient as a load test on a starved machine needs (loadtest.LenientLinks)"},
 			&cli.IntFlag{Name: "retention-days", Usage: "delete meetings (history, files, recordings) whose last activity is older than this many days (0 = keep them)", EnvVars: env("RETENTION_DAYS")},
 			&cli.BoolFlag{Name: "relay-only", Usage: "send media to other nodes only through TURN relays (they never see this machine's addresses)", EnvVars: env("RELAY_ONLY")},
 			&cli.BoolFlag{Name: "turn-tls-only", Usage: "use only TURN over TLS relays (a firewall that lets only HTTPS out)", EnvVars: env("TURN_TLS_ONLY")},
@@ -61,6 +63,9 @@ func nodeCommand() *cli.Command {
 			cfg.Mesh.PresenceTimeout = c.Duration("presence-timeout")
 			cfg.Media.UDPPort, cfg.Media.RelayOnly, cfg.Media.TURNTLSOnly = c.Int("media-port"), c.Bool("relay-only"), c.Bool("turn-tls-only")
 			cfg.RetentionDays, cfg.Media.Synthetic = c.Int("retention-days"), c.Bool("synthetic-media")
+			if c.Bool("lenient-links") {
+				loadtest.LenientLinks(&cfg.Media)
+			}
 			if cfg.Media.ICEServers, err = iceServers(c.StringSlice("ice-server")); err != nil {
 				return err
 			}

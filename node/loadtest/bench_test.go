@@ -11,7 +11,8 @@ import (
 
 // BenchmarkLoad is `meshmeet loadtest` as a benchmark: n participants, the relay a
 // `meshmeet node` process of its own, 20 s measured after everyone joined at once
-// (with the lenient presence of --presence-timeout 20s).
+// (with the lenient presence and links of the default --presence-timeout 20s, ten
+// talkers).
 // One run is one iteration; the figures are the last run's.
 // Run: go test -run '^$' -bench 'Load/participants=20$' -benchtime 1x -timeout 20m ./node/loadtest
 func BenchmarkLoad(b *testing.B) {
@@ -34,6 +35,7 @@ func BenchmarkLoad(b *testing.B) {
 			b.ReportMetric(rep.Relay.CPUCores, "relay-cores")
 			b.ReportMetric(rep.Relay.RSSMB, "relay-RSS-MB")
 			b.ReportMetric(rep.Relay.UplinkMbps, "relay-uplink-Mbps")
+			b.ReportMetric(rep.Relay.UplinkBudgetMbps, "relay-uplink-budget-Mbps")
 			b.ReportMetric(float64(rep.Reconnects), "reconnects")
 		})
 	}

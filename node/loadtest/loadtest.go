@@ -20,6 +20,47 @@
 // mid and RID (media.RIDStamper). Each participant's page shows every other camera in a
 // tile, small (160x90: the q layer) for a share of them (Config.SmallTiles), else large
 // (640x360: f), and tells its node so in a view.
+//
+// A new subscriber's first frame (Report.FirstFrame) runs from the moment a receiver
+// could take a camera, the later of its node's offer listing the camera (a node offers
+// a track once its first packets came from the relay: the link is up, the track is
+// there) and its page's PeerConnection being connected, to the end of the first
+// keyframe the page gets on it. The node asks upstream for that keyframe when the
+// page's track is bound (media's forwarder, PLI rate-limited per layer), the relay in
+// turn asks the publisher's node, which asks the page: a synthetic participant answers a
+// PLI as an encoder does, its next frame on that layer is the clip's first, a keyframe.
+// Report.FirstFrameStages splits the time into signalling, first packet and keyframe.
+//
+// The relay's uplink budget (Report.Relay.UplinkBudgetMbps) is what the other nodes
+// should get from it in the window, counted as its uplink is (payload and a 12-byte
+// header): for each receiver but the relay's own participant, the selected cameras
+// other than its own at the layer it gets, and every other microphone. With the
+// clips (payload and header per stream: q 84 kbit/s, h 259, f 570, Opus 49) and the
+// defaults at 50 participants (last-N 9, ten talkers, every other page small tiles)
+// that is 221 q + 212 f camera streams and 481 microphones: about 163 Mbit/s; a run
+// reports it from what was really sent, as the clips' pacing slips on a loaded machine.
+//
+// What the participants cost. The relay is a process of its own; the other nodes and
+// the participants share this one. Profiles of it (`meshmeet --cpuprofile F loadtest`)
+// at 30 and 50 participants on the project's 2-core VM showed, beside the media path:
+// base58 encoding of peer IDs in the nodes' views, listed every 250 ms by each node's
+// media bridge and relay loop (8 % at 30; mesh now caches the text form); GossipSub
+// verifying every signed heartbeat on every node (10 to 12 % at 50 while they join;
+// with a PresenceTimeout the in-process nodes beat every quarter of it, 5 s, not 2 s);
+// GC (about 10 %: `meshmeet loadtest` runs at GOGC 400, the relay at the default); and
+// the microphones: fifty open ones make 2450 audio streams, 122,500 packets a second
+// into the pages, over five times what last-N's cameras make, so by default only
+// Talkers publish one, as in a meeting that size (which also keeps the count right
+// once nodes forward only the loudest microphones). Starved nodes also answer late,
+// and the default link timers then restart and rebuild links faster than they come
+// up: LenientLinks. And forty-eight nodes joining at once took the relay for gone
+// before its first heartbeat reached them and moved it (five runs in five, at 20 to
+// 50): mesh now judges a relay gone by silence only on a node that has heard the
+// meeting for the presence timeout. Not taken: publishing from the node itself (the hidden
+// --synthetic-media) sends a one-layer fake VP8 payload, so neither layers nor first
+// frames could be told, and saves only the publishing hop, a tenth of the packet
+// handling; several participant nodes per extra process divide the same two cores and
+// add none. The participants' nodes stay real nodes: only intervals and timeouts change.
 package loadtest
 
 import (
@@ -61,7 +102,9 @@ type Config struct {
 	RelayOnly bool
 	// LastN is the meeting's last-N (0: the default, eventlog.DefaultLastN).
 	LastN int
-	// Muted is how many participants (the last to join) publish no microphone.
+	// Muted is how many participants (the last to join) publish no microphone;
+	// negative: all but the first Talkers (DefaultConfig), as a large meeting has a
+	// few talkers.
 	Muted int
 	// SmallTiles is the share (0 to 1) of participants whose page shows every other
 	// camera in a 160x90 tile, spread evenly over the joining order (0.5: every
@@ -72,11 +115,12 @@ type Config struct {
 	// 640x360, 320x180 and 160x90 and the Opus clip.
 	ClipDir string
 	// PresenceTimeout, when set, is the nodes' silence after which a participant
-	// counts as gone (0: the nodes' default), and the in-process nodes' media links
-	// wait as long as pion's defaults (5 s without consent, 25 s) before calling a
-	// link lost, which makes the mesh check whether its peer is gone. On a machine too
-	// loaded for many nodes' heartbeats and consent checks, the defaults take starved
-	// nodes for dead and re-elect the relay; what is measured here is forwarding.
+	// counts as gone (0: the nodes' default, 6 s), and every node's media links are
+	// lenient (LenientLinks); the in-process nodes then send a heartbeat every quarter
+	// of it (the relay its default). On a machine too loaded for many nodes' heartbeats
+	// and consent checks, the defaults take starved nodes for dead, re-elect the relay
+	// and rebuild links faster than they can come up; what is measured here is
+	// forwarding. DefaultConfig: 20 s.
 	PresenceTimeout time.Duration
 	// Settle bounds the wait for the meeting to form before measuring.
 	Settle time.Duration
@@ -87,9 +131,30 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig is a small run: six participants, ten seconds.
+// Talkers is how many participants publish a microphone by default (Config.Muted
+// negative). Ten: a meeting of fifty has a few people talking, not fifty open
+// microphones, and the loudest-microphone forwarding of the nodes (when more than ten
+// talk) would make "every other microphone" the wrong expectation.
+const Talkers = 10
+
+// LenientLinks gives media links the patience of a machine too loaded for fifty nodes:
+// pion's default consent timeouts (5 s without an answer, 25 s) and keepalive instead
+// of 1.2 s, 8 s and 400 ms, and 15 s, not 3 s, before an unanswered or disconnected
+// link restarts ICE, 20 s, not 5 s, before one stuck in DTLS is rebuilt. At 50
+// participants with the defaults the relay rebuilt its links over 200 times in a run
+// and a quarter of them never came up: starved nodes answer late, and each restart or
+// rebuild is more work for them. The relay gets the same (`meshmeet node
+// --lenient-links`).
+func LenientLinks(c *media.Config) {
+	c.ICEDisconnectedTimeout, c.ICEFailedTimeout, c.ICEKeepalive = 5*time.Second, 25*time.Second, 2*time.Second
+	c.RestartAfter, c.StuckAfter = 15*time.Second, 20*time.Second
+}
+
+// DefaultConfig is a small run: six participants, ten seconds, at most Talkers with a
+// microphone.
 func DefaultConfig() Config {
-	return Config{Participants: 6, Duration: 10 * time.Second, ClipDir: "testdata", Settle: 2 * time.Minute, SmallTiles: 0.5}
+	return Config{Participants: 6, Duration: 10 * time.Second, ClipDir: "testdata", Settle: 2 * time.Minute, SmallTiles: 0.5, Muted: -1,
+		PresenceTimeout: 20 * time.Second}
 }
 
 func (c *Config) validate() error {
@@ -100,10 +165,13 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: duration and settle must be positive", ErrConfig)
 	case c.PresenceTimeout < 0:
 		return fmt.Errorf("%w: presence timeout must not be negative", ErrConfig)
-	case c.LastN < 0 || c.Muted < 0 || c.Muted > c.Participants:
-		return fmt.Errorf("%w: lastN and muted must be 0 or more, muted at most the participants", ErrConfig)
+	case c.LastN < 0 || c.Muted > c.Participants:
+		return fmt.Errorf("%w: lastN must be 0 or more, muted at most the participants", ErrConfig)
 	case !(c.SmallTiles >= 0 && c.SmallTiles <= 1):
 		return fmt.Errorf("%w: the share of small tiles must be 0 to 1", ErrConfig)
+	}
+	if c.Muted < 0 {
+		c.Muted = max(0, c.Participants-Talkers)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -178,9 +246,15 @@ func (r *run) start(ctx context.Context, dir string) error {
 				r.hosts[i], errs[i] = startProcess(ctx, r.cfg.RelayCommand, d, names[i], rdv, meshMax, r.cfg.PresenceTimeout)
 			} else {
 				cfg := nodeConfig(d, names[i], rdv, meshMax, log.With("node", names[i]))
+				// Forty-nine nodes joining at once on two cores take longer than a
+				// person's join to reach a member: the meeting has Settle to form.
+				cfg.Mesh.JoinTimeout = max(cfg.Mesh.JoinTimeout, r.cfg.Settle)
 				if r.cfg.PresenceTimeout > 0 {
 					cfg.Mesh.PresenceTimeout = r.cfg.PresenceTimeout
-					cfg.Media.ICEDisconnectedTimeout, cfg.Media.ICEFailedTimeout, cfg.Media.ICEKeepalive = 5*time.Second, 25*time.Second, 2*time.Second
+					// Each heartbeat is signed and every node verifies every one:
+					// 50 nodes at the default 2 s were a tenth of the process's CPU.
+					cfg.Mesh.HeartbeatInterval = r.cfg.PresenceTimeout / 4
+					LenientLinks(&cfg.Media)
 				}
 				r.hosts[i], errs[i] = startNode(ctx, cfg)
 			}

@@ -162,9 +162,16 @@ func TestClips(t *testing.T) {
 	}
 }
 
-// TestConfig: a share of small tiles outside 0 to 1 does not run, and the share picks
-// evenly spread participants.
+// TestConfig: a share of small tiles outside 0 to 1 does not run, the share picks
+// evenly spread participants, and by default at most Talkers have a microphone.
 func TestConfig(t *testing.T) {
+	for n, muted := range map[int]int{6: 0, 10: 0, 11: 1, 50: 40} {
+		cfg := DefaultConfig()
+		cfg.Participants = n
+		if err := cfg.validate(); err != nil || cfg.Muted != muted {
+			t.Errorf("%d participants: %d muted (%v), want %d", n, cfg.Muted, err, muted)
+		}
+	}
 	for _, share := range []float64{-0.1, 1.5} {
 		cfg := smallConfig(4)
 		cfg.SmallTiles = share

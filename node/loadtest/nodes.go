@@ -114,6 +114,7 @@ func startNode(ctx context.Context, cfg node.Config) (*host, error) {
 		_ = n.Close()
 		return nil, err
 	}
+	h.api.HTTP.Timeout = max(h.api.HTTP.Timeout, cfg.Mesh.JoinTimeout+10*time.Second) // the join waits as long
 	return h, nil
 }
 
@@ -129,7 +130,7 @@ func startProcess(ctx context.Context, command []string, dir, name, rdv string, 
 		"--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--name", name, "--rendezvous", rdv,
 		"--mesh-max", strconv.Itoa(meshMax))
 	if presence > 0 {
-		args = append(args, "--presence-timeout", presence.String())
+		args = append(args, "--presence-timeout", presence.String(), "--lenient-links")
 	}
 	cmd := exec.CommandContext(ctx, command[0], args...)
 	out, err := cmd.StdoutPipe()

@@ -64,6 +64,7 @@ type participant struct {
 	video    []*webrtc.TrackLocalStaticRTP // one per layer sent: layers[len(layers)-len(video):]
 	audio    *webrtc.TrackLocalStaticRTP
 	sent     [4]atomic.Int64  // packets sent per layer (index as in layers), audio last
+	sentB    [4]atomic.Int64  // their bytes as media counts them: payload and a 12-byte header
 	last     [4]atomic.Uint64 // the signature (sig) of the packet last sent on each, 0 before any
 	restart  [3]atomic.Bool   // per layer: a PLI came, start its clip again at its keyframe
 	simulcst atomic.Bool      // the node's first offer took simulcast: three layers sent
@@ -71,6 +72,8 @@ type participant struct {
 
 	mu      sync.Mutex
 	offered map[string]time.Time // "<peer>/<kind>" → when an offer first listed that track
+	answers map[string]time.Time // … and when the answer to it went out
+	up      time.Time            // when a PeerConnection to the node first connected
 	subs    map[string]*sub      // "<peer>/<kind>"
 }
 
@@ -78,6 +81,8 @@ type participant struct {
 type sub struct {
 	peer, kind string
 	offered    time.Time
+	answered   time.Time // the answer to the offer that listed it went out
+	firstPkt   time.Time
 	packets    int64
 	lastSig    uint64 // of the last packet
 	layer      int    // the layer of the last keyframe, -1 before one
@@ -132,7 +137,7 @@ func (p *participant) connect(ctx context.Context) error {
 		return err
 	}
 	p.rtc, p.mux = api, mux
-	p.offered, p.subs = map[string]time.Time{}, map[string]*sub{}
+	p.offered, p.answers, p.subs = map[string]time.Time{}, map[string]time.Time{}, map[string]*sub{}
 	p.in, p.failed = make(chan *media.Signal, 64), make(chan *webrtc.PeerConnection, 1)
 	var t struct {
 		URL string `json:"url"`
@@ -171,6 +176,13 @@ func (p *participant) session(ctx context.Context) error {
 	})
 	pc.OnTrack(p.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			p.mu.Lock()
+			if p.up.IsZero() {
+				p.up = time.Now()
+			}
+			p.mu.Unlock()
+		}
 		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed && ctx.Err() == nil {
 			select {
 			case p.failed <- pc:
@@ -291,6 +303,14 @@ func (p *participant) answer(ctx context.Context, s *media.Signal) error {
 		return err
 	}
 	p.signal(ctx, media.Signal{Type: media.TypeAnswer, SDP: a.SDP})
+	now = time.Now()
+	p.mu.Lock()
+	for _, ti := range s.Tracks {
+		if k := peerKey(ti.PeerID, ti.Kind); p.answers[k].IsZero() {
+			p.answers[k] = now
+		}
+	}
+	p.mu.Unlock()
 	return nil
 }
 
@@ -392,6 +412,7 @@ func (p *participant) write(t *webrtc.TrackLocalStaticRTP, pkts []*rtp.Packet, i
 			return err
 		}
 		p.sent[i].Add(1)
+		p.sentB[i].Add(int64(len(pk.Payload) + 12))
 		p.last[i].Store(sig(pk.Payload, i < len(layers)))
 	}
 	return nil
@@ -471,7 +492,7 @@ func (p *participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 	p.mu.Lock()
 	s := p.subs[k]
 	if s == nil {
-		s = &sub{peer: track.StreamID(), kind: track.Kind().String(), layer: -1, offered: p.offered[k]}
+		s = &sub{peer: track.StreamID(), kind: track.Kind().String(), layer: -1, offered: p.offered[k], answered: p.answers[k]}
 		p.subs[k] = s
 	}
 	p.mu.Unlock()
@@ -487,7 +508,9 @@ func (p *participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 		}
 		now := time.Now()
 		p.mu.Lock()
-		s.packets++
+		if s.packets++; s.firstPkt.IsZero() {
+			s.firstPkt = now
+		}
 		s.lastSig = sig(pk.Payload, video)
 		if video {
 			if w, _, ok := media.VP8KeyframeSize(pk.Payload); ok {
@@ -506,6 +529,13 @@ func (p *participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 		}
 		p.mu.Unlock()
 	}
+}
+
+// connectedAt is when a PeerConnection to the node first connected (zero: never).
+func (p *participant) connectedAt() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.up
 }
 
 // received is a copy of the participant's counts.

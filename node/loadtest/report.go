@@ -30,9 +30,14 @@ type Report struct {
 	Delivery []Delivery `json:"delivery"`
 	// DeliveryAll is the same over every stream.
 	DeliveryAll float64 `json:"deliveryAll"`
-	// FirstFrame: from the offer that brings a receiver a camera it should get to
-	// the end of the first keyframe on it, while everyone joined at once.
+	// FirstFrame: a new subscriber's first frame: from the moment a receiver could
+	// take a camera it should get (subscribed: its node offers it, its page is
+	// connected) to the end of the first keyframe on it, while everyone joined at once.
 	FirstFrame Latency `json:"firstFrame"`
+	// FirstFrameStages splits it (medians, ms): until the page's answer went out
+	// (signalling), until the first packet came (the node binds the track and asks
+	// upstream for a keyframe), until the first keyframe ended.
+	FirstFrameStages Stages `json:"firstFrameStages"`
 	// SettleSeconds: from the joins to every selected camera's first frame everywhere.
 	SettleSeconds float64 `json:"settleSeconds"`
 	// LayerSwitches: keyframes whose layer differs from the previous one on the same
@@ -56,6 +61,11 @@ type Report struct {
 	RelayLinksUp int `json:"relayLinksUp"`
 	// RelayLinksUpMin: the fewest the relay had connected, asked each second.
 	RelayLinksUpMin int `json:"relayLinksUpMin"`
+	// RelayLinkStates: the relay's links at the window's end by PeerConnection state,
+	// with their ICE restarts and rebuilds: why links are down.
+	RelayLinkStates  map[string]int `json:"relayLinkStates"`
+	RelayICERestarts int64          `json:"relayIceRestarts"`
+	RelayRebuilds    int64          `json:"relayRebuilds"`
 	// Starved: receivers that got less than half of what they should have.
 	Starved int `json:"starved"`
 	// Worst is the receiver that got the smallest share of what it should have.
@@ -93,6 +103,13 @@ type Latency struct {
 	Max     float64 `json:"maxMs"`
 }
 
+// Stages are the medians of a first frame's parts, in milliseconds.
+type Stages struct {
+	Answer   float64 `json:"answerMs"`
+	Packet   float64 `json:"packetMs"`
+	Keyframe float64 `json:"keyframeMs"`
+}
+
 // Usage is the relay's cost over the window.
 type Usage struct {
 	PeerID string `json:"peerId"`
@@ -103,20 +120,27 @@ type Usage struct {
 	RSSMB      float64 `json:"rssMB"`
 	HeapMB     float64 `json:"heapMB,omitempty"` // in-process only
 	UplinkMbps float64 `json:"uplinkMbps"`       // RTP to the other nodes (headers and payload)
-	Dropped    uint64  `json:"dropped"`          // packets its queues dropped in the window
+	// UplinkBudgetMbps is what the relay should send the other nodes in the window,
+	// counted as UplinkMbps is: for every receiver but the relay's own participant, the
+	// bytes its selected cameras sent in the layer it gets, and every other microphone's.
+	UplinkBudgetMbps float64 `json:"uplinkBudgetMbps"`
+	Dropped          uint64  `json:"dropped"` // packets its queues dropped in the window
 	// LoadTestCPUCores is this process's CPU (all in-process nodes and participants).
 	LoadTestCPUCores float64 `json:"loadTestCpuCores"`
 }
 
 // snap is the counters at one end of the window, taken while publishing is paused.
 type snap struct {
-	sent    [][4]int64
-	recv    []map[string]sub
-	bytes   uint64 // the relay's RTP bytes to other nodes
-	dropped uint64
-	udpErrs int64
-	links   int
-	linksUp int
+	sent               [][4]int64
+	sentB              [][4]int64 // bytes
+	recv               []map[string]sub
+	bytes              uint64 // the relay's RTP bytes to other nodes
+	dropped            uint64
+	udpErrs            int64
+	links              int
+	linksUp            int
+	states             map[string]int
+	restarts, rebuilds int64
 }
 
 // pause stops publishing and waits until what was sent has arrived: every selected
@@ -169,10 +193,10 @@ func (r *run) pause(sel map[string]bool) {
 const drainQuiet = 300 * time.Millisecond
 
 func (r *run) snapshot(ctx context.Context) (snap, error) {
-	s := snap{sent: make([][4]int64, len(r.ps)), recv: make([]map[string]sub, len(r.ps))}
+	s := snap{sent: make([][4]int64, len(r.ps)), sentB: make([][4]int64, len(r.ps)), recv: make([]map[string]sub, len(r.ps))}
 	for i, p := range r.ps {
 		for j := range p.sent {
-			s.sent[i][j] = p.sent[j].Load()
+			s.sent[i][j], s.sentB[i][j] = p.sent[j].Load(), p.sentB[j].Load()
 		}
 		s.recv[i] = p.received()
 	}
@@ -181,11 +205,13 @@ func (r *run) snapshot(ctx context.Context) (snap, error) {
 	if err := r.hosts[0].api.Do(ctx, http.MethodGet, "/api/meetings/"+r.id+"/media", nil, &st); err != nil {
 		return s, fmt.Errorf("relay stats: %w", err)
 	}
-	s.links = len(st.Links)
+	s.links, s.states = len(st.Links), map[string]int{}
 	for _, l := range st.Links {
 		if l.State == "connected" {
 			s.linksUp++
 		}
+		s.states[l.State]++
+		s.restarts, s.rebuilds = s.restarts+l.ICERestarts, s.rebuilds+l.Rebuilds
 	}
 	for _, t := range st.TracksSent {
 		s.bytes += t.Bytes
@@ -277,6 +303,7 @@ func (r *run) measure(ctx context.Context) (*Report, error) {
 	}
 	rep.UDPRcvbufErrors = s1.udpErrs - s0.udpErrs
 	rep.Online, rep.RelayLinks, rep.RelayLinksUp, rep.RelayLinksUpMin = r.online, s1.links, s1.linksUp, linksMin
+	rep.RelayLinkStates, rep.RelayICERestarts, rep.RelayRebuilds = s1.states, s1.restarts, s1.rebuilds
 	rep.RelayChanges, rep.RelayIsFirst = max(0, len(r.relays)-1), len(r.relays) > 0 && r.relays[len(r.relays)-1] == r.hosts[0].self
 	for _, p := range r.ps {
 		rep.Reconnects += p.reconnects.Load()
@@ -292,10 +319,14 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 	for i := range by {
 		by[i].Layer = names[i]
 	}
-	var ttff []float64
+	var ttff, answer, packet, key []float64
+	ms := func(a, b time.Time) float64 { return float64(b.Sub(a).Microseconds()) / 1000 }
+	var budget int64 // bytes the relay should send other nodes
+	bytes := func(ti, l int) int64 { return s1.sentB[ti][l] - s0.sentB[ti][l] }
 	rep.Worst.Ratio = 1
 	for ri, rx := range r.ps {
 		var got, want int64
+		up := rx.connectedAt()
 		for ti, tx := range r.ps {
 			if tx == rx {
 				continue
@@ -306,6 +337,9 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 				d.Streams++
 				e, g := s1.sent[ti][len(layers)]-s0.sent[ti][len(layers)], s1.recv[ri][k].packets-s0.recv[ri][k].packets
 				d.Expected, d.Received, want, got = d.Expected+e, d.Received+g, want+e, got+g
+				if ri != 0 {
+					budget += bytes(ti, len(layers))
+				}
 			}
 			k := peerKey(tx.peerID, "video")
 			a, b := s0.recv[ri][k], s1.recv[ri][k]
@@ -317,10 +351,14 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 			if sel != nil && !sel[tx.peerID] {
 				continue
 			}
-			if b.firstFrame.IsZero() || b.offered.IsZero() {
+			if start := subscribed(b.offered, up); b.firstFrame.IsZero() || start.IsZero() {
 				rep.FirstFrame.Missing++
 			} else {
-				ttff = append(ttff, float64(b.firstFrame.Sub(b.offered).Microseconds())/1000)
+				ttff = append(ttff, ms(start, b.firstFrame))
+				if !b.answered.IsZero() && !b.firstPkt.IsZero() {
+					a := later(b.answered, start)
+					answer, packet, key = append(answer, ms(start, a)), append(packet, ms(a, later(b.firstPkt, a))), append(key, ms(later(b.firstPkt, a), b.firstFrame))
+				}
 			}
 			l := b.layer
 			if l < 0 { // nothing yet: it should have had the top layer
@@ -333,6 +371,9 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 			}
 			e, g := s1.sent[ti][l]-s0.sent[ti][l], b.packets-a.packets
 			d.Expected, d.Received, want, got = d.Expected+e, d.Received+g, want+e, got+g
+			if ri != 0 {
+				budget += bytes(ti, l)
+			}
 		}
 		if want > 0 && 2*got < want {
 			rep.Starved++
@@ -355,12 +396,41 @@ func (r *run) count(rep *Report, sel map[string]bool, s0, s1 snap) {
 	if ex > 0 {
 		rep.DeliveryAll = float64(rx) / float64(ex)
 	}
+	rep.Relay.UplinkBudgetMbps = float64(budget) * 8 / rep.Seconds / 1e6
+	rep.FirstFrameStages = Stages{Answer: median(answer), Packet: median(packet), Keyframe: median(key)}
 	slices.Sort(ttff)
 	rep.FirstFrame.Count = len(ttff)
 	if len(ttff) > 0 {
 		q := func(f float64) float64 { return ttff[min(len(ttff)-1, int(f*float64(len(ttff))))] }
 		rep.FirstFrame.P50, rep.FirstFrame.P95, rep.FirstFrame.Max = q(0.5), q(0.95), ttff[len(ttff)-1]
 	}
+}
+
+// subscribed is when a receiver became a new subscriber of a camera: when its node had
+// the camera to give (the node offers a track once the first packets came from the
+// relay, so its link to the relay is up) and the page could take it (its
+// PeerConnection to the node connected), whichever came later. Before that the wait is
+// for the page's or the node's own joining (ICE, DTLS), not for the camera.
+func subscribed(offered, up time.Time) time.Time {
+	if offered.IsZero() || up.IsZero() {
+		return time.Time{}
+	}
+	return later(offered, up)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 func layerNames() []string {
@@ -399,9 +469,12 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "UDP receive buffer drops\t%d\t\t\t(kernel, every process in this network namespace)\n", rep.UDPRcvbufErrors)
 	f := rep.FirstFrame
 	fmt.Fprintf(tw, "\nfirst frame\tp50 %.0f ms, p95 %.0f ms, max %.0f ms (%d subscriptions, %d without)\n", f.P50, f.P95, f.Max, f.Count, f.Missing)
+	st := rep.FirstFrameStages
+	fmt.Fprintf(tw, "  medians\t%.0f ms to the page's answer, %.0f ms more to the first packet, %.0f ms more to the keyframe's end\n", st.Answer, st.Packet, st.Keyframe)
 	fmt.Fprintf(tw, "online\t%d participants, as the first node sees them\n", rep.Online)
 	fmt.Fprintf(tw, "relay changes\t%d (the relay at the end is the first participant's node: %v)\n", rep.RelayChanges, rep.RelayIsFirst)
-	fmt.Fprintf(tw, "relay links\t%d of %d connected at the end, %d at the fewest\n", rep.RelayLinksUp, rep.RelayLinks, rep.RelayLinksUpMin)
+	fmt.Fprintf(tw, "relay links\t%d of %d connected at the end, %d at the fewest; by state %v, %d ICE restarts, %d rebuilt\n",
+		rep.RelayLinksUp, rep.RelayLinks, rep.RelayLinksUpMin, rep.RelayLinkStates, rep.RelayICERestarts, rep.RelayRebuilds)
 	fmt.Fprintf(tw, "reconnects\t%d media sessions started anew after a failure\n", rep.Reconnects)
 	fmt.Fprintf(tw, "layer switches\t%d (%d in the window)\n", rep.LayerSwitches, rep.LayerSwitchesWindow)
 	u := rep.Relay
@@ -411,6 +484,6 @@ func (rep *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, ", heap %.0f MB", u.HeapMB)
 	}
 	fmt.Fprintf(tw, " (%s)\n", u.Scope)
-	fmt.Fprintf(tw, "relay uplink\t%.1f Mbit/s to other nodes, %d packets dropped\n", u.UplinkMbps, u.Dropped)
+	fmt.Fprintf(tw, "relay uplink\t%.1f Mbit/s to other nodes (budget %.1f: what they should get), %d packets dropped\n", u.UplinkMbps, u.UplinkBudgetMbps, u.Dropped)
 	return tw.Flush()
 }
