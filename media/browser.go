@@ -31,6 +31,7 @@ func newBrowserSession(m *meeting, simulcast bool) (*browserSession, error) {
 	}
 	b := &browserSession{m: m, pc: pc, lp: newLoop(m.ctx), simulcast: simulcast}
 	b.out = newOutSet(m.e, pc, b.lp, b.logErr)
+	b.out.to = m.self
 	for s := range numSlots {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
 		if err != nil {
@@ -106,6 +107,9 @@ func (b *browserSession) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPRece
 		return
 	}
 	f := newForwarder(b.m.self, s, track.Codec().RTPCodecCapability, uint32(track.SSRC()), &e.cfg, b.pc.WriteRTCP)
+	if s == slotMic {
+		f.levelExt = levelExtID(recv)
+	}
 	if id := levelExtID(recv); s == slotMic && id != 0 && e.cfg.OnSpeaking != nil {
 		var meter *speakingMeter
 		meter = newSpeakingMeter(id, func() { e.cfg.OnSpeaking(b.m.id, meter.on()) })

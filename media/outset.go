@@ -31,6 +31,7 @@ type outSet struct {
 	// queued: the PeerConnection sends through a TURN relay (TCP or TLS may block a
 	// write), so its sinks never write from the forwarder's read loop (sink.enqueue).
 	queued *atomic.Bool
+	to     string // the receiver loudest-N gates for (sink.to)
 }
 
 func newOutSet(e *Engine, pc *webrtc.PeerConnection, lp *loop, logErr func(error)) *outSet {
@@ -67,7 +68,7 @@ func (o *outSet) add(f *forwarder) {
 	if err != nil {
 		return
 	}
-	sk.batch, sk.queued = o.e.batch, o.queued
+	sk.batch, sk.queued, sk.to = o.e.batch, o.queued, o.to
 	o.mu.Lock()
 	sk.viewH.Store(viewHeight(o.heights, sk))
 	o.mu.Unlock()

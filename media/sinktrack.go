@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -26,10 +27,11 @@ type sinkTrack struct {
 }
 
 type sinkBinding struct {
-	id   string
-	ssrc uint32
-	pt   uint8
-	w    webrtc.TrackLocalWriter
+	id    string
+	ssrc  uint32
+	pt    uint8
+	level uint8 // the audio level extension's negotiated ID; 0: not negotiated
+	w     webrtc.TrackLocalWriter
 }
 
 func newSinkTrack(codec webrtc.RTPCodecCapability, id, streamID string) *sinkTrack {
@@ -58,7 +60,13 @@ func (t *sinkTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	if bp := t.bindings.Load(); bp != nil {
 		next = append(next, *bp...)
 	}
-	next = append(next, sinkBinding{id: ctx.ID(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), w: ctx.WriteStream()})
+	b := sinkBinding{id: ctx.ID(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), w: ctx.WriteStream()}
+	for _, h := range ctx.HeaderExtensions() {
+		if h.URI == sdp.AudioLevelURI {
+			b.level = uint8(h.ID)
+		}
+	}
+	next = append(next, b)
 	t.bindings.Store(&next)
 	if t.onBind != nil {
 		t.onBind()
@@ -100,14 +108,33 @@ func (t *sinkTrack) write(p *rtp.Packet) error {
 	}
 	var err error
 	for _, b := range *bp {
-		h := new(rtp.Header)
-		*h = p.Header
-		h.SSRC, h.PayloadType = b.ssrc, b.pt
-		if _, werr := b.w.WriteRTP(h, p.Payload); werr != nil {
+		if _, werr := b.w.WriteRTP(b.header(p), p.Payload); werr != nil {
 			err = werr
 		}
 	}
 	return err
+}
+
+// header is p's header as b sends it, in an allocation of its own: b's SSRC and payload
+// type, and an audio level (withLevel) under the ID b negotiated, or no extension.
+func (b sinkBinding) header(p *rtp.Packet) *rtp.Header {
+	if !p.Extension {
+		h := new(rtp.Header)
+		*h = p.Header
+		h.SSRC, h.PayloadType = b.ssrc, b.pt
+		return h
+	}
+	x := new(struct {
+		h   rtp.Header
+		ext [1]rtp.Extension // SetExtension appends here: still one allocation
+	})
+	x.h = p.Header
+	x.h.SSRC, x.h.PayloadType = b.ssrc, b.pt
+	x.h.Extension, x.h.Extensions = false, x.ext[:0]
+	if level := p.GetExtension(levelID); b.level != 0 && level != nil {
+		_ = x.h.SetExtension(b.level, level)
+	}
+	return &x.h
 }
 
 // matchCodec finds want among a transceiver's negotiated codecs: the same MIME type and
