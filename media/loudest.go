@@ -118,6 +118,9 @@ func (l *loudest) rank() {
 		if n > 0 {
 			mean := float64(sum) / float64(n)
 			st.fast = (st.fast + mean) / 2
+			if loud > 0 && !st.talking {
+				st.fast = mean // a voice that starts is as loud as it is at once
+			}
 			st.slow += (mean - st.slow) / 16
 		}
 		if loud > 0 {

@@ -21,12 +21,13 @@ func (n *testNet) startTalker(node string, level int) *fakeBrowser {
 	})
 }
 
-// playTalk sends the Opus clip every 20 ms, each packet with the audio level extension
-// at b.level, as a browser's microphone does (no packets while muted).
+// playTalk sends a 60 ms Opus packet (the clip's, whatever it holds) every 60 ms, each
+// with the audio level extension at b.level, as a browser's microphone does (no packets
+// while muted). Not 20 ms: twelve talkers must fit the race detector on a loaded machine.
 func (b *fakeBrowser) playTalk() {
 	defer b.n.wg.Done()
 	_, audio := clips()
-	t := time.NewTicker(20 * time.Millisecond)
+	t := time.NewTicker(talkEvery)
 	defer t.Stop()
 	var seq uint16
 	var id uint8
@@ -46,7 +47,7 @@ func (b *fakeBrowser) playTalk() {
 			}
 		}
 		seq++
-		p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(i) * 960},
+		p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(i) * clockRateOpus / 1000 * uint32(talkEvery/time.Millisecond)},
 			Payload: audio[i%len(audio)]}
 		if id != 0 {
 			_ = p.SetExtension(id, []byte{byte(level)})
@@ -57,6 +58,8 @@ func (b *fakeBrowser) playTalk() {
 	}
 }
 
+const talkEvery = 60 * time.Millisecond
+
 func levelIDOf(hs []webrtc.RTPHeaderExtensionParameter) int {
 	for _, h := range hs {
 		if h.URI == sdp.AudioLevelURI {
@@ -66,7 +69,7 @@ func levelIDOf(hs []webrtc.RTPHeaderExtensionParameter) int {
 	return 0
 }
 
-// hearing is whose microphone each browser gets now: packets within half a second.
+// hearing is whose microphone each browser gets now: most of its packets of a second.
 func hearing(bs map[string]*fakeBrowser) map[string][]string {
 	count := func() map[string]map[string]int {
 		c := map[string]map[string]int{}
@@ -79,13 +82,13 @@ func hearing(bs map[string]*fakeBrowser) map[string][]string {
 		return c
 	}
 	before := count()
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(time.Second)
 	after := count()
 	out := map[string][]string{}
 	for r := range bs {
 		out[r] = []string{}
 		for o := range bs {
-			if o != r && after[r][o]-before[r][o] >= 10 {
+			if o != r && after[r][o]-before[r][o] >= 10 { // of 16 sent
 				out[r] = append(out[r], o)
 			}
 		}
@@ -94,21 +97,26 @@ func hearing(bs map[string]*fakeBrowser) map[string][]string {
 	return out
 }
 
-// TestLoudestMicrophones: 13 participants through a relay. While at most 10 talk, every
-// page hears every other; when 13 do, each hears only the three loudest others, the
+// TestLoudestMicrophones: 12 participants through a relay. While at most 10 talk, every
+// page hears every other; when 11 or 12 do, each hears only the three loudest others, the
 // next loudest standing in for the one it is; a new loudest voice is heard within a
 // second; the levels reach every page, and no page sees a sequence gap (no NACK, no
 // loss reported) for what was held back.
 func TestLoudestMicrophones(t *testing.T) {
-	ids := make([]string, 13)
+	ids := make([]string, 12)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("p%02d", i)
 	}
-	// Levels in −dBov; 127 is silence. p01–p03 are the loudest; p01–p03 and p12
-	// start silent, so 9 talk.
+	// Levels in −dBov; 127 is silence. p01–p03 are the loudest; p01–p03 and p11
+	// start silent, so 8 talk.
 	level := map[string]int{"p00": 40, "p01": 22, "p02": 25, "p03": 28, "p04": 33, "p05": 34, "p06": 35,
-		"p07": 37, "p08": 39, "p09": 41, "p10": 43, "p11": 44, "p12": 45}
+		"p07": 37, "p08": 39, "p09": 41, "p10": 43, "p11": 45}
 	n := newTestNet(t)
+	// Twelve nodes and pages on a loaded machine (the race detector): ICE checks come
+	// late, which must not fail links (what is tested here comes after).
+	n.config = func(c *Config) {
+		c.ICEDisconnectedTimeout, c.ICEFailedTimeout, c.ICEKeepalive, c.RestartAfter = 5*time.Second, 10*time.Second, time.Second, 5*time.Second
+	}
 	engines := map[string]*Engine{}
 	bs := map[string]*fakeBrowser{}
 	for _, id := range ids {
@@ -116,7 +124,7 @@ func TestLoudestMicrophones(t *testing.T) {
 	}
 	for _, id := range ids {
 		l := level[id]
-		if id == "p01" || id == "p02" || id == "p03" || id == "p12" {
+		if id == "p01" || id == "p02" || id == "p03" || id == "p11" {
 			l = 127
 		}
 		bs[id] = n.startTalker(id, l)
@@ -153,12 +161,12 @@ func TestLoudestMicrophones(t *testing.T) {
 			}
 		}
 	}
-	hears("9 talk: everyone hears everyone", 60*time.Second, everyone())
+	hears("8 talk: everyone hears everyone", 2*time.Minute, everyone())
 	for _, b := range bs { // the links are up: from now on no packet may be missing
 		b.forgetGaps()
 	}
 
-	// 13 talk: the three loudest; those three hear the fourth instead of themselves.
+	// 11 talk: the three loudest; those three hear the fourth instead of themselves.
 	loudest := func(open []string, spare string) map[string][]string {
 		want := map[string][]string{}
 		for _, r := range ids {
@@ -170,33 +178,32 @@ func TestLoudestMicrophones(t *testing.T) {
 		}
 		return want
 	}
-	for _, id := range []string{"p01", "p02", "p03", "p12"} {
+	for _, id := range []string{"p01", "p02", "p03"} {
 		bs[id].level.Store(int32(level[id]))
 	}
-	hears("13 talk: the three loudest", 10*time.Second, loudest([]string{"p01", "p02", "p03"}, "p04"))
+	hears("11 talk: the three loudest", 10*time.Second, loudest([]string{"p01", "p02", "p03"}, "p04"))
 
-	// p12 shouts: heard within a second; p03 (now fourth) stands in for the others.
-	before := bs["p05"].count("p12", "audio").packets
+	// p11 starts to shout: heard within a second; p03 (now fourth) stands in for the
+	// others.
+	before := bs["p05"].count("p11", "audio").packets
 	start := time.Now()
-	bs["p12"].level.Store(20)
-	eventually(t, 5*time.Second, "p05 hears p12", func() bool {
-		return bs["p05"].count("p12", "audio").packets > before+2
+	bs["p11"].level.Store(20)
+	eventually(t, 5*time.Second, "p05 hears p11", func() bool {
+		return bs["p05"].count("p11", "audio").packets > before
 	})
 	took := time.Since(start)
 	t.Logf("a new loudest voice is heard after %v", took)
 	if took > time.Second {
 		t.Errorf("a new loudest voice took %v, want < 1s", took)
 	}
-	hears("p12 among the loudest", 10*time.Second, loudest([]string{"p01", "p02", "p12"}, "p03"))
+	hears("p11 among the loudest", 10*time.Second, loudest([]string{"p01", "p02", "p11"}, "p03"))
 
-	// Back to 9 talking: everyone again, once the four silent ones' hold is over.
-	for _, id := range []string{"p09", "p10", "p11", "p12"} {
+	// Back to 9 talking: everyone again, once the three silent ones' hold is over.
+	for _, id := range []string{"p09", "p10", "p11"} {
 		bs[id].level.Store(127)
-	}
-	hears("9 talk again: everyone hears everyone", 10*time.Second, everyone())
-	for _, id := range []string{"p09", "p10", "p11", "p12"} {
 		level[id] = 127
 	}
+	hears("9 talk again: everyone hears everyone", 10*time.Second, everyone())
 
 	// Every page got each level as sent (the extension crossed page → node → relay →
 	// node → page), and every stream whole: at most a packet or two really lost.
@@ -218,4 +225,166 @@ func TestLoudestMicrophones(t *testing.T) {
 			}
 		}
 	}
+}
+
+// rankNet is a loudest ranker over microphones whose levels the test sets, one tick at a
+// time, without a network.
+type rankNet struct {
+	l    *loudest
+	mics map[string]*forwarder
+}
+
+func newRankNet(t *testing.T, n int) *rankNet {
+	cfg := testConfig()
+	r := &rankNet{l: newLoudest(), mics: map[string]*forwarder{}}
+	for i := range n {
+		f := newForwarder(fmt.Sprintf("p%02d", i), slotMic, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, uint32(i), &cfg, nil)
+		r.mics[f.origin] = f
+		r.l.add(f)
+	}
+	return r
+}
+
+// tick sends each microphone's packets of one tick at its level (-1: none) and ranks.
+func (r *rankNet) tick(levels map[string]int) {
+	for id, f := range r.mics {
+		if l, ok := levels[id]; ok && l >= 0 {
+			for range 3 {
+				f.levels.Add(packLevel(byte(l)))
+			}
+		}
+	}
+	r.l.rank()
+}
+
+// open lists the microphones every receiver gets, and the one the open ones get too.
+func (r *rankNet) open() (open []string, spare string) {
+	for id, f := range r.mics {
+		switch g := f.audio.Load(); {
+		case g == nil:
+			open = append(open, id)
+		case len(g.to) > 0:
+			spare = id
+		}
+	}
+	slices.Sort(open)
+	return open, spare
+}
+
+func TestLoudestRank(t *testing.T) {
+	talk := func(n int, first int) map[string]int { // n talking, p00 loudest, 2 dB apart
+		m := map[string]int{}
+		for i := range n {
+			m[fmt.Sprintf("p%02d", i)] = first + 2*i
+		}
+		return m
+	}
+	t.Run("ten talking: everyone", func(t *testing.T) {
+		r := newRankNet(t, 12)
+		for range 20 {
+			r.tick(talk(10, 22))
+		}
+		if open, _ := r.open(); len(open) != 12 {
+			t.Fatalf("open %v, want all 12", open)
+		}
+	})
+	t.Run("eleven talking: the three loudest, the fourth to them", func(t *testing.T) {
+		r := newRankNet(t, 12)
+		for range 20 {
+			r.tick(talk(11, 22))
+		}
+		open, spare := r.open()
+		if !slices.Equal(open, []string{"p00", "p01", "p02"}) || spare != "p03" {
+			t.Fatalf("open %v spare %q, want p00–p02 and p03", open, spare)
+		}
+		if g := r.mics["p03"].audio.Load(); !g.hears("p01") || g.hears("p05") {
+			t.Fatalf("the spare goes to %v, want the open ones", g.to)
+		}
+	})
+	t.Run("close voices do not flap", func(t *testing.T) {
+		r := newRankNet(t, 12)
+		levels := talk(11, 22)
+		changes := 0
+		var last []string
+		for i := range 200 {
+			// p02 and p03 swap being louder by 2 dB every 100 ms
+			levels["p02"], levels["p03"] = 26, 28
+			if i/2%2 == 1 {
+				levels["p02"], levels["p03"] = 28, 26
+			}
+			r.tick(levels)
+			if open, _ := r.open(); i > 20 && !slices.Equal(open, last) {
+				changes++
+			}
+			last, _ = r.open()
+		}
+		if changes > 0 {
+			t.Fatalf("the open set changed %d times in 10 s", changes)
+		}
+	})
+	t.Run("a new loudest voice at once; the one it displaces after the dwell", func(t *testing.T) {
+		r := newRankNet(t, 12)
+		levels := talk(11, 24)
+		levels["p11"] = 127
+		for range 20 {
+			r.tick(levels)
+		}
+		levels["p11"] = 20
+		ticks := 0
+		for open, _ := r.open(); !slices.Contains(open, "p11"); open, _ = r.open() {
+			r.tick(levels)
+			if ticks++; ticks > 10 {
+				t.Fatal("p11 not heard after 10 ticks")
+			}
+		}
+		t.Logf("the new loudest is open after %d ticks (%v)", ticks, time.Duration(ticks)*loudTick)
+		for range loudDwell + 1 {
+			r.tick(levels)
+		}
+		if open, _ := r.open(); !slices.Equal(open, []string{"p00", "p01", "p11"}) {
+			t.Fatalf("open %v, want p00 p01 p11", open)
+		}
+	})
+	t.Run("the floor holder is not cut by a burst", func(t *testing.T) {
+		r := newRankNet(t, 14)
+		levels := talk(11, 30) // p00 holds the floor
+		for range 60 {
+			r.tick(levels)
+		}
+		for _, id := range []string{"p11", "p12", "p13"} {
+			levels[id] = 22 // three shout for half a second
+		}
+		for range 10 {
+			r.tick(levels)
+		}
+		if open, _ := r.open(); !slices.Contains(open, "p00") || len(open) != 4 {
+			t.Fatalf("open %v, want the three shouting and p00", open)
+		}
+	})
+	t.Run("a tick without packets is not silence; muted stops talking after the hold", func(t *testing.T) {
+		r := newRankNet(t, 12)
+		levels := talk(11, 22)
+		for range 20 {
+			r.tick(levels)
+		}
+		levels["p00"] = -1
+		r.tick(levels)
+		if open, _ := r.open(); !slices.Contains(open, "p00") {
+			t.Fatalf("open %v after one tick without p00's packets", open)
+		}
+		for range holdTicks + 1 {
+			r.tick(levels)
+		}
+		if open, _ := r.open(); len(open) != 12 {
+			t.Fatalf("open %v: p00 muted, 10 talk, want all", open)
+		}
+	})
+	t.Run("a level above the cap counts as the cap", func(t *testing.T) {
+		if packLevel(0) != packLevel(loudCap) || packLevel(loudCap+1) == packLevel(loudCap) {
+			t.Fatal("the cap")
+		}
+		if _, _, loud := unpackLevels(packLevel(speakingLevel + 1)); loud != 0 {
+			t.Fatal("a packet below the speaking level counts as talking")
+		}
+	})
 }
