@@ -110,9 +110,9 @@ func (b *browserSession) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPRece
 	if s == slotMic {
 		f.levelExt = levelExtID(recv)
 	}
-	if id := levelExtID(recv); s == slotMic && id != 0 && e.cfg.OnSpeaking != nil {
+	if f.levelExt != 0 && e.cfg.OnSpeaking != nil {
 		var meter *speakingMeter
-		meter = newSpeakingMeter(id, func() { e.cfg.OnSpeaking(b.m.id, meter.on()) })
+		meter = newSpeakingMeter(func() { e.cfg.OnSpeaking(b.m.id, meter.on()) })
 		f.meter = meter
 	}
 	e.spawn(func() { drainRTCP(recv) })

@@ -80,7 +80,7 @@ type forwarder struct {
 	gated    atomic.Bool
 	wasGated bool // read loop only
 
-	meter *speakingMeter // the local browser's microphone: its audio levels; set before readLoop
+	meter *speakingMeter // the local browser's microphone: its levels (levelExt); set before readLoop
 
 	// audio: levelExt is the ID of the audio level extension on the incoming track (0:
 	// none; set before the read loop); levels sums them between two rankings (loudest.go),
@@ -178,11 +178,12 @@ func (f *forwarder) read(li int, track *webrtc.TrackRemote) {
 		if p == nil {
 			continue
 		}
-		if f.meter != nil {
-			f.meter.level(h.GetExtension(f.meter.ext))
-		}
 		if f.levelExt != 0 {
-			if ext := h.GetExtension(f.levelExt); len(ext) > 0 {
+			ext := h.GetExtension(f.levelExt)
+			if f.meter != nil {
+				f.meter.level(ext)
+			}
+			if len(ext) > 0 {
 				f.levels.Add(packLevel(ext[0]))
 				withLevel(p, ext[0]) // on to the next hop (loudest.go)
 			}

@@ -71,7 +71,7 @@ func levelIDOf(hs []webrtc.RTPHeaderExtensionParameter) int {
 	return 0
 }
 
-// hearing is whose microphone each browser gets now: most of its packets of a second.
+// hearing is whose microphone each browser gets now: packets within a second.
 func hearing(bs map[string]*fakeBrowser) map[string][]string {
 	count := func() map[string]map[string]int {
 		c := map[string]map[string]int{}
@@ -90,7 +90,9 @@ func hearing(bs map[string]*fakeBrowser) map[string][]string {
 	for r := range bs {
 		out[r] = []string{}
 		for o := range bs {
-			if o != r && after[r][o]-before[r][o] >= 10 { // of 16 sent
+			// of 16 sent: a starved machine (the race detector) sends and forwards
+			// late; what is held back gets none
+			if o != r && after[r][o]-before[r][o] >= 3 {
 				out[r] = append(out[r], o)
 			}
 		}
