@@ -462,3 +462,14 @@ func BenchmarkDispatchAudio(b *testing.B) {
 		})
 	}
 }
+
+// TestLoudestListener: loudest-N gates only what goes to a page: a relay's links to its
+// site's nodes (their pages); never a node's link to its relay, two relays' link or a
+// mesh link, whose far end ranks every microphone itself.
+func TestLoudestListener(t *testing.T) {
+	for r, want := range map[role]string{roleServes: "peerB", roleSends: "", roleRelays: "", roleMesh: ""} {
+		if got := (&peerLink{peer: "peerB", role: r}).listener(); got != want {
+			t.Errorf("role %d: listener %q, want %q", r, got, want)
+		}
+	}
+}
