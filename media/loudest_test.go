@@ -44,7 +44,10 @@ func (b *fakeBrowser) playTalk() {
 			continue
 		}
 		for _, tr := range b.pc.GetTransceivers() {
-			if id == 0 && tr.Sender() != nil && tr.Sender().Track() == b.talk {
+			if id != 0 {
+				break
+			}
+			if tr.Sender() != nil && tr.Sender().Track() == b.talk {
 				id = uint8(levelIDOf(tr.Sender().GetParameters().HeaderExtensions))
 			}
 		}
@@ -168,7 +171,12 @@ func TestLoudestMicrophones(t *testing.T) {
 				for _, l := range st.Links {
 					links[l.State+"/"+l.ICEState]++
 				}
-				t.Fatalf("timed out after %v waiting for %s (the relay's links: %v)", within, what, links)
+				var in []string
+				for _, tr := range st.TracksReceived {
+					in = append(in, tr.Origin)
+				}
+				slices.Sort(in)
+				t.Fatalf("timed out after %v waiting for %s (the relay's links: %v; it receives from %v)", within, what, links, in)
 			}
 		}
 	}
