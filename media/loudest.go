@@ -63,6 +63,7 @@ type loudest struct {
 	mics   map[*forwarder]*micState
 	tick   int
 	on     bool         // more than loudestAll talk: gates apply
+	talked int          // how many talk, at the last ranking
 	chosen []*forwarder // the loudest, with hysteresis (loudestN, more while one leaves)
 	floor  *forwarder
 	push   int // ticks a challenger has been louder than the floor holder
@@ -85,6 +86,13 @@ func (l *loudest) add(f *forwarder) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.mics[f] = &micState{lastLoud: -holdTicks - 1}
+}
+
+// state is how many talk and whether gates apply (Engine.Stats).
+func (l *loudest) state() (talking int, on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.talked, l.on
 }
 
 func (l *loudest) run(ctx context.Context) {
@@ -131,6 +139,7 @@ func (l *loudest) rank() {
 			talking = append(talking, f)
 		}
 	}
+	l.talked = len(talking)
 	if len(talking) <= loudestAll {
 		if l.on {
 			l.on, l.chosen, l.floor, l.push = false, nil, nil, 0

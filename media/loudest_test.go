@@ -177,6 +177,16 @@ func TestLoudestMicrophones(t *testing.T) {
 					in = append(in, tr.Origin)
 				}
 				slices.Sort(in)
+				for _, id := range ids {
+					st := engines[id].Stats(testMeeting).(*MeetingStats)
+					var held []string
+					for _, tr := range append(st.TracksSent, st.TracksToBrowser...) {
+						if tr.Held {
+							held = append(held, tr.Origin+"→"+tr.PeerID)
+						}
+					}
+					t.Logf("%s: %d talking, loudest only %v, holds back %v", id, st.Talking, st.LoudestOnly, held)
+				}
 				t.Fatalf("timed out after %v waiting for %s (the relay's links: %v; it receives from %v)", within, what, links, in)
 			}
 		}
@@ -202,6 +212,9 @@ func TestLoudestMicrophones(t *testing.T) {
 		bs[id].level.Store(int32(level[id]))
 	}
 	hears("11 talk: the three loudest", 10*time.Second, loudest([]string{"p01", "p02", "p03"}, "p04"))
+	if st := engines["p00"].Stats(testMeeting).(*MeetingStats); !st.LoudestOnly || st.Talking != 11 {
+		t.Errorf("the relay shows %d talking, loudest only %v; want 11, true", st.Talking, st.LoudestOnly)
+	}
 
 	// p11 starts to shout: heard within a second; p03 (now fourth) stands in for the
 	// others.
