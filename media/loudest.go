@@ -11,14 +11,14 @@ import (
 
 // Loudest microphones (issue 12): everyone's audio is forwarded until more than
 // loudestAll microphones of a meeting talk at once; then each receiver gets only the
-// loudest few, decided by every node for what it forwards (the relay for everyone; in a
-// mesh, each node for its own microphone and for its page). "Talking" is the page's
+// loudest few. The relay decides for its site's pages, every node for its own page
+// (peerLink.listener says why no other link is gated). "Talking" is the page's
 // `speaking` signal (speaking.go): a packet louder than speakingLevel within speakingHold,
 // read from the RFC 6464 audio level extension of the packets the forwarder sees, which
 // every hop carries on (levelExts, sinkTrack.write).
 //
-// The per-packet work is one atomic add (forwarder.hearLevel) and, per receiver, one
-// atomic load (sink.gate); a ranking every loudTick replaces each microphone's gate.
+// The per-packet work is one atomic add (forwarder.read) and, per receiver, one atomic
+// load (sink.gate); a ranking every loudTick replaces each microphone's gate.
 const (
 	// loudestAll talking at once are all forwarded (issue 12: "only the loudest few
 	// when more than 10 talk").
@@ -27,8 +27,8 @@ const (
 	// as Jitsi's videobridge routes (num-loudest = 3, always-route-dominant). More voices
 	// at once are not understood anyway, and each costs every receiver a stream.
 	loudestN = 3
-	// loudTick is how often microphones are ranked: a new loudest voice is heard within
-	// a few ticks (loudDwell), not at presence-gossip speed.
+	// loudTick is how often microphones are ranked: a new loudest voice is let through
+	// at the next tick, not at presence-gossip speed.
 	loudTick = 50 * time.Millisecond
 	// loudBonus (dB) is a selected microphone's head start over the others (a voice
 	// twice as loud takes its place), and loudDwell how long it may be outranked before
