@@ -31,6 +31,7 @@ func newBrowserSession(m *meeting, simulcast bool) (*browserSession, error) {
 	}
 	b := &browserSession{m: m, pc: pc, lp: newLoop(m.ctx), simulcast: simulcast}
 	b.out = newOutSet(m.e, pc, b.lp, b.logErr)
+	b.out.to = m.self
 	for s := range numSlots {
 		tr, err := pc.AddTransceiverFromKind(s.kind(), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
 		if err != nil {
@@ -106,9 +107,12 @@ func (b *browserSession) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPRece
 		return
 	}
 	f := newForwarder(b.m.self, s, track.Codec().RTPCodecCapability, uint32(track.SSRC()), &e.cfg, b.pc.WriteRTCP)
-	if id := levelExtID(recv); s == slotMic && id != 0 && e.cfg.OnSpeaking != nil {
+	if s == slotMic {
+		f.levelExt = levelExtID(recv)
+	}
+	if f.levelExt != 0 && e.cfg.OnSpeaking != nil {
 		var meter *speakingMeter
-		meter = newSpeakingMeter(id, func() { e.cfg.OnSpeaking(b.m.id, meter.on()) })
+		meter = newSpeakingMeter(func() { e.cfg.OnSpeaking(b.m.id, meter.on()) })
 		f.meter = meter
 	}
 	e.spawn(func() { drainRTCP(recv) })

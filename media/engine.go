@@ -201,6 +201,9 @@ func (e *Engine) Join(meetingID, self string) error {
 		return fmt.Errorf("join meeting %s: %w", meetingID, err)
 	}
 	m, err := e.join(meetingID, self)
+	if m != nil {
+		e.spawn(func() { m.loud.run(m.ctx) })
+	}
 	if m != nil && e.cfg.Synthetic {
 		m.synthesize()
 	}

@@ -80,7 +80,14 @@ type forwarder struct {
 	gated    atomic.Bool
 	wasGated bool // read loop only
 
-	meter *speakingMeter // the local browser's microphone: its audio levels; set before readLoop
+	meter *speakingMeter // the local browser's microphone: its levels (levelExt); set before readLoop
+
+	// audio: levelExt is the ID of the audio level extension on the incoming track (0:
+	// none; set before the read loop); levels sums them between two rankings (loudest.go),
+	// which set audio, who receives this microphone (nil: everyone).
+	levelExt uint8
+	levels   atomic.Uint64
+	audio    atomic.Pointer[audioGate]
 
 	packets, bytes, plis atomic.Uint64
 	bitrate              atomic.Uint64
@@ -171,8 +178,15 @@ func (f *forwarder) read(li int, track *webrtc.TrackRemote) {
 		if p == nil {
 			continue
 		}
-		if f.meter != nil {
-			f.meter.level(h.GetExtension(f.meter.ext))
+		if f.levelExt != 0 {
+			ext := h.GetExtension(f.levelExt)
+			if f.meter != nil {
+				f.meter.level(ext)
+			}
+			if len(ext) > 0 {
+				f.levels.Add(packLevel(ext[0]))
+				withLevel(p, ext[0]) // on to the next hop (loudest.go)
+			}
 		}
 		f.dispatch(p, f.video && f.isKey(p.Payload), li)
 	}
@@ -180,7 +194,8 @@ func (f *forwarder) read(li int, track *webrtc.TrackRemote) {
 
 // forwardPacket parses raw (read into a reused buffer) into a new packet that owns a copy
 // of the payload: two allocations, one copy. Header extensions are left out (their IDs are
-// negotiated per PeerConnection); padding is kept as Header.PaddingSize, as rtp.Packet does.
+// negotiated per PeerConnection; read calls withLevel for the audio level); padding is
+// kept as Header.PaddingSize, as rtp.Packet does.
 // The packet is shared by every sink and never modified afterwards.
 func forwardPacket(raw []byte, h *rtp.Header) *rtp.Packet {
 	hl, err := h.Unmarshal(raw)
@@ -452,6 +467,13 @@ type sink struct {
 	bw    atomic.Uint64
 	est   bwe
 
+	// audio: the receiver loudest-N gates for (peer ID: the page's node, or the far
+	// node of a relay's link to it; "": none, peerLink.listener), and what it held back
+	// from it (sink.gate; producer only)
+	to     string
+	cutSeq uint16
+	cut    bool
+
 	packets, bytes, dropped atomic.Uint64
 }
 
@@ -473,6 +495,11 @@ func newSink(f *forwarder, streamID string) (*sink, error) {
 // to the next keyframe, which it requests. Video starts at the first keyframe after the
 // track is bound (negotiated).
 func (s *sink) push(p *rtp.Packet, keyframe bool) {
+	if !s.f.video {
+		if p = s.gate(p); p == nil {
+			return
+		}
+	}
 	if s.waitKey {
 		if !keyframe || !s.track.bound() {
 			s.dropped.Add(1)

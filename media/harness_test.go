@@ -14,6 +14,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 	"github.com/pion/webrtc/v4/pkg/media/oggreader"
@@ -248,7 +249,11 @@ type fakeBrowser struct {
 	layerKey  [numLayers]atomic.Bool
 	layerPLIs [numLayers]atomic.Int64
 	restart   atomic.Bool
-	closing   atomic.Bool
+	// talker: publishes only a microphone, on talk, at the audio level in level (dBov
+	// below 0; -1: muted, no packets) (loudest_test.go)
+	talk    *webrtc.TrackLocalStaticRTP
+	level   atomic.Int32
+	closing atomic.Bool
 
 	mu        sync.Mutex
 	started   bool
@@ -269,6 +274,10 @@ type recvCount struct {
 	packets   int
 	keyframes int
 	firstKey  time.Time
+	maxGap    int // the most sequence numbers missing in a row (count)
+	highest   uint16
+	missing   map[uint16]bool // not received (yet: NACK may bring them)
+	level     int             // the audio level extension of the last packet, -1: none
 }
 
 func (n *testNet) startBrowser(node string, publish bool) *fakeBrowser {
@@ -290,6 +299,11 @@ func (n *testNet) startSimulcastBrowserWith(node string, setup func(*fakeBrowser
 func (n *testNet) startBrowserOpts(node string, publish bool, mime string, simulcast bool, setup func(*fakeBrowser)) *fakeBrowser {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
+		n.t.Fatal(err)
+	}
+	// As browsers do: the level of each audio packet (the talker stamps it; every
+	// browser reads what it receives, recvCount.level).
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		n.t.Fatal(err)
 	}
 	se := webrtc.SettingEngine{}
@@ -393,7 +407,12 @@ func (b *fakeBrowser) handle(msg []byte) {
 			if b.layers != nil {
 				video = b.layers[0]
 			}
-			for _, tr := range []webrtc.TrackLocal{b.audio, video} {
+			publish := []webrtc.TrackLocal{b.audio, video}
+			if b.talk != nil {
+				publish = publish[:1]
+				publish[0] = b.talk
+			}
+			for _, tr := range publish {
 				t, err := b.pc.AddTransceiverFromTrack(tr, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 				if err != nil {
 					b.fail("%v", err)
@@ -413,14 +432,19 @@ func (b *fakeBrowser) handle(msg []byte) {
 				go b.readRTCP(t.Sender())
 			}
 			b.n.wg.Add(2)
-			if b.layers != nil {
+			if b.talk != nil {
+				b.n.wg.Done()
+				go b.playTalk()
+			} else if b.layers != nil {
 				go b.playLayers()
 			} else if b.synth != nil {
 				go b.playSynthetic()
 			} else {
 				go b.playVideo()
 			}
-			go b.playAudio()
+			if b.talk == nil {
+				go b.playAudio()
+			}
 		}
 		if err := b.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: s.SDP}); err != nil {
 			b.fail("browser SRD: %v", err)
@@ -589,12 +613,13 @@ func (b *fakeBrowser) playAudio() {
 	}
 }
 
-func (b *fakeBrowser) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (b *fakeBrowser) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	levelID := levelExtID(recv)
 	key := track.StreamID() + "/" + track.Kind().String()
 	isKey := keyframeFunc(track.Codec().MimeType)
 	b.mu.Lock()
 	if b.recv[key] == nil {
-		b.recv[key] = &recvCount{}
+		b.recv[key] = &recvCount{missing: map[uint16]bool{}}
 	}
 	c := b.recv[key]
 	c.codec = track.Codec().MimeType
@@ -613,6 +638,21 @@ func (b *fakeBrowser) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 			if d := int32(p.Timestamp - c.lastTS); d < -90000 || d > 10*90000 {
 				c.jumps++
 			}
+		}
+		switch d := p.SequenceNumber - c.highest; {
+		case c.packets == 0 || d >= 0x8000:
+			delete(c.missing, p.SequenceNumber) // first, or a retransmission
+		case d <= 100:
+			for s := c.highest + 1; s != p.SequenceNumber; s++ {
+				c.missing[s] = true
+			}
+		}
+		if d := p.SequenceNumber - c.highest; c.packets == 0 || d < 0x8000 {
+			c.highest = p.SequenceNumber
+		}
+		c.level = -1
+		if ext := p.GetExtension(levelID); levelID != 0 && len(ext) == 1 {
+			c.level = int(ext[0] & 0x7f)
 		}
 		c.lastSeq, c.lastTS = p.SequenceNumber, p.Timestamp
 		if _, h, ok := VP8KeyframeSize(p.Payload); kf && ok {
@@ -636,9 +676,30 @@ func (b *fakeBrowser) count(peer, kind string) recvCount {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if c := b.recv[peer+"/"+kind]; c != nil {
-		return *c
+		cp := *c
+		cp.missing = nil
+		for s := range c.missing {
+			if !c.missing[s-1] {
+				n := 1
+				for c.missing[s+uint16(n)] {
+					n++
+				}
+				cp.maxGap = max(cp.maxGap, n)
+			}
+		}
+		return cp
 	}
 	return recvCount{}
+}
+
+// forgetGaps clears what count reports missing and jumps so far (a test's steady state
+// starts).
+func (b *fakeBrowser) forgetGaps() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, c := range b.recv {
+		c.missing, c.jumps = map[uint16]bool{}, 0
+	}
 }
 
 func (b *fakeBrowser) meta() map[string]TrackInfo {

@@ -37,6 +37,7 @@ type meeting struct {
 	// video: the participants whose camera video is forwarded (last-N); nil: all
 	video map[string]bool
 	rec   *recording // while this node records the meeting
+	loud  *loudest   // ranks the microphones this node forwards (loudest-N)
 	view  []ViewTile // the page's last view (view.go)
 }
 
@@ -44,7 +45,7 @@ func newMeeting(e *Engine, id, self string) *meeting {
 	ctx, cancel := context.WithCancel(e.ctx)
 	return &meeting{e: e, id: id, self: self, ctx: ctx, cancel: cancel,
 		want: map[string]bool{}, links: map[string]*peerLink{}, lost: map[string]int64{}, epochs: map[string]uint64{},
-		rebuilt: map[string]time.Time{}, held: map[string][]*Signal{}}
+		rebuilt: map[string]time.Time{}, held: map[string][]*Signal{}, loud: newLoudest()}
 }
 
 func (m *meeting) sendBrowser(s Signal) error {
@@ -412,6 +413,9 @@ func (m *meeting) dropBrowser(b *browserSession) {
 // setLocal records a track the browser publishes and sends it on every link.
 func (m *meeting) setLocal(s slot, f *forwarder) {
 	m.record(f)
+	if s == slotMic {
+		m.loud.add(f)
+	}
 	m.e.mu.Lock()
 	m.local[s] = f
 	m.gateLocked(f)

@@ -33,6 +33,7 @@ type outSet struct {
 	queued *atomic.Bool
 	// cc: the PeerConnection's delay-based estimate, for every simulcast sink on it
 	cc *transportCC
+	to string // the receiver loudest-N gates for (sink.to)
 }
 
 func newOutSet(e *Engine, pc *webrtc.PeerConnection, lp *loop, logErr func(error)) *outSet {
@@ -69,7 +70,7 @@ func (o *outSet) add(f *forwarder) {
 	if err != nil {
 		return
 	}
-	sk.batch, sk.queued = o.e.batch, o.queued
+	sk.batch, sk.queued, sk.to = o.e.batch, o.queued, o.to
 	if f.simulcast {
 		o.cc.add(sk)
 	}

@@ -57,6 +57,7 @@ func newPeerLink(m *meeting, peer string, r role, epoch uint64, replaces bool) (
 	l := &peerLink{m: m, peer: peer, role: r, offerer: offerer, epoch: epoch, replaces: replaces,
 		pc: pc, lp: newLoop(m.ctx), inMeta: map[string]TrackInfo{}}
 	l.extras = newOutSet(m.e, pc, l.lp, l.logErr)
+	l.extras.to = l.listener()
 	asks := r == roleRelays && !offerer
 	if asks {
 		n := 0
@@ -297,6 +298,10 @@ func (l *peerLink) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) 
 func (l *peerLink) receive(origin string, s slot, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver, add, drop func(*forwarder)) {
 	e := l.m.e
 	f := newForwarder(origin, s, track.Codec().RTPCodecCapability, uint32(track.SSRC()), &e.cfg, l.pc.WriteRTCP)
+	if s == slotMic {
+		f.levelExt = levelExtID(recv)
+		l.m.loud.add(f)
+	}
 	e.mu.Lock()
 	add(f)
 	l.m.gateLocked(f)
@@ -395,7 +400,7 @@ func (l *peerLink) attachTr(i int, f *forwarder, fixed int) {
 		e.log.Warn("media sink failed", "err", err)
 		return
 	}
-	sk.fixed = fixed
+	sk.fixed, sk.to = fixed, l.listener()
 	sk.batch, sk.queued = e.batch, l.extras.queued
 	if f.simulcast && fixed < 0 { // a layer chosen for the receiver: by its bandwidth too
 		l.extras.cc.add(sk)

@@ -28,11 +28,12 @@ type sinkTrack struct {
 }
 
 type sinkBinding struct {
-	id   string
-	ssrc uint32
-	pt   uint8
-	twcc uint8 // the transport-cc extension's ID; 0: not negotiated
-	w    webrtc.TrackLocalWriter
+	id    string
+	ssrc  uint32
+	pt    uint8
+	twcc  uint8 // the transport-cc extension's ID; 0: not negotiated
+	level uint8 // the audio level extension's negotiated ID; 0: not negotiated
+	w     webrtc.TrackLocalWriter
 }
 
 func newSinkTrack(codec webrtc.RTPCodecCapability, id, streamID string) *sinkTrack {
@@ -63,8 +64,11 @@ func (t *sinkTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	}
 	b := sinkBinding{id: ctx.ID(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), w: ctx.WriteStream()}
 	for _, x := range ctx.HeaderExtensions() {
-		if x.URI == sdp.TransportCCURI && x.ID >= 1 && x.ID <= 14 { // stamp writes a one-byte header
+		switch {
+		case x.URI == sdp.TransportCCURI && x.ID >= 1 && x.ID <= 14: // stamp writes a one-byte header
 			b.twcc = uint8(x.ID)
+		case x.URI == sdp.AudioLevelURI:
+			b.level = uint8(x.ID)
 		}
 	}
 	next = append(next, b)
@@ -111,17 +115,38 @@ func (t *sinkTrack) write(p *rtp.Packet) error {
 	for _, b := range *bp {
 		var h *rtp.Header
 		if t.cc != nil && b.twcc != 0 {
-			h = t.cc.stamp(&p.Header, b.twcc)
+			h = t.cc.stamp(&p.Header, b.twcc) // a chosen simulcast layer: no other extension to carry
+			h.SSRC, h.PayloadType = b.ssrc, b.pt
 		} else {
-			h = new(rtp.Header)
-			*h = p.Header
+			h = b.header(p)
 		}
-		h.SSRC, h.PayloadType = b.ssrc, b.pt
 		if _, werr := b.w.WriteRTP(h, p.Payload); werr != nil {
 			err = werr
 		}
 	}
 	return err
+}
+
+// header is p's header as b sends it, in an allocation of its own: b's SSRC and payload
+// type, and an audio level (withLevel) under the ID b negotiated, or no extension.
+func (b sinkBinding) header(p *rtp.Packet) *rtp.Header {
+	if !p.Extension {
+		h := new(rtp.Header)
+		*h = p.Header
+		h.SSRC, h.PayloadType = b.ssrc, b.pt
+		return h
+	}
+	x := new(struct {
+		h   rtp.Header
+		ext [1]rtp.Extension // SetExtension appends here: still one allocation
+	})
+	x.h = p.Header
+	x.h.SSRC, x.h.PayloadType = b.ssrc, b.pt
+	x.h.Extension, x.h.Extensions = false, x.ext[:0]
+	if level := p.GetExtension(levelID); b.level != 0 && level != nil {
+		_ = x.h.SetExtension(b.level, level)
+	}
+	return &x.h
 }
 
 // matchCodec finds want among a transceiver's negotiated codecs: the same MIME type and

@@ -12,7 +12,8 @@ import (
 // extension (0 dBov loudest … 127 silent), which the node reads from its own browser's
 // microphone without decoding anything. A packet louder than speakingLevel starts
 // "speaking"; it ends speakingHold after the last such packet (no packets at all — a
-// muted microphone — ends it too).
+// muted microphone — ends it too). Loudest-N (loudest.go) calls a microphone "talking" by
+// the same rule, for every microphone a node forwards.
 const (
 	speakingLevel = 45 // -45 dBov: speech, not room noise
 	speakingHold  = 800 * time.Millisecond
@@ -32,7 +33,6 @@ func levelExtID(recv *webrtc.RTPReceiver) uint8 {
 // of its own) when the flag may have changed; changed reads it with on, so reports that
 // overtake each other still end on the current value.
 type speakingMeter struct {
-	ext     uint8
 	changed func()
 
 	mu       sync.Mutex
@@ -41,8 +41,8 @@ type speakingMeter struct {
 	stopped  bool
 }
 
-func newSpeakingMeter(ext uint8, changed func()) *speakingMeter {
-	return &speakingMeter{ext: ext, changed: changed}
+func newSpeakingMeter(changed func()) *speakingMeter {
+	return &speakingMeter{changed: changed}
 }
 
 // on says whether the microphone's owner is speaking.

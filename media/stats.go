@@ -11,6 +11,10 @@ type MeetingStats struct {
 	TracksSent      []TrackStats `json:"tracksSent"`
 	TracksReceived  []TrackStats `json:"tracksReceived"`
 	TracksToBrowser []TrackStats `json:"tracksToBrowser"` // what this node sends its own page
+	// Talking is how many microphones this node forwards talk now; LoudestOnly, that
+	// more than 10 do, so pages get only the loudest (media/PROTOCOL.md).
+	Talking     int  `json:"talking"`
+	LoudestOnly bool `json:"loudestOnly,omitempty"`
 }
 
 // LinkStats describes the link to one other node.
@@ -52,6 +56,8 @@ type TrackStats struct {
 	Origin   string `json:"origin"`
 	Layer    string `json:"layer,omitempty"`
 	Switches int64  `json:"switches,omitempty"`
+	// Held: a microphone sent that loudest-N holds back from its receiver now.
+	Held bool `json:"held,omitempty"`
 }
 
 // Stats returns the meeting's *MeetingStats (JSON-encodable), or nil for an unknown meeting.
@@ -72,6 +78,7 @@ func (e *Engine) Stats(meetingID string) any {
 		links = append(links, l)
 	}
 	b := m.browser
+	st.Talking, st.LoudestOnly = m.loud.state()
 	type sent struct {
 		peer string
 		sk   *sink
@@ -132,5 +139,6 @@ func (sk *sink) stats(peer string) TrackStats {
 	return TrackStats{PeerID: peer, Kind: f.slot.kind().String(), Source: slotSource[f.slot],
 		Codec: f.codec.MimeType, Packets: sk.packets.Load(), Bytes: sk.bytes.Load(),
 		BitrateBps: rate, Dropped: sk.dropped.Load(), Origin: f.origin,
-		Layer: sk.layerRIDSent(), Switches: sk.rw.switches.Load()}
+		Layer: sk.layerRIDSent(), Switches: sk.rw.switches.Load(),
+		Held: !f.video && sk.to != "" && !f.audio.Load().hears(sk.to)}
 }
