@@ -190,6 +190,10 @@ type MediaStats struct {
 	TracksReceived []TrackStats `json:"tracksReceived"`
 	// TracksToBrowser is what this node sends its own page.
 	TracksToBrowser []TrackStats `json:"tracksToBrowser"`
+	// Talking is how many microphones this node forwards talk now; LoudestOnly, that
+	// more than 10 do, so pages get only the loudest.
+	Talking     int  `json:"talking"`
+	LoudestOnly bool `json:"loudestOnly,omitempty"`
 }
 
 // LinkStats describes the link to one other node.
@@ -219,6 +223,8 @@ type TrackStats struct {
 	Origin   string `json:"origin"`
 	Layer    string `json:"layer,omitempty"`
 	Switches int64  `json:"switches,omitempty"`
+	// Held: a microphone sent that loudest-N holds back from its receiver now.
+	Held bool `json:"held,omitempty"`
 }
 
 // Recordings is GET …/recordings: this node's recordings of the meeting.
