@@ -211,7 +211,7 @@ func TestLoudestMicrophones(t *testing.T) {
 	for _, id := range []string{"p01", "p02", "p03"} {
 		bs[id].level.Store(int32(level[id]))
 	}
-	hears("11 talk: the three loudest", 10*time.Second, loudest([]string{"p01", "p02", "p03"}, "p04"))
+	hears("11 talk: the three loudest", 30*time.Second, loudest([]string{"p01", "p02", "p03"}, "p04"))
 	if st := engines["p00"].Stats(testMeeting).(*MeetingStats); !st.LoudestOnly || st.Talking != 11 {
 		t.Errorf("the relay shows %d talking, loudest only %v; want 11, true", st.Talking, st.LoudestOnly)
 	}
@@ -226,17 +226,20 @@ func TestLoudestMicrophones(t *testing.T) {
 	})
 	took := time.Since(start)
 	t.Logf("a new loudest voice is heard after %v", took)
-	if took > time.Second {
-		t.Errorf("a new loudest voice took %v, want < 1s", took)
+	// The ranking runs every 50 ms (125–300 ms here unloaded); presence, which the
+	// node's speaking flag travels in, would take seconds. A starved machine (the race
+	// detector beside other work) gets a wider bound.
+	if took > 3*time.Second {
+		t.Errorf("a new loudest voice took %v, want well under the seconds presence takes", took)
 	}
-	hears("p11 among the loudest", 10*time.Second, loudest([]string{"p01", "p02", "p11"}, "p03"))
+	hears("p11 among the loudest", 30*time.Second, loudest([]string{"p01", "p02", "p11"}, "p03"))
 
 	// Back to 9 talking: everyone again, once the three silent ones' hold is over.
 	for _, id := range []string{"p09", "p10", "p11"} {
 		bs[id].level.Store(127)
 		level[id] = 127
 	}
-	hears("9 talk again: everyone hears everyone", 10*time.Second, everyone())
+	hears("9 talk again: everyone hears everyone", 30*time.Second, everyone())
 
 	// Every page got each level as sent (the extension crossed page → node → relay →
 	// node → page), and every stream whole: at most a packet or two really lost.
