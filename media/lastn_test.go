@@ -62,3 +62,53 @@ func TestLastN(t *testing.T) {
 	}
 	eventually(t, 10*time.Second, "A's camera is back", grows("peerA", video))
 }
+
+// TestLastNPinned: with a relay and last-N of A and B, D's page pins E: D gets E's
+// camera (from a keyframe) while A still does not; unpinned, D's stops again.
+func TestLastNPinned(t *testing.T) {
+	ids := []string{"peerA", "peerB", "peerC", "peerD", "peerE"}
+	engines, browsers := relayedNet(t, ids, "peerC")
+	a, d := browsers["peerA"], browsers["peerD"]
+	for _, other := range []string{"peerA", "peerB", "peerC", "peerE"} {
+		eventually(t, 30*time.Second, "D receives "+other, func() bool { return receivesFrom(d, other) })
+	}
+	eventually(t, 30*time.Second, "A receives E", func() bool { return receivesFrom(a, "peerE") })
+	for _, id := range ids {
+		if err := engines[id].SetVideo(testMeeting, []string{"peerA", "peerB"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stopped := func(b *fakeBrowser, what string) {
+		eventually(t, 10*time.Second, what, func() bool {
+			before := b.count("peerE", "video").packets
+			time.Sleep(500 * time.Millisecond)
+			return b.count("peerE", "video").packets == before
+		})
+	}
+	stopped(d, "E's camera stops for D")
+	stopped(a, "E's camera stops for A")
+
+	view := func(pinned bool) {
+		d.send(Signal{Type: TypeView, Tiles: []ViewTile{
+			{Peer: "peerA", Source: "camera", W: 320, H: 180},
+			{Peer: "peerE", Source: "camera", W: 1280, H: 720, Pinned: pinned},
+		}})
+	}
+	keys, aGot := d.count("peerE", "video").keyframes, a.count("peerE", "video").packets
+	view(true)
+	start := time.Now()
+	eventually(t, 5*time.Second, "D gets E's pinned camera, from a keyframe", func() bool {
+		return d.count("peerE", "video").keyframes > keys
+	})
+	t.Logf("a pinned camera shows in %v", time.Since(start))
+	before := d.count("peerE", "video").packets
+	eventually(t, 10*time.Second, "E's camera goes on for D", func() bool {
+		return d.count("peerE", "video").packets > before+20
+	})
+	if got := a.count("peerE", "video").packets; got != aGot {
+		t.Fatalf("A got %d packets of E's camera that D pinned", got-aGot)
+	}
+
+	view(false)
+	stopped(d, "E's camera stops for D once unpinned")
+}
