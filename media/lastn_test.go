@@ -112,3 +112,16 @@ func TestLastNPinned(t *testing.T) {
 	view(false)
 	stopped(d, "E's camera stops for D once unpinned")
 }
+
+// TestTilePins: only pinned camera tiles count, and only the first maxPins of them.
+func TestTilePins(t *testing.T) {
+	var tiles []ViewTile
+	for _, p := range []string{"a", "b", "c", "d", "e", "f"} {
+		tiles = append(tiles, ViewTile{Peer: p, Source: "camera", Pinned: true})
+	}
+	tiles = append(tiles, ViewTile{Peer: "s", Source: "screen", Pinned: true}, ViewTile{Peer: "u", Source: "camera"})
+	pins := tilePins(tiles, maxPins)
+	if len(pins) != maxPins || !pins["a"] || !pins["d"] || pins["e"] || pins["s"] || pins["u"] {
+		t.Fatalf("tilePins = %v, want the first %d pinned cameras", pins, maxPins)
+	}
+}
