@@ -87,6 +87,7 @@ func TestLastNPinned(t *testing.T) {
 	}
 	stopped(d, "E's camera stops for D")
 	stopped(a, "E's camera stops for A")
+	sent := sentCamera(engines["peerE"], "peerC", "peerE")
 
 	view := func(pinned bool) {
 		d.send(Signal{Type: TypeView, Tiles: []ViewTile{
@@ -105,12 +106,35 @@ func TestLastNPinned(t *testing.T) {
 	eventually(t, 10*time.Second, "E's camera goes on for D", func() bool {
 		return d.count("peerE", "video").packets > before+20
 	})
+	if sentCamera(engines["peerE"], "peerC", "peerE") <= sent {
+		t.Fatal("E's node sends the relay no camera, yet D gets it")
+	}
 	if got := a.count("peerE", "video").packets; got != aGot {
 		t.Fatalf("A got %d packets of E's camera that D pinned", got-aGot)
 	}
 
 	view(false)
 	stopped(d, "E's camera stops for D once unpinned")
+	eventually(t, 10*time.Second, "E's node stops sending its camera to the relay", func() bool {
+		before := sentCamera(engines["peerE"], "peerC", "peerE")
+		time.Sleep(500 * time.Millisecond)
+		return sentCamera(engines["peerE"], "peerC", "peerE") == before
+	})
+}
+
+// sentCamera is how many packets of origin's camera engine e has sent to peer.
+func sentCamera(e *Engine, peer, origin string) uint64 {
+	st, _ := e.Stats(testMeeting).(*MeetingStats)
+	if st == nil {
+		return 0
+	}
+	var n uint64
+	for _, ts := range st.TracksSent {
+		if ts.PeerID == peer && ts.Source == "camera" && ts.Origin == origin {
+			n += ts.Packets
+		}
+	}
+	return n
 }
 
 // TestTilePins: only pinned camera tiles count, and only the first maxPins of them.
