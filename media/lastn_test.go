@@ -64,61 +64,87 @@ func TestLastN(t *testing.T) {
 }
 
 // TestLastNPinned: with a relay and last-N of A and B, D's page pins E: D gets E's
-// camera (from a keyframe) while A still does not; unpinned, D's stops again.
+// camera (from a keyframe) while A still does not; unpinned, D's stops again, and E's
+// node stops sending it to the relay.
 func TestLastNPinned(t *testing.T) {
 	ids := []string{"peerA", "peerB", "peerC", "peerD", "peerE"}
 	engines, browsers := relayedNet(t, ids, "peerC")
-	a, d := browsers["peerA"], browsers["peerD"]
-	for _, other := range []string{"peerA", "peerB", "peerC", "peerE"} {
-		eventually(t, 30*time.Second, "D receives "+other, func() bool { return receivesFrom(d, other) })
-	}
-	eventually(t, 30*time.Second, "A receives E", func() bool { return receivesFrom(a, "peerE") })
+	pinThrough(t, ids, engines, browsers, []string{"peerA", "peerB"}, "peerD", "peerA", "peerE", "peerC")
+}
+
+// TestLastNPinnedSites: the same across two sites: A1's page pins B1, whose camera goes
+// B1 → its relay B2 → A's relay A2 → A1; A2's own page does not get it.
+func TestLastNPinnedSites(t *testing.T) {
+	ids := []string{"peerA1", "peerA2", "peerB1", "peerB2"}
+	engines, browsers := publishingNet(t, ids)
+	via := map[string]string{"peerA1": "peerA2", "peerA2": "peerA2", "peerB1": "peerB2", "peerB2": "peerB2"}
 	for _, id := range ids {
-		if err := engines[id].SetVideo(testMeeting, []string{"peerA", "peerB"}); err != nil {
+		if err := engines[id].SetSites(testMeeting, ids, via); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pinThrough(t, ids, engines, browsers, []string{"peerA2", "peerB2"}, "peerA1", "peerA2", "peerB1", "peerB2")
+}
+
+// pinThrough sets last-N to video and checks that the camera of pub, which it leaves out,
+// reaches pinner's page only while that page pins it, and never other's; pub's node sends
+// it to its relay only meanwhile.
+func pinThrough(t *testing.T, ids []string, engines map[string]*Engine, browsers map[string]*fakeBrowser,
+	video []string, pinner, other, pub, relay string,
+) {
+	d, a := browsers[pinner], browsers[other]
+	for _, id := range ids {
+		if id != pinner {
+			eventually(t, 45*time.Second, pinner+" receives "+id, func() bool { return receivesFrom(d, id) })
+		}
+	}
+	eventually(t, 30*time.Second, other+" receives "+pub, func() bool { return receivesFrom(a, pub) })
+	for _, id := range ids {
+		if err := engines[id].SetVideo(testMeeting, video); err != nil {
 			t.Fatal(err)
 		}
 	}
 	stopped := func(b *fakeBrowser, what string) {
 		eventually(t, 10*time.Second, what, func() bool {
-			before := b.count("peerE", "video").packets
+			before := b.count(pub, "video").packets
 			time.Sleep(500 * time.Millisecond)
-			return b.count("peerE", "video").packets == before
+			return b.count(pub, "video").packets == before
 		})
 	}
-	stopped(d, "E's camera stops for D")
-	stopped(a, "E's camera stops for A")
-	sent := sentCamera(engines["peerE"], "peerC", "peerE")
+	stopped(d, "the camera stops for "+pinner)
+	stopped(a, "the camera stops for "+other)
+	sent := sentCamera(engines[pub], relay, pub)
 
 	view := func(pinned bool) {
 		d.send(Signal{Type: TypeView, Tiles: []ViewTile{
-			{Peer: "peerA", Source: "camera", W: 320, H: 180},
-			{Peer: "peerE", Source: "camera", W: 1280, H: 720, Pinned: pinned},
+			{Peer: other, Source: "camera", W: 320, H: 180},
+			{Peer: pub, Source: "camera", W: 1280, H: 720, Pinned: pinned},
 		}})
 	}
-	keys, aGot := d.count("peerE", "video").keyframes, a.count("peerE", "video").packets
+	keys, aGot := d.count(pub, "video").keyframes, a.count(pub, "video").packets
 	view(true)
 	start := time.Now()
-	eventually(t, 5*time.Second, "D gets E's pinned camera, from a keyframe", func() bool {
-		return d.count("peerE", "video").keyframes > keys
+	eventually(t, 5*time.Second, pinner+" gets the pinned camera, from a keyframe", func() bool {
+		return d.count(pub, "video").keyframes > keys
 	})
 	t.Logf("a pinned camera shows in %v", time.Since(start))
-	before := d.count("peerE", "video").packets
-	eventually(t, 10*time.Second, "E's camera goes on for D", func() bool {
-		return d.count("peerE", "video").packets > before+20
+	before := d.count(pub, "video").packets
+	eventually(t, 10*time.Second, "the pinned camera goes on", func() bool {
+		return d.count(pub, "video").packets > before+20
 	})
-	if sentCamera(engines["peerE"], "peerC", "peerE") <= sent {
-		t.Fatal("E's node sends the relay no camera, yet D gets it")
+	if sentCamera(engines[pub], relay, pub) <= sent {
+		t.Fatal("the publisher sends its relay no camera, yet the pinner gets it")
 	}
-	if got := a.count("peerE", "video").packets; got != aGot {
-		t.Fatalf("A got %d packets of E's camera that D pinned", got-aGot)
+	if got := a.count(pub, "video").packets; got != aGot {
+		t.Fatalf("%s got %d packets of the camera %s pinned", other, got-aGot, pinner)
 	}
 
 	view(false)
-	stopped(d, "E's camera stops for D once unpinned")
-	eventually(t, 10*time.Second, "E's node stops sending its camera to the relay", func() bool {
-		before := sentCamera(engines["peerE"], "peerC", "peerE")
+	stopped(d, "the camera stops for "+pinner+" once unpinned")
+	eventually(t, 10*time.Second, "the publisher stops sending its camera to its relay", func() bool {
+		before := sentCamera(engines[pub], relay, pub)
 		time.Sleep(500 * time.Millisecond)
-		return sentCamera(engines["peerE"], "peerC", "peerE") == before
+		return sentCamera(engines[pub], relay, pub) == before
 	})
 }
 
