@@ -124,7 +124,7 @@ func pinThrough(t *testing.T, ids []string, engines map[string]*Engine, browsers
 	keys, aGot := d.count(pub, "video").keyframes, a.count(pub, "video").packets
 	view(true)
 	start := time.Now()
-	eventually(t, 5*time.Second, pinner+" gets the pinned camera, from a keyframe", func() bool {
+	eventually(t, 8*time.Second, pinner+" gets the pinned camera, from a keyframe", func() bool {
 		return d.count(pub, "video").keyframes > keys
 	})
 	t.Logf("a pinned camera shows in %v", time.Since(start))
