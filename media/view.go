@@ -140,22 +140,31 @@ func (m *meeting) relayPins() {
 				count[p]++
 			}
 		}
-		for _, l := range m.links {
-			var tiles []ViewTile
-			for p, n := range count {
-				if l.pins[p] {
-					n-- // its own pin: nobody else wants it from there
+		// Each camera goes to the link of its publisher, or of its site's relay: one
+		// pass over the pins, not over every link for each.
+		want := map[*peerLink][]string{}
+		for p, n := range count {
+			hops := []string{p}
+			if v := m.via[p]; v != p && v != m.self {
+				hops = append(hops, v)
+			}
+			for _, hop := range hops {
+				l := m.links[hop]
+				if l != nil && p != m.self && (n > 1 || !l.pins[p]) { // not only its own pin
+					want[l] = append(want[l], p)
 				}
-				if n > 0 && p != m.self && (p == l.peer || m.via[p] == l.peer) {
+			}
+		}
+		for _, l := range m.links {
+			pins := want[l]
+			slices.Sort(pins)
+			pins = pins[:min(len(pins), maxTrackMeta)] // what a view may carry
+			key := strings.Join(pins, "|")
+			if l.up.Load() && key != l.pinsSent {
+				tiles := make([]ViewTile, 0, len(pins))
+				for _, p := range pins {
 					tiles = append(tiles, ViewTile{Peer: p, Source: slotSource[slotCamera], Pinned: true})
 				}
-			}
-			slices.SortFunc(tiles, func(a, b ViewTile) int { return strings.Compare(a.Peer, b.Peer) })
-			key := ""
-			for _, t := range tiles {
-				key += t.Peer + "|"
-			}
-			if l.up.Load() && key != l.pinsSent {
 				l.pinsSent = key
 				sends = append(sends, send{l, tiles})
 			}
