@@ -76,9 +76,12 @@ type forwarder struct {
 	keys atomic.Uint64 // keyframes seen, every layer (a counter, not a clock: no time.Now per packet)
 
 	// gated: last-N leaves this video out for now; receivers get nothing until it
-	// is let through again, then start at the next keyframe (recorders get all).
+	// is let through again, then start at the next keyframe (recorders get all),
+	// except the sinks whose receiver pins it (sink.pinned; pins counts them, so a
+	// gated camera nobody pins skips its sinks at once).
 	gated    atomic.Bool
-	wasGated bool // read loop only
+	wasGated bool // read loop only: the sinks were skipped since (each is off)
+	pins     atomic.Int32
 
 	meter *speakingMeter // the local browser's microphone: its levels (levelExt); set before readLoop
 
@@ -259,32 +262,41 @@ func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool, li int) {
 	if f.simulcast {
 		l.meter(size, now)
 	}
-	switch gated := f.gated.Load(); {
-	case gated:
+	gated := f.gated.Load()
+	sp := f.sinks.Load()
+	if gated && f.pins.Load() == 0 {
 		f.wasGated = true
-	case f.wasGated:
-		// Let through again: every receiver waits for a keyframe, asked for now.
-		f.wasGated = false
-		if sp := f.sinks.Load(); sp != nil {
+	} else if sp != nil {
+		if f.wasGated {
+			f.wasGated = false
 			for _, s := range *sp {
-				s.waitKey = true
+				s.off = true
 			}
 		}
-		f.requestKeyframe()
-	}
-	if sp := f.sinks.Load(); sp != nil && !f.wasGated {
 		// Most sinks write inline (enqueue): one sendmmsg for the fan-out.
 		if len(*sp) > 1 && (*sp)[0].batch != nil {
 			b := (*sp)[0].batch
 			b.cork()
 			defer b.uncork()
 		}
+		reopened := false
 		for _, s := range *sp {
+			if gated && !s.pinned.Load() {
+				s.off = true
+				continue
+			}
+			if s.off {
+				// Let through again (or pinned): it waits for a keyframe, asked for below.
+				s.off, s.waitKey, reopened = false, true, true
+			}
 			if f.simulcast {
 				s.pushLayer(p, keyframe, li, now)
 			} else {
 				s.push(p, keyframe)
 			}
+		}
+		if reopened {
+			f.requestKeyframe()
 		}
 	}
 	if rp := f.recs.Load(); rp != nil && int32(li) == f.recLayer.Load() {
@@ -357,7 +369,21 @@ func (f *forwarder) removeSink(s *sink) {
 	f.mu.Lock()
 	cowRemove(&f.sinks, s)
 	f.mu.Unlock()
+	s.setPinned(false)
 	s.close()
+}
+
+// setPinned says whether the sink's receiver pins its camera, past last-N. (A view that
+// races a removal may leave pins one too high: the gated camera then only looks at its
+// sinks' flags for nothing.)
+func (s *sink) setPinned(on bool) {
+	if s.pinned.Swap(on) != on {
+		if on {
+			s.f.pins.Add(1)
+		} else {
+			s.f.pins.Add(-1)
+		}
+	}
 }
 
 // requestKeyframe sends a PLI upstream for every layer (see requestLayerKeyframe).
@@ -450,6 +476,8 @@ type sink struct {
 	track   *sinkTrack
 	q       chan *rtp.Packet
 	waitKey bool // producer (forwarder read loop) only
+	off     bool // producer only: last-N held it back, so it restarts at a keyframe
+	pinned  atomic.Bool
 	done    chan struct{}
 	once    sync.Once
 	onClose func()

@@ -125,6 +125,9 @@ func (m *meeting) dropLink(l *peerLink, lost bool) bool {
 	}
 	m.e.mu.Unlock()
 	l.close(false)
+	if cur {
+		m.relayPins() // a relay: the pins it took from l are gone
+	}
 	return cur
 }
 

@@ -28,6 +28,7 @@ type outSet struct {
 	has  map[*forwarder]bool // sent or being added: a track goes out once
 	// heights: the tile heights of the receiver's last view (view.go); nil before one
 	heights map[string]int32
+	pins    map[string]bool // the cameras it pins (view.go)
 	// queued: the PeerConnection sends through a TURN relay (TCP or TLS may block a
 	// write), so its sinks never write from the forwarder's read loop (sink.enqueue).
 	queued *atomic.Bool
@@ -75,7 +76,7 @@ func (o *outSet) add(f *forwarder) {
 		o.cc.add(sk)
 	}
 	o.mu.Lock()
-	sk.viewH.Store(viewHeight(o.heights, sk))
+	applyView(o.heights, o.pins, sk)
 	o.mu.Unlock()
 	o.lp.do(func() {
 		tr, err := o.pc.AddTransceiverFromTrack(sk.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})

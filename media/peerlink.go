@@ -37,6 +37,8 @@ type peerLink struct {
 	inMeta      map[string]TrackInfo // from the relay's offers: mid → whose track
 	extraRemote []*forwarder         // tracks of other nodes the relay sends us
 	heights     map[string]int32     // the peer's last view (view.go); nil before one
+	pins        map[string]bool      // the cameras the peer's last view pins (view.go)
+	pinsSent    string               // a relay: the pins it last sent the peer (relayPins)
 
 	badSince   time.Time // loop only
 	stuckSince time.Time // loop only
@@ -409,7 +411,7 @@ func (l *peerLink) attachTr(i int, f *forwarder, fixed int) {
 	e.mu.Lock()
 	old := l.out[i]
 	l.out[i] = sk
-	sk.viewH.Store(viewHeight(l.heights, sk))
+	applyView(l.heights, l.pins, sk)
 	e.mu.Unlock()
 	if old != nil {
 		old.f.removeSink(old)

@@ -71,7 +71,8 @@ type Signal struct {
 	Links []LinkStats `json:"links,omitempty"`
 	Relay string      `json:"relay,omitempty"`
 	// Tiles ("view": the page → its node, and that node → the nodes it receives from) is
-	// every video tile the page shows, with its size in device pixels.
+	// every video tile the page shows, with its size in device pixels. A relay sends the
+	// nodes it receives from a view of pinned tiles only (view.go).
 	Tiles []ViewTile `json:"tiles,omitempty"`
 	// Simulcast ("hello") says the page sends its camera as simulcast layers q, h, f:
 	// the node's offers then ask for them (offerSimulcast).
@@ -79,12 +80,14 @@ type Signal struct {
 }
 
 // ViewTile is one video tile of a page: whose (peer ID) and which source ("camera",
-// "screen"), and its size in device pixels.
+// "screen"), and its size in device pixels. Pinned: the page pins it, so its camera
+// passes last-N for this receiver (view.go; the first maxPins count).
 type ViewTile struct {
 	Peer   string `json:"peer"`
 	Source string `json:"source"`
 	W      int    `json:"w"`
 	H      int    `json:"h"`
+	Pinned bool   `json:"pinned,omitempty"`
 }
 
 // DecodeSignal decodes one message strictly: size-limited, no unknown fields, no trailing

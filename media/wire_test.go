@@ -15,6 +15,8 @@ func TestDecodeSignal(t *testing.T) {
 		{"offer", `{"v":1,"type":"offer","meetingId":"m","sdp":"v=0"}`, nil},
 		{"hello", `{"v":1,"type":"hello","meetingId":"m"}`, nil},
 		{"candidate", `{"v":1,"type":"candidate","meetingId":"m","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 5 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"u"}}`, nil},
+		{"viewPinned", `{"v":1,"type":"view","meetingId":"m","tiles":[{"peer":"p","source":"camera","w":640,"h":360,"pinned":true}]}`, nil},
+		{"viewBadTile", `{"v":1,"type":"view","meetingId":"m","tiles":[{"peer":"p","source":"camera","w":-1,"h":360}]}`, ErrBadMessage},
 		{"badVersion", `{"v":2,"type":"hello","meetingId":"m"}`, ErrBadMessage},
 		{"unknownField", `{"v":1,"type":"hello","meetingId":"m","x":1}`, ErrBadMessage},
 		{"unknownType", `{"v":1,"type":"nope","meetingId":"m"}`, ErrBadMessage},

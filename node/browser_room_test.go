@@ -190,8 +190,11 @@ func TestBrowserRoom(t *testing.T) {
 		B.is(t, 5*time.Second, "Esc unpins", `window.meshmeet.layout().layout === 'grid'`)
 		eventually(t, 5*time.Second, "bob clicks carol's Pin", B.click(fmt.Sprintf(`.tile[data-peer=%q] .tile-pin`, pc)))
 		B.is(t, 5*time.Second, "carol is on the stage, her Pin pressed", fmt.Sprintf(`window.meshmeet.layout().stage[0] === '%s/camera' && document.querySelector('.tile[data-peer=%q] .tile-pin').getAttribute('aria-pressed') === 'true'`, pc, pc))
+		// The node is told, for last-N: her camera tile, and only hers, is pinned in the view.
+		B.is(t, 5*time.Second, "the view pins carol's camera", fmt.Sprintf(`(() => { const p = (window.meshmeet.view() || []).filter((t) => t.pinned); return p.length === 1 && p[0].peer === %q && p[0].source === 'camera'; })()`, pc))
 		B.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`.tile[data-peer=%q] video`, pc)))) // a click on the picture itself
 		B.is(t, 5*time.Second, "a click on carol's picture unpins her", `window.meshmeet.layout().layout === 'grid'`)
+		B.is(t, 5*time.Second, "the view pins nothing", `(window.meshmeet.view() || []).length > 0 && !window.meshmeet.view().some((t) => t.pinned)`)
 		B.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`.tile[data-peer=%q] video`, pa))))
 		B.is(t, 5*time.Second, "a click on alice's pins her", fmt.Sprintf(`window.meshmeet.layout().stage[0] === '%s/camera'`, pa))
 		B.key("0")

@@ -186,6 +186,8 @@ export class MeetingPage {
           pinned: this.tiles.pinned,
         };
       },
+      // view: the tiles last sent to the node ("view": sizes and the pinned tile), or null.
+      view: () => this.media.view?.last() || null,
       chatAdd: (/** @type {any[]} */ msgs) => this.chat.add(...msgs),
       toggle: (k) => this.pub.toggle(k),
       shareCanvas: () => this.pub.publishScreen(canvasTrack(this.myName || 'screen')),

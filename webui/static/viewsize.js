@@ -1,13 +1,15 @@
 // View sizes: the size at which the page shows each video tile, in device
 // pixels, for the node to send every camera at the simulcast layer that fits
-// (media/PROTOCOL.md, "view"). Watches every `.tile[data-peer][data-source]`
-// under root: tiles that come and go and tiles that resize.
+// (media/PROTOCOL.md, "view"), and which tile is pinned (`.pinned`: its camera
+// passes last-N for this page). Watches every `.tile[data-peer][data-source]`
+// under root: tiles that come and go, resize, or are (un)pinned.
 
 const DEBOUNCE_MS = 250;
 const SELECTOR = '.tile[data-peer][data-source]';
 
-// watchViewSizes calls send(tiles) with [{peer, source, w, h}] (debounced, only
-// on change); it returns {stop(), last()} (last: the tiles last sent, or null).
+// watchViewSizes calls send(tiles) with [{peer, source, w, h, pinned?}]
+// (debounced, only on change); it returns {stop(), last()} (last: the tiles
+// last sent, or null).
 export function watchViewSizes(root, send) {
   let timer = null;
   let lastJSON = '';
@@ -19,7 +21,9 @@ export function watchViewSizes(root, send) {
     const tiles = [];
     for (const el of root.querySelectorAll(SELECTOR)) {
       const r = el.getBoundingClientRect();
-      tiles.push({ peer: el.dataset.peer, source: el.dataset.source, w: Math.round(r.width * dpr), h: Math.round(r.height * dpr) });
+      const tile = { peer: el.dataset.peer, source: el.dataset.source, w: Math.round(r.width * dpr), h: Math.round(r.height * dpr) };
+      if (el.classList.contains('pinned')) tile.pinned = true;
+      tiles.push(tile);
     }
     tiles.sort((a, b) => (a.peer + a.source < b.peer + b.source ? -1 : 1));
     const json = JSON.stringify(tiles);
