@@ -113,14 +113,7 @@ func (t *sinkTrack) write(p *rtp.Packet) error {
 	}
 	var err error
 	for _, b := range *bp {
-		var h *rtp.Header
-		if t.cc != nil && b.twcc != 0 {
-			h = t.cc.stamp(&p.Header, b.twcc) // a chosen simulcast layer: no other extension to carry
-			h.SSRC, h.PayloadType = b.ssrc, b.pt
-		} else {
-			h = b.header(p)
-		}
-		if _, werr := b.w.WriteRTP(h, p.Payload); werr != nil {
+		if _, werr := b.w.WriteRTP(t.header(b, p), p.Payload); werr != nil {
 			err = werr
 		}
 	}
@@ -128,25 +121,47 @@ func (t *sinkTrack) write(p *rtp.Packet) error {
 }
 
 // header is p's header as b sends it, in an allocation of its own: b's SSRC and payload
-// type, and an audio level (withLevel) under the ID b negotiated, or no extension.
-func (b sinkBinding) header(p *rtp.Packet) *rtp.Header {
-	if !p.Extension {
-		h := new(rtp.Header)
-		*h = p.Header
-		h.SSRC, h.PayloadType = b.ssrc, b.pt
-		return h
+// type, and the one extension it may carry: the transport-cc stamp (a chosen simulcast
+// layer, twcc.go), else an audio level (withLevel) under the ID b negotiated, else none.
+func (t *sinkTrack) header(b sinkBinding, p *rtp.Packet) *rtp.Header {
+	switch {
+	case t.cc != nil && b.twcc != 0:
+		x := newSendHeader(&p.Header, b)
+		t.cc.stamp(x, b.twcc)
+		return &x.h
+	case p.Extension:
+		x := newSendHeader(&p.Header, b)
+		if level := p.GetExtension(levelID); b.level != 0 && level != nil {
+			x.set(b.level, level)
+		}
+		return &x.h
 	}
-	x := new(struct {
-		h   rtp.Header
-		ext [1]rtp.Extension // SetExtension appends here: still one allocation
-	})
-	x.h = p.Header
+	h := new(rtp.Header)
+	*h = p.Header
+	h.SSRC, h.PayloadType = b.ssrc, b.pt
+	return h
+}
+
+// sendHeader is a header with room for one extension and its value (at most 2 bytes),
+// in one allocation.
+type sendHeader struct {
+	h   rtp.Header
+	ext [1]rtp.Extension
+	val [2]byte
+}
+
+// newSendHeader copies h for b (b's SSRC and payload type) without its extensions.
+func newSendHeader(h *rtp.Header, b sinkBinding) *sendHeader {
+	x := &sendHeader{h: *h}
 	x.h.SSRC, x.h.PayloadType = b.ssrc, b.pt
 	x.h.Extension, x.h.Extensions = false, x.ext[:0]
-	if level := p.GetExtension(levelID); b.level != 0 && level != nil {
-		_ = x.h.SetExtension(b.level, level)
-	}
-	return &x.h
+	return x
+}
+
+// set puts val in extension id (1..14 with 1 or 2 bytes: cannot fail).
+func (x *sendHeader) set(id uint8, val []byte) {
+	n := copy(x.val[:], val)
+	_ = x.h.SetExtension(id, x.val[:n])
 }
 
 // matchCodec finds want among a transceiver's negotiated codecs: the same MIME type and

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
 )
 
 // transportCC is the delay-based half of a PeerConnection's bandwidth estimate (the other
@@ -99,26 +98,12 @@ func (c *transportCC) add(sk *sink) {
 	c.mu.Unlock()
 }
 
-// stampedHeader is a forwarded packet's header with its transport-cc extension, in one
-// allocation.
-type stampedHeader struct {
-	h   rtp.Header
-	ext [1]rtp.Extension
-	seq [2]byte
-}
-
-// stamp returns a copy of h with the next transport-wide sequence number in extension
-// id, and notes the packet as sent now.
-func (c *transportCC) stamp(h *rtp.Header, id uint8) *rtp.Header {
-	s := new(stampedHeader)
-	s.h = *h
+// stamp puts the next transport-wide sequence number in x's extension id, and notes the
+// packet as sent now.
+func (c *transportCC) stamp(x *sendHeader, id uint8) {
 	n := uint16(c.seq.Add(1) - 1)
-	s.seq = [2]byte{byte(n >> 8), byte(n)}
-	// Forwarded headers carry no extensions (forwardPacket); the one slot is s.ext.
-	s.h.Extension, s.h.Extensions = false, s.ext[:0]
-	_ = s.h.SetExtension(id, s.seq[:]) // 1..14 with 2 bytes: cannot fail
+	x.set(id, []byte{byte(n >> 8), byte(n)})
 	c.note(n, time.Since(c.epoch).Microseconds())
-	return &s.h
 }
 
 // note records that packet n left at us.

@@ -125,6 +125,13 @@ func TestBWEDelay(t *testing.T) {
 	}
 }
 
+// stamped is in as a sink sends it, stamped by c in extension id.
+func stamped(c *transportCC, in *rtp.Header, id uint8) *rtp.Header {
+	x := newSendHeader(in, sinkBinding{ssrc: in.SSRC, pt: in.PayloadType})
+	c.stamp(x, id)
+	return &x.h
+}
+
 // TestTransportCCStamp: the stamp is a one-byte transport-cc extension with consecutive
 // numbers, the forwarder's header is left as it was, and the departure is noted.
 func TestTransportCCStamp(t *testing.T) {
@@ -132,7 +139,7 @@ func TestTransportCCStamp(t *testing.T) {
 	c.sent.Store(new(twccRing))
 	in := rtp.Header{Version: 2, SequenceNumber: 7, SSRC: 9}
 	for want := range uint16(3) {
-		h := c.stamp(&in, 5)
+		h := stamped(c, &in, 5)
 		var ext rtp.TransportCCExtension
 		if err := ext.Unmarshal(h.GetExtension(5)); err != nil || ext.TransportSequence != want {
 			t.Fatalf("packet %d: transport sequence %d (%v)", want, ext.TransportSequence, err)
@@ -175,7 +182,7 @@ func BenchmarkSinkHeader(b *testing.B) {
 		c.sent.Store(new(twccRing))
 		b.ReportAllocs()
 		for range b.N {
-			h := c.stamp(&in, 5)
+			h := stamped(c, &in, 5)
 			_, _ = h.MarshalTo(buf)
 			benchHeader = h
 		}
