@@ -15,7 +15,7 @@ import (
 // (peerLink.listener says why no other link is gated). "Talking" is the page's
 // `speaking` signal (speaking.go): a packet louder than speakingLevel within speakingHold,
 // read from the RFC 6464 audio level extension of the packets the forwarder sees, which
-// every hop carries on (levelExts, sinkTrack.write).
+// every hop carries on (levelExts, sinkTrack.header).
 //
 // The per-packet work is one atomic add (forwarder.read) and, per receiver, one atomic
 // load (sink.gate); a ranking every loudTick replaces each microphone's gate.
@@ -276,7 +276,7 @@ func (l *peerLink) listener() string {
 }
 
 // levelID is the ID of the audio level extension inside a forwarded packet: the only
-// extension it carries. sinkTrack.write puts it under each receiver's negotiated ID
+// extension it carries. sinkTrack.header puts it under each receiver's negotiated ID
 // (header extension IDs are negotiated per PeerConnection).
 const levelID = 1
 

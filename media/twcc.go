@@ -24,7 +24,7 @@ import (
 // ever grows to 1.5 times what is sent, while a forwarder can only find out whether a
 // higher layer fits by sending it. Here the estimate is used only to cut; growing stays
 // with the loss-based rules. A stamp costs an atomic add, a clock read and an atomic store
-// into a fixed ring; the header it goes in is allocated anyway (sinkTrack.write).
+// into a fixed ring; the header it goes in is allocated anyway (sinkTrack.header).
 //
 // The detector: packets are grouped by departure into 100 ms intervals; each interval's
 // queue delay is its smallest one-way delay less the smallest seen in the last 10-20 s
