@@ -315,25 +315,30 @@ func (m *Mesh) challenge(ctx context.Context, p peer.ID, k keys) (sid sessionID,
 }
 
 // handleAuth answers a challenge: it proves back only the key the initiator
-// proved, and says nothing at all to one that proved none.
+// proved, and says nothing at all to one that proved none. The round is
+// counted before the stream is reset, so the count is there by the time the
+// initiator learns the outcome.
 func (m *Mesh) handleAuth(s network.Stream) {
-	var err error
-	defer func() { m.countAuth("responder", err) }()
+	err := m.answerAuth(s)
+	m.countAuth("responder", err)
+	if err != nil {
+		_ = s.Reset()
+	}
+}
+
+func (m *Mesh) answerAuth(s network.Stream) error {
 	from := s.Conn().RemotePeer()
 	_ = s.SetDeadline(time.Now().Add(authTimeout))
 	nonceI, nonceR, macI := make([]byte, nonceLen), make([]byte, nonceLen), make([]byte, macLen)
-	if _, err = io.ReadFull(s, nonceI); err != nil {
-		_ = s.Reset()
-		return
+	if _, err := io.ReadFull(s, nonceI); err != nil {
+		return err
 	}
 	_, _ = rand.Read(nonceR)
-	if _, err = s.Write(nonceR); err != nil {
-		_ = s.Reset()
-		return
+	if _, err := s.Write(nonceR); err != nil {
+		return err
 	}
-	if _, err = io.ReadFull(s, macI); err != nil {
-		_ = s.Reset()
-		return
+	if _, err := io.ReadFull(s, macI); err != nil {
+		return err
 	}
 	t := transcript(from, m.self, nonceI, nonceR)
 	for _, k := range m.heldKeys() {
@@ -342,13 +347,10 @@ func (m *Mesh) handleAuth(s network.Stream) {
 			continue
 		}
 		m.recordSession(from, k.tag, sessionOf(key, t), false)
-		if _, err = s.Write(authMAC(key, "responder", t)); err != nil {
-			_ = s.Reset()
-		}
-		return
+		_, err := s.Write(authMAC(key, "responder", t))
+		return err
 	}
-	err = errNotProven
-	_ = s.Reset()
+	return errNotProven
 }
 
 // openSession opens a stream of protocol proto to p about the key k: the

@@ -13,5 +13,7 @@ func TestMain(m *testing.M) {
 		goleak.IgnoreAnyFunction("github.com/quic-go/quic-go.(*Transport).listen"),
 		goleak.IgnoreTopFunction("github.com/dgraph-io/ristretto/v2.(*defaultPolicy[...]).processItems"),
 		goleak.IgnoreTopFunction("github.com/dgraph-io/ristretto/v2.(*Cache[...]).processItems"),
+		// pion's teardown race: see media/main_test.go.
+		goleak.IgnoreTopFunction("github.com/pion/srtp/v3.(*SessionSRTP).decrypt"),
 	)
 }
