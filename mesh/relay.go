@@ -96,15 +96,7 @@ func (m *Mesh) relayLoop(ctx context.Context) {
 				continue // not in it, or our event for this epoch is on its way
 			}
 			here := slices.DeleteFunc(slices.Clone(live), func(p ParticipantView) bool { return p.Site != site })
-			relay := peerString(cur.Peer)
-			if relay != "" && !judge && !slices.ContainsFunc(here, func(p ParticipantView) bool { return p.PeerID == relay }) {
-				// The relay is gone after PresenceTimeout of silence, which a node that
-				// has listened for less cannot have heard: one that just joined has not
-				// had the relay's heartbeat yet. (Forty-eight joining a meeting of fifty
-				// at once moved its relay to one of them, run after run.)
-				continue
-			}
-			if peer, move := relayMove(relay, here, len(live), peerString(m.self), m.cfg.MeshMax); move {
+			if peer, move := relayMove(peerString(cur.Peer), here, len(live), peerString(m.self), m.cfg.MeshMax, judge); move {
 				body, _ := json.Marshal(eventlog.Relay{Epoch: cur.Epoch + 1, Peer: peer, Site: site})
 				if _, err := m.publishEvent(ctx, mt, eventlog.TypeRelay, body); err != nil {
 					m.log.Debug("relay event refused", "meeting", mt.id, "site", site, "err", err)
@@ -118,9 +110,17 @@ func (m *Mesh) relayLoop(ctx context.Context) {
 
 // relayMove says whether the rule names self to write a relay event for its
 // site now, and its peer (self, or "" for a mesh): cur is the site's relay,
-// here the site's live participants, n the meeting's.
-func relayMove(cur string, here []ParticipantView, n int, self string, meshMax int) (string, bool) {
+// here the site's live participants, n the meeting's. judge: self can tell
+// the relay's silence from not having heard it yet.
+func relayMove(cur string, here []ParticipantView, n int, self string, meshMax int, judge bool) (string, bool) {
 	alive := slices.ContainsFunc(here, func(p ParticipantView) bool { return p.PeerID == cur })
+	if cur != "" && !alive && !judge {
+		// The relay is gone after PresenceTimeout of silence, which a node that
+		// has listened for less cannot have heard: one that just joined has not
+		// had the relay's heartbeat yet. (Forty-eight joining a meeting of fifty
+		// at once moved its relay to one of them, run after run.)
+		return "", false
+	}
 	switch {
 	case cur == "" && n > meshMax, cur != "" && !alive && n >= meshMax:
 		if firstInLine(here, true) == self {

@@ -42,9 +42,28 @@ func TestRelayMove(t *testing.T) {
 		{"a gone relay, a small meeting: the longest in puts back a mesh", "x", "b", four[:1], 2, "", false},
 		{"a gone relay, a small meeting: the longest in", "x", "c", four[:1], 2, "", true},
 	} {
-		peer, move := relayMove(tc.cur, tc.live, len(tc.live), tc.self, tc.max)
+		peer, move := relayMove(tc.cur, tc.live, len(tc.live), tc.self, tc.max, true)
 		if peer != tc.peer || move != tc.move {
 			t.Errorf("%s: relayMove = %q %v, want %q %v", tc.name, peer, move, tc.peer, tc.move)
+		}
+	}
+	// A node that has heard the meeting for less than PresenceTimeout cannot
+	// tell a relay's silence from not having heard it yet.
+	for _, tc := range []struct {
+		name      string
+		cur, self string
+		live      []ParticipantView
+		peer      string
+		move      bool
+	}{
+		{"a relay not heard yet: the next in line waits", "x", "b", four[:3], "", false},
+		{"... and so does the longest in, for a mesh", "x", "c", four[:1], "", false},
+		{"a live relay is heard: it puts back a mesh", "c", "c", four[:1], "", true},
+		{"no relay yet: nothing to judge", "", "b", four[:3], "b", true},
+	} {
+		peer, move := relayMove(tc.cur, tc.live, len(tc.live), tc.self, 2, false)
+		if peer != tc.peer || move != tc.move {
+			t.Errorf("unheard, %s: relayMove = %q %v, want %q %v", tc.name, peer, move, tc.peer, tc.move)
 		}
 	}
 }
@@ -130,7 +149,7 @@ func TestRelayMoveInSite(t *testing.T) {
 		{"at the threshold the site's relay stays", "x", "x", 3, "", false},
 		{"below it the site's relay puts back a mesh", "x", "x", 2, "", true},
 	} {
-		peer, move := relayMove(tc.cur, here, tc.n, tc.self, 3)
+		peer, move := relayMove(tc.cur, here, tc.n, tc.self, 3, true)
 		if peer != tc.peer || move != tc.move {
 			t.Errorf("%s: relayMove = %q %v, want %q %v", tc.name, peer, move, tc.peer, tc.move)
 		}
