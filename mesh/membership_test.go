@@ -29,13 +29,16 @@ import (
 
 // newStranger is a plain libp2p host on loopback that holds no meeting key,
 // connected to target.
-func newStranger(t testing.TB, target *Mesh) host.Host {
+func newStranger(t testing.TB, target *Mesh, setup ...func(host.Host)) host.Host {
 	t.Helper()
 	h, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
+	for _, f := range setup { // before the target sees it: it challenges on connect
+		f(h)
+	}
 	if err := h.Connect(context.Background(), peer.AddrInfo{ID: target.self, Addrs: target.host.Addrs()}); err != nil {
 		t.Fatal(err)
 	}
@@ -242,19 +245,21 @@ func TestWrongProofRefused(t *testing.T) {
 	// made-up MAC is not taken for a member, and alice opens no sync to it.
 	var opened sync.Mutex
 	syncOpened := false
-	x.SetStreamHandler(authProtocol, func(s network.Stream) {
-		defer s.Close()
-		buf := make([]byte, nonceLen)
-		_, _ = io.ReadFull(s, buf)
-		_, _ = s.Write(buf)
-		_, _ = io.ReadFull(s, buf)
-		_, _ = s.Write(buf) // a MAC it cannot make
-	})
-	x.SetStreamHandler(syncProtocol, func(s network.Stream) {
-		opened.Lock()
-		syncOpened = true
-		opened.Unlock()
-		_ = s.Reset()
+	x = newStranger(t, a, func(x host.Host) {
+		x.SetStreamHandler(authProtocol, func(s network.Stream) {
+			defer s.Close()
+			buf := make([]byte, nonceLen)
+			_, _ = io.ReadFull(s, buf)
+			_, _ = s.Write(buf)
+			_, _ = io.ReadFull(s, buf)
+			_, _ = s.Write(buf) // a MAC it cannot make
+		})
+		x.SetStreamHandler(syncProtocol, func(s network.Stream) {
+			opened.Lock()
+			syncOpened = true
+			opened.Unlock()
+			_ = s.Reset()
+		})
 	})
 	if err := a.syncWith(context.Background(), x.ID(), am); !errors.Is(err, errNotProven) {
 		t.Fatalf("sync with a peer that proved nothing: %v", err)
