@@ -64,7 +64,7 @@ type forwarder struct {
 
 	layers   [numLayers]atomic.Pointer[layer] // a single-layer track has layers[0] only
 	recLayer atomic.Int32                     // the layer recorders get: the highest seen
-	dmu      sync.Mutex                       // simulcast: one dispatch at a time
+	dmu      sync.Mutex                       // one dispatch at a time (simulcast: the layers' read loops)
 
 	sinks atomic.Pointer[[]*sink]     // copy on write, under mu
 	recs  atomic.Pointer[[]*recorder] // copy on write, under mu
@@ -231,9 +231,9 @@ func forwardPacket(raw []byte, h *rtp.Header) *rtp.Packet {
 func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool, li int) {
 	var now int64
 	l := f.layers[li].Load()
+	f.dmu.Lock()
+	defer f.dmu.Unlock()
 	if f.simulcast {
-		f.dmu.Lock()
-		defer f.dmu.Unlock()
 		now = time.Now().UnixNano()
 		l.lastSeen.Store(now)
 		if keyframe && f.vp8 {
@@ -243,9 +243,12 @@ func (f *forwarder) dispatch(p *rtp.Packet, keyframe bool, li int) {
 		}
 	}
 	f.packets.Add(1)
-	if keyframe && f.video {
-		f.keys.Add(1)
-		l.keys.Add(1)
+	if f.video {
+		if keyframe {
+			f.keys.Add(1)
+			l.keys.Add(1)
+		}
+		l.keep(p, keyframe)
 	}
 	size := uint64(len(p.Payload) + 12)
 	f.bytes.Add(size)
@@ -348,7 +351,8 @@ func cowRemove[T comparable](list *atomic.Pointer[[]T], v T) {
 }
 
 // addSink subscribes a new receiver and asks upstream for a keyframe so its video starts
-// at once. It reports false when the forwarder has already ended.
+// at once, unless one is there to replay (gop.go). It reports false when the forwarder
+// has already ended.
 func (f *forwarder) addSink(s *sink) bool {
 	f.mu.Lock()
 	if f.closed {
@@ -360,7 +364,7 @@ func (f *forwarder) addSink(s *sink) bool {
 	// A track not negotiated yet asks when it is bound (sinkTrack.onBind): a keyframe
 	// requested now would arrive before it can be sent, and rate-limit the useful request.
 	if f.video && s.track.bound() {
-		f.requestKeyframe()
+		f.askUncached()
 	}
 	return true
 }
@@ -477,14 +481,18 @@ type sink struct {
 	q       chan *rtp.Packet
 	waitKey bool // producer (forwarder read loop) only
 	off     bool // producer only: last-N held it back, so it restarts at a keyframe
-	pinned  atomic.Bool
-	done    chan struct{}
-	once    sync.Once
-	onClose func()
-	batch   *batchConn   // the media socket, corked around a run of queued packets; may be nil
-	wmu     sync.Mutex   // one write at a time: the writer's or the producer's (enqueue)
-	pending atomic.Int32 // packets queued and not yet written
-	queued  *atomic.Bool // set: always through the queue (a path that may block); may be nil
+	// starting: video new to the receiver (or let through again): it may begin
+	// with the replay of the last keyframe (gop.go); producer only
+	starting bool
+	live     func() bool // its PeerConnection is connected; nil: taken as connected
+	pinned   atomic.Bool
+	done     chan struct{}
+	once     sync.Once
+	onClose  func()
+	batch    *batchConn   // the media socket, corked around a run of queued packets; may be nil
+	wmu      sync.Mutex   // one write at a time: the writer's or the producer's (enqueue)
+	pending  atomic.Int32 // packets queued and not yet written
+	queued   *atomic.Bool // set: always through the queue (a path that may block); may be nil
 
 	// simulcast: the layer sent (producer only), its rewriting, the tile height the
 	// receiver's page shows (-1: unknown) and its bandwidth estimate (bps, 0: none)
@@ -502,7 +510,7 @@ type sink struct {
 	cutSeq uint16
 	cut    bool
 
-	packets, bytes, dropped atomic.Uint64
+	packets, bytes, dropped, replays atomic.Uint64
 }
 
 func newSink(f *forwarder, streamID string) (*sink, error) {
@@ -511,10 +519,12 @@ func newSink(f *forwarder, streamID string) (*sink, error) {
 	if f.video {
 		size = f.videoQueue
 		// Once negotiation binds the track the receiver can decode from the next
-		// keyframe: ask for one then (a keyframe before that would be lost).
-		track.onBind = f.requestKeyframe
+		// keyframe: ask for one then (a keyframe before that would be lost),
+		// unless one is there to replay.
+		track.onBind = f.askUncached
 	}
-	s := &sink{f: f, track: track, q: make(chan *rtp.Packet, size), waitKey: f.video, done: make(chan struct{}), cur: -1, fixed: -1}
+	s := &sink{f: f, track: track, q: make(chan *rtp.Packet, size), waitKey: f.video, starting: f.video,
+		done: make(chan struct{}), cur: -1, fixed: -1}
 	s.viewH.Store(-1)
 	return s, nil
 }
@@ -529,6 +539,9 @@ func (s *sink) push(p *rtp.Packet, keyframe bool) {
 		}
 	}
 	if s.waitKey {
+		if !keyframe && s.replayable() && s.replay(0, 0) {
+			return
+		}
 		if !keyframe || !s.track.bound() {
 			s.dropped.Add(1)
 			if s.track.bound() {
@@ -538,7 +551,7 @@ func (s *sink) push(p *rtp.Packet, keyframe bool) {
 			}
 			return
 		}
-		s.waitKey = false
+		s.waitKey, s.starting = false, false
 	}
 	if !s.enqueue(p) {
 		s.dropped.Add(1)

@@ -37,6 +37,11 @@ type outSet struct {
 	to string // the receiver loudest-N gates for (sink.to)
 }
 
+// live reports whether the PeerConnection is connected (sink.live).
+func (o *outSet) live() bool {
+	return o.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+}
+
 func newOutSet(e *Engine, pc *webrtc.PeerConnection, lp *loop, logErr func(error)) *outSet {
 	queued := &atomic.Bool{}
 	pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(p *webrtc.ICECandidatePair) {
@@ -71,7 +76,7 @@ func (o *outSet) add(f *forwarder) {
 	if err != nil {
 		return
 	}
-	sk.batch, sk.queued, sk.to = o.e.batch, o.queued, o.to
+	sk.batch, sk.queued, sk.to, sk.live = o.e.batch, o.queued, o.to, o.live
 	if f.simulcast {
 		o.cc.add(sk)
 	}

@@ -403,7 +403,7 @@ func (l *peerLink) attachTr(i int, f *forwarder, fixed int) {
 		return
 	}
 	sk.fixed, sk.to = fixed, l.listener()
-	sk.batch, sk.queued = e.batch, l.extras.queued
+	sk.batch, sk.queued, sk.live = e.batch, l.extras.queued, l.extras.live
 	if f.simulcast && fixed < 0 { // a layer chosen for the receiver: by its bandwidth too
 		l.extras.cc.add(sk)
 	}

@@ -76,6 +76,7 @@ type layer struct {
 	packets  uint64
 	winStart time.Time
 	winBytes uint64
+	gop      []*rtp.Packet // since the last keyframe, while a replay (gop.go)
 }
 
 func (l *layer) active(now int64) bool {
@@ -331,6 +332,9 @@ func (s *sink) pushLayer(p *rtp.Packet, keyframe bool, li int, now int64) {
 		// layer's keyframe does not queue (or drop) behind it on the narrow path.
 		congested = s.cur > bw && target < s.cur
 	}
+	if (li != target || !keyframe) && s.replayable() && s.replay(target, now) {
+		return // p was in it (its layer's), or is not for this receiver
+	}
 	switch {
 	case li == s.cur && congested:
 		s.dropped.Add(1)
@@ -349,7 +353,7 @@ func (s *sink) pushLayer(p *rtp.Packet, keyframe bool, li int, now int64) {
 		if s.cur >= 0 {
 			s.rw.switches.Add(1)
 		}
-		s.cur, s.waitKey = li, false
+		s.cur, s.waitKey, s.starting = li, false, false
 		s.rw.layer.Store(int32(li) + 1)
 	case s.waitKey:
 		if !keyframe {
@@ -357,7 +361,7 @@ func (s *sink) pushLayer(p *rtp.Packet, keyframe bool, li int, now int64) {
 			f.requestLayerKeyframe(li)
 			return
 		}
-		s.waitKey = false
+		s.waitKey, s.starting = false, false
 	}
 	if s.rw.stale(p) {
 		s.dropped.Add(1)
