@@ -25,10 +25,11 @@
 // could take a camera, the later of its node's offer listing the camera (a node offers
 // a track once its first packets came from the relay: the link is up, the track is
 // there) and its page's PeerConnection being connected, to the end of the first
-// keyframe the page gets on it. The node asks upstream for that keyframe when the
-// page's track is bound (media's forwarder, PLI rate-limited per layer), the relay in
-// turn asks the publisher's node, which asks the page: a synthetic participant answers a
-// PLI as an encoder does, its next frame on that layer is the clip's first, a keyframe.
+// keyframe the page gets on it. The node starts the page's track with the last keyframe
+// it forwarded when that is at most two frames old (media's gop.go), else asks upstream
+// for one when the track is bound (PLI rate-limited per layer), the relay in turn asks
+// the publisher's node, which asks the page: a synthetic participant answers a PLI as an
+// encoder does, its next frame on that layer is the clip's first, a keyframe.
 // Report.FirstFrameStages splits the time into signalling, first packet and keyframe.
 //
 // The relay's uplink budget (Report.Relay.UplinkBudgetMbps) is what the other nodes
