@@ -542,7 +542,7 @@ func (s *sink) push(p *rtp.Packet, keyframe bool) {
 		if !keyframe && s.replayable() && s.replay(0, 0) {
 			return
 		}
-		if !keyframe || !s.track.bound() {
+		if !keyframe || !s.ready() {
 			s.dropped.Add(1)
 			if s.track.bound() {
 				// Keep asking (rate-limited) until a keyframe comes: a request or
@@ -560,6 +560,14 @@ func (s *sink) push(p *rtp.Packet, keyframe bool) {
 			s.f.requestKeyframe()
 		}
 	}
+}
+
+// ready reports whether what the sink writes reaches the receiver: its track is bound
+// and its PeerConnection connected. Before that pion drops a write without an error, so
+// a keyframe "sent" then would leave the receiver with frames it cannot decode until
+// the next keyframe (a page asks for one; nodes and the load test's participants do not).
+func (s *sink) ready() bool {
+	return s.track.bound() && (s.live == nil || s.live())
 }
 
 // enqueue hands p on to the receiver: the caller (the forwarder's read loop) writes it

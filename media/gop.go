@@ -38,10 +38,9 @@ func (l *layer) keep(p *rtp.Packet, keyframe bool) {
 	}
 }
 
-// replayable reports whether a starting sink can begin now with a replay: its track is
-// bound and its PeerConnection connected (a write before that would be dropped unseen).
+// replayable reports whether a starting sink can begin now with a replay.
 func (s *sink) replayable() bool {
-	return s.starting && s.track.bound() && (s.live == nil || s.live())
+	return s.starting && s.ready()
 }
 
 // replay starts s with layer li's packets since its last keyframe (which include the

@@ -171,3 +171,51 @@ func TestKeyframeReplayLayer(t *testing.T) {
 		t.Fatalf("after the replay %v", got)
 	}
 }
+
+// TestKeyframeNotConnected: a keyframe that comes while the receiver's PeerConnection
+// is not connected yet is not taken as sent (pion would drop it unseen and the receiver
+// would get only frames it cannot decode): the receiver starts once it is connected,
+// from the replay or the next keyframe.
+func TestKeyframeNotConnected(t *testing.T) {
+	cfg := DefaultConfig()
+	f := newForwarder("p", slotCamera, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, 1, &cfg,
+		func([]rtcp.Packet) error { return nil })
+	defer f.close()
+	var up atomic.Bool
+	sk, w := boundSink(t, f)
+	sk.live = up.Load
+	f.addSink(sk)
+	seq, ts := uint16(0), uint32(0)
+	send := func(payload []byte, step uint32) {
+		seq++
+		ts += step
+		f.dispatch(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Timestamp: ts}, Payload: payload}, isVP8Keyframe(payload), 0)
+	}
+	send(vp8Key, 0) // 1
+	send(vp8Delta, 0)
+	if got := w.written(); len(got) != 0 || !sk.waitKey {
+		t.Fatalf("not connected: wrote %v, waiting %v", got, sk.waitKey)
+	}
+	up.Store(true)
+	send(vp8Delta, 0) // 3: starts with the replay
+	if got := w.written(); !slices.Equal(got, seqs(1, 3)) {
+		t.Fatalf("connected: %v, want 1..3", got)
+	}
+
+	// Connected too late for the replay: the next keyframe.
+	up.Store(false)
+	late, lw := boundSink(t, f)
+	late.live = up.Load
+	f.addSink(late)
+	send(vp8Key, 3000) // 4
+	send(vp8Delta, 3000)
+	up.Store(true)
+	send(vp8Delta, gopSpan) // the keyframe is too old now
+	if got := lw.written(); len(got) != 0 {
+		t.Fatalf("late: wrote %v before a keyframe", got)
+	}
+	send(vp8Key, 3000) // 7
+	if got := lw.written(); !slices.Equal(got, []uint16{7}) {
+		t.Fatalf("late: %v, want [7]", got)
+	}
+}

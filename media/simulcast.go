@@ -343,7 +343,7 @@ func (s *sink) pushLayer(p *rtp.Packet, keyframe bool, li int, now int64) {
 		if li != target {
 			return // another layer: not for this receiver
 		}
-		if !keyframe || !s.track.bound() {
+		if !keyframe || !s.ready() {
 			if s.track.bound() {
 				f.requestLayerKeyframe(li) // rate-limited: one PLI per switch, more if lost
 			}
